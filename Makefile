@@ -1,0 +1,26 @@
+# Two commands do everything on a fresh machine:
+#   make run   — set up and start the program on the embedded SQLite demo database
+#   make test  — set up and run the whole test suite (SQLite and a throwaway PostgreSQL)
+.PHONY: setup run test lint bench clean
+
+VENV := .venv/bin
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@scripts/run-demo.sh
+
+test: setup
+	$(VENV)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/ruff check officer_console tests bench
+	$(VENV)/ruff format --check officer_console tests bench
+	$(VENV)/mypy
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(VENV)/python $$b || exit 1; done
+
+clean:
+	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache

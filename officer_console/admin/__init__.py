@@ -1,0 +1,1 @@
+"""``officer-admin``: IT's command line for the shared case database."""

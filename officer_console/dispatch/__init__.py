@@ -1,0 +1,1 @@
+"""Contacting the citizen: verification codes, SMS providers, dialers, the dispatch service."""

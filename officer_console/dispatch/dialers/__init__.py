@@ -1,0 +1,1 @@
+"""Dialers behind one interface (:class:`~officer_console.dispatch.dialers.base.Dialer`)."""

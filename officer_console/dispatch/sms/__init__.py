@@ -1,0 +1,1 @@
+"""SMS providers behind one interface (:class:`~officer_console.dispatch.sms.base.SmsProvider`)."""

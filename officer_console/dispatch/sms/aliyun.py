@@ -1,0 +1,295 @@
+"""Aliyun SMS ``SendSms`` (API 2017-05-25) signed with ACS3-HMAC-SHA256 (signature V3).
+
+The old HMAC-SHA1 scheme is discontinued and the official SDK is heavy, so the request is built
+and signed here; :func:`acs3_sign` is checked against the vendor's worked example. Parameters go
+in the query string (RPC style); the body is empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from officer_console.dispatch.sms.base import (
+    RetryPolicy,
+    SmsError,
+    SmsMessage,
+    SmsProvider,
+    SmsResult,
+    http_error_result,
+    invalid_phone_result,
+    transport_failure_result,
+)
+from officer_console.dispatch.transport import TransportFailure, send_with_retries
+from officer_console.domain.errors import ValidationError
+from officer_console.domain.masking import mask_phone
+from officer_console.domain.validators import validate_mobile
+
+__all__ = ["ALIYUN_ERRORS", "AliyunSmsConfig", "AliyunSmsProvider", "acs3_sign"]
+
+log = logging.getLogger("officer_console.dispatch.sms.aliyun")
+
+ALGORITHM = "ACS3-HMAC-SHA256"
+ENDPOINT = "https://dysmsapi.aliyuncs.com"
+API_VERSION = "2017-05-25"
+_VENDOR_ZH = "阿里云短信平台"
+_CHECK_KEYS = "请联系管理员检查短信平台密钥配置（AccessKey）。"
+
+# code → (Chinese message for the officer, retryable later)
+ALIYUN_ERRORS: dict[str, tuple[str, bool]] = {
+    "isv.BUSINESS_LIMIT_CONTROL": (
+        "该号码触发短信平台流控（号码天级/小时级/分钟级发送上限），请稍后再发或改用电话联系。",
+        True,
+    ),
+    "isv.DAY_LIMIT_CONTROL": ("已达到短信平台当日发送总量上限，请联系管理员。", False),
+    "isv.SMS_TEMPLATE_ILLEGAL": (
+        "短信模板不合法（模板不存在或未审核通过），请联系管理员检查短信模板配置。",
+        False,
+    ),
+    "isv.TEMPLATE_MISSING_PARAMETERS": (
+        "短信模板缺少变量，请联系管理员检查短信模板参数配置。",
+        False,
+    ),
+    "isv.TEMPLATE_PARAMS_ILLEGAL": ("短信模板变量内容不合规，请联系管理员检查模板参数。", False),
+    "isv.PARAM_LENGTH_LIMIT": ("短信模板变量超出长度限制，请联系管理员检查模板参数。", False),
+    "isv.AMOUNT_NOT_ENOUGH": ("短信平台账户余额不足，短信未发出，请联系管理员充值。", False),
+    "isv.OUT_OF_SERVICE": ("短信平台账户已停机（可能欠费），请联系管理员。", False),
+    "isv.MOBILE_NUMBER_ILLEGAL": ("手机号码格式不正确，请核对群众预留的手机号码。", False),
+    "isv.MOBILE_COUNT_OVER_LIMIT": ("一次提交的手机号码过多。", False),
+    "isv.BLACK_KEY_CONTROL_LIMIT": ("短信内容含平台禁止的关键字，请联系管理员检查模板。", False),
+    "isv.SMS_SIGNATURE_ILLEGAL": (
+        "短信签名不合法（签名不存在或未审核通过），请联系管理员检查短信签名配置。",
+        False,
+    ),
+    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": ("短信签名与模板的使用场景不匹配，请联系管理员。", False),
+    "SignatureDoesNotMatch": ("短信平台验证签名失败：AccessKey Secret 不正确，" + _CHECK_KEYS, False),
+    "InvalidAccessKeyId.NotFound": ("短信平台 AccessKey ID 不存在，" + _CHECK_KEYS, False),
+    "InvalidAccessKeyId.Inactive": ("短信平台 AccessKey 已被禁用，" + _CHECK_KEYS, False),
+    "isp.RAM_PERMISSION_DENY": ("短信平台账号无发送短信权限（RAM 授权），请联系管理员。", False),
+    "InvalidTimeStamp.Expired": ("本机时间与标准时间相差过大，请校准系统时间后重试。", False),
+    "SignatureNonceUsed": ("短信平台认为请求重复（随机数已使用），请重试。", True),
+    "isp.SYSTEM_ERROR": ("阿里云短信平台系统错误，请稍后重试。", True),
+    "Throttling.User": ("发送过于频繁，被短信平台限流，请稍后重试。", True),
+}
+
+
+def _encode(value: str) -> str:
+    """RFC 3986 percent-encoding: only A-Z a-z 0-9 - _ . ~ stay as they are."""
+    return quote(value, safe="-_.~")
+
+
+def canonical_query(query: Mapping[str, str]) -> str:
+    """Sorted ``key=value`` pairs, both RFC 3986 encoded — also used to build the URL."""
+    pairs = sorted((_encode(k), _encode(v)) for k, v in query.items())
+    return "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def acs3_sign(
+    method: str,
+    host: str,
+    path: str,
+    query: Mapping[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
+    access_key_id: str,
+    access_key_secret: str,
+) -> tuple[str, str, str]:
+    """Return ``(authorization_header, canonical_request, string_to_sign)``.
+
+    Signed headers: ``host``, every ``x-acs-*`` header and ``content-type`` when present,
+    lower-cased and sorted. ``headers`` must already hold ``x-acs-content-sha256`` (the hex
+    SHA-256 of ``body``), ``x-acs-date``, ``x-acs-signature-nonce``, action and version.
+    """
+    signed: dict[str, str] = {"host": host.strip()}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith("x-acs-") or lower == "content-type":
+            signed[lower] = value.strip()
+    names = sorted(signed)
+    canonical_headers = "".join(f"{n}:{signed[n]}\n" for n in names)
+    signed_headers = ";".join(names)
+    canonical_request = "\n".join(
+        [
+            method.upper(),
+            path or "/",
+            canonical_query(query),
+            canonical_headers,
+            signed_headers,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    string_to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
+    signature = hmac.new(
+        access_key_secret.encode(), string_to_sign.encode(), hashlib.sha256
+    ).hexdigest()
+    authorization = (
+        f"{ALGORITHM} Credential={access_key_id},SignedHeaders={signed_headers},"
+        f"Signature={signature}"
+    )
+    return authorization, canonical_request, string_to_sign
+
+
+@dataclass(frozen=True)
+class AliyunSmsConfig:
+    """Credentials and endpoint; ``base_url`` is configurable so tests use a local server."""
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    base_url: str = ENDPOINT
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def __post_init__(self) -> None:
+        if not self.access_key_id or not self.access_key_secret:
+            raise SmsError("未配置阿里云短信 AccessKey ID 或 AccessKey Secret。")
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise SmsError(f"阿里云短信接口地址无效：{self.base_url}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_SMS_") -> AliyunSmsConfig:
+        """Read ``<prefix>ACCESS_KEY_ID``, ``_ACCESS_KEY_SECRET`` and optional ``_BASE_URL``."""
+        return cls(
+            access_key_id=env.get(prefix + "ACCESS_KEY_ID", ""),
+            access_key_secret=env.get(prefix + "ACCESS_KEY_SECRET", ""),
+            base_url=env.get(prefix + "BASE_URL") or ENDPOINT,
+        )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AliyunSmsProvider(SmsProvider):
+    """Sends through Aliyun ``SendSms``; every attempt is signed afresh (new nonce and date)."""
+
+    name = "aliyun"
+
+    def __init__(
+        self,
+        config: AliyunSmsConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utc_now,
+        nonce: Callable[[], str] = lambda: secrets.token_hex(16),
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._clock = clock
+        self._nonce = nonce
+        parts = urlsplit(config.base_url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._host = parts.netloc
+
+    def send(self, msg: SmsMessage) -> SmsResult:
+        try:
+            number = validate_mobile(msg.phone)
+        except ValidationError as exc:
+            return invalid_phone_result(exc.message)
+        query = {
+            "PhoneNumbers": number,
+            "SignName": msg.sign_name,
+            "TemplateCode": msg.template_code,
+            "TemplateParam": json.dumps(msg.params, ensure_ascii=False, separators=(",", ":")),
+            "OutId": msg.idempotency_key,
+        }
+        what = f"aliyun SendSms {mask_phone(number)} key={msg.idempotency_key}"
+        attempts = 0
+
+        def attempt() -> requests.Response:
+            nonlocal attempts
+            attempts += 1
+            return self._post(query)
+
+        try:
+            response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
+        except TransportFailure as exc:
+            return transport_failure_result(exc, _VENDOR_ZH, msg.idempotency_key)
+        with response:
+            result = self._interpret(response, attempts)
+        log.info("%s: accepted=%s code=%s", what, result.accepted, result.error_code)
+        return result
+
+    def _post(self, query: dict[str, str]) -> requests.Response:
+        body = b""
+        headers = {
+            "x-acs-action": "SendSms",
+            "x-acs-version": API_VERSION,
+            "x-acs-date": self._clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "x-acs-signature-nonce": self._nonce(),
+            "x-acs-content-sha256": hashlib.sha256(body).hexdigest(),
+        }
+        authorization, _, _ = acs3_sign(
+            "POST",
+            self._host,
+            "/",
+            query,
+            headers,
+            body,
+            self.config.access_key_id,
+            self.config.access_key_secret,
+        )
+        url = f"{self._origin}/?{canonical_query(query)}"
+        all_headers = {
+            **headers,
+            "Host": self._host,
+            "Authorization": authorization,
+            "Accept": "application/json",
+        }
+        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        with requests.Session() as session:
+            return session.post(url, data=body, headers=all_headers, timeout=timeout)
+
+    def _interpret(self, response: requests.Response, attempts: int) -> SmsResult:
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        code = payload.get("Code") if isinstance(payload, dict) else None
+        if not isinstance(code, str) or response.status_code >= 500:
+            if response.status_code < 400:
+                return SmsResult(
+                    accepted=False,
+                    provider_message_id=None,
+                    error_code="BAD_RESPONSE",
+                    message_zh=(
+                        f"{_VENDOR_ZH}返回了无法识别的应答，无法确认短信是否已发出，"
+                        "请先核实发送记录再重发。"
+                    ),
+                    retryable=False,
+                    outcome_unknown=True,
+                    attempts=attempts,
+                )
+            return http_error_result(response, _VENDOR_ZH, attempts)
+        if code == "OK" and response.status_code == 200:
+            biz_id = payload.get("BizId") if isinstance(payload, dict) else None
+            return SmsResult(
+                accepted=True,
+                provider_message_id=str(biz_id) if biz_id else None,
+                error_code=None,
+                message_zh="短信已提交阿里云短信平台。",
+                retryable=False,
+                attempts=attempts,
+            )
+        text, retryable = ALIYUN_ERRORS.get(
+            code, (f"短信发送失败，阿里云短信平台返回错误码 {code}，请联系管理员。", False)
+        )
+        return SmsResult(
+            accepted=False,
+            provider_message_id=None,
+            error_code=code,
+            message_zh=text,
+            retryable=retryable,
+            attempts=attempts,
+        )

@@ -1,0 +1,164 @@
+"""The SMS provider interface shared by Aliyun, Tencent and the demo outbox.
+
+``send`` is synchronous and uses ``requests``: the caller runs it in a worker thread, never on
+the GUI thread. It never raises for vendor or network trouble — the officer gets an
+:class:`SmsResult` with a clear Chinese message instead; :class:`SmsError` is reserved for
+configuration mistakes found before anything is sent.
+
+At-most-once: the dispatch service calls ``send`` once per dispatch with a stable
+``idempotency_key`` and stores the result. Providers pass the key to the vendor where it has a
+field for it (Aliyun ``OutId``, Tencent ``SessionContext``) so a suspected duplicate can be
+traced in the vendor's delivery log, and retry only where the vendor cannot have acted (see
+:mod:`officer_console.dispatch.transport`). A read timeout is reported as *outcome unknown*
+(``outcome_unknown=True``, ``retryable=False``): check the vendor's log before resending.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from dataclasses import dataclass, field
+
+import requests
+
+from officer_console.dispatch.transport import (
+    OutcomeUnknown,
+    RequestNotSent,
+    RetryPolicy,
+    TransportFailure,
+    send_with_retries,
+)
+from officer_console.domain.errors import DomainError
+from officer_console.domain.masking import mask_phone
+
+__all__ = [
+    "OutcomeUnknown",
+    "RequestNotSent",
+    "RetryPolicy",
+    "SmsError",
+    "SmsMessage",
+    "SmsProvider",
+    "SmsResult",
+    "send_with_retries",
+]
+
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+class SmsError(DomainError):
+    """The SMS provider is not configured correctly (missing key, bad endpoint…)."""
+
+    code = "sms_config"
+
+
+@dataclass(frozen=True)
+class SmsMessage:
+    """One templated SMS; ``params`` hold the verification code, so they are never logged."""
+
+    phone: str
+    template_code: str
+    params: dict[str, str] = field(repr=False)
+    sign_name: str
+    idempotency_key: str
+
+    def __post_init__(self) -> None:
+        if not _IDEMPOTENCY_KEY.fullmatch(self.idempotency_key):
+            raise ValueError("idempotency_key must be 1-64 characters of [A-Za-z0-9_.:-]")
+
+    def __repr__(self) -> str:
+        return (
+            f"SmsMessage(phone={mask_phone(self.phone)!r}, template_code={self.template_code!r},"
+            f" idempotency_key={self.idempotency_key!r})"
+        )
+
+
+@dataclass(frozen=True)
+class SmsResult:
+    """What happened to one send; ``message_zh`` is shown to the officer as it is.
+
+    ``retryable`` means sending the same message again is safe and may succeed (possibly
+    later). ``outcome_unknown`` means the vendor may have sent it: check before resending.
+    """
+
+    accepted: bool
+    provider_message_id: str | None
+    error_code: str | None
+    message_zh: str
+    retryable: bool
+    outcome_unknown: bool = False
+    attempts: int = 1
+
+
+class SmsProvider(abc.ABC):
+    """Sends one SMS synchronously; implementations are safe to call from worker threads."""
+
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    def send(self, msg: SmsMessage) -> SmsResult:
+        """Send ``msg`` once (with safe transport retries) and report what happened."""
+
+
+def transport_failure_result(exc: TransportFailure, vendor_zh: str, key: str) -> SmsResult:
+    """The officer-facing result when no answer came back from the vendor."""
+    if isinstance(exc, OutcomeUnknown):
+        return SmsResult(
+            accepted=False,
+            provider_message_id=None,
+            error_code="OUTCOME_UNKNOWN",
+            message_zh=(
+                f"{vendor_zh}响应超时，无法确认短信是否已发出。请先在短信平台发送记录中核实"
+                f"（业务流水号 {key}），确认未发出后再重发。"
+            ),
+            retryable=False,
+            outcome_unknown=True,
+            attempts=exc.attempts,
+        )
+    return SmsResult(
+        accepted=False,
+        provider_message_id=None,
+        error_code="NETWORK_UNREACHABLE",
+        message_zh=(
+            f"无法连接{vendor_zh}（已尝试 {exc.attempts} 次），短信未发出。"
+            "请检查网络后重试；如持续失败请联系管理员。"
+        ),
+        retryable=True,
+        attempts=exc.attempts,
+    )
+
+
+def http_error_result(response: requests.Response, vendor_zh: str, attempts: int) -> SmsResult:
+    """Result for an HTTP status without a recognisable vendor error body."""
+    status = response.status_code
+    if status >= 500:
+        return SmsResult(
+            accepted=False,
+            provider_message_id=None,
+            error_code=f"HTTP_{status}",
+            message_zh=(
+                f"{vendor_zh}暂时故障（HTTP {status}），已自动重试 {attempts} 次仍失败，"
+                "请稍后重试。"
+            ),
+            retryable=True,
+            attempts=attempts,
+        )
+    return SmsResult(
+        accepted=False,
+        provider_message_id=None,
+        error_code=f"HTTP_{status}",
+        message_zh=f"{vendor_zh}拒绝了请求（HTTP {status}），短信未发出，请联系管理员检查配置。",
+        retryable=False,
+        attempts=attempts,
+    )
+
+
+def invalid_phone_result(reason: str) -> SmsResult:
+    """Result for a phone number that cannot be sent to; nothing went over the network."""
+    return SmsResult(
+        accepted=False,
+        provider_message_id=None,
+        error_code="INVALID_PHONE",
+        message_zh=f"手机号码无效，短信未发出：{reason}",
+        retryable=False,
+        attempts=0,
+    )

@@ -1,0 +1,1 @@
+"""Pure domain rules: no Qt, no SQL. Everything here is deterministic and unit-testable."""

@@ -1,0 +1,1 @@
+"""Shared case database: SQLAlchemy models, engine set-up, repositories, migrations."""

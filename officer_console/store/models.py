@@ -1,0 +1,427 @@
+"""SQLAlchemy 2 ORM models of the shared case database.
+
+Times are UTC (``UTCDateTime``). Rows that several workstations edit carry a ``version``
+column; writers use conditional updates on it (see repositories). Personal data columns are
+never written to logs or audit rows unmasked.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from officer_console.store.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+# --- organisation and accounts -------------------------------------------------------------
+
+
+class Squad(Base):
+    """A 大队: owns an appointment queue, slot schedules and issues decisions."""
+
+    __tablename__ = "squads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    unit_name: Mapped[str] = mapped_column(String(128))
+    division_code: Mapped[str] = mapped_column(String(6))
+    review_authority: Mapped[str] = mapped_column(String(128), default="")
+    court: Mapped[str] = mapped_column(String(128), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Officer(Base):
+    """A console account. ``role``: officer, shift_lead, admin, auditor."""
+
+    __tablename__ = "officers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    police_number: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    squad_id: Mapped[int | None] = mapped_column(ForeignKey("squads.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime | None] = mapped_column()
+    locked_at: Mapped[datetime | None] = mapped_column()
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    squad: Mapped[Squad | None] = relationship()
+
+
+# --- citizens, licences, vehicles, violations ----------------------------------------------
+
+
+class Citizen(Base):
+    """当事人. ``wechat_openid`` and ``phone`` are bound together at the first booking."""
+
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    bound_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Licence(Base):
+    __tablename__ = "licences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), unique=True)
+    licence_number: Mapped[str] = mapped_column(String(18))
+    file_number: Mapped[str] = mapped_column(String(16))
+    licence_class: Mapped[str] = mapped_column(String(16))
+    first_issue_date: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    issuing_authority: Mapped[str] = mapped_column(String(128))
+    cycle_points: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    plate: Mapped[str] = mapped_column(String(12), unique=True)
+    vehicle_type: Mapped[str] = mapped_column(String(32))
+    vehicle_class: Mapped[str] = mapped_column(String(32), default="private_small")
+    registration_date: Mapped[date] = mapped_column(Date)
+    inspection_valid_until: Mapped[date | None] = mapped_column(Date)
+
+
+class CatalogueEntry(Base):
+    """Violation catalogue keyed by region + code, with effective dates (DOMAIN.md)."""
+
+    __tablename__ = "catalogue_entries"
+    __table_args__ = (UniqueConstraint("region", "code", "effective_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(6))
+    code: Mapped[str] = mapped_column(String(8))
+    behaviour: Mapped[str] = mapped_column(String(200))
+    conduct_basis: Mapped[str] = mapped_column(String(200))
+    penalty_basis: Mapped[str] = mapped_column(String(200))
+    fine_min: Mapped[int] = mapped_column(Integer)
+    fine_max: Mapped[int] = mapped_column(Integer)
+    fine_default: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    points_expressway: Mapped[int | None] = mapped_column(Integer)
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ViolationRecord(Base):
+    """A captured violation, fed by an import from the national capture system."""
+
+    __tablename__ = "violation_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    region: Mapped[str] = mapped_column(String(6))
+    code: Mapped[str] = mapped_column(String(8))
+    occurred_at: Mapped[datetime] = mapped_column()
+    location: Mapped[str] = mapped_column(String(200))
+    fine: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="unhandled")
+    source_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    vehicle: Mapped[Vehicle] = relationship()
+
+
+# --- scheduling and the queue --------------------------------------------------------------
+
+
+class SlotSchedule(Base):
+    """A weekly template: on ``weekday`` the squad offers slots of ``slot_minutes``."""
+
+    __tablename__ = "slot_schedules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squads.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    capacity: Mapped[int] = mapped_column(Integer, default=2)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+APPOINTMENT_STATUSES = (
+    "waiting",  # booked, nobody has claimed it
+    "claimed",  # an officer owns it
+    "contacting",  # code + SMS + call dispatched
+    "in_call",  # video connected
+    "in_procedure",  # the wizard is open
+    "completed",
+    "cancelled",
+    "no_show",
+)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index("ix_appointments_queue", "squad_id", "slot_start", "id"),
+        Index("ix_appointments_status", "squad_id", "status"),
+        Index("ix_appointments_changed", "changed_seq"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    squad_id: Mapped[int] = mapped_column(ForeignKey("squads.id"))
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"))
+    slot_start: Mapped[datetime] = mapped_column()
+    slot_end: Mapped[datetime] = mapped_column()
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_reason: Mapped[str | None] = mapped_column(String(16))
+    urgent_due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    changed_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    citizen: Mapped[Citizen] = relationship()
+    vehicle: Mapped[Vehicle | None] = relationship()
+    officer: Mapped[Officer | None] = relationship()
+    squad: Mapped[Squad] = relationship()
+
+
+class AppointmentViolation(Base):
+    __tablename__ = "appointment_violations"
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), primary_key=True)
+    violation_id: Mapped[int] = mapped_column(ForeignKey("violation_records.id"), primary_key=True)
+
+
+class ChangeCounter(Base):
+    """One row per counter; bumped in the same transaction as a change (cheap SQLite polling)."""
+
+    __tablename__ = "change_counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- cases, decisions ----------------------------------------------------------------------
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    procedure: Mapped[str] = mapped_column(String(8))  # simple | general
+    lead_officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    assist_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    current_step: Mapped[str] = mapped_column(String(16), default="inquiry")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
+class CaseStep(Base):
+    """One completed procedure step; written once, never edited (resumable wizard)."""
+
+    __tablename__ = "case_steps"
+    __table_args__ = (UniqueConstraint("case_id", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NumberSequence(Base):
+    """Gap-free decision serials: incremented in the same transaction as the decision."""
+
+    __tablename__ = "number_sequences"
+    unit_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("unit_code", "year", "serial"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    unit_code: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    fine_total: Mapped[int] = mapped_column(Integer, default=0)
+    points_total: Mapped[int] = mapped_column(Integer, default=0)
+    warning: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))
+
+
+class ServiceRecord(Base):
+    """电子送达 record: consent, channel, the download token (hashed) and delivery time."""
+
+    __tablename__ = "service_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    consent: Mapped[bool] = mapped_column(Boolean)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    sent_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- dispatch: codes, SMS, calls -----------------------------------------------------------
+
+
+class VerificationCode(Base):
+    """A one-time citizen code; only its hash is stored."""
+
+    __tablename__ = "verification_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    voided_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Dispatch(Base):
+    """One click of 'call and text': its steps are retried individually."""
+
+    __tablename__ = "dispatches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("verification_codes.id"))
+    sms_status: Mapped[str] = mapped_column(String(16), default="queued")
+    call_status: Mapped[str] = mapped_column(String(16), default="queued")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SmsMessage(Base):
+    __tablename__ = "sms_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text, default="")  # kept only by the outbox provider
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"))
+    dialer: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- video and evidence --------------------------------------------------------------------
+
+
+class VideoSession(Base):
+    __tablename__ = "video_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    room_id: Mapped[str] = mapped_column(String(64), unique=True)
+    console_secret_hash: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+
+class EvidenceFile(Base):
+    """A recording, decision PDF, service record or signature, hashed when written."""
+
+    __tablename__ = "evidence_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(400))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    duration_s: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: ``hash = SHA-256(canonical row ‖ prev_hash)``."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(32))
+    officer_id: Mapped[int | None] = mapped_column(Integer)
+    workstation: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    entity_type: Mapped[str] = mapped_column(String(32), default="")
+    entity_id: Mapped[str] = mapped_column(String(32), default="")
+    outcome: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's tip; locking this one row serialises audit appends on PostgreSQL."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh Debian machine: system packages (when root),
+# a virtual environment in .venv, and the package with its test extras. Idempotent and quick
+# when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: PostgreSQL server binaries for the test cluster, a CJK TrueType font for
+# the GUI and the PDF documents, pdftoppm for looking at PDFs.
+SYSTEM_PACKAGES=(postgresql fonts-wqy-zenhei poppler-utils)
+if [ "${OFFICER_CONSOLE_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
+    missing=()
+    for pkg in "${SYSTEM_PACKAGES[@]}" ${EXTRA_SYSTEM_PACKAGES:-}; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" = "0" ]; then
+            echo "setup: installing system packages: ${missing[*]}"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq >/dev/null
+            apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+        else
+            echo "setup: missing system packages (run as root or install them): ${missing[*]}" >&2
+        fi
+    fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+    .venv/bin/python -m pip install -q -e ".[test]"
+    rm -f .venv/.installed-*
+    touch "$stamp"
+fi

@@ -1,0 +1,91 @@
+"""Shared fixtures: every store test runs on SQLite and on a real PostgreSQL server.
+
+PostgreSQL comes from ``OFFICER_CONSOLE_TEST_DATABASE_URL`` when set, else a throwaway cluster
+started from the installed binaries. Outside CI a missing server skips loudly; under
+``CI=true`` it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from officer_console.store.engine import make_engine, session_factory
+from tests.support.databases import PostgresTemplate, SqliteTemplate
+from tests.support.pgcluster import Cluster, PostgresUnavailable, start_cluster
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's real data or configuration."""
+    for key in list(os.environ):
+        if key.startswith("OFFICER_CONSOLE_") and key != "OFFICER_CONSOLE_TEST_DATABASE_URL":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("OFFICER_CONSOLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    explicit = os.environ.get("OFFICER_CONSOLE_TEST_DATABASE_URL")
+    if explicit:
+        yield explicit
+        return
+    cluster: Cluster | None = None
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        message = f"PostgreSQL tests cannot run: {exc}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
+        warnings.warn(message, stacklevel=1)
+        pytest.skip("!!! " + message + " !!!")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server_url: str) -> Iterator[PostgresTemplate]:
+    template = PostgresTemplate(pg_server_url)
+    yield template
+    template.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated database on each backend."""
+    if request.param == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        yield template.fresh_url(tmp_path)
+        return
+    pg: PostgresTemplate = request.getfixturevalue("pg_template")
+    url = pg.fresh_url()
+    yield url
+    pg.drop(url)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
