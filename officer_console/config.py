@@ -30,7 +30,9 @@ class Settings:
     """All settings of the console, the gateway and the admin tool."""
 
     data_dir: Path = field(default_factory=_default_data_dir, metadata=_meta("数据目录"))
-    database_url: str = field(default="", metadata=_meta("SQLAlchemy URL; empty → SQLite in data_dir"))
+    database_url: str = field(
+        default="", metadata=_meta("SQLAlchemy URL; empty → SQLite in data_dir")
+    )
     timezone: str = field(default="Asia/Shanghai", metadata=_meta("squads' local time zone"))
     region_code: str = field(default="370100", metadata=_meta("catalogue region (division code)"))
     decision_number_format: str = field(
@@ -103,7 +105,9 @@ def load_settings(
     values: dict[str, Any] = {}
     data_dir_raw = overrides.get("data_dir") or env.get(ENV_PREFIX + "DATA_DIR")
     data_dir = Path(str(data_dir_raw)).expanduser() if data_dir_raw else base.data_dir
-    path = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
+    path = config_file or (
+        Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None
+    )
     if path is None and (data_dir / "config.toml").is_file():
         path = data_dir / "config.toml"
     if path is not None:

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: PostgreSQL server binaries for the test cluster, a CJK TrueType font for
-# the GUI and the PDF documents, pdftoppm for looking at PDFs.
-SYSTEM_PACKAGES=(postgresql fonts-wqy-zenhei poppler-utils)
+# the GUI and the PDF documents, pdftoppm for looking at PDFs, Chromium as the citizen browser
+# in end-to-end tests, and the X/EGL libraries Qt needs (offscreen or Xvfb).
+SYSTEM_PACKAGES=(postgresql fonts-wqy-zenhei poppler-utils chromium chromium-driver xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libdbus-1-3)
 if [ "${OFFICER_CONSOLE_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
     missing=()
     for pkg in "${SYSTEM_PACKAGES[@]}" ${EXTRA_SYSTEM_PACKAGES:-}; do

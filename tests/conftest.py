@@ -21,6 +21,7 @@ from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.pgcluster import Cluster, PostgresUnavailable, start_cluster
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)

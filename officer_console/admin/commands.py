@@ -32,7 +32,7 @@ from officer_console.store.engine import (
 )
 from officer_console.store.schema import current_revision, head_revision, migrate
 
-DEMO_PASSWORD = "Demo@2026jn"
+DEMO_PASSWORD = "Demo@2026jn"  # noqa: S105 - documented demo-only password
 
 
 class CommandError(Exception):
@@ -94,14 +94,21 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     with transaction(session_factory(engine)) as session:
         officer = accounts.create_user(
-            session, _actor(settings), police_number=args.police_number, name=args.name,
-            role=args.role, password=password, squad_code=args.squad,
+            session,
+            _actor(settings),
+            police_number=args.police_number,
+            name=args.name,
+            role=args.role,
+            password=password,
+            squad_code=args.squad,
         )
         print(f"已创建账号 {officer.police_number}（{accounts.ROLE_LABELS[officer.role]}）")
     return 0
 
 
-def _account_action(action: Callable[[Session, Actor, str], None], done: str) -> Callable[[Settings, argparse.Namespace], int]:
+def _account_action(
+    action: Callable[[Session, Actor, str], None], done: str
+) -> Callable[[Settings, argparse.Namespace], int]:
     def run(settings: Settings, args: argparse.Namespace) -> int:
         engine = _engine(settings)
         with transaction(session_factory(engine)) as session:
@@ -130,7 +137,9 @@ def cmd_import_catalogue(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     with transaction(session_factory(engine)) as session:
         report = import_catalogue_file(session, _actor(settings), path)
-    print(f"违法代码目录已导入: 新增 {report.inserted}，更新 {report.updated}，未变 {report.unchanged}")
+    print(
+        f"违法代码目录已导入: 新增 {report.inserted}，更新 {report.updated}，未变 {report.unchanged}"
+    )
     return 0
 
 
@@ -141,7 +150,7 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
     if report.ok:
         print(f"审计链完整: 已校验 {report.checked} 行")
         return 0
-    print(f"审计链损坏: 第一处损坏在第 {report.first_broken_id} 行 — {report.reason}", file=sys.stderr)
+    print(f"审计链损坏: 第一处损坏在 #{report.first_broken_id} — {report.reason}", file=sys.stderr)
     return 1
 
 
@@ -160,13 +169,19 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
             report = audit.verify_chain(session)
             print(f"审计链: {report.reason}（{report.checked} 行）")
             if not report.ok:
-                problems.append(f"审计链第 {report.first_broken_id} 行损坏")
-            admins = session.scalar(select(func.count()).select_from(Officer).where(Officer.role == "admin", Officer.disabled.is_(False)))
+                problems.append(f"审计链在 #{report.first_broken_id} 处损坏")
+            admins = session.scalar(
+                select(func.count())
+                .select_from(Officer)
+                .where(Officer.role == "admin", Officer.disabled.is_(False))
+            )
             squads = session.scalar(select(func.count()).select_from(Squad))
             entries = session.scalar(select(func.count()).select_from(CatalogueEntry))
             print(f"管理员账号: {admins}  大队: {squads}  违法代码: {entries}")
             if not admins:
-                problems.append("没有可用的管理员账号：请运行 officer-admin create-user --role admin")
+                problems.append(
+                    "没有可用的管理员账号：请运行 officer-admin create-user --role admin"
+                )
             if not entries:
                 problems.append("违法代码目录为空：请运行 officer-admin import-catalogue")
     for problem in problems:
@@ -206,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="创建或升级数据库结构").set_defaults(run=cmd_migrate)
     p = sub.add_parser("seed-demo", help="写入济南支队演示数据（仅限空库）")
-    p.add_argument("--password", default=DEMO_PASSWORD, help=f"演示账号密码（默认 {DEMO_PASSWORD}）")
+    p.add_argument(
+        "--password", default=DEMO_PASSWORD, help=f"演示账号密码（默认 {DEMO_PASSWORD}）"
+    )
     p.set_defaults(run=cmd_seed_demo)
 
     p = sub.add_parser("create-user", help="创建账号（首个管理员也由此创建）")
@@ -233,8 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-catalogue", help="导入违法代码目录 CSV")
     p.add_argument("file", help="CSV 文件（UTF-8）")
     p.set_defaults(run=cmd_import_catalogue)
-    sub.add_parser("verify-audit", help="校验审计日志哈希链，报告第一处损坏").set_defaults(run=cmd_verify_audit)
-    sub.add_parser("check", help="检查数据库连接、结构版本、审计链与基础数据").set_defaults(run=cmd_check)
+    sub.add_parser("verify-audit", help="校验审计日志哈希链，报告第一处损坏").set_defaults(
+        run=cmd_verify_audit
+    )
+    sub.add_parser("check", help="检查数据库连接、结构版本、审计链与基础数据").set_defaults(
+        run=cmd_check
+    )
     p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份）")
     p.add_argument("file")
     p.set_defaults(run=cmd_backup)
@@ -247,8 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         settings = load_settings(
             config_file=Path(args.config) if args.config else None, database_url=args.database_url
@@ -258,8 +281,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"officer-admin: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        print(f"officer-admin: 数据库错误，操作未完成（已回滚）: {type(exc).__name__}: {str(exc).splitlines()[0]}",
-              file=sys.stderr)
+        print(
+            f"officer-admin: 数据库错误，操作未完成（已回滚）: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("officer-admin: 已取消", file=sys.stderr)

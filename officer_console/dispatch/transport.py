@@ -12,7 +12,7 @@ the vendor most likely did not act on the request:
   that in the vendor's delivery log.
 
 A read timeout or a connection dropped after the request was written is NOT retried: the
-outcome is unknown (:class:`OutcomeUnknown`) and the officer is told to check before resending.
+outcome is unknown (:class:`OutcomeUnknownError`) and the officer is told to check before resending.
 A 4xx or a vendor business error is never retried either — the same request would fail again.
 """
 
@@ -27,10 +27,10 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 __all__ = [
-    "OutcomeUnknown",
-    "RequestNotSent",
+    "OutcomeUnknownError",
+    "RequestNotSentError",
     "RetryPolicy",
-    "TransportFailure",
+    "TransportError",
     "send_with_retries",
 ]
 
@@ -58,7 +58,7 @@ class RetryPolicy:
         return float(min(self.max_backoff, self.backoff * self.multiplier ** (retry_number - 1)))
 
 
-class TransportFailure(Exception):
+class TransportError(Exception):
     """No usable HTTP answer came back; ``attempts`` says how many requests were tried."""
 
     def __init__(self, message: str, *, attempts: int) -> None:
@@ -66,11 +66,11 @@ class TransportFailure(Exception):
         self.attempts = attempts
 
 
-class RequestNotSent(TransportFailure):
+class RequestNotSentError(TransportError):
     """The request never reached the service: sending it again later is safe."""
 
 
-class OutcomeUnknown(TransportFailure):
+class OutcomeUnknownError(TransportError):
     """The request may have been processed (read timeout, connection dropped mid-answer)."""
 
 
@@ -98,7 +98,7 @@ def send_with_retries(
 
     ``attempt`` must build (and re-sign: nonces and timestamps must be fresh) and send one
     request. Returns the last response, which may still be a 5xx once attempts run out.
-    Raises :class:`RequestNotSent` or :class:`OutcomeUnknown` when no answer came back.
+    Raises :class:`RequestNotSentError` or :class:`OutcomeUnknownError` when no answer came back.
     """
     number = 0
     while True:
@@ -107,7 +107,8 @@ def send_with_retries(
             response = attempt()
         except requests.exceptions.SSLError as exc:
             log.warning("%s: TLS handshake failed (attempt %d)", what, number)
-            raise RequestNotSent(f"TLS handshake failed: {type(exc).__name__}", attempts=number)
+            message = f"TLS handshake failed: {type(exc).__name__}"
+            raise RequestNotSentError(message, attempts=number) from exc
         except requests.RequestException as exc:
             if not _never_sent(exc):
                 log.warning(
@@ -115,10 +116,10 @@ def send_with_retries(
                     what,
                     type(exc).__name__,
                 )
-                raise OutcomeUnknown(type(exc).__name__, attempts=number) from exc
+                raise OutcomeUnknownError(type(exc).__name__, attempts=number) from exc
             if number >= policy.attempts:
                 log.warning("%s: connection failed, giving up after %d attempts", what, number)
-                raise RequestNotSent(type(exc).__name__, attempts=number) from exc
+                raise RequestNotSentError(type(exc).__name__, attempts=number) from exc
             log.info("%s: connection failed (attempt %d), retrying", what, number)
         else:
             if not (policy.retry_5xx and response.status_code >= 500):

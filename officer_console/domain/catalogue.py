@@ -122,7 +122,9 @@ def _date(row: int, field: str, raw: str) -> date:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise CatalogueRowError(row, field, f"应为有效日期（如2022-04-01），当前为“{value}”") from None
+        raise CatalogueRowError(
+            row, field, f"应为有效日期（如2022-04-01），当前为“{value}”"
+        ) from None
 
 
 def _parse_row(row: int, raw: dict[str, str]) -> CatalogueEntry:

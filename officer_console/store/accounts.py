@@ -25,7 +25,12 @@ from officer_console.store.models import Officer, Squad
 from officer_console.store.types import utcnow
 
 ROLES = ("officer", "shift_lead", "admin", "auditor")
-ROLE_LABELS = {"officer": "办案民警", "shift_lead": "带班领导", "admin": "管理员", "auditor": "审计员"}
+ROLE_LABELS = {
+    "officer": "办案民警",
+    "shift_lead": "带班领导",
+    "admin": "管理员",
+    "auditor": "审计员",
+}
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 # argon2id, m = 64 MiB, t = 3, p = 2: above the ASVS floor (m ≥ 19 MiB, t ≥ 2).
@@ -129,8 +134,14 @@ def create_user(
     )
     session.add(officer)
     session.flush()
-    audit.record(session, actor, "user.create", entity_type="officer", entity_id=officer.id,
-                 detail={"police_number": police_number, "role": role, "squad": squad_code})
+    audit.record(
+        session,
+        actor,
+        "user.create",
+        entity_type="officer",
+        entity_id=officer.id,
+        detail={"police_number": police_number, "role": role, "squad": squad_code},
+    )
     return officer
 
 
@@ -157,25 +168,53 @@ def authenticate(
     """
     now = clock()
     officer = session.scalar(select(Officer).where(Officer.police_number == police_number.strip()))
-    who = Actor(police_number=police_number.strip()[:32] or "?", officer_id=None, workstation=workstation)
+    who = Actor(
+        police_number=police_number.strip()[:32] or "?", officer_id=None, workstation=workstation
+    )
     if officer is None:
-        audit.record(session, who, "login", outcome="denied", detail={"reason": "unknown_user"}, at=now)
+        audit.record(
+            session, who, "login", outcome="denied", detail={"reason": "unknown_user"}, at=now
+        )
         raise LoginFailed("警号或密码错误")
     who = Actor(police_number=officer.police_number, officer_id=officer.id, workstation=workstation)
     if officer.disabled:
-        audit.record(session, who, "login", entity_type="officer", entity_id=officer.id,
-                     outcome="denied", detail={"reason": "disabled"}, at=now)
+        audit.record(
+            session,
+            who,
+            "login",
+            entity_type="officer",
+            entity_id=officer.id,
+            outcome="denied",
+            detail={"reason": "disabled"},
+            at=now,
+        )
         raise LoginFailed("该账号已停用，请联系管理员")
     if officer.locked_at is not None:
-        audit.record(session, who, "login", entity_type="officer", entity_id=officer.id,
-                     outcome="denied", detail={"reason": "locked"}, at=now)
+        audit.record(
+            session,
+            who,
+            "login",
+            entity_type="officer",
+            entity_id=officer.id,
+            outcome="denied",
+            detail={"reason": "locked"},
+            at=now,
+        )
         raise LoginFailed("账号已锁定（多次密码错误），请联系管理员解锁")
     totp_needed = officer.totp_secret is not None or officer.totp_required or require_totp
     ok = verify_password(officer.password_hash, password)
     if ok and totp_needed:
         if officer.totp_secret is None:
-            audit.record(session, who, "login", entity_type="officer", entity_id=officer.id,
-                         outcome="denied", detail={"reason": "totp_not_enrolled"}, at=now)
+            audit.record(
+                session,
+                who,
+                "login",
+                entity_type="officer",
+                entity_id=officer.id,
+                outcome="denied",
+                detail={"reason": "totp_not_enrolled"},
+                at=now,
+            )
             raise LoginFailed("管理员要求启用动态口令，请先联系管理员绑定动态口令")
         ok = bool(totp_code) and pyotp.TOTP(officer.totp_secret).verify(
             str(totp_code).strip(), for_time=now, valid_window=1
@@ -185,12 +224,27 @@ def authenticate(
             officer.first_failed_at = now
             officer.failed_logins = 0
         officer.failed_logins += 1
-        audit.record(session, who, "login", entity_type="officer", entity_id=officer.id,
-                     outcome="denied", detail={"reason": "bad_credentials", "failures": officer.failed_logins}, at=now)
+        audit.record(
+            session,
+            who,
+            "login",
+            entity_type="officer",
+            entity_id=officer.id,
+            outcome="denied",
+            detail={"reason": "bad_credentials", "failures": officer.failed_logins},
+            at=now,
+        )
         if officer.failed_logins >= max_failures:
             officer.locked_at = now
-            audit.record(session, who, "account.lock", entity_type="officer", entity_id=officer.id,
-                         detail={"failures": officer.failed_logins}, at=now)
+            audit.record(
+                session,
+                who,
+                "account.lock",
+                entity_type="officer",
+                entity_id=officer.id,
+                detail={"failures": officer.failed_logins},
+                at=now,
+            )
             raise LoginFailed(f"连续 {max_failures} 次登录失败，账号已锁定，请联系管理员解锁")
         left = max_failures - officer.failed_logins
         raise LoginFailed(f"警号、密码或动态口令错误（再错 {left} 次将锁定账号）")
@@ -225,14 +279,21 @@ def reset_password(session: Session, actor: Actor, police_number: str, new_passw
     check_password_policy(new_password, police_number=officer.police_number)
     officer.password_hash = hash_password(new_password)
     officer.password_changed_at = utcnow()
-    audit.record(session, actor, "account.reset_password", entity_type="officer", entity_id=officer.id)
+    audit.record(
+        session, actor, "account.reset_password", entity_type="officer", entity_id=officer.id
+    )
 
 
 def set_disabled(session: Session, actor: Actor, police_number: str, disabled: bool) -> None:
     officer = _get(session, police_number)
     officer.disabled = disabled
-    audit.record(session, actor, "account.disable" if disabled else "account.enable",
-                 entity_type="officer", entity_id=officer.id)
+    audit.record(
+        session,
+        actor,
+        "account.disable" if disabled else "account.enable",
+        entity_type="officer",
+        entity_id=officer.id,
+    )
 
 
 def set_role(session: Session, actor: Actor, police_number: str, role: str) -> None:
@@ -241,8 +302,14 @@ def set_role(session: Session, actor: Actor, police_number: str, role: str) -> N
     officer = _get(session, police_number)
     old = officer.role
     officer.role = role
-    audit.record(session, actor, "account.role", entity_type="officer", entity_id=officer.id,
-                 detail={"from": old, "to": role})
+    audit.record(
+        session,
+        actor,
+        "account.role",
+        entity_type="officer",
+        entity_id=officer.id,
+        detail={"from": old, "to": role},
+    )
 
 
 def enrol_totp(session: Session, actor: Actor, police_number: str) -> str:

@@ -1,9 +1,10 @@
 """Append-only, hash-chained audit log written in the caller's transaction.
 
-``hash = SHA-256(canonical row ‖ prev_hash)``. Appends are serialised by the single
-``audit_head`` row (a row lock on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises
-writers), so the chain has no forks and ids are gap-free. If the audit row cannot be written
-the surrounding change rolls back with it.
+``hash = SHA-256(canonical row ‖ prev_hash)``. There is one chain per workstation: its
+``audit_head`` row (locked by the increment on PostgreSQL; SQLite's ``BEGIN IMMEDIATE``
+serialises all writers anyway) numbers the chain gap-free, so a changed, deleted or inserted
+row breaks it visibly — while sixteen workstations append without queueing behind one global
+lock. If the audit row cannot be written the surrounding change rolls back with it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from officer_console.domain.masking import mask_text
@@ -59,7 +61,8 @@ def _iso_ms(at: datetime) -> str:
 def canonical(event: AuditEvent) -> bytes:
     """The bytes that are hashed: every column but the hashes, in a fixed JSON form."""
     row = {
-        "id": event.id,
+        "chain": event.chain,
+        "seq": event.chain_seq,
         "at": _iso_ms(event.at),
         "actor": event.actor,
         "officer_id": event.officer_id,
@@ -77,6 +80,27 @@ def chain_hash(event: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256(canonical(event) + prev_hash.encode()).hexdigest()
 
 
+def _advance_head(session: Session, chain: str) -> tuple[int, str]:
+    """Take the next sequence number of ``chain`` (row-locking its head until commit)."""
+    stmt = (
+        update(AuditHead)
+        .where(AuditHead.chain == chain)
+        .values(last_seq=AuditHead.last_seq + 1)
+        .returning(AuditHead.last_seq, AuditHead.last_hash)
+    )
+    head = session.execute(stmt).one_or_none()
+    if head is None:
+        try:
+            with session.begin_nested():
+                session.execute(
+                    insert(AuditHead).values(chain=chain, last_seq=0, last_hash=GENESIS_HASH)
+                )
+        except IntegrityError:
+            pass  # another transaction created the chain first; the update waits for it
+        head = session.execute(stmt).one()
+    return int(head.last_seq), str(head.last_hash)
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -88,33 +112,32 @@ def record(
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+    """Append one event to the actor's workstation chain inside the caller's transaction."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
-    head = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(last_id=AuditHead.last_id + 1)
-        .returning(AuditHead.last_id, AuditHead.last_hash)
-    ).one()
+    workstation = mask_text(actor.workstation)[:64] or "unknown"
+    seq, prev_hash = _advance_head(session, workstation)
     when = (at or utcnow()).astimezone(UTC)
     event = AuditEvent(
-        id=head.last_id,
+        chain=workstation,
+        chain_seq=seq,
         at=when.replace(microsecond=when.microsecond // 1000 * 1000),
         actor=actor.police_number,
         officer_id=actor.officer_id,
-        workstation=mask_text(actor.workstation)[:64],
+        workstation=workstation,
         action=action,
         entity_type=entity_type,
         entity_id=str(entity_id),
         outcome=outcome,
         detail=_clean(detail or {}),
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
-    event.hash = chain_hash(event, head.last_hash)
+    event.hash = chain_hash(event, prev_hash)
     session.add(event)
     session.flush()
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash))
+    session.execute(
+        update(AuditHead).where(AuditHead.chain == workstation).values(last_hash=event.hash)
+    )
     return event
 
 
@@ -129,37 +152,66 @@ class ChainReport:
         return self.first_broken_id is None
 
 
-def _iter_events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+def _iter_chain(session: Session, chain: str, batch: int = 2000) -> Iterator[AuditEvent]:
     last = 0
     while True:
         rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last).order_by(AuditEvent.id).limit(batch)
+            select(AuditEvent)
+            .where(AuditEvent.chain == chain, AuditEvent.chain_seq > last)
+            .order_by(AuditEvent.chain_seq)
+            .limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1].id
+        last = rows[-1].chain_seq
         session.expunge_all()
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Re-hash the whole chain; report the first row whose link or content is broken."""
+def _verify_one(session: Session, chain: str, head: AuditHead | None) -> ChainReport:
     prev_hash = GENESIS_HASH
-    expected_id = 1
+    expected = 1
     checked = 0
-    for event in _iter_events(session):
-        if event.id != expected_id:
-            return ChainReport(checked, expected_id, f"第 {expected_id} 行缺失（行被删除）")
+    last_id: int | None = None
+    for event in _iter_chain(session, chain):
+        if event.chain_seq != expected:
+            return ChainReport(
+                checked,
+                event.id,
+                f"工作站 {chain} 的第 {expected} 条记录缺失（在 #{event.id} 之前被删除）",
+            )
         if event.prev_hash != prev_hash:
-            return ChainReport(checked, event.id, f"第 {event.id} 行的前序哈希与上一行不符")
+            return ChainReport(checked, event.id, f"#{event.id} 的前序哈希与上一行不符")
         if chain_hash(event, prev_hash) != event.hash:
-            return ChainReport(checked, event.id, f"第 {event.id} 行内容被修改（哈希不符）")
+            return ChainReport(checked, event.id, f"#{event.id} 内容被修改（哈希不符）")
         prev_hash = event.hash
-        expected_id += 1
+        last_id = event.id
+        expected += 1
         checked += 1
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.last_id != checked or head.last_hash != prev_hash):
-        return ChainReport(checked, checked + 1, f"链尾记录不一致：应有 {head.last_id} 行，实有 {checked} 行")
+    if head is None or head.last_seq != checked or head.last_hash != prev_hash:
+        at = last_id if last_id is not None else 0
+        return ChainReport(
+            checked,
+            at,
+            f"工作站 {chain} 的链尾不一致：应有 {head.last_seq if head else '?'} 条，实有 {checked} 条",
+        )
+    return ChainReport(checked, None, "审计链完整")
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Re-hash every chain; report the first broken row (lowest id among broken chains)."""
+    heads = {h.chain: h for h in session.scalars(select(AuditHead))}
+    chains = set(heads) | set(session.scalars(select(AuditEvent.chain).distinct()))
+    checked = 0
+    broken: list[ChainReport] = []
+    for chain in sorted(chains):
+        report = _verify_one(session, chain, heads.get(chain))
+        checked += report.checked
+        if not report.ok:
+            broken.append(report)
+    if broken:
+        first = min(broken, key=lambda r: r.first_broken_id or 0)
+        return ChainReport(checked, first.first_broken_id, first.reason)
     return ChainReport(checked, None, "审计链完整")
 
 

@@ -69,13 +69,18 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
         return create_engine(
             parsed,
             echo=echo,
-            pool_pre_ping=True,
+            # No pre-ping (a round trip per checkout): dropped connections surface as
+            # invalidated-connection errors, which run_in_transaction retries.
             pool_size=pool_size,
             max_overflow=pool_size * 2,
-            connect_args={"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {},
+            connect_args={"connect_timeout": 10}
+            if parsed.get_backend_name() == "postgresql"
+            else {},
         )
     except (ImportError, ArgumentError) as exc:
-        raise DatabaseUnavailable(f"不支持的数据库类型: {parsed.get_backend_name()} ({exc})") from exc
+        raise DatabaseUnavailable(
+            f"不支持的数据库类型: {parsed.get_backend_name()} ({exc})"
+        ) from exc
 
 
 def check_connection(engine: Engine) -> None:
@@ -84,7 +89,9 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
     except (OperationalError, DBAPIError) as exc:
-        raise DatabaseUnavailable(f"无法连接数据库 {engine.url.render_as_string()}: {exc.orig}") from exc
+        raise DatabaseUnavailable(
+            f"无法连接数据库 {engine.url.render_as_string()}: {exc.orig}"
+        ) from exc
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -135,6 +142,11 @@ def run_in_transaction(
         except DBAPIError as exc:
             if attempt == attempts or not _retryable(exc):
                 raise
-            log.warning("transient database error, retry %d/%d: %s", attempt, attempts, type(exc.orig).__name__)
+            log.warning(
+                "transient database error, retry %d/%d: %s",
+                attempt,
+                attempts,
+                type(exc.orig).__name__,
+            )
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")

@@ -8,7 +8,7 @@ never written to logs or audit rows unmasked.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -39,7 +40,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
 
 
 # --- organisation and accounts -------------------------------------------------------------
@@ -197,6 +201,15 @@ class Appointment(Base):
         Index("ix_appointments_queue", "squad_id", "slot_start", "id"),
         Index("ix_appointments_status", "squad_id", "status"),
         Index("ix_appointments_changed", "changed_seq"),
+        # Claim-next scans only waiting rows; without this it walks every claimed row first.
+        Index(
+            "ix_appointments_waiting",
+            "squad_id",
+            "slot_start",
+            "id",
+            postgresql_where=text("status = 'waiting'"),
+            sqlite_where=text("status = 'waiting'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     squad_id: Mapped[int] = mapped_column(ForeignKey("squads.id"))
@@ -400,11 +413,21 @@ class EvidenceFile(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained: ``hash = SHA-256(canonical row ‖ prev_hash)``."""
+    """Append-only, hash-chained: ``hash = SHA-256(canonical row ‖ prev_hash)``.
+
+    One chain per workstation (``chain``), numbered gap-free by ``chain_seq``: workstations
+    append without waiting for each other, and each chain still breaks visibly if a row is
+    changed, removed or inserted. ``id`` gives the global order.
+    """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_entity", "entity_type", "entity_id"),
+        UniqueConstraint("chain", "chain_seq"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chain: Mapped[str] = mapped_column(String(64))
+    chain_seq: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(32))
     officer_id: Mapped[int | None] = mapped_column(Integer)
@@ -419,9 +442,9 @@ class AuditEvent(Base):
 
 
 class AuditHead(Base):
-    """The chain's tip; locking this one row serialises audit appends on PostgreSQL."""
+    """Each chain's tip; its row lock serialises appends within one chain only."""
 
     __tablename__ = "audit_head"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))

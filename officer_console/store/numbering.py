@@ -27,15 +27,22 @@ def next_serial(session: Session, unit_code: str, year: int) -> int:
         return int(serial)
     try:
         with session.begin_nested():
-            session.execute(insert(NumberSequence).values(unit_code=unit_code, year=year, last_serial=1))
+            session.execute(
+                insert(NumberSequence).values(unit_code=unit_code, year=year, last_serial=1)
+            )
         return 1
     except IntegrityError:
         # Another transaction created the row first; increment it instead (waits on its lock).
         return int(session.execute(stmt).scalar_one())
 
 
-def next_number(session: Session, unit_code: str, division_code: str, year: int,
-                fmt: DecisionNumberFormat | None = None) -> tuple[str, int]:
+def next_number(
+    session: Session,
+    unit_code: str,
+    division_code: str,
+    year: int,
+    fmt: DecisionNumberFormat | None = None,
+) -> tuple[str, int]:
     """Return (formatted number, serial) for a new decision of ``unit_code`` in ``year``."""
     serial = next_serial(session, unit_code, year)
     number = (fmt or DecisionNumberFormat()).format_number(division_code, year, serial)

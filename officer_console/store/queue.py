@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Row, Select, and_, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from officer_console.domain.errors import ConflictError, NotFoundError, PermissionDenied, ValidationError
+from officer_console.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    ValidationError,
+)
 from officer_console.domain.masking import mask_name, mask_phone
 from officer_console.store import audit, changes
 from officer_console.store.audit import Actor
@@ -89,7 +95,7 @@ def _local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _base_select() -> Select[tuple[object, ...]]:
+def _base_select() -> Select[*tuple[Any, ...]]:
     """Queue columns with their joins; callers add the WHERE clauses."""
     officer = aliased(Officer)
     vcount = (
@@ -100,10 +106,21 @@ def _base_select() -> Select[tuple[object, ...]]:
     )
     return (
         select(
-            Appointment.id, Appointment.version, Appointment.squad_id, Appointment.slot_start,
-            Appointment.slot_end, Appointment.urgent, Appointment.urgent_reason, Appointment.status,
-            Citizen.name, Citizen.phone, Vehicle.plate, vcount.label("vcount"),
-            Appointment.officer_id, officer.name.label("officer_name"), Appointment.changed_seq,
+            Appointment.id,
+            Appointment.version,
+            Appointment.squad_id,
+            Appointment.slot_start,
+            Appointment.slot_end,
+            Appointment.urgent,
+            Appointment.urgent_reason,
+            Appointment.status,
+            Citizen.name,
+            Citizen.phone,
+            Vehicle.plate,
+            vcount.label("vcount"),
+            Appointment.officer_id,
+            officer.name.label("officer_name"),
+            Appointment.changed_seq,
         )
         .join(Citizen, Citizen.id == Appointment.citizen_id)
         .outerjoin(Vehicle, Vehicle.id == Appointment.vehicle_id)
@@ -111,7 +128,7 @@ def _base_select() -> Select[tuple[object, ...]]:
     )
 
 
-def _queue_select(squad_id: int, flt: QueueFilter, tz: str) -> Select[tuple[object, ...]]:
+def _queue_select(squad_id: int, flt: QueueFilter, tz: str) -> Select[*tuple[Any, ...]]:
     stmt = _base_select().where(Appointment.squad_id == squad_id)
     if flt.day is not None:
         start, end = _local_day_bounds(flt.day, tz)
@@ -128,26 +145,43 @@ def _queue_select(squad_id: int, flt: QueueFilter, tz: str) -> Select[tuple[obje
     return stmt
 
 
-def _row(r: object) -> QueueRow:
-    t = tuple(r)  # type: ignore[arg-type]
+def _row(r: Row[Any]) -> QueueRow:
+    t = tuple(r)
     return QueueRow(
-        id=t[0], version=t[1], squad_id=t[2], slot_start=t[3], slot_end=t[4], urgent=t[5],
-        urgent_reason=t[6], status=t[7], citizen_masked=mask_name(t[8] or ""),
-        phone_masked=mask_phone(t[9] or ""), plate=t[10] or "", violation_count=int(t[11] or 0),
-        officer_id=t[12], officer_name=t[13] or "", changed_seq=int(t[14] or 0),
+        id=t[0],
+        version=t[1],
+        squad_id=t[2],
+        slot_start=t[3],
+        slot_end=t[4],
+        urgent=t[5],
+        urgent_reason=t[6],
+        status=t[7],
+        citizen_masked=mask_name(t[8] or ""),
+        phone_masked=mask_phone(t[9] or ""),
+        plate=t[10] or "",
+        violation_count=int(t[11] or 0),
+        officer_id=t[12],
+        officer_name=t[13] or "",
+        changed_seq=int(t[14] or 0),
     )
 
 
 def list_queue(
-    session: Session, squad_id: int, flt: QueueFilter = QueueFilter(), *,
-    offset: int = 0, limit: int = 50, tz: str = "Asia/Shanghai",
+    session: Session,
+    squad_id: int,
+    flt: QueueFilter = QueueFilter(),
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    tz: str = "Asia/Shanghai",
 ) -> list[QueueRow]:
     stmt = _queue_select(squad_id, flt, tz).order_by(Appointment.slot_start, Appointment.id)
     return [_row(r) for r in session.execute(stmt.offset(offset).limit(limit))]
 
 
-def count_queue(session: Session, squad_id: int, flt: QueueFilter = QueueFilter(), *,
-                tz: str = "Asia/Shanghai") -> int:
+def count_queue(
+    session: Session, squad_id: int, flt: QueueFilter = QueueFilter(), *, tz: str = "Asia/Shanghai"
+) -> int:
     sub = _queue_select(squad_id, flt, tz).subquery()
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
@@ -174,32 +208,57 @@ def _explain_conflict(session: Session, appointment_id: int) -> ConflictError:
     if appt.officer_id is not None and appt.status != "waiting":
         who = session.get(Officer, appt.officer_id)
         return ConflictError(f"认领失败：该预约已被 {who.name if who else '其他民警'} 认领")
-    return ConflictError(f"该预约已被其他工作站修改（当前状态：{STATUS_LABELS.get(appt.status, appt.status)}），已刷新")
+    return ConflictError(
+        f"该预约已被其他工作站修改（当前状态：{STATUS_LABELS.get(appt.status, appt.status)}），已刷新"
+    )
 
 
-def claim(session: Session, actor: Actor, squad_id: int, appointment_id: int,
-          expected_version: int | None = None) -> int:
+def claim(
+    session: Session,
+    actor: Actor,
+    squad_id: int,
+    appointment_id: int,
+    expected_version: int | None = None,
+) -> int:
     """Claim one appointment for ``actor``; returns the new version. Exactly one caller wins."""
     if actor.officer_id is None:
         raise PermissionDenied("系统账号不能认领预约")
     now = utcnow()
-    conds = [Appointment.id == appointment_id, Appointment.status == "waiting",
-             Appointment.squad_id == squad_id]
+    conds = [
+        Appointment.id == appointment_id,
+        Appointment.status == "waiting",
+        Appointment.squad_id == squad_id,
+    ]
     if expected_version is not None:
         conds.append(Appointment.version == expected_version)
     new_version = session.execute(
-        update(Appointment).where(and_(*conds))
-        .values(status="claimed", officer_id=actor.officer_id, version=Appointment.version + 1,
-                claimed_at=now, updated_at=now)
+        update(Appointment)
+        .where(and_(*conds))
+        .values(
+            status="claimed",
+            officer_id=actor.officer_id,
+            version=Appointment.version + 1,
+            claimed_at=now,
+            updated_at=now,
+        )
         .returning(Appointment.version)
     ).scalar_one_or_none()
     if new_version is None:
         err = _explain_conflict(session, appointment_id)
-        audit.record(session, actor, "appointment.claim", entity_type="appointment",
-                     entity_id=appointment_id, outcome="failed", detail={"reason": err.message})
+        audit.record(
+            session,
+            actor,
+            "appointment.claim",
+            entity_type="appointment",
+            entity_id=appointment_id,
+            outcome="failed",
+            detail={"reason": err.message},
+        )
         raise err
     _stamp(session, appointment_id, squad_id)
-    audit.record(session, actor, "appointment.claim", entity_type="appointment", entity_id=appointment_id)
+    audit.record(
+        session, actor, "appointment.claim", entity_type="appointment", entity_id=appointment_id
+    )
     return int(new_version)
 
 
@@ -217,8 +276,13 @@ def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
     claimed = session.execute(
         update(Appointment)
         .where(Appointment.id == pick.scalar_subquery(), Appointment.status == "waiting")
-        .values(status="claimed", officer_id=actor.officer_id, version=Appointment.version + 1,
-                claimed_at=now, updated_at=now)
+        .values(
+            status="claimed",
+            officer_id=actor.officer_id,
+            version=Appointment.version + 1,
+            claimed_at=now,
+            updated_at=now,
+        )
         .returning(Appointment.id)
     ).scalar_one_or_none()
     if claimed is None:
@@ -229,39 +293,67 @@ def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
 
 
 def _stamp(session: Session, appointment_id: int, *squad_ids: int) -> None:
-    seq = changes.bump(session, *squad_ids)
-    session.execute(update(Appointment).where(Appointment.id == appointment_id).values(changed_seq=seq))
+    seq = changes.bump(session, *squad_ids, appointment_id=appointment_id)
+    session.execute(
+        update(Appointment).where(Appointment.id == appointment_id).values(changed_seq=seq)
+    )
 
 
-def set_status(session: Session, actor: Actor, appointment_id: int, expected_version: int,
-               new_status: str, *, reason: str = "") -> int:
+def set_status(
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    expected_version: int,
+    new_status: str,
+    *,
+    reason: str = "",
+) -> int:
     """Optimistic status change by the assigned officer; raises ConflictError on a lost race."""
     appt = session.get(Appointment, appointment_id)
     if appt is None:
         raise NotFoundError("预约不存在")
     if new_status not in TRANSITIONS.get(appt.status, ()):
-        raise ValidationError("status", f"不能从“{STATUS_LABELS.get(appt.status)}”变为“{STATUS_LABELS.get(new_status, new_status)}”")
+        raise ValidationError(
+            "status",
+            f"不能从“{STATUS_LABELS.get(appt.status)}”变为“{STATUS_LABELS.get(new_status, new_status)}”",
+        )
     if appt.officer_id != actor.officer_id:
         raise PermissionDenied("只有认领该预约的民警可以办理")
     release = new_status == "waiting"
     new_version = session.execute(
         update(Appointment)
         .where(Appointment.id == appointment_id, Appointment.version == expected_version)
-        .values(status=new_status, version=Appointment.version + 1, updated_at=utcnow(),
-                **({"officer_id": None, "claimed_at": None} if release else {}))
+        .values(
+            status=new_status,
+            version=Appointment.version + 1,
+            updated_at=utcnow(),
+            **({"officer_id": None, "claimed_at": None} if release else {}),
+        )
         .returning(Appointment.version)
     ).scalar_one_or_none()
     if new_version is None:
         raise _explain_conflict(session, appointment_id)
     _stamp(session, appointment_id, appt.squad_id)
-    audit.record(session, actor, "appointment.status", entity_type="appointment",
-                 entity_id=appointment_id, detail={"from": appt.status, "to": new_status, "reason": reason})
+    audit.record(
+        session,
+        actor,
+        "appointment.status",
+        entity_type="appointment",
+        entity_id=appointment_id,
+        detail={"from": appt.status, "to": new_status, "reason": reason},
+    )
     return int(new_version)
 
 
 def reassign(
-    session: Session, actor: Actor, actor_role: str, actor_squad_id: int | None,
-    items: list[tuple[int, int]], *, reason: str, to_officer_id: int | None = None,
+    session: Session,
+    actor: Actor,
+    actor_role: str,
+    actor_squad_id: int | None,
+    items: list[tuple[int, int]],
+    *,
+    reason: str,
+    to_officer_id: int | None = None,
     to_squad_id: int | None = None,
 ) -> None:
     """Shift lead moves appointments (id, version) to an officer or to another squad.
@@ -269,8 +361,9 @@ def reassign(
     All or nothing: one lost race aborts the whole reassignment with a clear message.
     """
     if actor_role not in ("shift_lead", "admin"):
-        audit.record(session, actor, "appointment.reassign", outcome="denied",
-                     detail={"count": len(items)})
+        audit.record(
+            session, actor, "appointment.reassign", outcome="denied", detail={"count": len(items)}
+        )
         raise PermissionDenied("只有带班领导可以改派预约")
     reason = reason.strip()
     if not reason:
@@ -294,22 +387,39 @@ def reassign(
         if actor_role == "shift_lead" and appt.squad_id != actor_squad_id:
             raise PermissionDenied("只能改派本大队的预约")
         if appt.status not in ("waiting", "claimed", "contacting"):
-            raise ValidationError("status", f"预约（{STATUS_LABELS[appt.status]}）已开始办理，不能改派")
+            raise ValidationError(
+                "status", f"预约（{STATUS_LABELS[appt.status]}）已开始办理，不能改派"
+            )
         values: dict[str, object] = {"version": Appointment.version + 1, "updated_at": utcnow()}
         if to_officer_id is not None:
-            values.update(officer_id=to_officer_id, status="claimed" if appt.status == "waiting" else appt.status,
-                          claimed_at=utcnow())
+            values.update(
+                officer_id=to_officer_id,
+                status="claimed" if appt.status == "waiting" else appt.status,
+                claimed_at=utcnow(),
+            )
         else:
             values.update(squad_id=to_squad_id, officer_id=None, status="waiting", claimed_at=None)
         old_squad, old_officer = appt.squad_id, appt.officer_id
         done = session.execute(
-            update(Appointment).where(Appointment.id == appointment_id, Appointment.version == version)
-            .values(**values).returning(Appointment.id)
+            update(Appointment)
+            .where(Appointment.id == appointment_id, Appointment.version == version)
+            .values(**values)
+            .returning(Appointment.id)
         ).scalar_one_or_none()
         if done is None:
             raise _explain_conflict(session, appointment_id)
         _stamp(session, appointment_id, old_squad, int(target_squad or old_squad))
-        audit.record(session, actor, "appointment.reassign", entity_type="appointment",
-                     entity_id=appointment_id,
-                     detail={"from_officer": old_officer, "to_officer": to_officer_id,
-                             "from_squad": old_squad, "to_squad": target_squad, "reason": reason})
+        audit.record(
+            session,
+            actor,
+            "appointment.reassign",
+            entity_type="appointment",
+            entity_id=appointment_id,
+            detail={
+                "from_officer": old_officer,
+                "to_officer": to_officer_id,
+                "from_squad": old_squad,
+                "to_squad": target_squad,
+                "reason": reason,
+            },
+        )

@@ -10,7 +10,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 

@@ -192,7 +192,12 @@ def test_every_mobile_pattern_is_accepted(number: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("张三", "张三"), (" 欧阳娜娜 ", "欧阳娜娜"), ("买买提•艾力", "买买提·艾力"), ("John Smith", "John Smith")],
+    [
+        ("张三", "张三"),
+        (" 欧阳娜娜 ", "欧阳娜娜"),
+        ("买买提•艾力", "买买提·艾力"),
+        ("John Smith", "John Smith"),
+    ],
 )
 def test_valid_names(value: str, expected: str) -> None:
     assert validate_name(value) == expected

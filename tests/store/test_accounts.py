@@ -36,13 +36,18 @@ def officer_number(factory: sessionmaker[Session]) -> str:
 
 
 def _login(factory, password: str, clock: Clock, **kw):  # type: ignore[no-untyped-def]
-    return accounts.login(factory, police_number="370102001", password=password,
-                          workstation="ws-1", clock=clock, **kw)
+    return accounts.login(
+        factory, police_number="370102001", password=password, workstation="ws-1", clock=clock, **kw
+    )
 
 
 def test_password_policy() -> None:
-    for bad, msg in (("short1", "至少"), ("password123", "常见"), ("x" * 200, "不能超过"),
-                     ("ab370102001cd", "警号")):
+    for bad, msg in (
+        ("short1", "至少"),
+        ("password123", "常见"),
+        ("x" * 200, "不能超过"),
+        ("ab370102001cd", "警号"),
+    ):
         with pytest.raises(ValidationError, match=msg):
             accounts.check_password_policy(bad, police_number="370102001")
     accounts.check_password_policy("长城-Wall-2026!", police_number="370102001")
@@ -114,7 +119,9 @@ def test_totp_second_factor(factory, officer_number) -> None:  # type: ignore[no
     code = pyotp.TOTP(secret).at(clock.now)
     assert _login(factory, builders.PASSWORD, clock, totp_code=code).totp_enabled
     with factory() as s:
-        assert s.scalar(select(Officer.totp_required).where(Officer.police_number == officer_number))
+        assert s.scalar(
+            select(Officer.totp_required).where(Officer.police_number == officer_number)
+        )
 
 
 def test_admin_can_require_totp_before_enrolment(factory, officer_number) -> None:  # type: ignore[no-untyped-def]
@@ -126,12 +133,32 @@ def test_create_user_validates_and_audits(factory) -> None:  # type: ignore[no-u
     with transaction(factory) as s:
         builders.squad(s)
     with pytest.raises(ValidationError, match="大队"), transaction(factory) as s:
-        accounts.create_user(s, ADMIN, police_number="370102005", name="周警官", role="officer",
-                             password="Str0ng-Passw0rd")
+        accounts.create_user(
+            s,
+            ADMIN,
+            police_number="370102005",
+            name="周警官",
+            role="officer",
+            password="Str0ng-Passw0rd",
+        )
     with transaction(factory) as s:
-        o = accounts.create_user(s, ADMIN, police_number="370102005", name="周警官", role="officer",
-                                 password="Str0ng-Passw0rd", squad_code="370102")
+        o = accounts.create_user(
+            s,
+            ADMIN,
+            police_number="370102005",
+            name="周警官",
+            role="officer",
+            password="Str0ng-Passw0rd",
+            squad_code="370102",
+        )
         assert o.password_hash.startswith("$argon2id$")
     with pytest.raises(ValidationError, match="已存在"), transaction(factory) as s:
-        accounts.create_user(s, ADMIN, police_number="370102005", name="周警官", role="officer",
-                             password="Str0ng-Passw0rd", squad_code="370102")
+        accounts.create_user(
+            s,
+            ADMIN,
+            police_number="370102005",
+            name="周警官",
+            role="officer",
+            password="Str0ng-Passw0rd",
+            squad_code="370102",
+        )

@@ -7,7 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.store import numbering
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory, transaction
+from officer_console.store.engine import (
+    make_engine,
+    run_in_transaction,
+    session_factory,
+    transaction,
+)
 
 
 def test_sequence_per_unit_and_year(factory: sessionmaker[Session]) -> None:
@@ -35,8 +40,12 @@ def test_concurrent_issuers_get_distinct_consecutive_serials(db_url: str) -> Non
     factory = session_factory(engine)
 
     def take(_: int) -> list[int]:
-        return [run_in_transaction(factory, lambda s: numbering.next_serial(s, "370102", 2026), attempts=10)
-                for _ in range(25)]
+        return [
+            run_in_transaction(
+                factory, lambda s: numbering.next_serial(s, "370102", 2026), attempts=10
+            )
+            for _ in range(25)
+        ]
 
     with ThreadPoolExecutor(8) as pool:
         serials = [x for chunk in pool.map(take, range(8)) for x in chunk]

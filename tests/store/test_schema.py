@@ -14,7 +14,9 @@ from officer_console.store.schema import current_revision, head_revision, is_up_
 def test_migrated_database_matches_models(engine: Engine) -> None:
     assert is_up_to_date(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     assert diff == []
 
 

@@ -35,16 +35,28 @@ def plate(n: int) -> str:
 
 
 def squad(session: Session, code: str = "370102", name: str = "历下区大队") -> Squad:
-    s = Squad(code=code, name=name, unit_name=f"济南市公安局交通警察支队{name}", division_code=code[:6])
+    s = Squad(
+        code=code, name=name, unit_name=f"济南市公安局交通警察支队{name}", division_code=code[:6]
+    )
     session.add(s)
     session.flush()
     return s
 
 
-def officer(session: Session, squad_obj: Squad | None, number: str, role: str = "officer",
-            name: str = "王警官") -> Officer:
-    o = Officer(police_number=number, name=name, role=role,
-                squad_id=squad_obj.id if squad_obj else None, password_hash=password_hash())
+def officer(
+    session: Session,
+    squad_obj: Squad | None,
+    number: str,
+    role: str = "officer",
+    name: str = "王警官",
+) -> Officer:
+    o = Officer(
+        police_number=number,
+        name=name,
+        role=role,
+        squad_id=squad_obj.id if squad_obj else None,
+        password_hash=password_hash(),
+    )
     session.add(o)
     session.flush()
     return o
@@ -54,25 +66,60 @@ def actor_for(o: Officer, workstation: str = "ws-test") -> Actor:
     return Actor(police_number=o.police_number, officer_id=o.id, workstation=workstation)
 
 
-def appointments(session: Session, squad_obj: Squad, count: int, *, start: datetime | None = None,
-                 first_citizen: int = 0) -> list[int]:
+def appointments(
+    session: Session,
+    squad_obj: Squad,
+    count: int,
+    *,
+    start: datetime | None = None,
+    first_citizen: int = 0,
+) -> list[int]:
     """``count`` waiting appointments, one citizen and vehicle each, 10 minutes apart."""
-    base = start or datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    base = start or datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+        hours=1
+    )
     citizens = [
-        {"name": "张三", "phone": f"138{(first_citizen + i) % 10**8:08d}", "id_number": id_number(first_citizen + i),
-         "wechat_openid": f"o{first_citizen + i}"}
+        {
+            "name": "张三",
+            "phone": f"138{(first_citizen + i) % 10**8:08d}",
+            "id_number": id_number(first_citizen + i),
+            "wechat_openid": f"o{first_citizen + i}",
+        }
         for i in range(count)
     ]
-    cids = list(session.scalars(insert(Citizen).returning(Citizen.id, sort_by_parameter_order=True), citizens))
-    vids = list(session.scalars(
-        insert(Vehicle).returning(Vehicle.id, sort_by_parameter_order=True),
-        [{"owner_id": cid, "plate": plate(first_citizen + i), "vehicle_type": "小型普通客车",
-          "registration_date": date(2020, 5, 1)} for i, cid in enumerate(cids)],
-    ))
+    cids = list(
+        session.scalars(
+            insert(Citizen).returning(Citizen.id, sort_by_parameter_order=True), citizens
+        )
+    )
+    vids = list(
+        session.scalars(
+            insert(Vehicle).returning(Vehicle.id, sort_by_parameter_order=True),
+            [
+                {
+                    "owner_id": cid,
+                    "plate": plate(first_citizen + i),
+                    "vehicle_type": "小型普通客车",
+                    "registration_date": date(2020, 5, 1),
+                }
+                for i, cid in enumerate(cids)
+            ],
+        )
+    )
     rows = [
-        {"squad_id": squad_obj.id, "citizen_id": cid, "vehicle_id": vid,
-         "slot_start": base + timedelta(minutes=10 * i), "slot_end": base + timedelta(minutes=10 * i + 30),
-         "status": "waiting", "version": 1}
+        {
+            "squad_id": squad_obj.id,
+            "citizen_id": cid,
+            "vehicle_id": vid,
+            "slot_start": base + timedelta(minutes=10 * i),
+            "slot_end": base + timedelta(minutes=10 * i + 30),
+            "status": "waiting",
+            "version": 1,
+        }
         for i, (cid, vid) in enumerate(zip(cids, vids, strict=True))
     ]
-    return list(session.scalars(insert(Appointment).returning(Appointment.id, sort_by_parameter_order=True), rows))
+    return list(
+        session.scalars(
+            insert(Appointment).returning(Appointment.id, sort_by_parameter_order=True), rows
+        )
+    )

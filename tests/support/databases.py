@@ -33,7 +33,9 @@ class PostgresTemplate:
 
     def __init__(self, server_url: str) -> None:
         self.server_url = server_url
-        self.admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        self.admin = create_engine(
+            make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
         self.template = f"oc_template_{next(_counter)}"
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}"'))
@@ -44,7 +46,9 @@ class PostgresTemplate:
         self.created: list[str] = []
 
     def url_for(self, database: str) -> str:
-        return make_url(self.server_url).set(database=database).render_as_string(hide_password=False)
+        return (
+            make_url(self.server_url).set(database=database).render_as_string(hide_password=False)
+        )
 
     def fresh_url(self) -> str:
         name = f"oc_test_{next(_counter)}"

@@ -52,14 +52,23 @@ class Cluster:
 
     def stop(self) -> None:
         subprocess.run(
-            [*self.runas, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"],
+            [
+                *self.runas,
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             check=False,
             capture_output=True,
         )
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
-def start_cluster(max_connections: int = 120) -> Cluster:
+def start_cluster(max_connections: int = 120, *, durable: bool = False) -> Cluster:
+    """Start a private server; ``durable`` keeps fsync on (benches), tests run without it."""
     bindir = find_bindir()
     if bindir is None:
         raise PostgresUnavailable("PostgreSQL server binaries (initdb) not found")
@@ -73,8 +82,20 @@ def start_cluster(max_connections: int = 120) -> Cluster:
     datadir = base / "data"
     port = _free_port()
     init = subprocess.run(
-        [*runas, str(bindir / "initdb"), "-D", str(datadir), "-U", user, "-A", "trust",
-         "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+        [
+            *runas,
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            user,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -82,19 +103,34 @@ def start_cluster(max_connections: int = 120) -> Cluster:
     if init.returncode != 0:
         shutil.rmtree(base, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
-    options = (
-        f"-p {port} -k {base} -h 127.0.0.1 -c fsync=off -c synchronous_commit=off "
-        f"-c full_page_writes=off -c max_connections={max_connections}"
-    )
+    options = f"-p {port} -k {base} -h 127.0.0.1 -c max_connections={max_connections}"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     start = subprocess.run(
-        [*runas, str(bindir / "pg_ctl"), "-D", str(datadir), "-o", options, "-l",
-         str(base / "server.log"), "-w", "-t", "30", "start"],
+        [
+            *runas,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(datadir),
+            "-o",
+            options,
+            "-l",
+            str(base / "server.log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
     if start.returncode != 0:
-        log = (base / "server.log").read_text(errors="replace")[-800:] if (base / "server.log").exists() else ""
+        log = (
+            (base / "server.log").read_text(errors="replace")[-800:]
+            if (base / "server.log").exists()
+            else ""
+        )
         shutil.rmtree(base, ignore_errors=True)
         raise PostgresUnavailable(f"pg_ctl start failed: {start.stderr.strip()} {log}")
     deadline = time.monotonic() + 10

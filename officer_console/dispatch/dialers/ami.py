@@ -13,11 +13,18 @@ One short-lived connection per call keeps the client simple and leaves nothing t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from officer_console.dispatch.dialers.ami_protocol import (
+    BANNER_PREFIX,
+    format_action,
+    read_message,
+    reason_text,
+)
 from officer_console.dispatch.dialers.base import (
     CallRequest,
     CallResult,
@@ -29,11 +36,9 @@ from officer_console.domain.errors import ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
 
-__all__ = ["AmiConfig", "AmiDialer", "format_action", "read_message"]
+__all__ = ["AmiConfig", "AmiDialer"]
 
 log = logging.getLogger("officer_console.dispatch.dialers.ami")
-
-BANNER_PREFIX = "Asterisk Call Manager/"
 
 
 @dataclass(frozen=True)
@@ -78,45 +83,6 @@ class AmiConfig:
         )
 
 
-def format_action(fields: list[tuple[str, str]]) -> bytes:
-    """Encode one AMI action; CR/LF in a value would inject a second action, so refuse it."""
-    lines = []
-    for key, value in fields:
-        if "\r" in value or "\n" in value or "\r" in key or "\n" in key:
-            raise DialerError("AMI 参数中不能包含换行符。")
-        lines.append(f"{key}: {value}\r\n")
-    return ("".join(lines) + "\r\n").encode()
-
-
-async def read_message(reader: asyncio.StreamReader) -> dict[str, str]:
-    """Read one message; keys are lower-cased (AMI keys are case-insensitive)."""
-    message: dict[str, str] = {}
-    while True:
-        line = await reader.readline()
-        if not line:
-            raise ConnectionError("AMI connection closed")
-        text = line.decode("utf-8", "replace").rstrip("\r\n")
-        if not text:
-            if message:
-                return message
-            continue
-        key, sep, value = text.partition(":")
-        if sep:
-            message.setdefault(key.strip().lower(), value.strip())
-
-
-# Asterisk control codes reported as ``Reason`` for the extension leg.
-def _reason_text(reason: str, ext: str) -> str:
-    texts = {
-        "0": f"PBX 无法呼叫分机 {ext}（分机不存在、未注册或线路故障），请确认话机已登录后重试。",
-        "1": f"分机 {ext} 挂断了呼叫，未接通群众。",
-        "3": f"分机 {ext} 振铃超时无人接听，未接通群众。",
-        "5": f"分机 {ext} 正忙，请结束当前通话后重试。",
-        "8": "线路拥塞，电话交换机暂时无法呼叫，请稍后重试。",
-    }
-    return "呼叫失败：" + texts.get(reason, f"电话交换机报告失败（原因码 {reason or '无'}）。")
-
-
 class _Stage:
     CONNECT = "connect"
     LOGIN = "login"
@@ -138,7 +104,9 @@ class AmiDialer(Dialer):
             ext = check_token(req.officer_extension, "民警分机号")
             appointment = check_token(req.appointment_id, "预约编号")
         except ValidationError as exc:
-            return CallResult("failed", f"手机号码无效，未发起呼叫：{exc.message}", False, "invalid")
+            return CallResult(
+                "failed", f"手机号码无效，未发起呼叫：{exc.message}", False, "invalid"
+            )
         except DialerError as exc:
             return CallResult("failed", f"未发起呼叫：{exc.message}", False, "invalid")
         cfg = self.config
@@ -258,7 +226,7 @@ class AmiDialer(Dialer):
             text = f"分机 {ext} 已接通，正在呼叫群众 {masked}。"
             return CallResult("originated", text, True, f"reason {reason}")
         log.info("AMI originate failed on extension %s: reason %s", ext, reason)
-        return CallResult("failed", _reason_text(reason, ext), True, f"reason {reason}")
+        return CallResult("failed", reason_text(reason, ext), True, f"reason {reason}")
 
     def _timeout_result(self, stage: str) -> CallResult:
         log.warning("AMI timed out during %s", stage)
@@ -286,10 +254,8 @@ class AmiDialer(Dialer):
         except (TimeoutError, ConnectionError, OSError):
             pass
         writer.close()
-        try:
+        with contextlib.suppress(TimeoutError, ConnectionError, OSError):
             await asyncio.wait_for(writer.wait_closed(), 1.0)
-        except (TimeoutError, ConnectionError, OSError):
-            pass
 
     @staticmethod
     async def _drain_until_goodbye(reader: asyncio.StreamReader, logoff_id: str) -> None:

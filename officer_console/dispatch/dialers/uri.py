@@ -79,7 +79,9 @@ class UriDialer(Dialer):
                 dial_prefix=self._dial_prefix,
             )
         except ValidationError as exc:
-            return CallResult("failed", f"手机号码无效，未发起呼叫：{exc.message}", False, "invalid")
+            return CallResult(
+                "failed", f"手机号码无效，未发起呼叫：{exc.message}", False, "invalid"
+            )
         masked = mask_phone(req.phone)
         try:
             opened = bool(self._opener(uri))
@@ -90,7 +92,8 @@ class UriDialer(Dialer):
             log.warning("no softphone accepted the %s: URI for %s", self._scheme, masked)
             return CallResult(
                 "failed",
-                f"无法打开软电话：本机未关联 {self._scheme}: 协议的电话软件，请联系管理员安装或配置。",
+                f"无法打开软电话：本机未关联 {self._scheme}: 协议的电话软件，"
+                "请联系管理员安装或配置。",
                 True,
                 "opener returned False",
             )

@@ -31,9 +31,9 @@ from officer_console.dispatch.dialers.base import (
     check_token,
 )
 from officer_console.dispatch.transport import (
-    OutcomeUnknown,
+    OutcomeUnknownError,
     RetryPolicy,
-    TransportFailure,
+    TransportError,
     send_with_retries,
 )
 from officer_console.domain.errors import ValidationError
@@ -88,7 +88,9 @@ class WebhookDialer(Dialer):
             number = validate_mobile(req.phone)
             check_token(req.officer_extension, "民警分机号")
         except ValidationError as exc:
-            return CallResult("failed", f"手机号码无效，未发起呼叫：{exc.message}", False, "invalid")
+            return CallResult(
+                "failed", f"手机号码无效，未发起呼叫：{exc.message}", False, "invalid"
+            )
         except DialerError as exc:
             return CallResult("failed", f"未发起呼叫：{exc.message}", False, "bad extension")
         body = json.dumps(
@@ -116,14 +118,14 @@ class WebhookDialer(Dialer):
         what = f"webhook call to {masked}"
         try:
             response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
-        except OutcomeUnknown:
+        except OutcomeUnknownError:
             return CallResult(
                 "failed",
                 "呼叫中心响应超时，呼叫可能已经发起。请先确认话机是否振铃，再决定是否重拨。",
                 False,
                 "outcome unknown",
             )
-        except TransportFailure as exc:
+        except TransportError as exc:
             return CallResult(
                 "failed",
                 f"无法连接呼叫中心（已尝试 {exc.attempts} 次），未发起呼叫，请检查网络后重试。",

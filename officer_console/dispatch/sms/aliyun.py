@@ -26,16 +26,20 @@ from officer_console.dispatch.sms.base import (
     SmsMessage,
     SmsProvider,
     SmsResult,
+    accepted_result,
     http_error_result,
     invalid_phone_result,
     transport_failure_result,
+    unrecognised_response_result,
+    vendor_error_result,
 )
-from officer_console.dispatch.transport import TransportFailure, send_with_retries
+from officer_console.dispatch.sms.messages import ALIYUN_ERRORS
+from officer_console.dispatch.transport import TransportError, send_with_retries
 from officer_console.domain.errors import ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
 
-__all__ = ["ALIYUN_ERRORS", "AliyunSmsConfig", "AliyunSmsProvider", "acs3_sign"]
+__all__ = ["AliyunSmsConfig", "AliyunSmsProvider", "acs3_sign"]
 
 log = logging.getLogger("officer_console.dispatch.sms.aliyun")
 
@@ -43,44 +47,6 @@ ALGORITHM = "ACS3-HMAC-SHA256"
 ENDPOINT = "https://dysmsapi.aliyuncs.com"
 API_VERSION = "2017-05-25"
 _VENDOR_ZH = "阿里云短信平台"
-_CHECK_KEYS = "请联系管理员检查短信平台密钥配置（AccessKey）。"
-
-# code → (Chinese message for the officer, retryable later)
-ALIYUN_ERRORS: dict[str, tuple[str, bool]] = {
-    "isv.BUSINESS_LIMIT_CONTROL": (
-        "该号码触发短信平台流控（号码天级/小时级/分钟级发送上限），请稍后再发或改用电话联系。",
-        True,
-    ),
-    "isv.DAY_LIMIT_CONTROL": ("已达到短信平台当日发送总量上限，请联系管理员。", False),
-    "isv.SMS_TEMPLATE_ILLEGAL": (
-        "短信模板不合法（模板不存在或未审核通过），请联系管理员检查短信模板配置。",
-        False,
-    ),
-    "isv.TEMPLATE_MISSING_PARAMETERS": (
-        "短信模板缺少变量，请联系管理员检查短信模板参数配置。",
-        False,
-    ),
-    "isv.TEMPLATE_PARAMS_ILLEGAL": ("短信模板变量内容不合规，请联系管理员检查模板参数。", False),
-    "isv.PARAM_LENGTH_LIMIT": ("短信模板变量超出长度限制，请联系管理员检查模板参数。", False),
-    "isv.AMOUNT_NOT_ENOUGH": ("短信平台账户余额不足，短信未发出，请联系管理员充值。", False),
-    "isv.OUT_OF_SERVICE": ("短信平台账户已停机（可能欠费），请联系管理员。", False),
-    "isv.MOBILE_NUMBER_ILLEGAL": ("手机号码格式不正确，请核对群众预留的手机号码。", False),
-    "isv.MOBILE_COUNT_OVER_LIMIT": ("一次提交的手机号码过多。", False),
-    "isv.BLACK_KEY_CONTROL_LIMIT": ("短信内容含平台禁止的关键字，请联系管理员检查模板。", False),
-    "isv.SMS_SIGNATURE_ILLEGAL": (
-        "短信签名不合法（签名不存在或未审核通过），请联系管理员检查短信签名配置。",
-        False,
-    ),
-    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": ("短信签名与模板的使用场景不匹配，请联系管理员。", False),
-    "SignatureDoesNotMatch": ("短信平台验证签名失败：AccessKey Secret 不正确，" + _CHECK_KEYS, False),
-    "InvalidAccessKeyId.NotFound": ("短信平台 AccessKey ID 不存在，" + _CHECK_KEYS, False),
-    "InvalidAccessKeyId.Inactive": ("短信平台 AccessKey 已被禁用，" + _CHECK_KEYS, False),
-    "isp.RAM_PERMISSION_DENY": ("短信平台账号无发送短信权限（RAM 授权），请联系管理员。", False),
-    "InvalidTimeStamp.Expired": ("本机时间与标准时间相差过大，请校准系统时间后重试。", False),
-    "SignatureNonceUsed": ("短信平台认为请求重复（随机数已使用），请重试。", True),
-    "isp.SYSTEM_ERROR": ("阿里云短信平台系统错误，请稍后重试。", True),
-    "Throttling.User": ("发送过于频繁，被短信平台限流，请稍后重试。", True),
-}
 
 
 def _encode(value: str) -> str:
@@ -94,7 +60,7 @@ def canonical_query(query: Mapping[str, str]) -> str:
     return "&".join(f"{k}={v}" for k, v in pairs)
 
 
-def acs3_sign(
+def acs3_sign(  # noqa: PLR0917 (the inputs the vendor documents, in its order)
     method: str,
     host: str,
     path: str,
@@ -158,7 +124,9 @@ class AliyunSmsConfig:
             raise SmsError(f"阿里云短信接口地址无效：{self.base_url}")
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_SMS_") -> AliyunSmsConfig:
+    def from_env(
+        cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_SMS_"
+    ) -> AliyunSmsConfig:
         """Read ``<prefix>ACCESS_KEY_ID``, ``_ACCESS_KEY_SECRET`` and optional ``_BASE_URL``."""
         return cls(
             access_key_id=env.get(prefix + "ACCESS_KEY_ID", ""),
@@ -214,7 +182,7 @@ class AliyunSmsProvider(SmsProvider):
 
         try:
             response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
-        except TransportFailure as exc:
+        except TransportError as exc:
             return transport_failure_result(exc, _VENDOR_ZH, msg.idempotency_key)
         with response:
             result = self._interpret(response, attempts)
@@ -257,39 +225,14 @@ class AliyunSmsProvider(SmsProvider):
         except ValueError:
             payload = None
         code = payload.get("Code") if isinstance(payload, dict) else None
-        if not isinstance(code, str) or response.status_code >= 500:
+        if (
+            not isinstance(payload, dict)
+            or not isinstance(code, str)
+            or response.status_code >= 500
+        ):
             if response.status_code < 400:
-                return SmsResult(
-                    accepted=False,
-                    provider_message_id=None,
-                    error_code="BAD_RESPONSE",
-                    message_zh=(
-                        f"{_VENDOR_ZH}返回了无法识别的应答，无法确认短信是否已发出，"
-                        "请先核实发送记录再重发。"
-                    ),
-                    retryable=False,
-                    outcome_unknown=True,
-                    attempts=attempts,
-                )
+                return unrecognised_response_result(_VENDOR_ZH, attempts)
             return http_error_result(response, _VENDOR_ZH, attempts)
         if code == "OK" and response.status_code == 200:
-            biz_id = payload.get("BizId") if isinstance(payload, dict) else None
-            return SmsResult(
-                accepted=True,
-                provider_message_id=str(biz_id) if biz_id else None,
-                error_code=None,
-                message_zh="短信已提交阿里云短信平台。",
-                retryable=False,
-                attempts=attempts,
-            )
-        text, retryable = ALIYUN_ERRORS.get(
-            code, (f"短信发送失败，阿里云短信平台返回错误码 {code}，请联系管理员。", False)
-        )
-        return SmsResult(
-            accepted=False,
-            provider_message_id=None,
-            error_code=code,
-            message_zh=text,
-            retryable=retryable,
-            attempts=attempts,
-        )
+            return accepted_result(payload.get("BizId"), _VENDOR_ZH, attempts)
+        return vendor_error_result(ALIYUN_ERRORS, code, _VENDOR_ZH, attempts)

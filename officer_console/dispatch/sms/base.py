@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 import requests
 
 from officer_console.dispatch.transport import (
-    OutcomeUnknown,
-    RequestNotSent,
+    OutcomeUnknownError,
+    RequestNotSentError,
     RetryPolicy,
-    TransportFailure,
+    TransportError,
     send_with_retries,
 )
 from officer_console.domain.errors import DomainError
 from officer_console.domain.masking import mask_phone
 
 __all__ = [
-    "OutcomeUnknown",
-    "RequestNotSent",
+    "OutcomeUnknownError",
+    "RequestNotSentError",
     "RetryPolicy",
     "SmsError",
     "SmsMessage",
@@ -99,9 +99,9 @@ class SmsProvider(abc.ABC):
         """Send ``msg`` once (with safe transport retries) and report what happened."""
 
 
-def transport_failure_result(exc: TransportFailure, vendor_zh: str, key: str) -> SmsResult:
+def transport_failure_result(exc: TransportError, vendor_zh: str, key: str) -> SmsResult:
     """The officer-facing result when no answer came back from the vendor."""
-    if isinstance(exc, OutcomeUnknown):
+    if isinstance(exc, OutcomeUnknownError):
         return SmsResult(
             accepted=False,
             provider_message_id=None,
@@ -136,8 +136,7 @@ def http_error_result(response: requests.Response, vendor_zh: str, attempts: int
             provider_message_id=None,
             error_code=f"HTTP_{status}",
             message_zh=(
-                f"{vendor_zh}暂时故障（HTTP {status}），已自动重试 {attempts} 次仍失败，"
-                "请稍后重试。"
+                f"{vendor_zh}暂时故障（HTTP {status}），共尝试 {attempts} 次仍失败，请稍后重试。"
             ),
             retryable=True,
             attempts=attempts,
@@ -148,6 +147,47 @@ def http_error_result(response: requests.Response, vendor_zh: str, attempts: int
         error_code=f"HTTP_{status}",
         message_zh=f"{vendor_zh}拒绝了请求（HTTP {status}），短信未发出，请联系管理员检查配置。",
         retryable=False,
+        attempts=attempts,
+    )
+
+
+def unrecognised_response_result(vendor_zh: str, attempts: int) -> SmsResult:
+    """A 2xx/3xx whose body we cannot read: the message may have been sent."""
+    return SmsResult(
+        accepted=False,
+        provider_message_id=None,
+        error_code="BAD_RESPONSE",
+        message_zh=f"{vendor_zh}返回了无法识别的应答，无法确认短信是否已发出，请先核实发送记录再重发。",
+        retryable=False,
+        outcome_unknown=True,
+        attempts=attempts,
+    )
+
+
+def accepted_result(message_id: object, vendor_zh: str, attempts: int) -> SmsResult:
+    return SmsResult(
+        accepted=True,
+        provider_message_id=str(message_id) if message_id else None,
+        error_code=None,
+        message_zh=f"短信已提交{vendor_zh}。",
+        retryable=False,
+        attempts=attempts,
+    )
+
+
+def vendor_error_result(
+    table: dict[str, tuple[str, bool]], code: str, vendor_zh: str, attempts: int
+) -> SmsResult:
+    """Map a vendor error code; an unknown code gets a generic message that names it."""
+    text, retryable = table.get(
+        code, (f"短信发送失败，{vendor_zh}返回错误码 {code or '（空）'}，请联系管理员。", False)
+    )
+    return SmsResult(
+        accepted=False,
+        provider_message_id=None,
+        error_code=code or "UNKNOWN",
+        message_zh=text,
+        retryable=retryable,
         attempts=attempts,
     )
 

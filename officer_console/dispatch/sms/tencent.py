@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -28,16 +28,20 @@ from officer_console.dispatch.sms.base import (
     SmsMessage,
     SmsProvider,
     SmsResult,
+    accepted_result,
     http_error_result,
     invalid_phone_result,
     transport_failure_result,
+    unrecognised_response_result,
+    vendor_error_result,
 )
-from officer_console.dispatch.transport import TransportFailure, send_with_retries
+from officer_console.dispatch.sms.messages import TENCENT_ERRORS
+from officer_console.dispatch.transport import TransportError, send_with_retries
 from officer_console.domain.errors import ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
 
-__all__ = ["TENCENT_ERRORS", "TencentSmsConfig", "TencentSmsProvider", "tc3_sign"]
+__all__ = ["TencentSmsConfig", "TencentSmsProvider", "tc3_sign"]
 
 log = logging.getLogger("officer_console.dispatch.sms.tencent")
 
@@ -47,60 +51,13 @@ API_VERSION = "2021-01-11"
 SERVICE = "sms"
 CONTENT_TYPE = "application/json; charset=utf-8"
 _VENDOR_ZH = "腾讯云短信平台"
-_CHECK_KEYS = "请联系管理员检查短信平台密钥配置（SecretId/SecretKey）。"
-_ADMIN = "请联系管理员。"
-
-# code → (Chinese message for the officer, retryable later)
-TENCENT_ERRORS: dict[str, tuple[str, bool]] = {
-    "LimitExceeded.PhoneNumberDailyLimit": (
-        "该号码今日接收短信已达上限（号码天级流控），请明天再发或改用电话联系。",
-        False,
-    ),
-    "LimitExceeded.PhoneNumberOneHourLimit": ("该号码1小时内接收短信已达上限，请稍后再发。", True),
-    "LimitExceeded.PhoneNumberThirtySecondLimit": ("30秒内已向该号码发送过短信，请稍后再发。", True),
-    "LimitExceeded.PhoneNumberSameContentDailyLimit": ("该号码今日已收到相同内容的短信。", False),
-    "LimitExceeded.DailyLimit": ("已达到短信平台当日发送总量上限，" + _ADMIN, False),
-    "LimitExceeded.AppDailyLimit": ("已达到短信应用当日发送上限，" + _ADMIN, False),
-    "RequestLimitExceeded": ("发送过于频繁，被短信平台限流，请稍后重试。", True),
-    "FailedOperation.InsufficientBalanceInSmsPackage": (
-        "短信平台套餐包余量不足，短信未发出，请联系管理员购买套餐包。",
-        False,
-    ),
-    "FailedOperation.TemplateIncorrectOrUnapproved": (
-        "短信模板未审核通过或内容与模板不匹配，请联系管理员检查短信模板配置。",
-        False,
-    ),
-    "FailedOperation.SignatureIncorrectOrUnapproved": (
-        "短信签名未审核通过或格式错误，请联系管理员检查短信签名配置。",
-        False,
-    ),
-    "FailedOperation.PhoneNumberInBlacklist": (
-        "该号码已退订或在短信黑名单中，无法接收短信，请改用电话联系。",
-        False,
-    ),
-    "FailedOperation.ContainSensitiveWord": ("短信内容含敏感词，请联系管理员检查模板。", False),
-    "InvalidParameterValue.IncorrectPhoneNumber": (
-        "手机号码格式不正确，请核对群众预留的手机号码。",
-        False,
-    ),
-    "InvalidParameterValue.TemplateParameterFormatError": ("短信模板变量格式不正确，" + _ADMIN, False),
-    "InvalidParameterValue.TemplateParameterLengthLimit": ("短信模板变量超出长度限制，" + _ADMIN, False),
-    "InvalidParameterValue.SdkAppIdNotExist": ("短信应用 SdkAppId 不存在，" + _ADMIN, False),
-    "UnauthorizedOperation.SmsSdkAppIdVerifyFail": ("短信应用 SdkAppId 校验失败，" + _ADMIN, False),
-    "AuthFailure.SignatureFailure": ("短信平台验证签名失败：SecretKey 不正确，" + _CHECK_KEYS, False),
-    "AuthFailure.SecretIdNotFound": ("短信平台 SecretId 不存在，" + _CHECK_KEYS, False),
-    "AuthFailure.SignatureExpire": ("本机时间与标准时间相差过大，请校准系统时间后重试。", False),
-    "AuthFailure.UnauthorizedOperation": ("短信平台账号无发送短信权限（CAM 授权），" + _ADMIN, False),
-    "InternalError.Timeout": ("腾讯云短信平台内部超时，请稍后重试。", True),
-    "InternalError": ("腾讯云短信平台内部错误，请稍后重试。", True),
-}
 
 
 def _hmac(key: bytes, message: str) -> bytes:
     return hmac.new(key, message.encode(), hashlib.sha256).digest()
 
 
-def tc3_sign(
+def tc3_sign(  # noqa: PLR0917 (the inputs the vendor documents, in its order)
     method: str,
     host: str,
     path: str,
@@ -174,7 +131,8 @@ class TencentSmsConfig:
     def from_env(
         cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_SMS_"
     ) -> TencentSmsConfig:
-        """Read ``<prefix>SECRET_ID``, ``_SECRET_KEY``, ``_SDK_APP_ID``, ``_REGION``, ``_BASE_URL``."""
+        """Read ``<prefix>SECRET_ID``, ``_SECRET_KEY``, ``_SDK_APP_ID``, ``_REGION`` and
+        ``_BASE_URL``."""
         return cls(
             secret_id=env.get(prefix + "SECRET_ID", ""),
             secret_key=env.get(prefix + "SECRET_KEY", ""),
@@ -236,7 +194,7 @@ class TencentSmsProvider(SmsProvider):
 
         try:
             response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
-        except TransportFailure as exc:
+        except TransportError as exc:
             return transport_failure_result(exc, _VENDOR_ZH, msg.idempotency_key)
         with response:
             result = self._interpret(response, attempts)
@@ -279,18 +237,7 @@ class TencentSmsProvider(SmsProvider):
         body = payload.get("Response") if isinstance(payload, dict) else None
         if response.status_code != 200 or not isinstance(body, dict):
             if response.status_code < 400:
-                return SmsResult(
-                    accepted=False,
-                    provider_message_id=None,
-                    error_code="BAD_RESPONSE",
-                    message_zh=(
-                        f"{_VENDOR_ZH}返回了无法识别的应答，无法确认短信是否已发出，"
-                        "请先核实发送记录再重发。"
-                    ),
-                    retryable=False,
-                    outcome_unknown=True,
-                    attempts=attempts,
-                )
+                return unrecognised_response_result(_VENDOR_ZH, attempts)
             return http_error_result(response, _VENDOR_ZH, attempts)
         error = body.get("Error")
         if isinstance(error, dict):
@@ -300,30 +247,12 @@ class TencentSmsProvider(SmsProvider):
         code = str(status.get("Code", ""))
         if code != "Ok":
             return self._failure(code, attempts)
-        serial = status.get("SerialNo")
-        return SmsResult(
-            accepted=True,
-            provider_message_id=str(serial) if serial else None,
-            error_code=None,
-            message_zh="短信已提交腾讯云短信平台。",
-            retryable=False,
-            attempts=attempts,
-        )
+        return accepted_result(status.get("SerialNo"), _VENDOR_ZH, attempts)
 
     @staticmethod
     def _failure(code: str, attempts: int) -> SmsResult:
-        known = TENCENT_ERRORS.get(code)
-        if known is None and code.startswith("InternalError"):
-            known = TENCENT_ERRORS["InternalError"]
-        text, retryable = known or (
-            f"短信发送失败，腾讯云短信平台返回错误码 {code or '（空）'}，请联系管理员。",
-            False,
-        )
-        return SmsResult(
-            accepted=False,
-            provider_message_id=None,
-            error_code=code or "UNKNOWN",
-            message_zh=text,
-            retryable=retryable,
-            attempts=attempts,
-        )
+        if code not in TENCENT_ERRORS and code.startswith("InternalError"):
+            code_for_text = "InternalError"
+            result = vendor_error_result(TENCENT_ERRORS, code_for_text, _VENDOR_ZH, attempts)
+            return replace(result, error_code=code)
+        return vendor_error_result(TENCENT_ERRORS, code, _VENDOR_ZH, attempts)
