@@ -133,8 +133,11 @@ def record(
         prev_hash=prev_hash,
     )
     event.hash = chain_hash(event, prev_hash)
-    session.add(event)
-    session.flush()
+    # Core insert: no identity-map bookkeeping on the hottest write path.
+    values = {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns if c.key != "id"}
+    event.id = session.execute(
+        insert(AuditEvent).values(**values).returning(AuditEvent.id)
+    ).scalar_one()
     session.execute(
         update(AuditHead).where(AuditHead.chain == workstation).values(last_hash=event.hash)
     )

@@ -10,7 +10,7 @@ commit out of order, so PostgreSQL fallback polls look back ``POLL_LOOKBACK`` nu
 
 from __future__ import annotations
 
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 
 from officer_console.store.models import ChangeCounter
@@ -20,16 +20,14 @@ PG_SEQUENCE = "appointment_change_seq"
 POLL_LOOKBACK = 1000  # how far back a PostgreSQL fallback poll re-reads
 
 
-def bump(session: Session, *squad_ids: int, appointment_id: int | None = None) -> int:
-    """Return a fresh change number and, on PostgreSQL, notify listening consoles on commit."""
+def stamp_value(session: Session) -> ColumnElement[int] | int:
+    """The change number to write into a changed row, inside the changing statement.
+
+    PostgreSQL: ``nextval`` evaluated by the UPDATE itself (no extra round trip). SQLite: the
+    counter is bumped first (writers are serialised anyway by ``BEGIN IMMEDIATE``).
+    """
     if session.get_bind().dialect.name == "postgresql":
-        seq = int(session.execute(text(f"SELECT nextval('{PG_SEQUENCE}')")).scalar_one())
-        for squad_id in sorted(set(squad_ids)):
-            session.execute(
-                text("SELECT pg_notify(:c, :p)"),
-                {"c": CHANNEL, "p": f"{squad_id}:{appointment_id or 0}:{seq}"},
-            )
-        return seq
+        return func.nextval(PG_SEQUENCE)
     value = session.execute(
         update(ChangeCounter)
         .where(ChangeCounter.name == "appointments")
@@ -37,6 +35,26 @@ def bump(session: Session, *squad_ids: int, appointment_id: int | None = None) -
         .returning(ChangeCounter.value)
     ).scalar_one()
     return int(value)
+
+
+def notify(session: Session, seq: int, appointment_id: int, *squad_ids: int) -> None:
+    """Queue a transactional NOTIFY (PostgreSQL; delivered on commit). No-op on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for squad_id in sorted(set(squad_ids)):
+        session.execute(
+            text("SELECT pg_notify(:c, :p)"),
+            {"c": CHANNEL, "p": f"{squad_id}:{appointment_id}:{seq}"},
+        )
+
+
+def bump(session: Session, *squad_ids: int, appointment_id: int = 0) -> int:
+    """Return a fresh change number and notify listening consoles on commit."""
+    value = stamp_value(session)
+    if not isinstance(value, int):
+        value = int(session.execute(select(value)).scalar_one())
+    notify(session, value, appointment_id, *squad_ids)
+    return value
 
 
 def current(session: Session) -> int:

@@ -231,7 +231,7 @@ def claim(
     ]
     if expected_version is not None:
         conds.append(Appointment.version == expected_version)
-    new_version = session.execute(
+    claimed = session.execute(
         update(Appointment)
         .where(and_(*conds))
         .values(
@@ -240,26 +240,18 @@ def claim(
             version=Appointment.version + 1,
             claimed_at=now,
             updated_at=now,
+            changed_seq=changes.stamp_value(session),
         )
-        .returning(Appointment.version)
-    ).scalar_one_or_none()
-    if new_version is None:
-        err = _explain_conflict(session, appointment_id)
-        audit.record(
-            session,
-            actor,
-            "appointment.claim",
-            entity_type="appointment",
-            entity_id=appointment_id,
-            outcome="failed",
-            detail={"reason": err.message},
-        )
-        raise err
-    _stamp(session, appointment_id, squad_id)
+        .returning(Appointment.version, Appointment.changed_seq)
+    ).one_or_none()
+    if claimed is None:
+        # The caller's transaction rolls back; the lost race is reported, not audited.
+        raise _explain_conflict(session, appointment_id)
+    changes.notify(session, claimed.changed_seq, appointment_id, squad_id)
     audit.record(
         session, actor, "appointment.claim", entity_type="appointment", entity_id=appointment_id
     )
-    return int(new_version)
+    return int(claimed.version)
 
 
 def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
@@ -282,14 +274,17 @@ def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
             version=Appointment.version + 1,
             claimed_at=now,
             updated_at=now,
+            changed_seq=changes.stamp_value(session),
         )
-        .returning(Appointment.id)
-    ).scalar_one_or_none()
+        .returning(Appointment.id, Appointment.changed_seq)
+    ).one_or_none()
     if claimed is None:
         return None
-    _stamp(session, int(claimed), squad_id)
-    audit.record(session, actor, "appointment.claim", entity_type="appointment", entity_id=claimed)
-    return int(claimed)
+    changes.notify(session, claimed.changed_seq, claimed.id, squad_id)
+    audit.record(
+        session, actor, "appointment.claim", entity_type="appointment", entity_id=claimed.id
+    )
+    return int(claimed.id)
 
 
 def _stamp(session: Session, appointment_id: int, *squad_ids: int) -> None:

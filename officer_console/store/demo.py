@@ -1,0 +1,419 @@
+"""Demo data for a Jinan detachment (济南市公安局交通警察支队): squads, schedules, accounts,
+the violation catalogue, citizens with licences and vehicles, violations and a live queue.
+
+Only an empty database is seeded, inside the caller's transaction. All demo accounts share
+one password given by the caller (``officer-admin seed-demo --password``), hashed once.
+Urgent bookings are built backwards from a due date and then re-checked with the domain
+functions the booking path uses (``urgent_reason``, ``check_booking_date``), so the demo
+never contradicts the rules. The same ``rng_seed`` and ``today`` give the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from officer_console.domain.booking import SlotTemplate, check_booking_date, generate_slots
+from officer_console.domain.catalogue import CatalogueEntry
+from officer_console.domain.dates import inspection_due_date, month_end, urgent_reason
+from officer_console.domain.errors import RuleViolation, ValidationError
+from officer_console.paths import resource
+from officer_console.store import accounts, audit, changes, demo_data
+from officer_console.store.audit import Actor
+from officer_console.store.catalogue import (
+    ImportReport,
+    import_catalogue_file,
+    list_entries,
+    to_domain,
+)
+from officer_console.store.demo_data import DISTRICTS, District, Draws
+from officer_console.store.models import (
+    Appointment,
+    AppointmentViolation,
+    Citizen,
+    Licence,
+    Officer,
+    SlotSchedule,
+    Squad,
+    Vehicle,
+    ViolationRecord,
+)
+from officer_console.store.queue import STATUS_LABELS
+
+__all__ = ["DemoAccount", "DemoSummary", "seed_demo"]
+
+REGION = "370100"  # 济南市: the catalogue region of every demo violation
+WINDOWS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))  # local, Mon–Sun
+SLOT_MINUTES, CAPACITY = 30, 2
+# Row version after the transitions that lead to each status (queue.TRANSITIONS).
+_VERSIONS = dict(zip(STATUS_LABELS, (1, 2, 3, 4, 5, 6, 2, 4), strict=True))
+_WITH_OFFICER = ("claimed", "contacting", "in_call", "in_procedure", "completed", "no_show")
+_WORKING = ("in_procedure", "in_call", "contacting")  # one per officer at a time
+_NOTES = {"cancelled": "群众通过小程序取消预约", "no_show": "三次呼叫未接通，群众未到场"}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    police_number: str
+    name: str
+    role: str
+    squad_name: str  # "" for the admin and the auditor
+
+    @property
+    def role_label(self) -> str:
+        return accounts.ROLE_LABELS.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    today: date
+    tz: str
+    counts: dict[str, int]  # rows written per table
+    statuses: dict[str, int]  # appointments per status
+    urgent: int
+    accounts: list[DemoAccount]
+    catalogue: ImportReport
+
+    def render(self) -> str:
+        statuses = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in self.statuses.items())
+        lines = [
+            f"已写入济南支队演示数据（基准日 {self.today.isoformat()}，时区 {self.tz}）",
+            "  " + "，".join(f"{table} {n}" for table, n in self.counts.items()),
+            f"  预约状态：{statuses}；加急 {self.urgent}",
+            "演示账号（密码均为 seed-demo 的 --password 值，默认值见 officer-admin seed-demo --help）：",
+        ]
+        lines.extend(
+            f"  {a.police_number:<10} {a.name:<4} {a.role_label:<5} {a.squad_name}"
+            for a in self.accounts
+        )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Dates:
+    booked: date  # the day the citizen booked
+    first_issue: date
+    registration: date
+    inspection: date
+    reason: str | None
+    due: date | None
+
+
+@dataclass
+class _Ctx:
+    rng: random.Random
+    today: date
+    tz: ZoneInfo
+    entries: list[CatalogueEntry]
+    draws: Draws = field(default_factory=Draws)
+    bookings: list[dict[str, Any]] = field(default_factory=list)
+    serial: int = 0
+
+    def at(self, day: date, first_hour: int, last_hour: int) -> datetime:
+        """A random local time on ``day`` in ``[first_hour, last_hour)``, as UTC."""
+        minutes = self.rng.randrange(first_hour * 60, last_hour * 60)
+        local = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=self.tz)
+        return local.astimezone(UTC)
+
+
+def _templates() -> list[SlotTemplate]:
+    return [SlotTemplate(wd, a, b, SLOT_MINUTES, CAPACITY) for wd in range(7) for a, b in WINDOWS]
+
+
+def _today_statuses(n: int, rng: random.Random) -> list[str]:
+    """By slot time: the earliest are finished, three are being worked, the latest wait."""
+    done = max(3, round(n * 0.35))
+    finished = ["no_show", "cancelled"] + ["completed"] * (done - 2)
+    rng.shuffle(finished)
+    claimed = max(1, (n - done - 3) // 3)
+    return [*finished, *_WORKING, *["claimed"] * claimed, *["waiting"] * (n - done - 3 - claimed)]
+
+
+def _dates(ctx: _Ctx, slot_day: date, urgent: bool, vehicle_class: str) -> _Dates:
+    """Booking day, licence first issue and vehicle dates consistent with the booking rules.
+
+    Normal bookings were made the day before the slot. Urgent ones up to three days before,
+    for a citizen whose cycle end (or inspection month end) lies between the slot and the
+    booking day + 3; ``urgent_reason`` then computes reason and due date from the stored
+    dates, and ``check_booking_date`` must accept the booking.
+    """
+    rng, today = ctx.rng, ctx.today
+    for _ in range(200):
+        first_issue = today - timedelta(days=rng.randint(60, 30 * 365))
+        registration = today - timedelta(days=rng.randint(120, 14 * 365))
+        booked = slot_day - timedelta(days=1)
+        if urgent:
+            earliest = max(slot_day, today) - timedelta(days=3)
+            booked = min(booked, today - timedelta(days=rng.randint(0, (today - earliest).days)))
+            window = [slot_day + timedelta(days=i) for i in range((booked - slot_day).days + 4)]
+            month_ends = [d for d in window if d == month_end(d.year, d.month)]
+            if month_ends and rng.random() < 0.5:
+                due = rng.choice(month_ends)
+                registration = demo_data.registration_for_due(rng, due, vehicle_class)
+            else:
+                first_issue = demo_data.first_issue_for_cycle_end(rng, rng.choice(window))
+        inspection = inspection_due_date(registration, today, vehicle_class=vehicle_class)
+        eligibility = urgent_reason(
+            booked,
+            licence_first_issue=first_issue,
+            vehicle_registration=registration,
+            inspection_valid_until=inspection,
+            vehicle_class=vehicle_class,
+        )
+        try:
+            check_booking_date(slot_day, booked, urgent=urgent, eligibility=eligibility)
+        except RuleViolation:
+            continue  # e.g. the vehicle falls due before the slot: draw again
+        found = (eligibility.reason, eligibility.due_date) if urgent else (None, None)
+        return _Dates(booked, first_issue, registration, inspection, *found)
+    raise AssertionError("no consistent demo dates found")
+
+
+def _violations(ctx: _Ctx, booked: date, budget: int, count: int) -> list[dict[str, Any]]:
+    """Unhandled records from the last 90 days before ``booked``, at catalogue fine and points;
+    their points stay within ``budget`` so that no demo driver reaches 12."""
+    rng, rows = ctx.rng, []
+    for _ in range(count):
+        day = ctx.today - timedelta(days=rng.randint((ctx.today - booked).days + 1, 90))
+        pool = [e for e in ctx.entries if e.points <= budget and e.effective_on(day)]
+        entry = rng.choices(pool, [demo_data.CODE_WEIGHTS.get(e.code, 2) for e in pool])[0]
+        budget -= entry.points
+        ctx.serial += 1
+        ref = f"DEMO-{entry.region}-{day:%Y%m%d}-{ctx.serial:06d}"  # local day of the offence
+        rows.append(demo_data.violation_row(rng, entry, ctx.at(day, 7, 22), ref))
+    return rows
+
+
+def _booking(ctx: _Ctx, district: District, day: date, urgent: bool, points: int | None) -> None:
+    """One citizen with licence and vehicle, their violations, and a booking for ``day``."""
+    rng = ctx.rng
+    classes = demo_data.LICENCE_CLASSES
+    licence_class = rng.choices(list(classes), [share for share, _ in classes.values()])[0]
+    kind = rng.choice(demo_data.VEHICLE_KINDS[licence_class])
+    d = _dates(ctx, day, urgent, kind[1])
+    if points is None:
+        points = rng.choices(range(9), (30, 12, 10, 12, 8, 6, 8, 4, 3))[0]
+    created = ctx.at(d.booked, 7, 8) if d.booked == ctx.today else ctx.at(d.booked, 8, 22)
+    citizen, licence = demo_data.citizen_and_licence(
+        rng,
+        ctx.draws,
+        district,
+        licence_class=licence_class,
+        first_issue=d.first_issue,
+        cycle_points=points,
+        today=ctx.today,
+        bound_at=created,
+    )
+    vehicle = demo_data.vehicle(
+        rng, ctx.draws, kind, registration=d.registration, inspection_valid_until=d.inspection
+    )
+    linked = rng.choice((1, 1, 1, 2, 2, 3))
+    extra = int(rng.random() < 0.15)  # one more unhandled record the citizen did not book
+    ctx.bookings.append(
+        {
+            "citizen": citizen,
+            "licence": licence,
+            "vehicle": vehicle,
+            "linked": linked,
+            "violations": _violations(ctx, d.booked, 11 - points, linked + extra),
+            "appointment": {
+                "urgent": urgent,
+                "urgent_reason": d.reason,
+                "urgent_due_date": d.due,
+                "created_at": created,
+            },
+        }
+    )
+
+
+def _plan_queue(
+    ctx: _Ctx, district: District, *, squad_id: int, officers: list[int], per_day: int, seq: int
+) -> None:
+    """Today and the next three days; only urgent bookings reach beyond tomorrow."""
+    rng, tz = ctx.rng, str(ctx.tz)
+    for offset, count in enumerate((per_day, per_day, max(2, per_day // 3), max(1, per_day // 4))):
+        day = ctx.today + timedelta(days=offset)
+        places = [s for s in generate_slots(day, _templates(), tz) for _ in range(s.capacity)]
+        slots = [places[i] for i in sorted(rng.sample(range(len(places)), count))]
+        statuses = (
+            _today_statuses(count, rng)
+            if offset == 0
+            else rng.choices(("waiting", "claimed", "cancelled"), (7, 2, 1), k=count)
+        )
+        for i, (slot, status) in enumerate(zip(slots, statuses, strict=True)):
+            points = {(0, 1): 9, (1, 2): 10}.get((offset, i))  # a couple near the 12 limit
+            _booking(ctx, district, day, urgent=offset >= 2 or rng.random() < 0.15, points=points)
+            officer = (
+                officers[_WORKING.index(status)]
+                if status in _WORKING
+                else rng.choice(officers)
+                if status in _WITH_OFFICER
+                else None
+            )
+            claimed_at = None
+            if officer is not None:
+                claimed_at = (
+                    slot.start - timedelta(minutes=rng.randint(10, 40))
+                    if offset == 0
+                    else ctx.at(ctx.today, 8, 9) + timedelta(minutes=30)
+                )
+            appointment = ctx.bookings[-1]["appointment"]
+            appointment.update(
+                squad_id=squad_id,
+                slot_start=slot.start,
+                slot_end=slot.end,
+                status=status,
+                officer_id=officer,
+                claimed_at=claimed_at,
+                version=_VERSIONS[status],
+                changed_seq=seq,
+                note=_NOTES.get(status, ""),
+                updated_at=max(appointment["created_at"], claimed_at or appointment["created_at"]),
+            )
+
+
+def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.scalars(stmt, rows)] if rows else []
+
+
+def _write_bookings(session: Session, bookings: list[dict[str, Any]]) -> dict[str, int]:
+    citizen_ids = _insert_ids(session, Citizen, [b["citizen"] for b in bookings])
+    owners = list(zip(bookings, citizen_ids, strict=True))
+    session.execute(insert(Licence), [{**b["licence"], "citizen_id": c} for b, c in owners])
+    vehicle_ids = _insert_ids(
+        session, Vehicle, [{**b["vehicle"], "owner_id": c} for b, c in owners]
+    )
+    violations = [
+        {**v, "vehicle_id": vid}
+        for b, vid in zip(bookings, vehicle_ids, strict=True)
+        for v in b["violations"]
+    ]
+    violation_ids = iter(_insert_ids(session, ViolationRecord, violations))
+    appointment_ids = _insert_ids(
+        session,
+        Appointment,
+        [
+            {**b["appointment"], "citizen_id": c, "vehicle_id": v}
+            for b, c, v in zip(bookings, citizen_ids, vehicle_ids, strict=True)
+        ],
+    )
+    links: list[dict[str, int]] = []
+    for b, appointment_id in zip(bookings, appointment_ids, strict=True):
+        ids = [next(violation_ids) for _ in b["violations"]]  # linked first, then the extra
+        links.extend(
+            {"appointment_id": appointment_id, "violation_id": v} for v in ids[: b["linked"]]
+        )
+    session.execute(insert(AppointmentViolation), links)
+    return {
+        "citizens": len(citizen_ids),
+        "licences": len(citizen_ids),
+        "vehicles": len(vehicle_ids),
+        "violation_records": len(violations),
+        "appointments": len(appointment_ids),
+        "appointment_violations": len(links),
+    }
+
+
+def seed_demo(
+    session: Session,
+    *,
+    today: date,
+    password: str,
+    tz: str = "Asia/Shanghai",
+    rng_seed: int = 20261124,
+    appointments_per_squad_day: int = 12,
+    workstation: str = "demo-seed",
+) -> DemoSummary:
+    """Seed an empty database in the caller's transaction; every demo account gets ``password``.
+
+    ``today`` is the squads' local calendar day the queue is built around (today + 3 days).
+    Raises RuleViolation when the database already has squads or one of the demo police
+    numbers, ValidationError for a weak password or an ``appointments_per_squad_day``
+    outside 8 … one day's capacity (28).
+    """
+    if session.scalar(select(func.count()).select_from(Squad)):
+        raise RuleViolation(
+            "数据库中已有大队数据，演示数据只能写入空库；请换一个新数据库再试",
+            code="demo_not_empty",
+        )
+    day_capacity = sum(s.capacity for s in generate_slots(today, _templates(), tz))
+    if not len(STATUS_LABELS) <= appointments_per_squad_day <= day_capacity:
+        raise ValidationError(
+            "appointments_per_squad_day",
+            f"每个大队每天的演示预约数应在{len(STATUS_LABELS)}至{day_capacity}之间",
+        )
+    per_day = appointments_per_squad_day
+    rng = random.Random(rng_seed)
+    plan = demo_data.account_plan(rng)
+    numbers = [number for number, *_ in plan]
+    taken = session.scalars(select(Officer.police_number).where(Officer.police_number.in_(numbers)))
+    if clash := sorted(taken):
+        raise RuleViolation(
+            f"警号 {'、'.join(clash)} 已存在，不能写入演示账号", code="demo_not_empty"
+        )
+    for number in numbers:
+        accounts.check_password_policy(password, police_number=number)
+    password_hash = accounts.hash_password(password)  # once: argon2id is slow on purpose
+
+    actor = Actor.system(workstation)
+    report = import_catalogue_file(
+        session, actor, resource("catalogue", f"violations_{REGION}.csv")
+    )
+    ctx = _Ctx(rng, today, ZoneInfo(tz), [to_domain(r) for r in list_entries(session, REGION)])
+    squad_ids = _insert_ids(session, Squad, [demo_data.squad_row(d, tz) for d in DISTRICTS])
+    squad_of = dict(zip(DISTRICTS, squad_ids, strict=True))
+    schedules = [r for sid in squad_ids for r in demo_data.schedule_rows(sid, _templates())]
+    session.execute(insert(SlotSchedule), schedules)
+    officer_rows = demo_data.officer_rows(plan, squad_of, password_hash)
+    officer_ids = _insert_ids(session, Officer, officer_rows)
+
+    seq = changes.bump(session, *squad_ids)  # once; every seeded appointment carries it
+    for d in DISTRICTS:
+        officers = [
+            oid
+            for oid, (_, _, role, od) in zip(officer_ids, plan, strict=True)
+            if od == d and role == "officer"
+        ]
+        _plan_queue(ctx, d, squad_id=squad_of[d], officers=officers, per_day=per_day, seq=seq)
+    written = _write_bookings(session, ctx.bookings)
+
+    counts = {
+        "squads": len(squad_ids),
+        "slot_schedules": len(schedules),
+        "officers": len(officer_ids),
+        "catalogue_entries": len(ctx.entries),
+        **written,
+    }
+    appointments = [b["appointment"] for b in ctx.bookings]
+    statuses = {s: sum(a["status"] == s for a in appointments) for s in STATUS_LABELS}
+    urgent = sum(bool(a["urgent"]) for a in appointments)
+    audit.record(
+        session,
+        actor,
+        "demo.seed",
+        detail={
+            **counts,
+            "statuses": statuses,
+            "urgent": urgent,
+            "today": today.isoformat(),
+            "rng_seed": rng_seed,
+        },
+    )
+    return DemoSummary(
+        today=today,
+        tz=tz,
+        counts=counts,
+        statuses=statuses,
+        urgent=urgent,
+        accounts=[
+            DemoAccount(n, name, role, d.squad_name if d else "") for n, name, role, d in plan
+        ],
+        catalogue=report,
+    )
