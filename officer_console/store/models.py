@@ -214,7 +214,7 @@ class Appointment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     squad_id: Mapped[int] = mapped_column(ForeignKey("squads.id"))
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
-    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
     slot_start: Mapped[datetime] = mapped_column()
     slot_end: Mapped[datetime] = mapped_column()
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -237,7 +237,9 @@ class Appointment(Base):
 class AppointmentViolation(Base):
     __tablename__ = "appointment_violations"
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), primary_key=True)
-    violation_id: Mapped[int] = mapped_column(ForeignKey("violation_records.id"), primary_key=True)
+    violation_id: Mapped[int] = mapped_column(
+        ForeignKey("violation_records.id"), primary_key=True, index=True
+    )
 
 
 class ChangeCounter(Base):

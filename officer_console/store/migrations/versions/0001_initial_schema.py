@@ -248,6 +248,9 @@ def upgrade() -> None:
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.create_index("ix_appointments_changed", ["changed_seq"], unique=False)
         batch_op.create_index(
+            batch_op.f("ix_appointments_vehicle_id"), ["vehicle_id"], unique=False
+        )
+        batch_op.create_index(
             "ix_appointments_waiting",
             ["squad_id", "slot_start", "id"],
             unique=False,
@@ -480,6 +483,10 @@ def upgrade() -> None:
             "appointment_id", "violation_id", name=op.f("pk_appointment_violations")
         ),
     )
+    with op.batch_alter_table("appointment_violations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_appointment_violations_violation_id"), ["violation_id"], unique=False
+        )
     op.create_table(
         "call_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -620,6 +627,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_call_attempts_appointment_id"))
 
     op.drop_table("call_attempts")
+    with op.batch_alter_table("appointment_violations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_appointment_violations_violation_id"))
     op.drop_table("appointment_violations")
     with op.batch_alter_table("violation_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_violation_records_vehicle_id"))
@@ -652,6 +661,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_appointments_officer_id"))
         batch_op.drop_index(batch_op.f("ix_appointments_citizen_id"))
         batch_op.drop_index("ix_appointments_waiting")
+        batch_op.drop_index(batch_op.f("ix_appointments_vehicle_id"))
         batch_op.drop_index("ix_appointments_changed")
 
     op.drop_table("appointments")
