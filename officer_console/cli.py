@@ -7,18 +7,27 @@ import sys
 
 def console_main(argv: list[str] | None = None) -> int:
     import argparse
+    from pathlib import Path
 
     parser = argparse.ArgumentParser(
-        prog="officer-console", description="Officer Console 远程执法办案民警端（图形界面）"
+        prog="officer-console",
+        description="Officer Console 远程执法办案民警端（图形界面）。数据库由"
+        " OFFICER_CONSOLE_DATABASE_URL、配置文件（OFFICER_CONSOLE_CONFIG 或 <数据目录>/config.toml）"
+        "或 OFFICER_CONSOLE_DATA_DIR 中的 SQLite 文件指定。",
     )
     parser.add_argument(
-        "--demo", action="store_true", help="在临时 SQLite 演示数据库上启动（含内置网关）"
+        "--demo",
+        action="store_true",
+        help="在新建的演示数据目录中迁移并写入演示数据后启动（SQLite；打印演示账号）",
     )
-    parser.parse_args(argv)
-    print(
-        "officer-console: 图形界面尚未构建（not built yet）; 请使用 officer-admin", file=sys.stderr
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="数据目录（覆盖 OFFICER_CONSOLE_DATA_DIR）"
     )
-    return 2
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    args = parser.parse_args(argv)
+    from officer_console.gui.app import LaunchOptions, run
+
+    return run(LaunchOptions(demo=args.demo, data_dir=args.data_dir, verbose=args.verbose))
 
 
 def gateway_main(argv: list[str] | None = None) -> int:
@@ -27,11 +36,49 @@ def gateway_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="officer-gateway", description="群众端网关（预约、验证码、信令）"
     )
-    parser.add_argument("--host", default=None, help="监听地址")
-    parser.add_argument("--port", type=int, default=None, help="监听端口")
-    parser.parse_args(argv)
-    print("officer-gateway: 网关尚未构建（not built yet）", file=sys.stderr)
-    return 2
+    parser.add_argument("--host", default=None, help="监听地址（默认取配置 gateway_host）")
+    parser.add_argument(
+        "--port", type=int, default=None, help="监听端口（默认取配置 gateway_port）"
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="演示模式：允许在表单中填写微信身份，并显示演示发件箱中的短信",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    args = parser.parse_args(argv)
+    import logging
+
+    from officer_console.config import ConfigError, load_settings
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"officer-gateway: {exc}", file=sys.stderr)
+        return 2
+    if args.port is not None and not 0 <= args.port <= 65535:
+        parser.error("端口应为0至65535")
+    from officer_console.gateway import serve
+    from officer_console.store.engine import DatabaseUnavailable
+
+    try:
+        serve(
+            settings,
+            args.host or settings.gateway_host,
+            settings.gateway_port if args.port is None else args.port,
+            demo=args.demo,
+        )
+    except DatabaseUnavailable as exc:
+        print(f"officer-gateway: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"officer-gateway: 无法监听: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def admin_main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,235 @@
+"""The citizen gateway application: wiring, access log, health, start/stop.
+
+Database work is blocking SQLAlchemy, so it runs on a bounded thread pool sized to the
+connection pool; the event loop only parses, relays and answers. The clock is injectable so
+tests can stand just before or after the 1-day and 3-day booking edges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from officer_console.config import Settings
+from officer_console.domain.masking import mask_text
+from officer_console.gateway.errors import error_middleware
+from officer_console.gateway.ratelimit import Limits, RateLimiter
+from officer_console.store.engine import make_engine, session_factory
+
+if TYPE_CHECKING:
+    from officer_console.gateway.signaling import Relay
+
+log = logging.getLogger("officer_console.gateway")
+access_log = logging.getLogger("officer_console.gateway.access")
+
+T = TypeVar("T")
+MAX_BODY = 256 * 1024  # a booking is < 2 KiB; signatures travel over the WebSocket
+_TOKEN_IN_PATH = re.compile(r"(/documents/)[^/]+")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Gateway:
+    """Shared state of one gateway process (``app[GATEWAY]``)."""
+
+    factory: sessionmaker[Session]
+    settings: Settings
+    clock: Callable[[], datetime] = _utcnow
+    demo: bool = False
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 8
+    ws_auth_timeout: float = 10.0
+    sweep_interval: float = 5.0
+    heartbeat: float = 20.0
+    executor: ThreadPoolExecutor = field(init=False)
+    limiters: dict[str, RateLimiter] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="gateway-db")
+        self.limiters = {
+            name: RateLimiter(getattr(self.limits, name))
+            for name in (
+                "booking_per_ip",
+                "read_per_ip",
+                "join_per_ip",
+                "join_per_phone",
+                "ws_per_ip",
+            )
+        }
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def db(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.settings.evidence_dir
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+RELAY: web.AppKey[Relay] = web.AppKey("relay")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One JSON line per request; no query strings, tokens or unmasked phone/ID numbers."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = _TOKEN_IN_PATH.sub(r"\1***", mask_text(request.path))
+        remote = request.remote or ""
+        entry = {
+            "method": request.method,
+            "path": path[:200],
+            "status": response.status,
+            "ms": round(time * 1000, 1),
+            "bytes": response.body_length,
+            "client": ".".join(remote.split(".")[:3]) + ".*" if remote.count(".") == 3 else "*",
+        }
+        self.logger.info(json.dumps(entry, ensure_ascii=False))
+
+    @property
+    def enabled(self) -> bool:
+        return self.logger.isEnabledFor(logging.INFO)
+
+
+async def health(request: web.Request) -> web.Response:
+    gateway: Gateway = request.app[GATEWAY]
+    relay = request.app[RELAY]
+    return web.json_response(
+        {
+            "status": "ok",
+            "time": gateway.now().isoformat(),
+            "rooms": relay.open_rooms,
+            "demo": gateway.demo,
+        }
+    )
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response: web.StreamResponse = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")  # document tokens in URLs
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def create_app(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = _utcnow,
+    demo: bool = False,
+    limits: Limits | None = None,
+    **options: Any,
+) -> web.Application:
+    from officer_console.gateway import routes_booking, routes_join, signaling, static
+    from officer_console.gateway.openapi import openapi_handler
+
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[security_headers, error_middleware]
+    )
+    gateway = Gateway(factory, settings, clock, demo, limits or Limits(), **options)
+    app[GATEWAY] = gateway
+    app[RELAY] = signaling.Relay(gateway)
+    app.router.add_get("/api/v1/health", health)
+    app.router.add_get("/api/v1/openapi.json", openapi_handler)
+    routes_booking.setup(app)
+    routes_join.setup(app)
+    signaling.setup(app)
+    static.setup(app)
+    app.on_cleanup.append(_cleanup)
+    return app
+
+
+async def _cleanup(app: web.Application) -> None:
+    await app[RELAY].close_all()
+    app[GATEWAY].executor.shutdown(wait=False, cancel_futures=True)
+
+
+class Running:
+    """A started gateway (embedded in the console demo, or in tests); ``await close()``."""
+
+    def __init__(self, runner: web.AppRunner, site: web.TCPSite, engine: Engine | None) -> None:
+        self.runner, self.site, self._engine = runner, site, engine
+
+    @property
+    def port(self) -> int:
+        return int(self.runner.addresses[0][1])
+
+    async def close(self) -> None:
+        await self.runner.cleanup()
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+async def start(
+    app: web.Application, host: str, port: int, engine: Engine | None = None
+) -> Running:
+    runner = web.AppRunner(
+        app, access_log_class=AccessLogger, access_log=access_log, shutdown_timeout=2.0
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    return Running(runner, site, engine)
+
+
+def _engine_for(settings: Settings, workers: int) -> tuple[Engine, sessionmaker[Session]]:
+    """Engine for the shared database; refuses to serve an unmigrated schema."""
+    from officer_console.store.engine import DatabaseUnavailable, check_connection
+    from officer_console.store.schema import is_up_to_date
+
+    engine = make_engine(settings.effective_database_url, pool_size=workers)
+    check_connection(engine)
+    if not is_up_to_date(engine):
+        engine.dispose()
+        raise DatabaseUnavailable("数据库结构不是最新版本，请先运行 officer-admin migrate")
+    return engine, session_factory(engine)
+
+
+async def start_embedded(settings: Settings) -> Running:
+    """The console's ``--demo``: an in-process gateway on the configured host and port."""
+    engine, factory = _engine_for(settings, 4)
+    app = create_app(factory, settings, demo=True, workers=4)
+    return await start(app, settings.gateway_host, settings.gateway_port, engine)
+
+
+def serve(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
+    """Run the gateway in the foreground (``officer-gateway``) until interrupted."""
+    workers = 8
+    engine, factory = _engine_for(settings, workers)
+    app = create_app(factory, settings, demo=demo, workers=workers)
+    started = time.monotonic()
+    log.info("officer-gateway listening on %s:%d", host, port)
+    try:
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            access_log_class=AccessLogger,
+            access_log=access_log,
+            print=None,
+            shutdown_timeout=2.0,
+        )
+    finally:
+        engine.dispose()
+        log.info("officer-gateway stopped after %.0f s", time.monotonic() - started)

@@ -1,0 +1,112 @@
+"""Joining the video with the SMS code, document download, and the demo SMS peek.
+
+The code check is :func:`officer_console.dispatch.codes.verify_code` (hash, expiry, wrong-try
+lock, per-address failures in the database); on top, this process limits attempts per
+address and per phone. A rejected code's counters are committed by ``verify_code`` itself.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from officer_console.dispatch.codes import verify_code
+from officer_console.domain.validators import validate_mobile
+from officer_console.gateway.app import GATEWAY, Gateway
+from officer_console.gateway.errors import ApiError
+from officer_console.gateway.inputs import client_ip, get_str, read_json
+from officer_console.gateway.routes_booking import limit
+from officer_console.store import delivery, rooms
+from officer_console.store.booking import citizen_actor
+from officer_console.store.engine import read_session, transaction
+
+HINTS = (
+    "请保持在本页面，不要切换到其他应用或锁屏",
+    "请保持网络稳定，建议连接Wi-Fi",
+    "视频期间请勿接听电话",
+    "请准备好身份证，民警询问时在镜头前出示",
+)
+
+
+async def join(request: web.Request) -> web.Response:
+    limit(request, "join_per_ip")
+    gateway: Gateway = request.app[GATEWAY]
+    body = await read_json(request)
+    phone = validate_mobile(get_str(body, "phone", 20))
+    code = get_str(body, "code", 12)
+    limit(request, "join_per_phone", key=phone)
+    ip, now = client_ip(request), gateway.now()
+
+    def work() -> rooms.Admission:
+        with transaction(gateway.factory) as s:
+            appointment_id = verify_code(
+                s,
+                phone=phone,
+                code=code,
+                client_ip=ip,
+                now=now,
+                max_attempts=gateway.settings.code_max_attempts,
+            )
+            return rooms.admit_citizen(s, appointment_id, now=now, actor=citizen_actor())
+
+    admission = await gateway.db(work)
+    return web.json_response(
+        {
+            "room_id": admission.room_id,
+            "token": admission.token,
+            "ws_url": f"/api/v1/rooms/{admission.room_id}/ws",
+            "expires_at": admission.expires_at.isoformat(),
+            "ice_servers": [{"urls": url} for url in gateway.settings.ice_servers],
+            "hints": list(HINTS),
+        }
+    )
+
+
+async def document(request: web.Request) -> web.Response:
+    limit(request, "read_per_ip")
+    gateway: Gateway = request.app[GATEWAY]
+    token = request.match_info["token"]
+    now = gateway.now()
+
+    def work() -> delivery.ServedDocument:
+        with transaction(gateway.factory) as s:
+            return delivery.fetch_document(
+                s, token, now=now, evidence_dir=gateway.evidence_dir, actor=citizen_actor()
+            )
+
+    served = await gateway.db(work)
+    return web.Response(
+        body=served.data,
+        content_type="application/pdf",
+        headers={
+            "Content-Disposition": 'inline; filename="decision.pdf"',
+            "X-Delivered-At": served.delivered_at.isoformat(),
+        },
+    )
+
+
+async def demo_sms(request: web.Request) -> web.Response:
+    """Demo only: the last outbox SMS of a phone, so the demo citizen can read 'the SMS'."""
+    gateway: Gateway = request.app[GATEWAY]
+    if not gateway.demo:
+        raise ApiError(404, "not_found", "请求的地址不存在")
+    limit(request, "read_per_ip")
+    raw = request.query.get("phone", "")
+    phone = validate_mobile(raw[:20])
+
+    def work() -> dict[str, object] | None:
+        from officer_console.dispatch.outbox import latest_outbox_message
+
+        with read_session(gateway.factory) as s:
+            found = latest_outbox_message(s, phone)
+        return None if found is None else {"text": found[0], "at": found[1].isoformat()}
+
+    found = await gateway.db(work)
+    if found is None:
+        raise ApiError(404, "no_message", "暂无短信")
+    return web.json_response(found)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/api/v1/join", join)
+    app.router.add_get("/api/v1/documents/{token}", document)
+    app.router.add_get("/api/v1/demo/sms", demo_sms)

@@ -1,0 +1,1 @@
+"""Modules generated from ui/*.ui by scripts/build-forms.sh — do not edit."""

@@ -1,0 +1,227 @@
+"""The main window: queue on the left, case panel on the right, a lock page in front.
+
+It composes; the work lives in the panes, the dialogs and the lock module. Locking clears
+every pane (they drop their rows and personal data) and closes other windows, so nothing a
+citizen told us stays in the widget tree while the officer is away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal, SignalInstance
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from officer_console.gui import crash
+from officer_console.gui.lock import InactivityLock, LockScreen, audit_session_event
+from officer_console.gui.menus import build_menus
+from officer_console.gui.services import Services
+from officer_console.store.engine import is_sqlite
+
+log = logging.getLogger("officer_console.gui.main")
+HEARTBEAT_MS = 30_000
+
+
+class QueuePaneLike(Protocol):
+    appointment_selected: SignalInstance
+
+    def reload(self) -> None: ...
+    def clear_for_lock(self) -> None: ...
+    def restore_after_lock(self) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+class CasePanelLike(Protocol):
+    def show_appointment(self, appointment_id: int | None) -> None: ...
+    def clear_for_lock(self) -> None: ...
+
+
+PaneFactory = Callable[[Services], tuple[QWidget, QWidget]]
+
+
+def default_panes(services: Services) -> tuple[QWidget, QWidget]:
+    # Imported here: the queue and case modules are only needed after sign-in (start-up time).
+    from officer_console.gui.case_panel import CasePanel
+    from officer_console.gui.queue_pane import QueuePane
+
+    return QueuePane(services), CasePanel(services)
+
+
+def window_title(services: Services) -> str:
+    officer = services.officer
+    if officer is None:
+        return "Officer Console"
+    if officer.squad_name:
+        return QCoreApplication.translate(
+            "MainWindow", "Officer Console — {name} ({number}) · {squad} · {role}"
+        ).format(
+            name=officer.name,
+            number=officer.police_number,
+            squad=officer.squad_name,
+            role=officer.role_label,
+        )
+    return QCoreApplication.translate(
+        "MainWindow", "Officer Console — {name} ({number}) · {role}"
+    ).format(name=officer.name, number=officer.police_number, role=officer.role_label)
+
+
+class MainWindow(QMainWindow):
+    quit_requested = Signal()
+
+    def __init__(self, services: Services, panes: PaneFactory | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.services = services
+        self.locked = False
+        self._closing = False
+        self.setWindowTitle(window_title(services))
+        self._fit_to_screen()
+        queue, case = (panes or default_panes)(services)
+        self.queue_pane, self.case_panel = queue, case
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.addWidget(queue)
+        self.splitter.addWidget(case)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([760, 640])
+        self.lock_screen = LockScreen(services)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("central_stack")
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.lock_screen)
+        self.setCentralWidget(self.stack)
+        self._queue().appointment_selected.connect(self._on_selected)
+        self.lock_screen.unlocked.connect(self.unlock)
+        self.lock_screen.exit_requested.connect(self.quit_requested)
+        self.window_actions = build_menus(self)
+        self._build_status_bar()
+        self.inactivity = InactivityLock(services, self)
+        self.inactivity.lock_due.connect(lambda: self.lock("inactivity"))
+        services.runner.unhandled_error.connect(self.show_error)
+
+    def _fit_to_screen(self) -> None:
+        """1400×900 where it fits; otherwise most of a small (laptop) screen."""
+        screen = QGuiApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        if free is None or (free.width() >= 1440 and free.height() >= 940):
+            self.resize(1400, 900)
+        else:
+            self.resize(int(free.width() * 0.95), int(free.height() * 0.92))
+
+    # --- panes --------------------------------------------------------------------------
+
+    def _queue(self) -> QueuePaneLike:
+        return self.queue_pane  # type: ignore[return-value]
+
+    def _case(self) -> CasePanelLike:
+        return self.case_panel  # type: ignore[return-value]
+
+    def _on_selected(self, appointment_id: int) -> None:
+        self._case().show_appointment(None if appointment_id < 0 else appointment_id)
+
+    # --- lock ---------------------------------------------------------------------------
+
+    def lock(self, reason: str = "manual") -> None:
+        if self.locked or self.services.officer is None:
+            return
+        self.locked = True
+        self.inactivity.paused = True
+        self._queue().clear_for_lock()
+        self._case().clear_for_lock()
+        for widget in QApplication.topLevelWidgets():  # dialogs may show personal data too
+            if widget is not self and widget.isVisible():
+                widget.close()
+        self.lock_screen.prepare(self.services.officer, reason)
+        self.stack.setCurrentWidget(self.lock_screen)
+        for action in self.window_actions.lockable:
+            action.setEnabled(False)
+        audit_session_event(self.services, "session.lock", reason=reason)
+        log.info("console locked (%s)", reason)
+
+    def unlock(self) -> None:
+        if not self.locked:
+            return
+        self.locked = False
+        self.stack.setCurrentWidget(self.splitter)
+        for action in self.window_actions.lockable:
+            action.setEnabled(True)
+        self._queue().restore_after_lock()
+        self.inactivity.reset()
+        self.inactivity.paused = False
+        log.info("console unlocked")
+
+    # --- status and errors --------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        kind = "SQLite" if is_sqlite(self.services.engine) else "PostgreSQL"
+        self.db_label = QLabel(self.tr("Database: {kind}").format(kind=kind))
+        self.db_label.setObjectName("db_kind_label")
+        self.connection_label = QLabel(self.tr("Connected"))
+        self.connection_label.setObjectName("connection_label")
+        self.workstation_label = QLabel(
+            self.tr("Workstation: {name}").format(name=self.services.settings.workstation_name)
+        )
+        self.workstation_label.setObjectName("workstation_label")
+        for label in (self.db_label, self.connection_label, self.workstation_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+        self.heartbeat = QTimer(self)
+        self.heartbeat.setInterval(HEARTBEAT_MS)
+        self.heartbeat.timeout.connect(self.check_connection)
+        self.heartbeat.start()
+
+    def check_connection(self) -> None:
+        def ping(session: Session) -> bool:
+            session.execute(text("SELECT 1"))
+            return True
+
+        self.services.runner.run(
+            ping,
+            lambda _ok: self.set_connected(True),
+            lambda _e: self.set_connected(False),
+            write=False,
+        )
+
+    def set_connected(self, ok: bool) -> None:
+        self.connection_label.setText(self.tr("Connected") if ok else self.tr("Connection lost"))
+        self.connection_label.setStyleSheet("" if ok else "color: #b00020; font-weight: bold;")
+
+    def show_error(self, exc: BaseException) -> QMessageBox | None:
+        return crash.show_error(exc, self)
+
+    # --- closing ------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self._closing:
+            event.accept()
+            return
+        event.ignore()  # the shell's one shutdown path closes us
+        self.quit_requested.emit()
+
+    def close_for_shutdown(self) -> None:
+        self._closing = True
+        self._queue().shutdown()  # its live-update thread holds a database connection
+        self.inactivity.stop()
+        self.heartbeat.stop()
+        with contextlib.suppress(RuntimeError, TypeError):
+            self.services.runner.unhandled_error.disconnect(self.show_error)
+        self.close()
+        # Lambdas connected to our signals keep the Python wrapper alive; without an explicit
+        # delete (on this thread) the window and its timers would outlive the session.
+        self.deleteLater()

@@ -1,0 +1,369 @@
+"""The squad queue pane: filters, the live table, claim and reassign.
+
+Everything that touches the database goes through the op runner; the pane only reacts to
+answers. Live updates are applied row by row (see QueueModel), and the pane keeps the row at
+the top of the viewport where it was, so a colleague's claim never makes the list jump.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from officer_console.domain.errors import DomainError
+from officer_console.gui.live_updates import ChangeWatcher
+from officer_console.gui.queue_filters import QueueFilterBar
+from officer_console.gui.queue_model import QueueModel
+from officer_console.gui.reassign_dialog import ReassignDialog
+from officer_console.gui.services import Services
+from officer_console.gui.widgets import MessageBar, named
+from officer_console.store import directory, queue
+from officer_console.store.directory import OfficerRef
+from officer_console.store.queue import QueueFilter, QueueRow
+
+CLAIM_ROLES = ("officer", "shift_lead")
+REASSIGN_ROLES = ("shift_lead", "admin")
+# Sample texts that size each column (no per-row measuring with 100,000 rows).
+COLUMN_SAMPLES = (
+    "12-31 23:59",
+    "已超时 12 小时 59 分",
+    "加急·清分",
+    "待认领",
+    "欧阳**",
+    "138****1234",
+    "鲁A12345D",
+    "违法",
+    "欧阳娜娜（我）",
+)
+
+
+class QueuePane(QWidget):
+    appointment_selected = Signal(int)  # -1 when nothing is selected
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("queue_pane")
+        self.services = services
+        officer = services.officer
+        self.role = officer.role if officer else ""
+        self.squad_id = officer.squad_id if officer else None
+        self.officer_id = officer.id if officer else None
+        self._zone = ZoneInfo(services.settings.timezone)
+        self._selected = -1
+        self._locked = False
+        self._anchor: tuple[int, int] | None = None
+        self.model = QueueModel(
+            services.runner,
+            self.squad_id,
+            officer_id=self.officer_id,
+            tz=services.settings.timezone,
+            clock=services.clock,
+            parent=self,
+        )
+        self.watcher = ChangeWatcher(
+            services, self.squad_id, self, tracked=lambda i: self.model.row_of(i) >= 0
+        )
+        self._build()
+        self._connect()
+        self.reload()
+        if self.squad_id is not None:
+            self.watcher.start()
+
+    # --- construction --------------------------------------------------------------------
+
+    def _build(self) -> None:
+        can_claim = self.role in CLAIM_ROLES
+        self.filters = QueueFilterBar(self.officer_id if can_claim else None, self)
+        bar = self.filters
+        self.day_filter, self.status_filter = bar.day_filter, bar.status_filter
+        self.officer_filter, self.plate_search = bar.officer_filter, bar.plate_search
+        self.count_label = bar.count_label
+        self.queue_message = MessageBar("queue_message", self)
+        self.queue_view = named(QTableView(self), "queue_view")
+        view = self.queue_view
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(
+            QAbstractItemView.SelectionMode.ExtendedSelection
+            if self.role in REASSIGN_ROLES
+            else QAbstractItemView.SelectionMode.SingleSelection
+        )
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.setWordWrap(False)
+        view.setShowGrid(False)
+        view.verticalHeader().hide()
+        rows = view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(view.fontMetrics().height() + 12)
+        header = view.horizontalHeader()
+        header.setHighlightSections(False)
+        metrics = view.fontMetrics()
+        for col, sample in enumerate(COLUMN_SAMPLES):
+            title = QueueModel.HEADERS[col]
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title))
+            header.resizeSection(col, width + 18)
+        header.setStretchLastSection(True)
+
+        self.claim_button = named(QPushButton(self.tr("Claim"), self), "claim_button")
+        self.claim_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.claim_button.setToolTip(self.tr("Claim the selected appointment (Ctrl+Enter)"))
+        self.claim_button.setEnabled(False)
+        # Officers must not see reassignment at all: their button never enters the widget tree.
+        allowed = self.role in REASSIGN_ROLES
+        self.reassign_button = named(
+            QPushButton(self.tr("Reassign…"), self if allowed else None), "reassign_button"
+        )
+        self.reassign_button.setVisible(allowed)
+        self.reassign_button.setEnabled(False)
+        self.refresh_button = named(QPushButton(self.tr("Refresh"), self), "refresh_button")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.claim_button)
+        if allowed:
+            buttons.addWidget(self.reassign_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.refresh_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.queue_message)
+        layout.addWidget(view, 1)
+        layout.addLayout(buttons)
+
+    def _connect(self) -> None:
+        self.filters.changed.connect(self._apply_filter)
+        selection = self.queue_view.selectionModel()
+        selection.selectionChanged.connect(self._on_selection)
+        selection.currentRowChanged.connect(lambda *_: self._on_selection())
+        self.queue_view.activated.connect(self._on_activated)
+        self.claim_button.clicked.connect(self.claim_selected)
+        self.reassign_button.clicked.connect(self.open_reassign)
+        self.refresh_button.clicked.connect(self.reload)
+        self.watcher.changed.connect(self._on_changed)
+        self.model.total_changed.connect(lambda _n: self._update_count())
+        self.model.rowsInserted.connect(lambda *_: self._update_count())
+        self.model.rowsRemoved.connect(lambda *_: self._update_count())
+        self.model.modelReset.connect(self._update_count)
+        self.model.load_failed.connect(self._on_load_failed)
+        self.model.rows_refreshed.connect(self._on_rows_refreshed)
+        self.model.live_update_about_to_apply.connect(self._remember_anchor)
+        self.model.live_update_applied.connect(self._restore_anchor)
+
+    # --- public interface ----------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the queue from scratch (filters kept; the day list follows the date)."""
+        if self._locked:
+            return
+        if self.squad_id is None:
+            self.queue_message.show_message(
+                self.tr("This account belongs to no squad, so there is no queue to show."), "info"
+            )
+        self.filters.fill_days(self._today())
+        self._load_officers()
+        self._apply_filter()
+
+    def clear_for_lock(self) -> None:
+        """Drop every row and message: nothing about a citizen stays in the widget tree."""
+        self._locked = True
+        self.watcher.stop()
+        self.model.clear()
+        self.queue_message.clear_message()
+        self.count_label.clear()
+        self.filters.clear_plate()  # a typed plate is personal data too
+        self._emit_selected(-1)
+        self._update_buttons()
+
+    def restore_after_lock(self) -> None:
+        self._locked = False
+        self.reload()
+        if self.squad_id is not None:
+            self.watcher.start()
+
+    def shutdown(self) -> None:
+        """Stop the live-update watcher (its thread and connection); idempotent."""
+        self.watcher.stop()
+
+    def selected_rows(self) -> list[QueueRow]:
+        rows = (self.model.row_at(i.row()) for i in self.queue_view.selectionModel().selectedRows())
+        return sorted((r for r in rows if r is not None), key=lambda r: (r.slot_start, r.id))
+
+    def current_row(self) -> QueueRow | None:
+        index = self.queue_view.currentIndex()
+        selection = self.queue_view.selectionModel()
+        if not index.isValid() or not selection.isRowSelected(index.row(), QModelIndex()):
+            return None
+        return self.model.row_at(index.row())
+
+    # --- filters -------------------------------------------------------------------------
+
+    def _today(self) -> date:
+        return self.services.clock().astimezone(self._zone).date()
+
+    def current_filter(self) -> QueueFilter:
+        return self.filters.current_filter(self._today())
+
+    def _apply_filter(self) -> None:
+        if self._locked:
+            return
+        self.model.set_filter(self.current_filter())
+        self._emit_selected(-1)
+        self._update_buttons()
+
+    def _load_officers(self) -> None:
+        if self.squad_id is None:
+            return
+        squad_id = self.squad_id
+
+        def work(s: Session) -> list[OfficerRef]:
+            return directory.list_officers(s, squad_id)
+
+        self.services.runner.run(
+            work, self.filters.fill_officers, self._on_load_failed, write=False
+        )
+
+    # --- selection and buttons -----------------------------------------------------------
+
+    def _on_selection(self, *_args: QItemSelection) -> None:
+        row = self.current_row()
+        self._emit_selected(row.id if row else -1)
+        self._update_buttons()
+
+    def _emit_selected(self, appointment_id: int, *, again: bool = False) -> None:
+        if appointment_id != self._selected or again:
+            self._selected = appointment_id
+            self.appointment_selected.emit(appointment_id)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self._emit_selected(row.id, again=True)
+
+    def _claimable(self, row: QueueRow | None) -> bool:
+        return (
+            row is not None
+            and self.role in CLAIM_ROLES
+            and row.status == "waiting"
+            and row.squad_id == self.squad_id
+        )
+
+    def _update_buttons(self) -> None:
+        self.claim_button.setEnabled(self._claimable(self.current_row()))
+        movable = [
+            r for r in self.selected_rows() if r.status in ("waiting", "claimed", "contacting")
+        ]
+        self.reassign_button.setEnabled(self.role in REASSIGN_ROLES and bool(movable))
+
+    def _update_count(self) -> None:
+        if self._locked:
+            return
+        shown, total = self.model.rowCount(), self.model.total
+        text = self.tr("%1 appointments").replace("%1", str(total))
+        if shown < total:
+            text += self.tr(" (%1 loaded)").replace("%1", str(shown))
+        self.count_label.setText(text)
+
+    # --- claim and reassign --------------------------------------------------------------
+
+    def claim_selected(self) -> None:
+        row = self.current_row()
+        if not self._claimable(row) or self.squad_id is None:
+            return
+        assert row is not None
+        actor, squad_id = self.services.actor(), self.squad_id
+
+        def work(s: Session) -> int:
+            return queue.claim(s, actor, squad_id, row.id, row.version)
+
+        self.claim_button.setEnabled(False)
+        self.services.runner.run(
+            work, lambda _v: self._on_claimed(row), lambda e: self._on_claim_failed(row, e)
+        )
+
+    def _on_claimed(self, row: QueueRow) -> None:
+        when = row.slot_start.astimezone(self._zone).strftime("%H:%M")
+        text = self.tr("Claimed the %1 appointment (%2).").replace("%1", when)
+        self.queue_message.show_message(text.replace("%2", row.plate), "info", timeout_ms=8000)
+        self.model.refresh_ids([row.id])
+
+    def _on_claim_failed(self, row: QueueRow, error: BaseException) -> None:
+        self.model.refresh_ids([row.id])
+        self._show_error(error)
+
+    def open_reassign(self) -> None:
+        rows = [r for r in self.selected_rows() if r.status in ("waiting", "claimed", "contacting")]
+        if self.role not in REASSIGN_ROLES or not rows or self.squad_id is None:
+            return
+        dialog = ReassignDialog(self.services, self.squad_id, rows, self)
+        dialog.reassigned.connect(self._on_reassigned)
+        dialog.open()
+
+    def _on_reassigned(self, ids: list[int], target: str) -> None:
+        text = self.tr("Reassigned %1 appointment(s) to %2.").replace("%1", str(len(ids)))
+        self.queue_message.show_message(text.replace("%2", target), "info", timeout_ms=8000)
+        self.model.refresh_ids(ids)
+
+    def _show_error(self, error: BaseException) -> None:
+        if isinstance(error, DomainError):
+            self.queue_message.show_message(error.message, "error")
+        else:
+            self.services.runner.unhandled_error.emit(error)
+
+    def _on_load_failed(self, error: BaseException) -> None:
+        if isinstance(error, DomainError):
+            self._show_error(error)
+            return
+        self.queue_message.show_message(
+            self.tr(
+                "Could not read the queue from the database. Check the connection, then press Refresh."
+            ),
+            "error",
+        )
+
+    # --- live updates --------------------------------------------------------------------
+
+    def _on_changed(self, ids: list[int]) -> None:
+        if not self._locked:
+            self.model.refresh_ids(ids)
+
+    def _on_rows_refreshed(self, ids: list[int]) -> None:
+        row = self.current_row()
+        if row is not None and row.id in ids:
+            self._emit_selected(row.id, again=True)  # the case panel follows the change
+        elif row is None:
+            self._emit_selected(-1)
+        self._update_buttons()
+
+    def _remember_anchor(self) -> None:
+        bar = self.queue_view.verticalScrollBar()
+        top = self.queue_view.rowAt(0)
+        row = self.model.row_at(top)
+        self._anchor = None
+        if bar.value() > 0 and row is not None:
+            self._anchor = (row.id, self.queue_view.rowViewportPosition(top))
+
+    def _restore_anchor(self) -> None:
+        if self._anchor is None:
+            return
+        appointment_id, offset = self._anchor
+        self._anchor = None
+        row = self.model.row_of(appointment_id)
+        if row < 0:
+            return
+        self.queue_view.doItemsLayout()
+        bar = self.queue_view.verticalScrollBar()
+        bar.setValue(bar.value() + self.queue_view.rowViewportPosition(row) - offset)

@@ -1,0 +1,202 @@
+"""Headless Chromium as the citizen: book through the Chinese page, then join with the SMS
+code and talk to an aiortc "console" over the relay (offer → answer, signature, document).
+
+Screenshots go to $OC_SCREENSHOT_DIR when set (docs/screenshots/citizen_*.png come from here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.models import Appointment, Citizen
+from tests.gateway.calls import claimed_call, new_code, open_room
+from tests.gateway.webdriver import Browser, require_chromium
+from tests.gateway.world import World, build_world, live_gateway, settings_for
+from tests.support.databases import SqliteTemplate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def sqlite_factory(
+    sqlite_template: SqliteTemplate, tmp_path: Path
+) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(sqlite_template.fresh_url(tmp_path))
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    require_chromium()
+    b = Browser()
+    yield b
+    b.close()
+
+
+def shots(tmp_path: Path) -> Path:
+    return Path(os.environ.get("OC_SCREENSHOT_DIR") or tmp_path)
+
+
+def visible(browser: Browser, css: str) -> bool:
+    return bool(
+        browser.js(
+            "const e=document.querySelector(arguments[0]); return !!e && !e.closest('[hidden]');",
+            css,
+        )
+    )
+
+
+def test_booking_through_the_page(
+    browser: Browser, sqlite_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    world: World = build_world(sqlite_factory)
+    with live_gateway(sqlite_factory, settings_for(tmp_path)) as url:
+        browser.get(url + "/")
+        browser.wait_js("return document.querySelectorAll('#squad option').length > 1")
+        assert browser.text("#tab_book") == "预约办理"
+        assert (
+            browser.js("return document.documentElement.scrollWidth") <= 390
+        )  # no sideways scroll
+        browser.type("#openid", "demo-citizen-01")
+        browser.js("document.getElementById('openid').dispatchEvent(new Event('change'))")
+        browser.type("#name", "张三")
+        browser.type("#id_number", "11010519491231002X")
+        browser.type("#phone", "13912345678")
+        browser.type("#plate", "鲁A10001")
+        browser.click("#query_violations")
+        browser.wait_js("return document.querySelectorAll('.violation_box').length === 2")
+        browser.click(".violation_box")
+        browser.click(f"#squad option[value='{world.squad_id}']")
+        browser.wait_js("return document.querySelectorAll('.slot').length === 6")
+        browser.js("window.scrollTo(0, 0)")
+        browser.screenshot(shots(tmp_path) / "citizen_booking.png")
+        browser.click(".slot:not([disabled])")
+        browser.click("#submit_booking")
+        browser.wait(lambda: visible(browser, "#booking_result"), what="booking result")
+        result = browser.text("#booking_result")
+        assert "预约成功" in result and "鲁A10001" in result and "身份证" in result
+        browser.js("document.getElementById('booking_result').scrollIntoView()")
+        browser.screenshot(shots(tmp_path) / "citizen_booked.png")
+        assert "139****5678" in browser.text("#binding")
+        # A second booking by the same account is refused with the rule's message.
+        browser.wait_js("return document.querySelectorAll('.slot').length === 6")
+        browser.click(".slot:not([disabled])")
+        browser.click("#submit_booking")
+        browser.wait(lambda: visible(browser, "#message"), what="error message")
+        assert "未办理的预约" in browser.text("#message")
+        browser.click("#tab_mine")
+        browser.wait_js("return document.querySelectorAll('.booking').length === 1")
+        assert "待认领" in browser.text(".booking")
+    with sqlite_factory() as s:
+        appt = s.scalars(select(Appointment)).one()
+        person = s.get(Citizen, appt.citizen_id)
+        assert person is not None and person.wechat_openid == "demo-citizen-01"
+        assert appt.status == "waiting" and appt.vehicle_id is not None
+
+
+async def _console(
+    ws_url: str, secret: str, events: queue.Queue[Any], commands: queue.Queue[str]
+) -> None:
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    connected = asyncio.Event()
+    pc.on(
+        "connectionstatechange",
+        lambda: connected.set() if pc.connectionState == "connected" else None,
+    )
+    try:
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+            await ws.send_json({"type": "hello", "role": "console", "secret": secret})
+            events.put(("welcome", await ws.receive_json(timeout=10)))
+            msg = await ws.receive_json(timeout=30)
+            while msg["type"] != "offer":
+                msg = await ws.receive_json(timeout=30)
+            events.put(("offer", msg["sdp"]))
+            await pc.setRemoteDescription(RTCSessionDescription(msg["sdp"], "offer"))
+            pc.addTrack(VideoStreamTrack())
+            await pc.setLocalDescription(await pc.createAnswer())
+            await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+            await asyncio.wait_for(connected.wait(), 30)
+            events.put(("connected", None))
+            await ws.send_json(
+                {"type": "request_signature", "prompt": "请在框内签名，确认处罚决定"}
+            )
+            msg = await ws.receive_json(timeout=60)
+            events.put((msg["type"], msg.get("png")))
+            await ws.send_json(
+                {"type": "document", "url": "/api/v1/documents/demo", "title": "处罚决定书"}
+            )
+            await ws.send_json({"type": "notice", "text": "处罚决定书已送达，请在15日内缴纳罚款。"})
+            await asyncio.get_running_loop().run_in_executor(None, commands.get, True, 60)
+            await ws.send_json({"type": "bye", "reason": "completed"})
+            events.put(("bye_sent", None))
+            await asyncio.sleep(0.5)
+    finally:
+        await pc.close()
+
+
+def test_join_video_signature_and_document(
+    browser: Browser, sqlite_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    world = build_world(sqlite_factory)
+    call = open_room(sqlite_factory, claimed_call(sqlite_factory, world.squad_id))
+    code = new_code(sqlite_factory, call)
+    events: queue.Queue[Any] = queue.Queue()
+    commands: queue.Queue[str] = queue.Queue()
+
+    def next_event(kind: str, timeout: float = 40) -> Any:
+        got, value = events.get(timeout=timeout)
+        assert got == kind, (got, value)
+        return value
+
+    with live_gateway(sqlite_factory, settings_for(tmp_path)) as url:
+        ws_url = url.replace("http://", "ws://") + f"/api/v1/rooms/{call.room_id}/ws"
+        console = threading.Thread(
+            target=lambda: asyncio.run(_console(ws_url, call.secret, events, commands)), daemon=True
+        )
+        console.start()
+        assert next_event("welcome")["type"] == "welcome"
+        browser.get(url + "/join")
+        browser.wait(lambda: visible(browser, "#join_form"), what="join form")
+        browser.screenshot(shots(tmp_path) / "citizen_join.png")
+        browser.type("#join_phone", call.phone)
+        browser.type("#join_code", code)
+        browser.click("#join_button")
+        sdp = next_event("offer")
+        assert "m=video" in sdp and "m=audio" in sdp and "a=candidate" in sdp  # gathered first
+        next_event("connected")
+        browser.wait(lambda: "视频已接通" in browser.text("#call_status"), what="connected status")
+        assert "不要切换" in browser.text("#hints") and "勿接听电话" in browser.text("#hints")
+        browser.wait(lambda: visible(browser, "#signature_canvas"), what="signature pad")
+        assert "确认处罚决定" in browser.text("#signature_prompt")
+        browser.draw("#signature_canvas", [(-120, 0), (-60, -30), (0, 20), (60, -20), (120, 10)])
+        browser.screenshot(shots(tmp_path) / "citizen_signature.png")
+        browser.click("#signature_submit")
+        png = next_event("signature")
+        assert base64.b64decode(png.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+        browser.wait(lambda: visible(browser, "#document_link"), what="document link")
+        assert browser.js("return document.getElementById('document_link').href").endswith(
+            "/api/v1/documents/demo"
+        )
+        browser.wait(lambda: visible(browser, "#notice"), what="notice")
+        browser.wait_js("return document.getElementById('remote_video').videoWidth > 0")
+        browser.screenshot(shots(tmp_path) / "citizen_call.png")
+        commands.put("bye")
+        next_event("bye_sent")
+        browser.wait(lambda: "民警已结束视频" in browser.text("#call_status"), what="ended status")
+        console.join(15)

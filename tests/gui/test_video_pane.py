@@ -1,0 +1,117 @@
+"""The video pane on a live in-process call: painting, labels, buttons, the drop banner."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pytestqt.qtbot import QtBot
+
+from officer_console.gui.video_pane import VideoPane
+from officer_console.video.citizen_sim import SyntheticCitizen
+from officer_console.video.media import LocalMedia, MediaConfig
+from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
+from officer_console.video.session import CallSession, CallState
+from officer_console.video.signaling import LoopbackSignaling
+from tests.support.qtloop import qt_run  # noqa: F401  (fixture)
+
+Run = Callable[..., Any]
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def test_idle_pane_has_its_names_and_disabled_call_buttons(qtbot: QtBot) -> None:
+    pane = VideoPane()
+    qtbot.addWidget(pane)
+    assert pane.objectName() == "video_pane"
+    assert pane.state_label.text() == "未连接"
+    assert not pane.mute_button.isEnabled() and not pane.hangup_button.isEnabled()
+    assert not pane.recording_label.isVisibleTo(pane)
+    assert not pane.banner.isVisibleTo(pane)
+
+
+def test_live_call_is_painted_and_the_controls_work(
+    qtbot: QtBot,
+    qt_run: Run,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    pane = VideoPane()
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.show()
+    console_end, citizen_end = LoopbackSignaling.pair()
+    recorder = EvidenceRecorder(tmp_path / "rec.mp4", RecordingLayout(320, 240, 15))
+    recorder.start()
+    session = CallSession(
+        console_end,
+        LocalMedia(MediaConfig(width=320, height=240)),
+        recorder=recorder,
+        stats_interval=0.25,
+    )
+    citizen = SyntheticCitizen(citizen_end)
+    pane.attach(session)
+    seen: dict[str, Any] = {}
+    resend: list[bool] = []
+    hangups: list[bool] = []
+    pane.resend_code_requested.connect(lambda: resend.append(True))
+    pane.hangup_requested.connect(lambda: hangups.append(True))
+
+    async def scenario() -> None:
+        try:
+            await session.start()
+            assert pane.state_label.text() == "正在连接…"
+            await citizen.join()
+            await until(lambda: session.state == CallState.CONNECTED)
+            painted = pane.view.frames_painted
+            await asyncio.sleep(2.0)
+            seen["fps_painted"] = (pane.view.frames_painted - painted) / 2.0
+            seen["state"] = pane.state_label.text()
+            seen["quality"] = pane.quality_label.text()
+            seen["recording"] = pane.recording_label.isVisible()
+            seen["duration"] = pane.duration_label.text()
+            pane.mute_button.click()
+            pane.camera_button.click()
+            seen["gates"] = (session.media.muted, session.media.camera_off)
+            seen["texts"] = (pane.mute_button.text(), pane.camera_button.text())
+            pane.hangup_button.click()
+            await citizen.drop()
+            await until(lambda: session.state == CallState.FAILED)
+            await asyncio.sleep(0.1)
+            seen["banner"] = pane.banner.isVisible()
+            seen["failed_state"] = pane.state_label.text()
+            pane.resend_button.click()
+            await citizen.join()
+            await until(lambda: session.state == CallState.CONNECTED)
+            await asyncio.sleep(0.1)
+            seen["banner_after"] = pane.banner.isVisible()
+        finally:
+            await session.close()
+            await citizen.close()
+        await asyncio.sleep(0.1)
+
+    qt_run(scenario())
+    assert seen["fps_painted"] > 20
+    assert pane.view.paints >= pane.view.frames_painted
+    assert seen["state"] == "已连接"
+    assert "fps" in seen["quality"] and "640x480" in seen["quality"]
+    assert seen["recording"] is True
+    assert seen["duration"].startswith("通话 00:0")
+    assert seen["gates"] == (True, True)
+    assert seen["texts"] == ("取消静音", "打开摄像头")
+    assert hangups == [True]
+    assert seen["banner"] is True and seen["failed_state"] == "对方网络中断"
+    assert resend == [True]
+    assert seen["banner_after"] is False
+    assert pane.state_label.text() == "通话已结束"
+    assert not pane.recording_label.isVisible()
+    assert not pane.hangup_button.isEnabled()
+    pane.detach()

@@ -1,0 +1,31 @@
+"""Child process for the kill test: records synthetic media until it is killed (SIGKILL)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
+from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
+
+
+async def main(path: Path) -> None:
+    recorder = EvidenceRecorder(path, RecordingLayout(tile_width=320, tile_height=240))
+    recorder.start()
+    sources = {
+        "citizen": (SyntheticVideoTrack(640, 480, label="CITIZEN"), ToneAudioTrack(330)),
+        "officer": (SyntheticVideoTrack(320, 240), ToneAudioTrack(550)),
+    }
+
+    async def pump(side: str, track: SyntheticVideoTrack | ToneAudioTrack) -> None:
+        while True:
+            recorder.push(side, await track.recv())
+
+    tasks = [asyncio.create_task(pump(s, t)) for s, pair in sources.items() for t in pair]
+    print("RECORDING", flush=True)
+    await asyncio.gather(*tasks)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1])))
