@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import gc
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -136,6 +137,7 @@ async def run_one(
         pane.detach()
         pane.close()
         pane.deleteLater()
+        shutil.rmtree(tmp, ignore_errors=True)
     result = session.recording
     label = f"{width}x{height} recording {'on ' if record else 'off'}"
     return Figures(
@@ -159,6 +161,7 @@ def main() -> int:
     parser.add_argument("--no-chromium", action="store_true", help="skip the browser figures")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     fonts.apply_cjk_font(app)
     import qasync
 
@@ -166,10 +169,10 @@ def main() -> int:
     asyncio.set_event_loop(loop)
     runs = [(640, 480, False), (640, 480, True), (1280, 720, False), (1280, 720, True)]
     results: list[Figures] = []
-    for i, (w, h, rec) in enumerate(runs):
+    for i, (w, h, recording) in enumerate(runs):
         shot = args.screenshot if i == len(runs) - 1 else None
         gc.collect()
-        results.append(loop.run_until_complete(run_one(w, h, rec, args.seconds, shot)))
+        results.append(loop.run_until_complete(run_one(w, h, recording, args.seconds, shot)))
         print(f"  done: {results[-1].label}", flush=True)
     browser: list[tuple[str, dict[str, float]]] = []
     if not args.no_chromium and chromium.available():
@@ -195,9 +198,9 @@ def main() -> int:
     if browser:
         print("\nheadless Chromium receiving the console's synthetic stream (VP8, loopback):")
         print(f"{'sent':<12}{'received':>12}{'fps':>7}{'p50 ms':>8}{'p95 ms':>8}")
-        for label, f in browser:
-            got = f"{f['width']:.0f}x{f['height']:.0f}"
-            print(f"{label:<12}{got:>12}{f['fps']:>7.1f}{f['p50']:>8.1f}{f['p95']:>8.1f}")
+        for label, b in browser:
+            got = f"{b['width']:.0f}x{b['height']:.0f}"
+            print(f"{label:<12}{got:>12}{b['fps']:>7.1f}{b['p50']:>8.1f}{b['p95']:>8.1f}")
         print("(capture → expectedDisplayTime of requestVideoFrameCallback)")
     print(f"load average during the bench: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0 if all(f.ok() for f in results) else 1

@@ -146,13 +146,24 @@ class DispatchService:
         """Repeat only the failed steps; a sent or unknown SMS is never sent again."""
         report = _safe(progress)
         have_code = self._cached(dispatch_id) is not None
-        sms_due, call_due = await asyncio.to_thread(
-            run_in_transaction,
-            self._factory,
-            lambda s: steps.plan_retry(
-                s, actor, dispatch_id, have_code=have_code, now=self._clock()
-            ),
-        )
+        try:
+            sms_due, call_due = await asyncio.to_thread(
+                run_in_transaction,
+                self._factory,
+                lambda s: steps.plan_retry(
+                    s, actor, dispatch_id, have_code=have_code, now=self._clock()
+                ),
+            )
+        except PermissionDenied as exc:
+            refused: DomainError = exc
+            await asyncio.to_thread(
+                run_in_transaction,
+                self._factory,
+                lambda s: steps.audit_denied(
+                    s, actor, dispatch_id, refused, action="dispatch.retry", entity_type="dispatch"
+                ),
+            )
+            raise
         jobs = []
         if sms_due:
             jobs.append(asyncio.to_thread(self.send_sms, actor, dispatch_id, report))

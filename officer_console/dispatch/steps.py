@@ -45,15 +45,24 @@ class CallJob:
     phone: str
 
 
-def audit_denied(session: Session, actor: Actor, appointment_id: int, exc: DomainError) -> None:
+def audit_denied(
+    session: Session,
+    actor: Actor,
+    entity_id: int,
+    exc: DomainError,
+    *,
+    action: str = "dispatch.create",
+    entity_type: str = "appointment",
+) -> None:
+    """Audit a refusal in its own transaction (the refused one rolled back)."""
     if isinstance(exc, codes.CodeRejected):
-        codes.record_issue_denied(session, actor, appointment_id, exc)
+        codes.record_issue_denied(session, actor, entity_id, exc)
     audit.record(
         session,
         actor,
-        "dispatch.create",
-        entity_type="appointment",
-        entity_id=appointment_id,
+        action,
+        entity_type=entity_type,
+        entity_id=entity_id,
         outcome="denied",
         detail={"reason": exc.code},
     )

@@ -238,6 +238,16 @@ def test_only_the_claiming_officer_may_dispatch_and_denial_is_audited(factory, w
         assert appt is not None and appt.status == "claimed"
 
 
+def test_only_the_claiming_officer_may_retry(factory, world) -> None:  # type: ignore[no-untyped-def]
+    svc = service(factory, OutboxSmsProvider(factory), UriDialer(Opener(results=[False])))
+    first = asyncio.run(svc.dispatch(world.actor, world.appointment_id, world.version))
+    with pytest.raises(PermissionDenied):
+        asyncio.run(svc.retry(world.other, first.dispatch_id))
+    assert count(factory, AuditEvent, action="dispatch.retry", outcome="denied") == 1
+    assert count(factory, CallAttempt) == 1
+    assert_chain_ok(factory)
+
+
 def test_stale_version_changes_nothing(factory, world) -> None:  # type: ignore[no-untyped-def]
     svc = service(factory, OutboxSmsProvider(factory), UriDialer(Opener()))
     with pytest.raises(ConflictError):

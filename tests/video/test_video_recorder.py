@@ -87,7 +87,7 @@ def test_normal_stop_gives_a_playable_hashed_file_with_the_gap(tmp_path: Path, q
 
     frames, last, audio_s, size = decode(path)
     assert size == (640, 240)  # both directions side by side
-    assert frames >= 30 and last > 1.5
+    assert frames >= 20 and last > 1.5  # ticks skipped under heavy load lower the count
     assert 1.5 < audio_s < 3.5
     assert 2.0 < result.duration_s < 3.5
     assert result.size == path.stat().st_size
