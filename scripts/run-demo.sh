@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Starts the program's main job on a fresh embedded SQLite demo database in ./demo-data
-# (override with OFFICER_CONSOLE_DATA_DIR). Until the GUI lands, the main job is
-# officer-admin: migrate, seed the demo detachment, and print its summary and health check.
+# Starts Officer Console on a freshly migrated and seeded embedded SQLite demo database
+# (officer-console --demo prints the demo accounts). Without a display it runs on a virtual
+# X server (xvfb-run), so the same command works on a headless workstation image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export OFFICER_CONSOLE_DATA_DIR="${OFFICER_CONSOLE_DATA_DIR:-$PWD/demo-data}"
 unset OFFICER_CONSOLE_DATABASE_URL
-rm -rf "$OFFICER_CONSOLE_DATA_DIR"
-mkdir -p "$OFFICER_CONSOLE_DATA_DIR"
-.venv/bin/officer-admin migrate
-.venv/bin/officer-admin seed-demo
-.venv/bin/officer-admin check
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+    if command -v xvfb-run >/dev/null 2>&1; then
+        echo "run: no display found; starting on a virtual X server (xvfb-run)"
+        exec xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/officer-console --demo "$@"
+    fi
+    export QT_QPA_PLATFORM=offscreen
+    echo "run: no display and no xvfb-run; starting offscreen"
+fi
+exec .venv/bin/officer-console --demo "$@"

@@ -49,6 +49,14 @@ def _edit(name: str, *, password: bool = False, max_length: int = 64) -> QLineEd
     return edit
 
 
+def _combo(name: str, *, roles: bool = False) -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName(name)
+    for role in ROLES if roles else ():
+        combo.addItem(ROLE_LABELS[role], role)
+    return combo
+
+
 def _button(text: str, name: str) -> QPushButton:
     button = QPushButton(text)
     button.setObjectName(name)
@@ -112,10 +120,7 @@ class UsersDialog(QDialog):
         self.unlock_button.clicked.connect(self.unlock_selected)
         self.disable_button = _button(self.tr("Disable"), "user_disable_button")
         self.disable_button.clicked.connect(self.toggle_disabled)
-        self.role_combo = QComboBox()
-        self.role_combo.setObjectName("user_role_combo")
-        for role in ROLES:
-            self.role_combo.addItem(ROLE_LABELS[role], role)
+        self.role_combo = _combo("user_role_combo", roles=True)
         self.role_button = _button(self.tr("Change role"), "user_role_button")
         self.role_button.clicked.connect(self.change_role)
         row = QHBoxLayout()
@@ -143,6 +148,10 @@ class UsersDialog(QDialog):
         self.totp_view.hide()
         grid.addWidget(self.totp_view, 4, 0, 1, 4)
         grid.setRowStretch(5, 1)  # keep the rows at the top when the box is taller
+        self._account_widgets: list[QWidget] = [
+            self.unlock_button, self.disable_button, self.role_combo, self.role_button,
+            self.reset_edit, self.reset_button, self.totp_required_check, self.enrol_button,
+        ]  # fmt: skip
         return box
 
     def _build_create_box(self) -> QGroupBox:
@@ -150,12 +159,8 @@ class UsersDialog(QDialog):
         form = QFormLayout(box)
         self.new_number_edit = _edit("new_police_number_edit", max_length=16)
         self.new_name_edit = _edit("new_name_edit", max_length=32)
-        self.new_squad_combo = QComboBox()
-        self.new_squad_combo.setObjectName("new_squad_combo")
-        self.new_role_combo = QComboBox()
-        self.new_role_combo.setObjectName("new_role_combo")
-        for role in ROLES:
-            self.new_role_combo.addItem(ROLE_LABELS[role], role)
+        self.new_squad_combo = _combo("new_squad_combo")
+        self.new_role_combo = _combo("new_role_combo", roles=True)
         self.new_password_edit = _edit("new_password_edit", password=True, max_length=128)
         self.new_password_edit.setPlaceholderText(
             self.tr("At least 8 characters, not a common password")
@@ -237,16 +242,7 @@ class UsersDialog(QDialog):
             self._totp_shown_for = ""  # the secret is shown once, for that account only
             self.totp_view.clear()
             self.totp_view.hide()
-        for widget in (
-            self.unlock_button,
-            self.disable_button,
-            self.role_combo,
-            self.role_button,
-            self.reset_edit,
-            self.reset_button,
-            self.totp_required_check,
-            self.enrol_button,
-        ):
+        for widget in self._account_widgets:
             widget.setEnabled(user is not None)
         if user is None:
             self.selected_label.setText(self.tr("Select an account in the list."))

@@ -214,6 +214,11 @@ class ConsoleShell(QObject):
             task.cancel()
         if pending:
             await asyncio.wait(pending, timeout=5)
+        if self.window is not None:  # the call's evidence must be stored while the DB is up
+            try:
+                await asyncio.wait_for(self.window.end_calls(), timeout=15)
+            except Exception:
+                log.exception("hanging up the video call at exit failed")
         for stop in reversed(self.stoppers):
             try:
                 await asyncio.wait_for(stop(), timeout=5)

@@ -1,8 +1,8 @@
 """The case panel: everything an officer needs about one appointment before calling.
 
 Personal data is masked; the assigned officer may reveal it (audited), and the full values
-disappear again after 60 s, on another selection and on screen lock. Dispatch, video and the
-procedure wizard are shown as disabled placeholders so the layout is final already.
+disappear again after 60 s, on another selection and on screen lock. The "办理" box
+(:mod:`~officer_console.gui.case_actions`): dispatch, video call, wizard stand-in.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from officer_console.dispatch.factory import Opener
 from officer_console.domain.errors import DomainError
-from officer_console.gui.case_placeholders import CasePlaceholders
+from officer_console.gui.case_actions import CaseActions
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import (
     MessageBar,
@@ -51,7 +52,9 @@ def _day(value: date | None) -> str:
 
 
 class CasePanel(QWidget):
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, *, opener: Opener | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("case_panel")
         self.services = services
@@ -66,7 +69,7 @@ class CasePanel(QWidget):
         self._debounce.timeout.connect(self._load)
         self._reveal_timer = QTimer(self, interval=1000)
         self._reveal_timer.timeout.connect(self._reveal_tick)
-        self._build()
+        self._build(opener)
         self._show_state(self.tr("Select an appointment in the queue."))
 
     # --- construction --------------------------------------------------------------------
@@ -106,7 +109,7 @@ class CasePanel(QWidget):
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         return view
 
-    def _build(self) -> None:
+    def _build(self, opener: Opener | None) -> None:
         self.title_label = named(QLabel(self), "case_title")
         self.title_label.setStyleSheet("font-size:13pt; font-weight:bold;")
         self.title_label.setWordWrap(True)
@@ -114,7 +117,6 @@ class CasePanel(QWidget):
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.state_label.setStyleSheet(GREY)
         self.case_error = MessageBar("case_error", self)
-
         citizen, citizen_form = self._form(
             self.tr("Citizen"),
             [
@@ -189,11 +191,9 @@ class CasePanel(QWidget):
         body.addLayout(cards)
         body.addWidget(violations)
         body.addWidget(history)
-        self.placeholders = CasePlaceholders(self)
-        self.dispatch_button = self.placeholders.dispatch_button
-        self.video_placeholder = self.placeholders.video_placeholder
-        self.wizard_placeholder = self.placeholders.wizard_placeholder
-        body.addWidget(self.placeholders)
+        self.handling = CaseActions(self.services, self, opener=opener)
+        self.handling.case_changed.connect(self.show_appointment)  # reload in place
+        body.addWidget(self.handling)
         body.addStretch(1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -227,11 +227,15 @@ class CasePanel(QWidget):
         self._debounce.start()
 
     def clear_for_lock(self) -> None:
-        """Forget the case and every text about the citizen."""
+        """Forget the case and every text about the citizen (a running call goes on)."""
         self._generation += 1
         self._debounce.stop()
-        self._clear()
+        self._clear()  # clears the handling box too (CaseActions.set_case(None))
         self._show_state("")
+
+    def shutdown(self) -> None:
+        """Idempotent: stop dispatch work and schedule the hang-up of a running call."""
+        self.handling.shutdown()
 
     # --- loading -------------------------------------------------------------------------
 
@@ -294,6 +298,7 @@ class CasePanel(QWidget):
             .replace("%3", str(cf.points_total))
         )
         self.history_model.set_rows(cf.history)
+        self.handling.set_case(a)
         for view in (self.violations_view, self.history_view):
             fit_rows(view)
 
@@ -314,8 +319,7 @@ class CasePanel(QWidget):
         self.state_label.setVisible(bool(text))
 
     def _clear(self) -> None:
-        self.case = None
-        self.appointment_id = None
+        self.case, self.appointment_id = None, None
         self._stop_reveal()
         self.title_label.clear()
         self.case_error.clear_message()
@@ -325,6 +329,7 @@ class CasePanel(QWidget):
         self.violations_total.clear()
         self.history_model.set_rows([])
         self.reveal_button.setEnabled(False)
+        self.handling.set_case(None)
         self.content.hide()
 
     # --- reveal --------------------------------------------------------------------------

@@ -214,9 +214,18 @@ class MainWindow(QMainWindow):
         event.ignore()  # the shell's one shutdown path closes us
         self.quit_requested.emit()
 
+    async def end_calls(self) -> None:
+        """Hang up a running video call so its recording is hashed and stored before exit."""
+        close_call = getattr(getattr(self._case(), "handling", None), "close_call", None)
+        if close_call is not None:
+            await close_call()
+
     def close_for_shutdown(self) -> None:
         self._closing = True
         self._queue().shutdown()  # its live-update thread holds a database connection
+        case_shutdown = getattr(self._case(), "shutdown", None)
+        if callable(case_shutdown):  # dispatch worker and any running video call
+            case_shutdown()
         self.inactivity.stop()
         self.heartbeat.stop()
         with contextlib.suppress(RuntimeError, TypeError):

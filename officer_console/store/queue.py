@@ -307,7 +307,8 @@ def set_status(
     appt = session.get(Appointment, appointment_id)
     if appt is None:
         raise NotFoundError("预约不存在")
-    if new_status not in TRANSITIONS.get(appt.status, ()):
+    old_status = appt.status  # the UPDATE below refreshes the loaded object
+    if new_status not in TRANSITIONS.get(old_status, ()):
         raise ValidationError(
             "status",
             f"不能从“{STATUS_LABELS.get(appt.status)}”变为“{STATUS_LABELS.get(new_status, new_status)}”",
@@ -335,7 +336,7 @@ def set_status(
         "appointment.status",
         entity_type="appointment",
         entity_id=appointment_id,
-        detail={"from": appt.status, "to": new_status, "reason": reason},
+        detail={"from": old_status, "to": new_status, "reason": reason},
     )
     return int(new_version)
 

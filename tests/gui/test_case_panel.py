@@ -1,4 +1,4 @@
-"""CasePanel with real widgets: masked sections, audited reveal, placeholders, lock."""
+"""CasePanel with real widgets: masked sections, audited reveal, the handling box, lock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFrame, QGroupBox, QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QFrame, QGroupBox, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -37,17 +37,22 @@ def world(db_url: str) -> Iterator[tuple[Services, int]]:
 
 
 @pytest.fixture
-def make_panel(qtbot: QtBot, world: tuple[Services, int]) -> Callable[[str], CasePanel]:
+def make_panel(qtbot: QtBot, world: tuple[Services, int]) -> Iterator[Callable[[str], CasePanel]]:
+    made: list[CasePanel] = []
+
     def make(police_number: str) -> CasePanel:
         services = world[0]
         queue_world.sign_in(services, police_number)
-        panel = CasePanel(services)
+        panel = CasePanel(services, opener=lambda _uri: True)  # no real softphone in tests
         qtbot.addWidget(panel)
         panel.resize(620, 900)
         panel.show()
+        made.append(panel)
         return panel
 
-    return make
+    yield make
+    for panel in made:
+        panel.shutdown()
 
 
 def _open(qtbot: QtBot, panel: CasePanel, appointment_id: int) -> None:
@@ -69,7 +74,7 @@ def _audit(services: Services, action: str) -> list[tuple[str, int | None]]:
     return [(o, i) for o, i in rows]
 
 
-def test_case_panel_shows_masked_sections_and_disabled_placeholders(
+def test_case_panel_shows_masked_sections_and_the_handling_box(
     qtbot: QtBot, make_panel: Callable[[str], CasePanel], world: tuple[Services, int]
 ) -> None:
     panel = make_panel(OFFICER)
@@ -101,11 +106,18 @@ def test_case_panel_shows_masked_sections_and_disabled_placeholders(
     titles = {b.title() for b in panel.findChildren(QGroupBox)}
     sections = {"Citizen", "Driving licence", "Vehicle", "Violations", "Appointment history"}
     assert sections <= titles
+    assert "办理" in titles
+    dispatches = [w for w in panel.findChildren(QWidget) if w.objectName() == "dispatch_button"]
+    assert len(dispatches) == 1  # the dispatch panel's real button, nothing else
     dispatch = panel.findChild(QPushButton, "dispatch_button")
-    video = panel.findChild(QFrame, "video_placeholder")
+    start_video = panel.findChild(QPushButton, "start_video_button")
     wizard = panel.findChild(QFrame, "wizard_placeholder")
-    assert dispatch is not None and video is not None and wizard is not None
-    assert not dispatch.isEnabled() and not video.isEnabled() and not wizard.isEnabled()
+    assert dispatch is not None and start_video is not None and wizard is not None
+    assert panel.findChild(QWidget, "video_pane") is not None
+    assert panel.findChild(QWidget, "video_placeholder") is None
+    qtbot.waitUntil(dispatch.isEnabled, timeout=5_000)  # claimed by this officer
+    assert not start_video.isEnabled()  # not contacting yet
+    assert not wizard.isEnabled()
     steps = [w.text() for w in wizard.findChildren(QLabel) if w.objectName().startswith("step_")]
     assert steps == ["询问", "告知", "裁决", "确认", "电子送达"]
     panel.show_appointment(-1)

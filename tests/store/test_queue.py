@@ -97,6 +97,9 @@ def test_status_change_is_optimistic(factory, world) -> None:  # type: ignore[no
     with transaction(factory) as s:
         v2 = queue.set_status(s, _actor(s, world["a"]), world["first"], v, "contacting")
     assert v2 == v + 1
+    with factory() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "appointment.status")).one()
+    assert (event.detail["from"], event.detail["to"]) == ("claimed", "contacting")
     with pytest.raises(ConflictError), transaction(factory) as s:
         queue.set_status(s, _actor(s, world["a"]), world["first"], v, "in_call")  # stale version
     with pytest.raises(ValidationError), transaction(factory) as s:

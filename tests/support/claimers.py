@@ -31,3 +31,30 @@ def claim_until_empty(
             claimed.append(got)
     finally:
         engine.dispose()
+
+
+def bare_claim_until_empty(
+    url: str, officer_id: int, squad_id: int, label: str
+) -> tuple[list[int], list[float]]:
+    """The FACTS.md baseline: the conditional UPDATE alone — no change stamp, no audit row."""
+    from sqlalchemy import text
+
+    engine = make_engine(url, pool_size=1)
+    sql = text(
+        "UPDATE appointments SET status='claimed', officer_id=:o, version=version+1 "
+        "WHERE id = (SELECT id FROM appointments WHERE squad_id=:s AND status='waiting' "
+        "ORDER BY slot_start, id LIMIT 1) AND status='waiting' RETURNING id"
+    )
+    claimed: list[int] = []
+    latencies: list[float] = []
+    try:
+        while True:
+            t0 = time.perf_counter()
+            with engine.begin() as conn:
+                got = conn.execute(sql, {"o": officer_id, "s": squad_id}).scalar_one_or_none()
+            if got is None:
+                return claimed, latencies
+            latencies.append(time.perf_counter() - t0)
+            claimed.append(int(got))
+    finally:
+        engine.dispose()

@@ -1,0 +1,365 @@
+"""The case panel's "办理" box: dispatch (call + code), the video call, the wizard stand-in.
+
+Wiring, all on the GUI thread:
+
+* The :class:`DispatchService` is built once from the settings; an incomplete configuration
+  (a :class:`DomainError`) is shown in the box and leaves a disabled ``dispatch_button``.
+* ``start_video_button`` (assigned officer, status contacting/in_call) runs
+  :meth:`VideoCall.start` as a task on the running qasync loop, attaches the
+  :class:`VideoPane` and moves the appointment contacting→in_call through the op runner
+  (optimistic version). The move is tried again whenever the citizen (re)connects while the
+  appointment is *contacting* again — a "re-send code" dispatch moves it back there.
+* The pane's hang-up ends the call (recording hashed and stored as evidence); its
+  "re-send code" runs the dispatch panel's dispatch again for the call's appointment.
+* Errors appear inline in ``case_actions_message``; nothing here is modal.
+
+Screen lock (:meth:`clear_for_lock`): the message log, step states, countdown and messages go;
+a running call keeps running (the citizen must not be dropped because the officer's screen
+locked) and its pane keeps showing only video, call state and quality — no citizen text.
+:meth:`shutdown` cancels dispatch work, cancels a starting call and schedules the hang-up of a
+running one on the loop; ``await close_call()`` does the same and waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from officer_console.dispatch.factory import Opener, build_dispatch_service
+from officer_console.dispatch.service import DispatchService
+from officer_console.domain.errors import DomainError
+from officer_console.gui.case_placeholders import WizardPlaceholder
+from officer_console.gui.dispatch_panel import DesktopOpener, DispatchPanel
+from officer_console.gui.services import Services
+from officer_console.gui.video_pane import VideoPane
+from officer_console.gui.widgets import MessageBar, named
+from officer_console.store import queue
+from officer_console.store.casefile import AppointmentPart
+from officer_console.video.call import VideoCall
+from officer_console.video.evidence import RecordingTarget
+from officer_console.video.media import MediaConfig
+from officer_console.video.session import CallState
+
+__all__ = ["VIDEO_STATUSES", "CaseActions"]
+
+log = logging.getLogger("officer_console.gui.case_actions")
+
+VIDEO_STATUSES = ("contacting", "in_call")
+NO_LOOP = "视频通话需要控制台的事件循环（qasync）正在运行；当前没有运行的事件循环，无法开始。"
+
+
+class CaseActions(QGroupBox):
+    """``case_changed(appointment_id)``: an action here changed the appointment shown."""
+
+    case_changed = Signal(int)
+
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, *, opener: Opener | None = None
+    ) -> None:
+        super().__init__("办理", parent)
+        self.setObjectName("case_actions")
+        self.services = services
+        self.appointment: AppointmentPart | None = None
+        self.call: VideoCall | None = None
+        self.call_appointment: int | None = None
+        self._starting = False
+        self._hanging = False
+        self._start_task: asyncio.Future[Any] | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._shut_down = False
+        # The call factory; tests swap it for smaller media.
+        self.make_call: Callable[[], VideoCall] = lambda: VideoCall(
+            services.settings, services.actor(), services.runner, media=MediaConfig()
+        )
+        self.message = MessageBar("case_actions_message", self)
+        self.dispatch_panel: DispatchPanel | None = None
+        self.dispatch_button: QPushButton
+        self._build(opener)
+
+    # --- construction --------------------------------------------------------------------
+    def _build(self, opener: Opener | None) -> None:
+        layout = QVBoxLayout(self)
+        self.dispatch_error = ""
+        try:
+            service = self._service(opener)
+        except DomainError as exc:
+            self.dispatch_error = exc.message
+            button = named(QPushButton("一键呼叫并发送验证码", self), "dispatch_button")
+            button.setEnabled(False)
+            button.setToolTip(f"呼叫与短信未配置：{exc.message}")
+            self.dispatch_button = button
+            layout.addWidget(button)
+        else:
+            self.dispatch_panel = DispatchPanel(self.services, service, self)
+            self.dispatch_panel.setMinimumHeight(200)
+            self.dispatch_panel.appointment_changed.connect(self._changed)
+            self.dispatch_button = self.dispatch_panel.dispatch_button
+            layout.addWidget(self.dispatch_panel)
+        self.config_error = named(QLabel(self), "dispatch_config_error")
+        self.config_error.setWordWrap(True)
+        self.config_error.setStyleSheet("color:#b71c1c;")
+        self.config_error.setText(
+            f"呼叫与短信未配置，无法一键呼叫：{self.dispatch_error}" if self.dispatch_error else ""
+        )
+        self.config_error.setVisible(bool(self.dispatch_error))
+        layout.addWidget(self.config_error)
+        self.start_video_button = named(QPushButton("开始视频", self), "start_video_button")
+        self.start_video_button.setToolTip(
+            "打开视频房间并开始录像，等待当事人凭验证码加入（仅限认领民警，联系中或视频中）"
+        )
+        self.start_video_button.clicked.connect(self._on_start_video)
+        self.video_hint = named(QLabel(self), "start_video_hint")
+        self.video_hint.setStyleSheet("color:#757575;")
+        self.video_hint.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.start_video_button)
+        row.addWidget(self.video_hint, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self.video_pane = VideoPane(self)
+        self.video_pane.setMaximumHeight(560)  # 4:3 at the panel's width, plus controls
+        self.video_pane.hangup_requested.connect(self._on_hangup)
+        self.video_pane.resend_code_requested.connect(self._on_resend)
+        layout.addWidget(self.video_pane)
+        self.wizard_placeholder = WizardPlaceholder(self)
+        layout.addWidget(self.wizard_placeholder)
+        self._refresh()
+
+    def _service(self, opener: Opener | None) -> DispatchService:
+        settings, factory = self.services.settings, self.services.factory
+        return build_dispatch_service(settings, factory, opener=opener or DesktopOpener(self))
+
+    # --- public interface ----------------------------------------------------------------
+    def set_case(self, appointment: AppointmentPart | None) -> None:
+        """The appointment shown (None: nothing); called after every (re)load of the case."""
+        previous = self.appointment.id if self.appointment else None
+        self.appointment = appointment
+        if appointment is None or appointment.id != previous:
+            self.message.clear_message()
+        if self.dispatch_panel is not None:
+            if appointment is None:
+                self.dispatch_panel.set_appointment(None, None)
+            else:
+                self.dispatch_panel.set_appointment(appointment.id, appointment.version)
+        self._refresh()
+
+    def clear_for_lock(self) -> None:
+        """No citizen text stays; a running call keeps running (video only, see module doc)."""
+        self.set_case(None)
+        self.message.clear_message()
+
+    def shutdown(self) -> None:
+        """Idempotent: stop dispatch work, cancel a starting call, schedule the hang-up."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        if self.dispatch_panel is not None:
+            self.dispatch_panel.shutdown()
+        call, running = self.call, self._loop()
+        if call is None:
+            return
+        if running is None:
+            log.warning("no running event loop: the video call cannot be hung up cleanly")
+            return
+        self._spawn(self.close_call(), running)
+
+    async def close_call(self) -> None:
+        """Hang up whatever call runs (a start still in progress is cancelled)."""
+        starting = self._start_task
+        if starting is not None and not starting.done():
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting
+        call = self.call
+        if call is not None:
+            with contextlib.suppress(Exception):
+                await call.hang_up()
+            self._forget(call)
+
+    # --- video ---------------------------------------------------------------------------
+    def _is_assigned(self) -> bool:
+        a, officer = self.appointment, self.services.officer
+        return a is not None and officer is not None and a.officer_id == officer.id
+
+    def _refresh(self) -> None:
+        a = self.appointment
+        busy = self._starting or self.call is not None
+        ok = self._is_assigned() and a is not None and a.status in VIDEO_STATUSES
+        self.start_video_button.setEnabled(ok and not busy and not self._shut_down)
+        self.start_video_button.setText("正在连接…" if self._starting else "开始视频")
+        if self.call is not None and a is not None and a.id != self.call_appointment:
+            hint = "另一预约的视频通话仍在进行，挂断后才能开始新的通话"
+        elif self.call is not None:
+            hint = "视频通话进行中"
+        elif a is not None and not self._is_assigned():
+            hint = "只有认领该预约的民警可以开始视频"
+        elif a is not None and a.status not in VIDEO_STATUSES:
+            hint = "先一键呼叫并发送验证码，预约进入“联系中”后可开始视频"
+        else:
+            hint = ""
+        self.video_hint.setText(hint)
+
+    @staticmethod
+    def _loop() -> asyncio.AbstractEventLoop | None:
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
+    def _spawn(
+        self, coro: Coroutine[Any, Any, None], loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[None]:
+        task = asyncio.ensure_future(coro, loop=loop)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _on_start_video(self) -> None:
+        a = self.appointment
+        if a is None or self.call is not None or self._starting or not self._is_assigned():
+            return
+        loop = self._loop()
+        if loop is None:
+            self.message.show_message(NO_LOOP, "error")
+            return
+        self.message.clear_message()
+        self._starting = True
+        self._refresh()
+        call = self.make_call()
+        self.call, self.call_appointment = call, a.id
+        self._start_task = self._spawn(self._start(call, a.id), loop)
+
+    async def _start(self, call: VideoCall, appointment_id: int) -> None:
+        try:
+            session = await call.start(RecordingTarget(appointment_id))
+        except asyncio.CancelledError:
+            self._forget(call)
+            raise
+        except Exception as exc:
+            self._forget(call)
+            self._show_error(exc, "视频通话未能开始，详情已记录。")
+            return
+        finally:
+            self._starting = False
+            self._refresh()
+        if self._shut_down or self.call is not call:
+            await call.hang_up()
+            return
+        self.video_pane.attach(session)
+        session.state_changed.connect(self._on_call_state)
+        self._scroll_to_pane()
+        self.message.show_message("视频房间已打开，正在录像，等待当事人凭验证码加入。", "info")
+        self._move_to_in_call()
+
+    def _scroll_to_pane(self) -> None:
+        """In the case panel's scroll area the pane may be below the fold: bring it in."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.ensureWidgetVisible(self.video_pane, 0, 0)
+
+    def _on_call_state(self, state: CallState) -> None:
+        if state == CallState.CONNECTED:
+            self.message.clear_message()
+            self._move_to_in_call()
+        elif state == CallState.FAILED:
+            self.message.show_message(
+                "当事人网络中断：可点击“重新发送验证码”，当事人凭新验证码重新加入。", "error"
+            )
+        elif state == CallState.CLOSED:
+            self._on_hangup()  # ended from elsewhere: still store the recording
+
+    def _move_to_in_call(self) -> None:
+        a = self.appointment
+        if a is None or a.id != self.call_appointment or a.status != "contacting":
+            return
+        actor, appointment_id, version = self.services.actor(), a.id, a.version
+
+        def work(s: Session) -> int:
+            return queue.set_status(s, actor, appointment_id, version, "in_call", reason="video")
+
+        self.services.runner.run(
+            work,
+            lambda _v: self._changed(appointment_id),
+            lambda e: self._on_status_failed(appointment_id, e),
+        )
+
+    def _changed(self, appointment_id: int) -> None:
+        if self.appointment is not None and self.appointment.id == appointment_id:
+            self.case_changed.emit(appointment_id)
+
+    def _on_status_failed(self, appointment_id: int, error: BaseException) -> None:
+        self._show_error(error, "无法更新预约状态。")
+        self._changed(appointment_id)  # reload: the next reconnect tries again
+
+    def _on_hangup(self) -> None:
+        call, loop = self.call, self._loop()
+        if call is None or self._hanging:
+            return
+        if loop is None:
+            self.message.show_message(NO_LOOP, "error")
+            return
+        self._hanging = True
+        self._spawn(self._hang_up(call), loop)
+
+    async def _hang_up(self, call: VideoCall) -> None:
+        try:
+            evidence_id = await call.hang_up()
+        except Exception as exc:
+            self._show_error(exc, "挂断时出现错误，详情已记录。")
+        else:
+            if evidence_id is not None:
+                self.message.show_message(f"通话已结束，录像已存证（证据编号 {evidence_id}）。")
+            else:
+                self.message.show_message("通话已结束。")
+        finally:
+            appointment_id, self._hanging = self.call_appointment, False
+            self._forget(call)
+            if appointment_id is not None:
+                self._changed(appointment_id)
+
+    def _forget(self, call: VideoCall) -> None:
+        if self.call is not call:
+            return
+        session = self.video_pane.session
+        if session is not None:
+            with contextlib.suppress(ValueError, KeyError):
+                session.state_changed.disconnect(self._on_call_state)
+        self.video_pane.detach()
+        self.call = self.call_appointment = None
+        self._refresh()
+
+    def _on_resend(self) -> None:
+        a, panel = self.appointment, self.dispatch_panel
+        if panel is None:
+            self.message.show_message(f"无法重新发送验证码：{self.dispatch_error}", "error")
+        elif a is None or a.id != self.call_appointment:
+            self.message.show_message("请先在队列中选中正在通话的预约，再重新发送验证码。", "error")
+        elif not self.dispatch_button.isEnabled():
+            self.message.show_message("正在发送或当前不能发送验证码，请稍候再试。", "error")
+        else:
+            self.dispatch_button.click()
+
+    def _show_error(self, error: BaseException, fallback: str) -> None:
+        if isinstance(error, DomainError):
+            self.message.show_message(error.message, "error")
+            return
+        log.error("case action failed", exc_info=error)
+        self.message.show_message(fallback, "error")
+        self.services.runner.unhandled_error.emit(error)
