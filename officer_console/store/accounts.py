@@ -177,45 +177,29 @@ def authenticate(
         )
         raise LoginFailed("警号或密码错误")
     who = Actor(police_number=officer.police_number, officer_id=officer.id, workstation=workstation)
+
+    def denied(reason: str, message: str, **extra: object) -> LoginFailed:
+        audit.record(
+            session,
+            who,
+            "login",
+            entity_type="officer",
+            entity_id=officer.id,
+            outcome="denied",
+            detail={"reason": reason, **extra},
+            at=now,
+        )
+        return LoginFailed(message)
+
     if officer.disabled:
-        audit.record(
-            session,
-            who,
-            "login",
-            entity_type="officer",
-            entity_id=officer.id,
-            outcome="denied",
-            detail={"reason": "disabled"},
-            at=now,
-        )
-        raise LoginFailed("该账号已停用，请联系管理员")
+        raise denied("disabled", "该账号已停用，请联系管理员")
     if officer.locked_at is not None:
-        audit.record(
-            session,
-            who,
-            "login",
-            entity_type="officer",
-            entity_id=officer.id,
-            outcome="denied",
-            detail={"reason": "locked"},
-            at=now,
-        )
-        raise LoginFailed("账号已锁定（多次密码错误），请联系管理员解锁")
+        raise denied("locked", "账号已锁定（多次密码错误），请联系管理员解锁")
     totp_needed = officer.totp_secret is not None or officer.totp_required or require_totp
     ok = verify_password(officer.password_hash, password)
     if ok and totp_needed:
         if officer.totp_secret is None:
-            audit.record(
-                session,
-                who,
-                "login",
-                entity_type="officer",
-                entity_id=officer.id,
-                outcome="denied",
-                detail={"reason": "totp_not_enrolled"},
-                at=now,
-            )
-            raise LoginFailed("管理员要求启用动态口令，请先联系管理员绑定动态口令")
+            raise denied("totp_not_enrolled", "管理员要求启用动态口令，请先联系管理员绑定动态口令")
         ok = bool(totp_code) and pyotp.TOTP(officer.totp_secret).verify(
             str(totp_code).strip(), for_time=now, valid_window=1
         )
@@ -224,15 +208,11 @@ def authenticate(
             officer.first_failed_at = now
             officer.failed_logins = 0
         officer.failed_logins += 1
-        audit.record(
-            session,
-            who,
-            "login",
-            entity_type="officer",
-            entity_id=officer.id,
-            outcome="denied",
-            detail={"reason": "bad_credentials", "failures": officer.failed_logins},
-            at=now,
+        left = max_failures - officer.failed_logins
+        failure = denied(
+            "bad_credentials",
+            f"警号、密码或动态口令错误（再错 {left} 次将锁定账号）",
+            failures=officer.failed_logins,
         )
         if officer.failed_logins >= max_failures:
             officer.locked_at = now
@@ -246,8 +226,7 @@ def authenticate(
                 at=now,
             )
             raise LoginFailed(f"连续 {max_failures} 次登录失败，账号已锁定，请联系管理员解锁")
-        left = max_failures - officer.failed_logins
-        raise LoginFailed(f"警号、密码或动态口令错误（再错 {left} 次将锁定账号）")
+        raise failure
     officer.failed_logins = 0
     officer.first_failed_at = None
     audit.record(session, who, "login", entity_type="officer", entity_id=officer.id, at=now)
