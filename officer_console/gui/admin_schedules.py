@@ -10,17 +10,13 @@ from datetime import time
 
 from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QTimeEdit,
     QVBoxLayout,
@@ -31,6 +27,7 @@ from sqlalchemy.orm import Session
 from officer_console.domain.booking import WEEKDAY_LABELS
 from officer_console.domain.errors import DomainError
 from officer_console.gui import crash
+from officer_console.gui.admin_common import add_footer, picker_table
 from officer_console.gui.services import Services
 from officer_console.store import admin_ops
 from officer_console.store.admin_ops import (
@@ -65,32 +62,20 @@ class SchedulesDialog(QDialog):
         self.squad_combo.currentIndexChanged.connect(self.reload)
         top.addWidget(self.squad_combo, 1)
         layout.addLayout(top)
-        self.table = QTableWidget(0, 5)
-        self.table.setObjectName("schedule_table")
-        self.table.setHorizontalHeaderLabels(
+        self.table = picker_table(
+            "schedule_table",
             [
                 self.tr("Weekday"),
                 self.tr("Start"),
                 self.tr("End"),
                 self.tr("Slot (min)"),
                 self.tr("Capacity per slot"),
-            ]
+            ],
         )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
         layout.addLayout(self._build_form())
-        self.message_label = QLabel()
-        self.message_label.setObjectName("schedule_message_label")
-        self.message_label.setWordWrap(True)
-        layout.addWidget(self.message_label)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message_label = add_footer(self, layout, "schedule_message_label")
         self._selection_changed()
         self._load_squads()
 

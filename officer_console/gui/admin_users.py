@@ -11,21 +11,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -34,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError
 from officer_console.gui import crash
+from officer_console.gui.admin_common import add_footer, picker_table
 from officer_console.gui.services import Services
 from officer_console.store import admin_ops
 from officer_console.store.accounts import ROLE_LABELS, ROLES
@@ -84,27 +81,14 @@ class UsersDialog(QDialog):
             self.tr("Disabled"),
             self.tr("One-time code"),
         ]
-        self.table = QTableWidget(0, len(headers))
-        self.table.setObjectName("users_table")
-        self.table.setHorizontalHeaderLabels(headers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = picker_table("users_table", headers)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
         boxes = QHBoxLayout()
         boxes.addWidget(self._build_account_box(), 1)
         boxes.addWidget(self._build_create_box(), 1)
         layout.addLayout(boxes)
-        self.message_label = QLabel()
-        self.message_label.setObjectName("users_message_label")
-        self.message_label.setWordWrap(True)
-        layout.addWidget(self.message_label)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.message_label = add_footer(self, layout, "users_message_label")
         self._selection_changed()
         self.reload()
 
