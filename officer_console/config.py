@@ -50,6 +50,15 @@ class Settings:
     sms_provider: str = field(default="outbox", metadata=_meta("outbox | aliyun | tencent"))
     dialer: str = field(default="uri", metadata=_meta("uri | ami | webhook"))
     ice_servers: tuple[str, ...] = field(default=(), metadata=_meta("STUN/TURN URLs"))
+    camera: str = field(
+        default="", metadata=_meta("camera device id; empty → system default, synthetic → test card")
+    )
+    microphone: str = field(
+        default="", metadata=_meta("microphone device id; empty → system default, synthetic → tone")
+    )
+    speaker: str = field(
+        default="", metadata=_meta("speaker device id; empty → system default, none → silent")
+    )
     workstation: str = field(default="", metadata=_meta("workstation name in audit rows"))
     log_json: bool = field(default=False, metadata=_meta("structured JSON logs"))
 
