@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.store.engine import make_engine, session_factory
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.pgcluster import Cluster, PostgresUnavailable, start_cluster
+from tests.support.pulse import PulseServer, PulseUnavailable, start_pulse
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,6 +33,38 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
             monkeypatch.delenv(key)
     monkeypatch.setenv("OFFICER_CONSOLE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pulse() -> Iterator[PulseServer | None]:
+    """A private PulseAudio server for the whole run, started before anything touches
+    QtMultimedia (its device lists are read once per process from the server it finds)."""
+    try:
+        server = start_pulse()
+    except PulseUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"audio tests cannot run: {exc} (CI=true: failing)", pytrace=False)
+        warnings.warn(f"no PulseAudio server, audio device tests will skip: {exc}", stacklevel=1)
+        yield None
+        return
+    previous = os.environ.get("PULSE_SERVER")
+    os.environ["PULSE_SERVER"] = server.address
+    try:
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop("PULSE_SERVER", None)
+        else:
+            os.environ["PULSE_SERVER"] = previous
+        server.stop()
+
+
+@pytest.fixture
+def sound(pulse: PulseServer | None) -> PulseServer:
+    """The PulseAudio server, for tests that play or record real sound."""
+    if pulse is None:
+        pytest.skip("!!! needs PulseAudio (pulseaudio, pulseaudio-utils) !!!")
+    return pulse
 
 
 @pytest.fixture(scope="session")

@@ -84,7 +84,10 @@ class CaseActions(QGroupBox):
         self._shut_down = False
         # The call factory; tests swap it for smaller media.
         self.make_call: Callable[[], VideoCall] = lambda: VideoCall(
-            services.settings, services.actor(), services.runner, media=MediaConfig()
+            services.settings,
+            services.actor(),
+            services.runner,
+            media=MediaConfig.from_settings(services.settings),
         )
         self.message = MessageBar("case_actions_message", self)
         self.dispatch_panel: DispatchPanel | None = None

@@ -6,7 +6,7 @@ built at all for non-admins; the store refuses them anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -51,7 +51,20 @@ def open_schedules(window: MainWindow) -> None:
 def open_settings(window: MainWindow) -> None:
     from officer_console.gui.settings_dialog import SettingsDialog
 
-    _open(window, SettingsDialog(window.services.settings, window))
+    dialog = SettingsDialog(window.services.settings, window)
+
+    def apply_devices(_path: object) -> None:
+        # Devices are read when a call starts; everything else waits for a restart.
+        chosen = dialog.device_choices()
+        window.services.settings = replace(
+            window.services.settings,
+            camera=chosen["camera"],
+            microphone=chosen["microphone"],
+            speaker=chosen["speaker"],
+        )
+
+    dialog.saved.connect(apply_devices)
+    _open(window, dialog)
 
 
 def show_about(window: MainWindow) -> None:

@@ -12,13 +12,17 @@ from dataclasses import fields
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QWidget
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from officer_console.config import ENV_PREFIX, Settings
 from officer_console.domain.errors import ValidationError
 from officer_console.gui.forms.ui_settings_dialog import Ui_SettingsDialog
+from officer_console.video import devices
+from officer_console.video.audio_bridge import InputLevelMeter, ToneTester
+from officer_console.video.devices import DeviceChoice
 
 TomlValue = str | int | bool | float | list[str] | tuple[str, ...]
 HEADER = "# Officer Console settings (keys as in officer_console/config.py). Written by the\n# settings dialog; no passwords here — use the environment or a password file.\n"
@@ -104,15 +108,126 @@ class SettingsDialog(QDialog):
         self.ui.gateway_url_edit.setText(settings.gateway_url)
         self.ui.inactivity_spin.setValue(settings.inactivity_lock_minutes)
         self.ui.require_totp_check.setChecked(settings.require_totp)
-        unavailable = self.tr("Not available yet")
-        for combo in (self.ui.camera_combo, self.ui.microphone_combo, self.ui.speaker_combo):
-            combo.addItem(unavailable)
-            combo.setEnabled(False)
+        self._meter: InputLevelMeter | None = None
+        self._tester: ToneTester | None = None
+        self._fill_devices(settings)
         self.ui.config_path_label.setText(
-            self.tr("Saved to {path}. Changes take effect after a restart.").format(path=self.path)
+            self.tr(
+                "Saved to {path}. Devices apply from the next call; other changes take effect "
+                "after a restart."
+            ).format(path=self.path)
         )
         self.ui.button_box.accepted.connect(self.save)
         self.ui.button_box.rejected.connect(self.reject)
+
+    # --- devices --------------------------------------------------------------------------
+    def _fill_devices(self, settings: Settings) -> None:
+        ui = self.ui
+        default = self.tr("System default")
+        self._fill(
+            ui.camera_combo,
+            devices.cameras(),
+            settings.camera,
+            default,
+            (devices.SYNTHETIC, self.tr("Test card (no camera)")),
+        )
+        self._fill(
+            ui.microphone_combo,
+            devices.microphones(),
+            settings.microphone,
+            default,
+            (devices.SYNTHETIC, self.tr("Test tone (no microphone)")),
+        )
+        self._fill(
+            ui.speaker_combo,
+            devices.speakers(),
+            settings.speaker,
+            default,
+            (devices.SILENT, self.tr("No sound")),
+        )
+        ui.microphone_combo.currentIndexChanged.connect(self._watch_microphone)
+        ui.speaker_test_button.clicked.connect(self.test_speaker)
+        ui.speaker_combo.currentIndexChanged.connect(self._speaker_changed)
+        self._speaker_changed()
+        self._watch_microphone()
+
+    def _fill(
+        self,
+        combo: QComboBox,
+        choices: list[DeviceChoice],
+        current: str,
+        default: str,
+        special: tuple[str, str],
+    ) -> None:
+        named_default = next((c.description for c in choices if c.is_default), "")
+        combo.addItem(f"{default}（{named_default}）" if named_default else default, "")
+        for choice in choices:
+            combo.addItem(choice.description, choice.id)
+        combo.addItem(special[1], special[0])
+        if combo.findData(current) < 0:  # configured but unplugged: keep it, say so
+            combo.addItem(self.tr("{device} (not connected)").format(device=current), current)
+        combo.setCurrentIndex(combo.findData(current))
+
+    @staticmethod
+    def _chosen(combo: QComboBox) -> str:
+        return str(combo.currentData() or "")
+
+    def _watch_microphone(self) -> None:
+        if self._meter is not None:
+            self._meter.stop()
+            self._meter = None
+        self.ui.microphone_level.setValue(0)
+        choice = self._chosen(self.ui.microphone_combo)
+        device = None if choice == devices.SYNTHETIC else devices.resolve_microphone(choice).device
+        self.ui.microphone_level.setEnabled(device is not None)
+        if device is not None:
+            try:
+                self._meter = InputLevelMeter(device, self.ui.microphone_level.setValue)
+            except (OSError, ValueError):
+                self.ui.microphone_level.setEnabled(False)
+
+    def _speaker_changed(self) -> None:
+        choice = self._chosen(self.ui.speaker_combo)
+        usable = choice != devices.SILENT and devices.resolve_speaker(choice).device is not None
+        self.ui.speaker_test_button.setEnabled(usable)
+
+    def test_speaker(self) -> None:
+        """One second of 440 Hz on the chosen speaker."""
+        device = devices.resolve_speaker(self._chosen(self.ui.speaker_combo)).device
+        if device is None:
+            return
+        if self._tester is not None:
+            self._tester.stop()
+        try:
+            self._tester = ToneTester(device)
+        except (OSError, ValueError) as exc:
+            self.ui.settings_error_label.setText(
+                self.tr("Could not play on {device}: {error}").format(
+                    device=device.description(), error=exc
+                )
+            )
+
+    def device_choices(self) -> dict[str, str]:
+        ui = self.ui
+        return {
+            "camera": self._chosen(ui.camera_combo),
+            "microphone": self._chosen(ui.microphone_combo),
+            "speaker": self._chosen(ui.speaker_combo),
+        }
+
+    def _release_devices(self) -> None:
+        for holder in (self._meter, self._tester):
+            if holder is not None:
+                holder.stop()
+        self._meter = self._tester = None
+
+    def done(self, result: int) -> None:
+        self._release_devices()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._release_devices()
+        super().closeEvent(event)
 
     def save_button(self) -> QWidget:
         return self.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
@@ -131,6 +246,7 @@ class SettingsDialog(QDialog):
                     "gateway_url": gateway or Settings().gateway_url,
                     "inactivity_lock_minutes": self.ui.inactivity_spin.value(),
                     "require_totp": self.ui.require_totp_check.isChecked(),
+                    **self.device_choices(),
                 },
             )
         except ValidationError as exc:

@@ -126,17 +126,28 @@ class VideoPane(QWidget):
         self.banner = named(QWidget(self), "drop_banner")
         self.banner.setStyleSheet("#drop_banner { background: #b71c1c; } QLabel { color: white; }")
         self.banner_label = QLabel("对方网络中断 — 当事人可凭新验证码重新加入，案件与笔录不受影响")
+        self.device_warning_label = named(QLabel(), "device_warning_label")
+        self.device_warning_label.setWordWrap(True)
+        self.device_warning_label.setStyleSheet(
+            "background: #fff3cd; color: #664d03; padding: 4px;"
+        )
+        self.device_warning_label.setVisible(False)
+        self.devices_label = named(QLabel(), "call_devices_label")
+        self.devices_label.setStyleSheet("color: #666;")
         self.resend_button = named(QPushButton("重新发送验证码"), "resend_code_button")
         self.mute_button = named(QPushButton("静音"), "mute_button")
         self.camera_button = named(QPushButton("关闭摄像头"), "camera_button")
+        self.speaker_button = named(QPushButton("关闭声音"), "speaker_button")
+        self.speaker_button.setToolTip("只影响本机播放，录像中仍保留双方声音")
         self.hangup_button = named(QPushButton("挂断"), "hangup_button")
         self.hangup_button.setStyleSheet("background: #c62828; color: white;")
-        for button in (self.mute_button, self.camera_button):
+        for button in (self.mute_button, self.camera_button, self.speaker_button):
             button.setCheckable(True)
         self._layout()
         self.banner.setVisible(False)
         self.mute_button.toggled.connect(self._mute)
         self.camera_button.toggled.connect(self._camera)
+        self.speaker_button.toggled.connect(self._speaker)
         self.hangup_button.clicked.connect(self.hangup_requested)
         self.resend_button.clicked.connect(self.resend_code_requested)
         self._clock = QTimer(self)
@@ -155,14 +166,15 @@ class VideoPane(QWidget):
         banner.addWidget(self.banner_label, 1)
         banner.addWidget(self.resend_button)
         buttons = QHBoxLayout()
-        for button in (self.mute_button, self.camera_button):
+        for button in (self.mute_button, self.camera_button, self.speaker_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.devices_label, 1)
         buttons.addWidget(self.hangup_button)
         root = QVBoxLayout(self)
         root.setContentsMargins(4, 4, 4, 4)
         root.addLayout(top)
         root.addWidget(self.banner)
+        root.addWidget(self.device_warning_label)
         root.addWidget(self.view, 1)
         root.addLayout(buttons)
 
@@ -176,8 +188,12 @@ class VideoPane(QWidget):
         session.local_video.on_ready = self.view.local_arrived
         self.view.remote = lambda: session.remote_video.image
         self.view.local = lambda: session.local_video.image
-        self.mute_button.setChecked(session.media.muted)
-        self.camera_button.setChecked(session.media.camera_off)
+        media = session.media
+        self.mute_button.setChecked(media.muted)
+        self.camera_button.setChecked(media.camera_off)
+        self.speaker_button.setChecked(media.speaker_muted)
+        media.warning_added = lambda _text: self._show_devices()
+        self._show_devices()
         self._clock.start()
         self._on_state(session.state)
 
@@ -189,6 +205,7 @@ class VideoPane(QWidget):
         session.stats_updated.disconnect(self._on_stats)
         session.remote_video.on_ready = None
         session.local_video.on_ready = None
+        session.media.warning_added = None
         self.view.remote = lambda: None
         self.view.local = lambda: None
         self._clock.stop()
@@ -203,10 +220,25 @@ class VideoPane(QWidget):
         self._tick()
         self.view.update()
 
+    def _show_devices(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        media = session.media
+        self.devices_label.setText(
+            f"摄像头：{media.camera_name} · 麦克风：{media.microphone_name}"
+            f" · 扬声器：{media.speaker_name}"
+        )
+        self.device_warning_label.setText("\n".join(f"⚠ {w}" for w in media.warnings))
+        self.device_warning_label.setVisible(bool(media.warnings))
+        self._set_controls(session.state)
+
     def _set_controls(self, state: CallState) -> None:
         live = state not in {CallState.IDLE, CallState.CLOSED}
         for button in (self.mute_button, self.camera_button, self.hangup_button):
             button.setEnabled(live)
+        has_speaker = self.session is not None and self.session.media.speaker is not None
+        self.speaker_button.setEnabled(live and has_speaker)
         if state == CallState.CLOSED:
             self._clock.stop()
 
@@ -234,6 +266,11 @@ class VideoPane(QWidget):
         if self.session is not None:
             self.session.set_muted(muted)
         self.mute_toggled.emit(muted)
+
+    def _speaker(self, muted: bool) -> None:
+        self.speaker_button.setText("打开声音" if muted else "关闭声音")
+        if self.session is not None:
+            self.session.media.set_speaker_muted(muted)
 
     def _camera(self, off: bool) -> None:
         self.camera_button.setText("打开摄像头" if off else "关闭摄像头")

@@ -10,7 +10,7 @@ Embedding (the GUI shell owns the objects; everything runs on the qasync loop)::
 
 from officer_console.video.call import VideoCall
 from officer_console.video.evidence import RecordingTarget
-from officer_console.video.media import LocalMedia, MediaConfig, MediaDeviceError
+from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout, RecordingResult
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.stats import CallStats
@@ -22,7 +22,6 @@ __all__ = [
     "EvidenceRecorder",
     "LocalMedia",
     "MediaConfig",
-    "MediaDeviceError",
     "RecordingLayout",
     "RecordingResult",
     "RecordingTarget",

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import AudioFrame
 
 from officer_console.video.signaling import SignalingChannel
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
@@ -33,11 +34,15 @@ class SyntheticCitizen:
         fps: int = 30,
         capture_log: dict[int, float] | None = None,
         video_codec: str | None = None,
+        tone_hz: float = 330.0,
+        keep_audio: bool = False,
     ) -> None:
         self.signaling = signaling
         self.width, self.height, self.fps = width, height, fps
         self.capture_log = capture_log
         self.video_codec = video_codec
+        self.tone_hz = tone_hz
+        self.audio_received: list[Any] | None = [] if keep_audio else None  # mono s16 arrays
         self.pc: RTCPeerConnection | None = None
         self.video: SyntheticVideoTrack | None = None
         self.received = {"video": 0, "audio": 0}
@@ -52,7 +57,7 @@ class SyntheticCitizen:
         self.video = SyntheticVideoTrack(
             self.width, self.height, self.fps, label="CITIZEN", capture_log=self.capture_log
         )
-        pc.addTrack(ToneAudioTrack(330.0))
+        pc.addTrack(ToneAudioTrack(self.tone_hz))
         sender = pc.addTrack(self.video)
         if self.video_codec:
             self._prefer(sender, self.video_codec)
@@ -80,8 +85,11 @@ class SyntheticCitizen:
     async def _drain(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError):
             while True:
-                self.last[track.kind] = await track.recv()
+                frame = self.last[track.kind] = await track.recv()
                 self.received[track.kind] += 1
+                if self.audio_received is not None and isinstance(frame, AudioFrame):
+                    samples = frame.to_ndarray().reshape(-1, len(frame.layout.channels))
+                    self.audio_received.append(samples[:, 0].copy())
 
     async def _signaling_loop(self) -> None:
         while True:

@@ -308,8 +308,10 @@ class CallSession:
                 frame = await track.recv()
                 self._media_arrived()
                 self._tracker.audio_frames += 1
-                if self.audio_sink is not None and isinstance(frame, AudioFrame):
-                    self.audio_sink(frame)
+                if isinstance(frame, AudioFrame):
+                    self.media.play(frame)
+                    if self.audio_sink is not None:
+                        self.audio_sink(frame)
 
     async def _consume_local_view(self) -> None:
         track = self.media.subscribe("video", buffered=False)

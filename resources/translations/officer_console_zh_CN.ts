@@ -128,18 +128,6 @@
         <translation>预约记录</translation>
     </message>
     <message>
-        <source>Handling (coming soon)</source>
-        <translation>办理（即将提供）</translation>
-    </message>
-    <message>
-        <source>Call citizen and send verification code — not yet available</source>
-        <translation>呼叫当事人并发送验证码 — 暂未开放</translation>
-    </message>
-    <message>
-        <source>Video call (not yet available)</source>
-        <translation>视频通话（暂未开放）</translation>
-    </message>
-    <message>
         <source>Loading…</source>
         <translation>正在加载……</translation>
     </message>
@@ -582,16 +570,32 @@ Remote traffic violation processing by video — officer workstation.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <source>Device settings will come with the video feature</source>
-        <translation>设备设置将在视频功能中提供</translation>
+        <source>Saved to {path}. Devices apply from the next call; other changes take effect after a restart.</source>
+        <translation>保存到 {path}。设备设置从下一次视频通话起生效，其他设置重启后生效。</translation>
     </message>
     <message>
-        <source>Not available yet</source>
-        <translation>暂不可用</translation>
+        <source>System default</source>
+        <translation>系统默认</translation>
     </message>
     <message>
-        <source>Saved to {path}. Changes take effect after a restart.</source>
-        <translation>保存到 {path}。修改在重新启动后生效。</translation>
+        <source>Test card (no camera)</source>
+        <translation>测试画面（不使用摄像头）</translation>
+    </message>
+    <message>
+        <source>Test tone (no microphone)</source>
+        <translation>测试音（不使用麦克风）</translation>
+    </message>
+    <message>
+        <source>No sound</source>
+        <translation>不播放声音</translation>
+    </message>
+    <message>
+        <source>{device} (not connected)</source>
+        <translation>{device}（未连接）</translation>
+    </message>
+    <message>
+        <source>Could not play on {device}: {error}</source>
+        <translation>无法在 {device} 上播放：{error}</translation>
     </message>
     <message>
         <source>Could not write {path}: {error}</source>
@@ -650,8 +654,20 @@ Remote traffic violation processing by video — officer workstation.</source>
         <translation>麦克风</translation>
     </message>
     <message>
+        <source>Input level</source>
+        <translation>输入音量</translation>
+    </message>
+    <message>
         <source>Speaker</source>
         <translation>扬声器</translation>
+    </message>
+    <message>
+        <source>Test</source>
+        <translation>试听</translation>
+    </message>
+    <message>
+        <source>Used from the next video call on. Without a device the call still runs: a test card instead of the camera, silence instead of the microphone.</source>
+        <translation>从下一次视频通话起使用。没有设备时通话照常进行：摄像头由测试画面代替，麦克风由静音代替。</translation>
     </message>
 </context>
 <context>

@@ -16,6 +16,7 @@ from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.signaling import LoopbackSignaling
+from tests.support.pulse import SPEAKER, PulseServer
 from tests.support.qtloop import qt_run  # noqa: F401  (fixture)
 
 Run = Callable[..., Any]
@@ -114,4 +115,49 @@ def test_live_call_is_painted_and_the_controls_work(
     assert pane.state_label.text() == "通话已结束"
     assert not pane.recording_label.isVisible()
     assert not pane.hangup_button.isEnabled()
+    pane.detach()
+
+
+def test_the_pane_names_the_devices_warns_and_mutes_the_speaker(
+    qtbot: QtBot,
+    qt_run: Run,  # noqa: F811
+    sound: PulseServer,
+) -> None:
+    pane = VideoPane()
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.show()
+    console_end, citizen_end = LoopbackSignaling.pair()
+    media = LocalMedia(MediaConfig(camera="", speaker=SPEAKER, width=320, height=240))
+    session = CallSession(console_end, media)
+    citizen = SyntheticCitizen(citizen_end, width=320, height=240)
+    pane.attach(session)
+    seen: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        try:
+            await session.start()
+            seen["speaker_idle"] = pane.speaker_button.isEnabled()
+            await citizen.join()
+            await until(lambda: session.state == CallState.CONNECTED)
+            seen["speaker_live"] = pane.speaker_button.isEnabled()
+            pane.speaker_button.click()
+            seen["speaker_muted"] = media.speaker_muted
+            seen["speaker_text"] = pane.speaker_button.text()
+            media.camera_failed("摄像头出错：设备已断开")  # a second warning arrives live
+            seen["warning"] = pane.device_warning_label.text()
+        finally:
+            await session.close()
+            await citizen.close()
+
+    assert pane.device_warning_label.isVisibleTo(pane)
+    assert pane.devices_label.text() == "摄像头：测试画面 · 麦克风：测试音 · 扬声器：Null Output"
+    qt_run(scenario())
+    assert seen["speaker_idle"] is True  # connecting already counts as live
+    assert seen["speaker_live"] is True
+    assert seen["speaker_muted"] is True and seen["speaker_text"] == "打开声音"
+    assert seen["warning"].splitlines() == [
+        "⚠ 未检测到摄像头，对方看到的是测试画面",
+        "⚠ 摄像头出错：设备已断开，已改为测试画面",
+    ]
     pane.detach()

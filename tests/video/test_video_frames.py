@@ -8,13 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pytest
 from av import AudioFrame, VideoFrame
 from PySide6.QtGui import QImage
 
 from officer_console.video import glyphs
 from officer_console.video.frames import LatestFrame, to_qimage
-from officer_console.video.media import GatedTrack, LocalMedia, MediaConfig, MediaDeviceError
+from officer_console.video.media import GatedTrack
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 Run = Callable[..., Any]
@@ -105,8 +104,3 @@ def test_gated_tracks_blank_video_and_silence_audio_keeping_timestamps(qt_run: R
     assert black.pts == 3000
     assert np.abs(live_a.to_ndarray()).max() > 1000
     assert not silent.to_ndarray().any() and silent.pts == 960
-
-
-def test_a_missing_camera_is_a_clear_error() -> None:
-    with pytest.raises(MediaDeviceError, match="无法打开摄像头"):
-        LocalMedia(MediaConfig(camera="/dev/video-missing", camera_format="v4l2"))

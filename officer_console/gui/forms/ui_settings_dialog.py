@@ -19,8 +19,9 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QPalette, QPixmap, QRadialGradient, QTransform)
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QCheckBox, QComboBox,
     QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
-    QLabel, QLineEdit, QSizePolicy, QSpinBox,
-    QVBoxLayout, QWidget)
+    QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+    QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+    QWidget)
 
 class Ui_SettingsDialog(object):
     def setupUi(self, settings_dialog):
@@ -101,7 +102,6 @@ class Ui_SettingsDialog(object):
 
         self.camera_combo = QComboBox(self.devices_group)
         self.camera_combo.setObjectName(u"camera_combo")
-        self.camera_combo.setEnabled(False)
 
         self.devices_layout.setWidget(0, QFormLayout.ItemRole.FieldRole, self.camera_combo)
 
@@ -112,27 +112,53 @@ class Ui_SettingsDialog(object):
 
         self.microphone_combo = QComboBox(self.devices_group)
         self.microphone_combo.setObjectName(u"microphone_combo")
-        self.microphone_combo.setEnabled(False)
 
         self.devices_layout.setWidget(1, QFormLayout.ItemRole.FieldRole, self.microphone_combo)
+
+        self.microphone_level_label = QLabel(self.devices_group)
+        self.microphone_level_label.setObjectName(u"microphone_level_label")
+
+        self.devices_layout.setWidget(2, QFormLayout.ItemRole.LabelRole, self.microphone_level_label)
+
+        self.microphone_level = QProgressBar(self.devices_group)
+        self.microphone_level.setObjectName(u"microphone_level")
+        self.microphone_level.setMaximum(100)
+        self.microphone_level.setValue(0)
+        self.microphone_level.setTextVisible(False)
+
+        self.devices_layout.setWidget(2, QFormLayout.ItemRole.FieldRole, self.microphone_level)
 
         self.speaker_label = QLabel(self.devices_group)
         self.speaker_label.setObjectName(u"speaker_label")
 
-        self.devices_layout.setWidget(2, QFormLayout.ItemRole.LabelRole, self.speaker_label)
+        self.devices_layout.setWidget(3, QFormLayout.ItemRole.LabelRole, self.speaker_label)
 
+        self.speaker_row = QHBoxLayout()
+        self.speaker_row.setObjectName(u"speaker_row")
         self.speaker_combo = QComboBox(self.devices_group)
         self.speaker_combo.setObjectName(u"speaker_combo")
-        self.speaker_combo.setEnabled(False)
+        sizePolicy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        sizePolicy.setHorizontalStretch(1)
+        sizePolicy.setVerticalStretch(0)
+        sizePolicy.setHeightForWidth(self.speaker_combo.sizePolicy().hasHeightForWidth())
+        self.speaker_combo.setSizePolicy(sizePolicy)
 
-        self.devices_layout.setWidget(2, QFormLayout.ItemRole.FieldRole, self.speaker_combo)
+        self.speaker_row.addWidget(self.speaker_combo)
+
+        self.speaker_test_button = QPushButton(self.devices_group)
+        self.speaker_test_button.setObjectName(u"speaker_test_button")
+
+        self.speaker_row.addWidget(self.speaker_test_button)
+
+
+        self.devices_layout.setLayout(3, QFormLayout.ItemRole.FieldRole, self.speaker_row)
 
         self.devices_hint_label = QLabel(self.devices_group)
         self.devices_hint_label.setObjectName(u"devices_hint_label")
         self.devices_hint_label.setStyleSheet(u"color: #555;")
         self.devices_hint_label.setWordWrap(True)
 
-        self.devices_layout.setWidget(3, QFormLayout.ItemRole.SpanningRole, self.devices_hint_label)
+        self.devices_layout.setWidget(4, QFormLayout.ItemRole.SpanningRole, self.devices_hint_label)
 
 
         self.main_layout.addWidget(self.devices_group)
@@ -184,7 +210,9 @@ class Ui_SettingsDialog(object):
         self.devices_group.setTitle(QCoreApplication.translate("SettingsDialog", u"Devices", None))
         self.camera_label.setText(QCoreApplication.translate("SettingsDialog", u"Camera", None))
         self.microphone_label.setText(QCoreApplication.translate("SettingsDialog", u"Microphone", None))
+        self.microphone_level_label.setText(QCoreApplication.translate("SettingsDialog", u"Input level", None))
         self.speaker_label.setText(QCoreApplication.translate("SettingsDialog", u"Speaker", None))
-        self.devices_hint_label.setText(QCoreApplication.translate("SettingsDialog", u"Device settings will come with the video feature", None))
+        self.speaker_test_button.setText(QCoreApplication.translate("SettingsDialog", u"Test", None))
+        self.devices_hint_label.setText(QCoreApplication.translate("SettingsDialog", u"Used from the next video call on. Without a device the call still runs: a test card instead of the camera, silence instead of the microphone.", None))
     # retranslateUi
 
