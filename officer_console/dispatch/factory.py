@@ -1,21 +1,21 @@
 """Build the configured SMS provider, dialer and dispatch service from :class:`Settings`.
 
-``Settings`` names the adapter (``sms_provider``, ``dialer``); the adapters' own options are
-read from ``OFFICER_CONSOLE_*`` environment variables (``Settings`` has no fields for them
-yet) and their secrets through :func:`~officer_console.dispatch.secrets.get_secret`. Anything
-missing is reported as one clear Chinese message naming where to put it.
+Every non-secret option comes from ``Settings`` (TOML file or ``OFFICER_CONSOLE_<NAME>``,
+checked when the settings are loaded); only the secrets are looked up here, through
+:func:`~officer_console.dispatch.secrets.get_secret` (environment, then the OS keyring). The
+``env`` arguments are where those secrets are read (default: the process environment).
+Anything missing is reported as one clear Chinese message naming where to put it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.config import Settings
+from officer_console.config import ENV_PREFIX, Settings
 from officer_console.dispatch.dialers.ami import AmiConfig, AmiDialer
 from officer_console.dispatch.dialers.base import Dialer, DialerError
 from officer_console.dispatch.dialers.uri import UriDialer
@@ -23,47 +23,59 @@ from officer_console.dispatch.dialers.webhook import WebhookConfig, WebhookDiale
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.dispatch.secrets import KEYRING_SERVICE, env_name, get_secret
 from officer_console.dispatch.service import DispatchService
+from officer_console.dispatch.sms import aliyun, tencent
 from officer_console.dispatch.sms.aliyun import AliyunSmsConfig, AliyunSmsProvider
 from officer_console.dispatch.sms.base import SmsError, SmsProvider
 from officer_console.dispatch.sms.tencent import TencentSmsConfig, TencentSmsProvider
-from officer_console.dispatch.templates import DEFAULT_SIGN_NAME, DEFAULT_TEXT, SmsTemplate
+from officer_console.dispatch.templates import SmsTemplate
 
-__all__ = ["build_dialer", "build_dispatch_service", "build_sms_provider", "build_template"]
+__all__ = [
+    "build_dialer",
+    "build_dispatch_service",
+    "build_join_link",
+    "build_sms_provider",
+    "build_template",
+]
 
 log = logging.getLogger("officer_console.dispatch.factory")
 
 Opener = Callable[[str], bool]
 
 
-def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
-    return os.environ if env is None else env
+def _where(*names: str) -> str:
+    """Where a setting goes: the TOML key(s) and the environment variable(s)."""
+    keys = " 和 ".join(names)
+    variables = " 和 ".join(ENV_PREFIX + n.upper() for n in names)
+    return f"请在配置文件中设置 {keys}，或设置环境变量 {variables}"
 
 
-def _opt(env: Mapping[str, str], name: str, default: str = "") -> str:
-    return env.get(env_name(name), "").strip() or default
-
-
-def _required_secret(name: str, what: str, env: Mapping[str, str], error: type[Exception]) -> str:
+def _required_secret(
+    name: str, what: str, env: Mapping[str, str] | None, error: type[Exception]
+) -> str:
     value = get_secret(name, env=env)
     if not value:
         raise error(
             f"未配置{what}：请设置环境变量 {env_name(name)}，"
             f"或保存到系统钥匙串（服务名 {KEYRING_SERVICE}，条目 {name}）。"
+            "密钥不能写在配置文件中。"
         )
     return value
 
 
-def build_template(env: Mapping[str, str] | None = None) -> SmsTemplate:
-    """The SMS template from ``OFFICER_CONSOLE_SMS_TEMPLATE_TEXT`` / ``_SIGN_NAME`` / ids."""
-    e = _env(env)
-    order = tuple(x.strip() for x in _opt(e, "SMS_PARAM_ORDER", "code,squad,link").split(","))
+def build_template(settings: Settings) -> SmsTemplate:
+    """The SMS template: ``sms_template_text``, ``sms_sign_name``, the vendor ids and order."""
     return SmsTemplate(
-        text=_opt(e, "SMS_TEMPLATE_TEXT", DEFAULT_TEXT),
-        sign_name=_opt(e, "SMS_SIGN_NAME", DEFAULT_SIGN_NAME),
-        aliyun_template_code=_opt(e, "SMS_TEMPLATE_CODE", "SMS_OFFICER_JOIN"),
-        tencent_template_id=_opt(e, "SMS_TEMPLATE_ID", "1000001"),
-        param_order=order,
+        text=settings.sms_template_text,
+        sign_name=settings.sms_sign_name,
+        aliyun_template_code=settings.sms_template_code,
+        tencent_template_id=settings.sms_template_id,
+        param_order=settings.sms_param_order,
     )
+
+
+def build_join_link(settings: Settings) -> str:
+    """``join_link``, or the gateway's ``/join`` page when it is not set."""
+    return settings.join_link or settings.gateway_url.rstrip("/") + "/join"
 
 
 def build_sms_provider(
@@ -74,8 +86,7 @@ def build_sms_provider(
     env: Mapping[str, str] | None = None,
 ) -> SmsProvider:
     """``outbox`` (demo), ``aliyun`` or ``tencent``; raises SmsError naming what is missing."""
-    e = _env(env)
-    template = template or build_template(e)
+    template = template or build_template(settings)
     kind = settings.sms_provider.strip().lower()
     if kind == "outbox":
         log.warning("SMS outbox selected: messages are stored, not sent (demo/development only)")
@@ -86,27 +97,26 @@ def build_sms_provider(
         return AliyunSmsProvider(
             AliyunSmsConfig(
                 access_key_id=_required_secret(
-                    "SMS_ACCESS_KEY_ID", "阿里云短信 AccessKey ID", e, SmsError
+                    "SMS_ACCESS_KEY_ID", "阿里云短信 AccessKey ID", env, SmsError
                 ),
                 access_key_secret=_required_secret(
-                    "SMS_ACCESS_KEY_SECRET", "阿里云短信 AccessKey Secret", e, SmsError
+                    "SMS_ACCESS_KEY_SECRET", "阿里云短信 AccessKey Secret", env, SmsError
                 ),
-                base_url=_opt(e, "SMS_BASE_URL", "https://dysmsapi.aliyuncs.com"),
+                base_url=settings.sms_base_url or aliyun.ENDPOINT,
             )
         )
     if kind == "tencent":
-        app_id = _opt(e, "SMS_SDK_APP_ID")
-        if not app_id:
-            raise SmsError(
-                f"未配置腾讯云短信应用 SdkAppId：请设置环境变量 {env_name('SMS_SDK_APP_ID')}。"
-            )
+        if not settings.sms_sdk_app_id:
+            raise SmsError(f"未配置腾讯云短信应用 SdkAppId：{_where('sms_sdk_app_id')}。")
         return TencentSmsProvider(
             TencentSmsConfig(
-                secret_id=_required_secret("SMS_SECRET_ID", "腾讯云短信 SecretId", e, SmsError),
-                secret_key=_required_secret("SMS_SECRET_KEY", "腾讯云短信 SecretKey", e, SmsError),
-                sdk_app_id=app_id,
-                region=_opt(e, "SMS_REGION", "ap-guangzhou"),
-                base_url=_opt(e, "SMS_BASE_URL", "https://sms.tencentcloudapi.com"),
+                secret_id=_required_secret("SMS_SECRET_ID", "腾讯云短信 SecretId", env, SmsError),
+                secret_key=_required_secret(
+                    "SMS_SECRET_KEY", "腾讯云短信 SecretKey", env, SmsError
+                ),
+                sdk_app_id=settings.sms_sdk_app_id,
+                region=settings.sms_region,
+                base_url=settings.sms_base_url or tencent.ENDPOINT,
                 template_param_order={template.tencent_template_id: template.param_order},
             )
         )
@@ -117,44 +127,44 @@ def build_dialer(
     settings: Settings, *, opener: Opener | None = None, env: Mapping[str, str] | None = None
 ) -> Dialer:
     """``uri`` (needs the GUI's ``opener``), ``ami`` or ``webhook``; raises DialerError."""
-    e = _env(env)
     kind = settings.dialer.strip().lower()
     if kind == "uri":
         if opener is None:
             raise DialerError("软电话呼叫需要图形界面提供打开链接的方式（opener）。")
-        scheme = _opt(e, "DIALER_SCHEME", "tel")
+        scheme = settings.dialer_scheme
         if scheme not in ("tel", "sip"):
             raise DialerError(f"不支持的呼叫协议：{scheme}（应为 tel 或 sip）")
+        if scheme == "sip" and not settings.dialer_sip_domain:
+            raise DialerError(f"使用 sip: 呼叫时必须配置 SIP 域名：{_where('dialer_sip_domain')}。")
         uri_scheme: Literal["tel", "sip"] = "sip" if scheme == "sip" else "tel"
         return UriDialer(
             opener,
             scheme=uri_scheme,
-            sip_domain=_opt(e, "DIALER_SIP_DOMAIN"),
-            dial_prefix=_opt(e, "DIALER_PREFIX"),
+            sip_domain=settings.dialer_sip_domain,
+            dial_prefix=settings.dialer_prefix,
         )
     if kind == "ami":
-        host, user = _opt(e, "AMI_HOST"), _opt(e, "AMI_USERNAME")
-        if not host or not user:
-            raise DialerError(
-                f"未配置电话交换机：请设置环境变量 {env_name('AMI_HOST')} 和 {env_name('AMI_USERNAME')}。"
+        if not settings.ami_host or not settings.ami_username:
+            raise DialerError(f"未配置电话交换机：{_where('ami_host', 'ami_username')}。")
+        return AmiDialer(
+            AmiConfig(
+                host=settings.ami_host,
+                username=settings.ami_username,
+                secret=_required_secret("AMI_SECRET", "电话交换机（AMI）密码", env, DialerError),
+                port=settings.ami_port,
+                context=settings.ami_context,
+                channel_template=settings.ami_channel,
+                dial_prefix=settings.ami_dial_prefix,
             )
-        base = AmiConfig.from_env(
-            {
-                **dict(e),
-                env_name("AMI_SECRET"): _required_secret(
-                    "AMI_SECRET", "电话交换机（AMI）密码", e, DialerError
-                ),
-            }
         )
-        return AmiDialer(base)
     if kind == "webhook":
-        url = _opt(e, "DIALER_WEBHOOK_URL")
-        if not url:
-            raise DialerError(
-                f"未配置外呼接口地址：请设置环境变量 {env_name('DIALER_WEBHOOK_URL')}。"
-            )
+        if not settings.dialer_webhook_url:
+            raise DialerError(f"未配置外呼接口地址：{_where('dialer_webhook_url')}。")
         return WebhookDialer(
-            WebhookConfig(url, secret=get_secret("DIALER_WEBHOOK_SECRET", env=e) or "")
+            WebhookConfig(
+                settings.dialer_webhook_url,
+                secret=get_secret("DIALER_WEBHOOK_SECRET", env=env) or "",
+            )
         )
     raise DialerError(f"未知的呼叫方式“{settings.dialer}”：应为 uri、ami 或 webhook。")
 
@@ -167,14 +177,13 @@ def build_dispatch_service(
     env: Mapping[str, str] | None = None,
 ) -> DispatchService:
     """The service the console uses: provider, dialer, template and join link from settings."""
-    e = _env(env)
-    template = build_template(e)
+    template = build_template(settings)
     return DispatchService(
         factory,
-        build_sms_provider(settings, factory, template=template, env=e),
-        build_dialer(settings, opener=opener, env=e),
+        build_sms_provider(settings, factory, template=template, env=env),
+        build_dialer(settings, opener=opener, env=env),
         template=template,
-        join_link=_opt(e, "JOIN_LINK", settings.gateway_url.rstrip("/") + "/join"),
+        join_link=build_join_link(settings),
         valid_minutes=settings.code_valid_minutes,
-        officer_extension=_opt(e, "OFFICER_EXTENSION"),
+        officer_extension=settings.officer_extension,
     )

@@ -4,6 +4,9 @@ Environment first (``OFFICER_CONSOLE_<NAME>``: services and CI), then the keyrin
 ``officer-console`` / ``<NAME>`` (workstations). Keyring backends that keep secrets in plain
 or password-prompting files (``keyrings.alt``) are refused, and a broken backend (no D-Bus
 session, locked collection) reads as "not set" so the caller can say what is missing.
+
+:data:`SECRET_NAMES` are not :class:`~officer_console.config.Settings` fields: the settings
+loader refuses them (and anything that looks like a password) in the TOML file.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import re
 from collections.abc import Mapping
 
-__all__ = ["KEYRING_SERVICE", "env_name", "get_secret"]
+__all__ = ["KEYRING_SERVICE", "SECRET_NAMES", "env_name", "get_secret"]
 
 log = logging.getLogger("officer_console.dispatch.secrets")
 
@@ -21,6 +24,15 @@ KEYRING_SERVICE = "officer-console"
 ENV_PREFIX = "OFFICER_CONSOLE_"
 _NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 _REFUSED_BACKEND_MODULES = ("keyrings.alt",)  # plaintext / file-based backends
+# Vendor credentials (the key id travels with its secret), the AMI password, the webhook key.
+SECRET_NAMES = (
+    "SMS_ACCESS_KEY_ID",
+    "SMS_ACCESS_KEY_SECRET",
+    "SMS_SECRET_ID",
+    "SMS_SECRET_KEY",
+    "AMI_SECRET",
+    "DIALER_WEBHOOK_SECRET",
+)
 
 
 def env_name(name: str) -> str:

@@ -12,13 +12,27 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from officer_console.dispatch.sms.base import SmsError, SmsMessage
+from officer_console.dispatch.sms.errors import SmsError
 
-__all__ = ["DEFAULT_SIGN_NAME", "DEFAULT_TEXT", "MAX_SMS_CHARS", "SmsTemplate"]
+if TYPE_CHECKING:  # the provider side imports ``requests``; settings validation must not
+    from officer_console.dispatch.sms.base import SmsMessage
+
+__all__ = [
+    "DEFAULT_ALIYUN_TEMPLATE_CODE",
+    "DEFAULT_SIGN_NAME",
+    "DEFAULT_TENCENT_TEMPLATE_ID",
+    "DEFAULT_TEXT",
+    "MAX_SMS_CHARS",
+    "VENDOR_PARAMS",
+    "SmsTemplate",
+]
 
 MAX_SMS_CHARS = 300
 DEFAULT_SIGN_NAME = "济南交警"
+DEFAULT_ALIYUN_TEMPLATE_CODE = "SMS_OFFICER_JOIN"
+DEFAULT_TENCENT_TEMPLATE_ID = "1000001"
 DEFAULT_TEXT = (
     "您预约的{squad}远程违法处理视频即将开始，验证码{code}，{minutes}分钟内有效。"
     "请点击 {link} 输入验证码进入视频。如非本人操作请忽略。"
@@ -48,8 +62,8 @@ class SmsTemplate:
 
     text: str = DEFAULT_TEXT
     sign_name: str = DEFAULT_SIGN_NAME
-    aliyun_template_code: str = "SMS_OFFICER_JOIN"
-    tencent_template_id: str = "1000001"
+    aliyun_template_code: str = DEFAULT_ALIYUN_TEMPLATE_CODE
+    tencent_template_id: str = DEFAULT_TENCENT_TEMPLATE_ID
     param_order: tuple[str, ...] = VENDOR_PARAMS
 
     def __post_init__(self) -> None:
@@ -96,6 +110,8 @@ class SmsTemplate:
         minutes: int = 10,
     ) -> SmsMessage:
         """Build the provider message; renders once so an over-long text fails before sending."""
+        from officer_console.dispatch.sms.base import SmsMessage
+
         params = self.params(code=code, squad=squad, link=link)
         self.render(params, minutes=minutes)
         return SmsMessage(

@@ -147,15 +147,10 @@ def test_read_message_parses_key_values() -> None:
     assert asyncio.run(parse()) == {"response": "Success", "actionid": "7", "message": "a: b"}
 
 
-def test_config_from_env_and_secret_hidden() -> None:
-    env = {
-        "OFFICER_CONSOLE_AMI_HOST": "pbx.local",
-        "OFFICER_CONSOLE_AMI_USERNAME": "oc",
-        "OFFICER_CONSOLE_AMI_SECRET": "pbx-secret",
-        "OFFICER_CONSOLE_AMI_PORT": "5039",
-    }
-    cfg = AmiConfig.from_env(env)
+def test_config_defaults_and_secret_hidden() -> None:
+    cfg = AmiConfig(host="pbx.local", username="oc", secret="pbx-secret", port=5039)
     assert (cfg.host, cfg.port, cfg.channel_template) == ("pbx.local", 5039, "PJSIP/{extension}")
+    assert cfg.context == "from-internal"
     assert "pbx-secret" not in repr(cfg)
     with pytest.raises(DialerError):
-        AmiConfig.from_env({})
+        AmiConfig(host="", username="", secret="")

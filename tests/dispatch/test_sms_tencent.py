@@ -181,15 +181,11 @@ def test_connection_refused_is_retried_boundedly() -> None:
     assert sleeps == [0.01, 0.02]
 
 
-def test_config_from_env_requires_app_id() -> None:
-    env = {
-        "OFFICER_CONSOLE_SMS_SECRET_ID": "AKIDabc",
-        "OFFICER_CONSOLE_SMS_SECRET_KEY": "very-secret",
-        "OFFICER_CONSOLE_SMS_SDK_APP_ID": "1400000009",
-        "OFFICER_CONSOLE_SMS_REGION": "ap-beijing",
-    }
-    config = TencentSmsConfig.from_env(env)
+def test_config_requires_app_id() -> None:
+    config = TencentSmsConfig(
+        "AKIDabc", "very-secret", sdk_app_id="1400000009", region="ap-beijing"
+    )
     assert config.region == "ap-beijing"
     assert "very-secret" not in repr(config)
     with pytest.raises(SmsError, match="SdkAppId"):
-        TencentSmsConfig.from_env({**env, "OFFICER_CONSOLE_SMS_SDK_APP_ID": ""})
+        TencentSmsConfig("AKIDabc", "very-secret", sdk_app_id="")

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from officer_console.dispatch.dialers.ami_protocol import (
@@ -63,24 +62,6 @@ class AmiConfig:
             raise DialerError("未配置电话交换机（AMI）地址、用户名或密码。")
         if self.dial_prefix and not self.dial_prefix.isdigit():
             raise DialerError("外线前缀只能包含数字。")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_AMI_") -> AmiConfig:
-        """Read ``<prefix>HOST``, ``_PORT``, ``_USERNAME``, ``_SECRET``, ``_CONTEXT``,
-        ``_CHANNEL`` (template with ``{extension}``) and ``_DIAL_PREFIX``."""
-        try:
-            port = int(env.get(prefix + "PORT") or 5038)
-        except ValueError as exc:
-            raise DialerError("AMI 端口必须是数字。") from exc
-        return cls(
-            host=env.get(prefix + "HOST", ""),
-            username=env.get(prefix + "USERNAME", ""),
-            secret=env.get(prefix + "SECRET", ""),
-            port=port,
-            context=env.get(prefix + "CONTEXT") or "from-internal",
-            channel_template=env.get(prefix + "CHANNEL") or "PJSIP/{extension}",
-            dial_prefix=env.get(prefix + "DIAL_PREFIX", ""),
-        )
 
 
 class _Stage:

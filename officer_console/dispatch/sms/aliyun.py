@@ -123,17 +123,6 @@ class AliyunSmsConfig:
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise SmsError(f"阿里云短信接口地址无效：{self.base_url}")
 
-    @classmethod
-    def from_env(
-        cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_SMS_"
-    ) -> AliyunSmsConfig:
-        """Read ``<prefix>ACCESS_KEY_ID``, ``_ACCESS_KEY_SECRET`` and optional ``_BASE_URL``."""
-        return cls(
-            access_key_id=env.get(prefix + "ACCESS_KEY_ID", ""),
-            access_key_secret=env.get(prefix + "ACCESS_KEY_SECRET", ""),
-            base_url=env.get(prefix + "BASE_URL") or ENDPOINT,
-        )
-
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)

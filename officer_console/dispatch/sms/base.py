@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import requests
 
+from officer_console.dispatch.sms.errors import SmsError
 from officer_console.dispatch.transport import (
     OutcomeUnknownError,
     RequestNotSentError,
@@ -28,7 +29,6 @@ from officer_console.dispatch.transport import (
     TransportError,
     send_with_retries,
 )
-from officer_console.domain.errors import DomainError
 from officer_console.domain.masking import mask_phone
 
 __all__ = [
@@ -43,12 +43,6 @@ __all__ = [
 ]
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-
-
-class SmsError(DomainError):
-    """The SMS provider is not configured correctly (missing key, bad endpoint…)."""
-
-    code = "sms_config"
 
 
 @dataclass(frozen=True)

@@ -127,20 +127,6 @@ class TencentSmsConfig:
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise SmsError(f"腾讯云短信接口地址无效：{self.base_url}")
 
-    @classmethod
-    def from_env(
-        cls, env: Mapping[str, str], prefix: str = "OFFICER_CONSOLE_SMS_"
-    ) -> TencentSmsConfig:
-        """Read ``<prefix>SECRET_ID``, ``_SECRET_KEY``, ``_SDK_APP_ID``, ``_REGION`` and
-        ``_BASE_URL``."""
-        return cls(
-            secret_id=env.get(prefix + "SECRET_ID", ""),
-            secret_key=env.get(prefix + "SECRET_KEY", ""),
-            sdk_app_id=env.get(prefix + "SDK_APP_ID", ""),
-            region=env.get(prefix + "REGION") or "ap-guangzhou",
-            base_url=env.get(prefix + "BASE_URL") or ENDPOINT,
-        )
-
 
 class TencentSmsProvider(SmsProvider):
     """Sends through Tencent ``SendSms``; each attempt is signed with a fresh timestamp."""
