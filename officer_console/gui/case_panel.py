@@ -234,7 +234,10 @@ class CasePanel(QWidget):
         self._show_state("")
 
     def shutdown(self) -> None:
-        """Idempotent: stop dispatch work and schedule the hang-up of a running call."""
+        """Idempotent: stop dispatch work and schedule the hang-up of a running call; a
+        pending reload is dropped (the op runner may be gone before its timer fires)."""
+        self._generation += 1
+        self._debounce.stop()
         self.handling.shutdown()
 
     # --- loading -------------------------------------------------------------------------

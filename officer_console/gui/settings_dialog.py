@@ -160,6 +160,8 @@ class SettingsDialog(QDialog):
         special: tuple[str, str],
     ) -> None:
         named_default = next((c.description for c in choices if c.is_default), "")
+        if not choices:
+            named_default = self.tr("none found")
         combo.addItem(f"{default}（{named_default}）" if named_default else default, "")
         for choice in choices:
             combo.addItem(choice.description, choice.id)

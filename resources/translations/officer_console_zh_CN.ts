@@ -590,6 +590,10 @@ Remote traffic violation processing by video — officer workstation.</source>
         <translation>不播放声音</translation>
     </message>
     <message>
+        <source>none found</source>
+        <translation>未检测到</translation>
+    </message>
+    <message>
         <source>{device} (not connected)</source>
         <translation>{device}（未连接）</translation>
     </message>

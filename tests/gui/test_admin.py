@@ -264,7 +264,7 @@ def test_settings_dialog_writes_the_toml(qtbot: QtBot, tmp_path: Path) -> None:
     dialog.show()
     assert dialog.objectName() == "settings_dialog"
     assert dialog.ui.camera_combo.isEnabled()
-    assert dialog.ui.camera_combo.currentText() == "系统默认"  # no camera on these machines
+    assert dialog.ui.camera_combo.currentText() == "系统默认（未检测到）"  # no camera here
     assert "下一次视频通话" in dialog.ui.devices_hint_label.text()
     save = dialog.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
     assert isinstance(save, QPushButton)

@@ -47,7 +47,7 @@ def test_the_lists_come_from_the_sound_server(
     mic = entries(dialog.ui.microphone_combo)
     assert mic[0][1] == "" and (mic[1][1], mic[-1][1]) == (MICROPHONE, devices.SYNTHETIC)
     assert entries(dialog.ui.camera_combo) == [
-        ("系统默认", ""),
+        ("系统默认（未检测到）", ""),
         ("测试画面（不使用摄像头）", devices.SYNTHETIC),
     ]
     assert dialog.ui.speaker_test_button.isEnabled()

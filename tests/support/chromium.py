@@ -1,7 +1,7 @@
 """Headless Chromium as a citizen's phone: launch with FACTS.md's flags, drive it over CDP.
 
 Only what the video tests and bench need: open a URL, evaluate JavaScript (awaiting promises),
-and stop the browser — its whole process group, which we created, by id.
+type into and click elements as a person would, and stop the browser — its whole process group, which we created, by id.
 """
 
 from __future__ import annotations
@@ -67,6 +67,34 @@ class Page:
         if "exceptionDetails" in result:
             raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
         return result.get("result", {}).get("value")
+
+    async def type_into(self, element_id: str, text: str) -> None:
+        """Focus the element (its text selected) and type ``text`` as keyboard input would."""
+        await self.js(
+            f"(() => {{ const e = document.getElementById({json.dumps(element_id)});"
+            " e.scrollIntoView({block: 'center'}); e.focus(); e.select(); return true; })()"
+        )
+        await self.call("Input.insertText", text=text)
+
+    async def click(self, element_id: str) -> None:
+        """A real left click (mouse pressed and released) at the centre of a visible element."""
+        box = await self.js(
+            f"(() => {{ const e = document.getElementById({json.dumps(element_id)});"
+            " e.scrollIntoView({block: 'center'}); const r = e.getBoundingClientRect();"
+            " return r.width > 0 && r.height > 0"
+            " ? [r.left + r.width / 2, r.top + r.height / 2] : null; })()"
+        )
+        if not box:
+            raise AssertionError(f"#{element_id} is not visible, cannot click it")
+        for kind in ("mousePressed", "mouseReleased"):
+            await self.call(
+                "Input.dispatchMouseEvent",
+                type=kind,
+                x=box[0],
+                y=box[1],
+                button="left",
+                clickCount=1,
+            )
 
     async def wait_for(self, expression: str, timeout: float = 20.0) -> Any:
         deadline = asyncio.get_running_loop().time() + timeout
