@@ -17,6 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Coroutine
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ from officer_console.store.engine import (
 
 if TYPE_CHECKING:
     from officer_console.gui.main_window import MainWindow
+    from officer_console.video.evidence import Recovery
 
 log = logging.getLogger("officer_console.gui.app")
 READY_LINE = "officer-console: ready"
@@ -160,6 +162,7 @@ class ConsoleShell(QObject):
         self.exit_code = 0
         self.stoppers: list[demo.Stopper] = []
         self.tasks: set[asyncio.Task[None]] = set()
+        self.recovery: Future[list[Recovery]] | None = None
         self._shut_down = False
         self._quitting = False
 
@@ -187,6 +190,16 @@ class ConsoleShell(QObject):
         window.quit_requested.connect(self.request_quit)
         self.window = window
         window.show()
+        self._recover_recordings()
+
+    def _recover_recordings(self) -> None:
+        """Store recordings a killed console left unfinished (worker thread + op runner)."""
+        from officer_console.video.evidence import start_recovery
+
+        services = self.services
+        self.recovery = start_recovery(
+            services.runner, services.actor(), services.settings.evidence_dir
+        )
 
     def request_quit(self, code: int = 0) -> None:
         """Async clean-ups (embedded gateway) first, then the synchronous shutdown."""

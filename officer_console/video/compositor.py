@@ -7,6 +7,7 @@ to a reviewer without extra tools. Everything is numpy on packed yuv420p, no Qt.
 
 from __future__ import annotations
 
+import fractions
 import time
 from collections import deque
 
@@ -115,74 +116,175 @@ class Canvas:
         glyphs.stamp(ty, text, (self.tile_w - tw) // 2, (self.tile_h - th) // 2, scale)
 
 
-class AudioMixer:
-    """Mixes both sides into mono s16 at ``rate``, clocked by the recording's ticks.
+class StreamClock:
+    """Places one track's frames on the recording's timeline by their own timestamps.
 
-    Each side has its own jitter cushion: it is read only once ``prime`` seconds are buffered,
-    an underrun pads silence and re-primes, and a backlog beyond ``limit`` seconds is trimmed,
-    so network jitter and clock drift never shift one side against the picture for long.
+    ``position = pts + offset`` where ``offset`` is the smallest ``arrival − pts`` seen over
+    the last ``window`` seconds — the frames that came through fastest. A frame delayed by the
+    event loop, the network or a burst still lands where its timestamp says, so audio and
+    video captured at the same instant share a position whatever their arrival jitter, and
+    a slowly drifting source clock is followed. ``arrival`` is when the frame's *last*
+    instant was captured: a picture's own instant, the end of a block of sound (a microphone
+    delivers a block once it is full).
+
+    A jump of more than ``jump`` seconds (a re-joined peer's new RTP base, a wrap) re-anchors
+    on arrival; so do ``patience`` frames in a row that land before ``horizon`` (the part of
+    the timeline already written: the source now arrives persistently later than before).
+    Without timestamps, sound is clocked by its sample count and a picture by its arrival.
     """
 
-    def __init__(self, rate: int = 48_000, prime: float = 0.06, limit: float = 0.4) -> None:
-        self.rate = rate
-        self._prime = int(rate * prime)
-        self._limit = int(rate * limit)
-        self._buffers: dict[str, deque[NDArray[np.int16]]] = {s: deque() for s in SIDES}
-        self._counts = dict.fromkeys(SIDES, 0)
-        self._primed = dict.fromkeys(SIDES, False)
-        self._resamplers: dict[str, AudioResampler] = {}
-        self.underruns = 0
-        self.trimmed = 0
+    def __init__(self, window: float = 2.0, jump: float = 0.5, patience: int = 3) -> None:
+        self.window, self.jump, self.patience = window, jump, patience
+        self.offset: float | None = None
+        self.resets = 0
+        self._mins: deque[tuple[float, float]] = deque()  # (arrival, value), values rising
+        self._late = 0
+        self._counted = 0.0
 
-    def push(self, side: str, frame: AudioFrame) -> None:
+    def reset(self) -> None:
+        self.offset = None
+        self._mins.clear()
+        self._late = 0
+
+    def place(self, arrival: float, pts: float | None, duration: float, horizon: float) -> float:
+        """Timeline position (s) of the frame's first instant."""
+        if pts is None:
+            if not duration:
+                return arrival
+            pts, self._counted = self._counted, self._counted + duration
+        value = arrival - duration - pts
+        if self.offset is None or abs(value - self.offset) > self.jump:
+            self._mins.clear()
+        while self._mins and self._mins[-1][1] >= value:
+            self._mins.pop()
+        self._mins.append((arrival, value))
+        while self._mins[0][0] < arrival - self.window:
+            self._mins.popleft()
+        self.offset = self._mins[0][1]
+        if pts + self.offset >= horizon:
+            self._late = 0
+        else:
+            self._late += 1
+            if self._late >= self.patience:
+                self._mins.clear()
+                self._mins.append((arrival, value))
+                self.offset = value
+                self._late = 0
+                self.resets += 1
+        return pts + self.offset
+
+
+class VideoTimeline:
+    """Each side's pictures by timeline position; a tick shows the last one due by then."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, deque[tuple[float, VideoFrame]]] = {s: deque() for s in SIDES}
+        self._gaps: deque[tuple[float, str, bool]] = deque()
+        self.latest: dict[str, VideoFrame | None] = dict.fromkeys(SIDES)
+        self.gaps: set[str] = set()
+        self.shown_until = -1.0  # pictures positioned before this can only be shown late
+
+    def add(self, side: str, position: float, frame: VideoFrame) -> None:
+        pending = self._pending[side]
+        if pending and position < pending[-1][0]:  # re-anchored backwards: keep the order
+            position = pending[-1][0]
+        pending.append((position, frame))
+
+    def gap(self, side: str, position: float, opened: bool) -> None:
+        self._gaps.append((position, side, opened))
+
+    def advance(self, until: float) -> None:
+        """Take every picture and gap change positioned up to ``until`` seconds, in order."""
+        while self._gaps and self._gaps[0][0] <= until:
+            at, side, opened = self._gaps.popleft()
+            self._take(side, at)
+            if opened:
+                self.gaps.add(side)
+                self.latest[side] = None  # the stale picture goes with the connection
+            else:
+                self.gaps.discard(side)
+        for side in SIDES:
+            self._take(side, until)
+        self.shown_until = until
+
+    def _take(self, side: str, until: float) -> None:
+        pending = self._pending[side]
+        while pending and pending[0][0] <= until:
+            self.latest[side] = pending.popleft()[1]
+
+
+class AudioMixer:
+    """Mixes both sides into mono s16 at ``rate`` on the recording's timeline.
+
+    Each block is written at the position its :class:`StreamClock` gives; consecutive blocks
+    of a side stay back to back while they are within ``tolerance`` of that position, so the
+    sound has no clicks from jitter and still never drifts from the picture. Silence fills
+    what no block covers; a block (part) that comes after its place was mixed is dropped
+    and counted in ``late``.
+    """
+
+    def __init__(self, rate: int = 48_000, tolerance: float = 0.01) -> None:
+        self.rate = rate
+        self._tolerance = round(rate * tolerance)
+        self._blocks: dict[str, deque[tuple[int, NDArray[np.int16]]]] = {s: deque() for s in SIDES}
+        self._next: dict[str, int | None] = dict.fromkeys(SIDES)
+        self._resamplers: dict[str, AudioResampler] = {}
+        self.cursor = 0  # first sample (since the recording's start) not mixed yet
+        self.late = 0
+        self.realigned = 0
+
+    def push(self, side: str, frame: AudioFrame, position: float) -> None:
         resampler = self._resamplers.get(side)
         if resampler is None:
             resampler = self._resamplers[side] = AudioResampler("s16", "mono", self.rate)
-        for out in resampler.resample(frame):
-            samples = out.to_ndarray().reshape(-1).astype(np.int16, copy=False)
-            self._buffers[side].append(samples)
-            self._counts[side] += len(samples)
-        while self._counts[side] > self._limit:
-            dropped = self._buffers[side].popleft()
-            self._counts[side] -= len(dropped)
-            self.trimmed += len(dropped)
+        parts = [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+        if not parts:
+            return
+        samples = np.concatenate(parts).astype(np.int16, copy=False)
+        start = round(position * self.rate)
+        expected = self._next[side]
+        if expected is not None:
+            if abs(start - expected) <= self._tolerance:
+                start = expected
+            else:
+                self.realigned += 1
+        self._next[side] = start + len(samples)
+        if start < self.cursor:
+            cut = min(len(samples), self.cursor - start)
+            self.late += cut
+            samples, start = samples[cut:], start + cut
+        if len(samples):
+            self._blocks[side].append((start, samples))
 
     def reset(self, side: str) -> None:
-        self._buffers[side].clear()
-        self._counts[side] = 0
-        self._primed[side] = False
+        """A new connection: its first block is placed afresh (what is buffered still plays)."""
+        self._next[side] = None
         self._resamplers.pop(side, None)
 
-    def _take(self, side: str, count: int) -> NDArray[np.int16] | None:
-        if not self._primed[side]:
-            if self._counts[side] < self._prime:
-                return None
-            self._primed[side] = True
-        out = np.zeros(count, dtype=np.int16)
-        filled = 0
-        buf = self._buffers[side]
-        while filled < count and buf:
-            chunk = buf[0]
-            n = min(count - filled, len(chunk))
-            out[filled : filled + n] = chunk[:n]
-            if n == len(chunk):
-                buf.popleft()
-            else:
-                buf[0] = chunk[n:]
-            filled += n
-        self._counts[side] -= filled
-        if filled < count:
-            self.underruns += 1
-            self._primed[side] = False
-        return out
-
-    def mix(self, count: int) -> AudioFrame:
+    def mix(self, end: int) -> AudioFrame | None:
+        """The sound from ``cursor`` to sample ``end``, timestamped; None if nothing is due."""
+        count = end - self.cursor
+        if count <= 0:
+            return None
         total = np.zeros(count, dtype=np.int32)
-        for side in SIDES:
-            part = self._take(side, count)
-            if part is not None:
-                total += part
+        part = np.empty(count, dtype=np.int16)
+        for blocks in self._blocks.values():
+            if not blocks or blocks[0][0] >= end:
+                continue
+            part[:] = 0
+            keep: list[tuple[int, NDArray[np.int16]]] = []
+            while blocks and blocks[0][0] < end:
+                start, samples = blocks.popleft()
+                lo, hi = max(start, self.cursor), min(start + len(samples), end)
+                if hi > lo:  # a later block overwrites an overlap (it was re-anchored)
+                    part[lo - self.cursor : hi - self.cursor] = samples[lo - start : hi - start]
+                if start + len(samples) > end:
+                    keep.append((end, samples[end - start :]))
+            blocks.extendleft(reversed(keep))
+            total += part
         mixed = np.clip(total, -32768, 32767).astype(np.int16).reshape(1, -1)
         frame = AudioFrame.from_ndarray(mixed, format="s16", layout="mono")
         frame.sample_rate = self.rate
+        frame.pts, frame.time_base = self.cursor, fractions.Fraction(1, self.rate)
+        self.cursor = end
         return frame

@@ -5,6 +5,13 @@
 and one thread composes, encodes and muxes. The file is fragmented MP4 with a keyframe every
 ``gop_seconds``: a killed process leaves every completed fragment playable. A JSON sidecar next
 to it says whether the recording closed cleanly, and lists the gaps.
+
+Timing: every frame is placed on the recording's timeline (seconds since ``start``) by its own
+timestamp, anchored to when frames of its track arrive (``StreamClock``), and the worker
+writes each stretch of timeline ``latency`` seconds after it happened, once late frames are
+in. Picture and sound captured at the same instant so get the same timestamp in the file,
+whatever the jitter in between; a tick shows the picture nearest to its instant (± half a
+frame). Mixing sound by arrival order instead put it a jitter cushion (~60 ms) behind.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 import av
 from av import AudioFrame, VideoFrame
 
-from officer_console.video.compositor import SIDES, AudioMixer, Canvas
+from officer_console.video.compositor import SIDES, AudioMixer, Canvas, StreamClock, VideoTimeline
 
 log = logging.getLogger("officer_console.video.recorder")
 
@@ -48,6 +55,7 @@ class RecordingLayout:
     preset: str = "veryfast"
     crf: int = 26
     fsync_seconds: float = 5.0
+    latency: float = 0.2  # wait for late frames; the file is written this far behind the call
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,7 @@ class _Counters:
     late_ticks: int = 0
     video_frames: int = 0
     pushed: int = 0
+    late_audio_samples: int = 0
 
 
 class EvidenceRecorder:
@@ -119,7 +128,8 @@ class EvidenceRecorder:
         self.layout = layout or RecordingLayout()
         self.counters = _Counters()
         self.metadata = dict(metadata or {})
-        self._queue: deque[tuple[str, VideoFrame | AudioFrame | None]] = deque()
+        self._queue: deque[tuple[str, VideoFrame | AudioFrame, float]] = deque()
+        self._gap_events: list[tuple[str, bool, float]] = []
         self._limit = queue_limit
         self._cond = threading.Condition()
         self._stopping = False
@@ -129,6 +139,7 @@ class EvidenceRecorder:
         self._gaps: list[Gap] = []
         self._open_gaps: dict[str, tuple[float, str]] = {}
         self._t0 = 0.0
+        self._wall0 = 0.0
         self._started_at = datetime.now(UTC)
         self._result: RecordingResult | None = None
 
@@ -148,7 +159,7 @@ class EvidenceRecorder:
             if len(self._queue) >= self._limit:
                 self._queue.popleft()
                 self.counters.dropped += 1
-            self._queue.append((side, frame))
+            self._queue.append((side, frame, time.monotonic()))
             self.counters.pushed += 1
             self._cond.notify()
 
@@ -156,7 +167,7 @@ class EvidenceRecorder:
         with self._cond:
             if side not in self._open_gaps and not self._stopping:
                 self._open_gaps[side] = (self.elapsed(), reason)
-                self._queue.append((f"gap:{side}", None))  # clears the stale picture
+                self._gap_events.append((side, True, time.monotonic()))
                 self._cond.notify()
 
     def end_gap(self, side: str = "citizen") -> None:
@@ -166,6 +177,8 @@ class EvidenceRecorder:
                 self._gaps.append(
                     Gap(side, round(opened[0], 3), round(self.elapsed(), 3), opened[1])
                 )
+                self._gap_events.append((side, False, time.monotonic()))
+                self._cond.notify()
 
     def gaps(self) -> tuple[Gap, ...]:
         with self._cond:
@@ -179,6 +192,7 @@ class EvidenceRecorder:
             raise RuntimeError("recorder already started")
         self._started_at = datetime.now(UTC)
         self._t0 = time.monotonic()
+        self._wall0 = time.time()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._write_sidecar({"status": "recording"})
@@ -283,49 +297,46 @@ class EvidenceRecorder:
         audio.layout = "mono"
         self._video, self._audio = video, audio
         self._mixer = AudioMixer(lay.sample_rate)
+        self._timeline = VideoTimeline()
+        self._clocks = {
+            (side, kind): StreamClock() for side in SIDES for kind in ("video", "audio")
+        }
         return container
 
     def _encode_loop(self, container: Any) -> None:
         lay = self.layout
         period = 1.0 / lay.fps
-        samples_per_tick = lay.sample_rate // lay.fps
-        latest: dict[str, VideoFrame | None] = dict.fromkeys(SIDES)
         tick = 0
-        audio_pts = 0
         next_fsync = time.monotonic() + lay.fsync_seconds
         while True:
-            due = self._t0 + tick * period
+            # Tick ``tick`` shows the pictures positioned up to half a frame after its instant.
+            due = self._t0 + (tick + 0.5) * period + lay.latency
             with self._cond:
-                while not self._queue and not self._stopping and time.monotonic() < due:
+                while (
+                    not self._queue
+                    and not self._gap_events
+                    and not self._stopping
+                    and time.monotonic() < due
+                ):
                     self._cond.wait(max(0.0, due - time.monotonic()))
                 items = list(self._queue)
                 self._queue.clear()
+                events, self._gap_events = self._gap_events, []
                 stopping = self._stopping
-                gaps = set(self._open_gaps)
-            for side, frame in items:
-                if side.startswith("gap:"):
-                    gap_side = side[4:]
-                    latest[gap_side] = None
-                    self._mixer.reset(gap_side)
-                elif isinstance(frame, VideoFrame):
-                    latest[side] = frame
-                elif isinstance(frame, AudioFrame):
-                    self._mixer.push(side, frame)
+            for side, opened, at in events:
+                self._gap(side, opened, at - self._t0)
+            for side, frame, arrival in items:
+                self._place(side, frame, arrival - self._t0)
             now = time.monotonic()
-            if now >= due:
-                behind = int((now - due) / period)
-                if behind:  # we fell behind: skip ticks (pts stay wall-clock true)
+            settled = now - self._t0 - lay.latency  # late frames up to here are in
+            # Stopping: everything has arrived, write the rest of the timeline at once.
+            written_to = now - self._t0 if stopping else settled
+            while (tick + 0.5) * period <= written_to or (stopping and tick * period <= written_to):
+                behind = int((settled - (tick + 0.5) * period) / period)
+                if behind > 0:  # we fell behind: skip ticks (their sound is kept)
                     self.counters.late_ticks += behind
                     tick += behind
-                picture = self._canvas.compose(latest, gaps, time.time())
-                picture.pts, picture.time_base = tick, fractions.Fraction(1, lay.fps)
-                container.mux(self._video.encode(picture))
-                sound = self._mixer.mix(samples_per_tick * (behind + 1))
-                sound.pts, sound.time_base = audio_pts, fractions.Fraction(1, lay.sample_rate)
-                audio_pts += sound.samples
-                container.mux(self._audio.encode(sound))
-                self.counters.video_frames += 1
-                self._last_tick = tick
+                self._write_tick(container, tick, period)
                 tick += 1
             if now >= next_fsync:
                 self._fsync()
@@ -334,6 +345,42 @@ class EvidenceRecorder:
                 container.mux(self._video.encode(None))
                 container.mux(self._audio.encode(None))
                 return
+
+    def _place(self, side: str, frame: VideoFrame | AudioFrame, arrival: float) -> None:
+        pts = (
+            float(frame.pts * frame.time_base)
+            if frame.pts is not None and frame.time_base
+            else None
+        )
+        if isinstance(frame, VideoFrame):
+            clock = self._clocks[side, "video"]
+            position = clock.place(arrival, pts, 0.0, self._timeline.shown_until)
+            self._timeline.add(side, position, frame)
+        elif frame.sample_rate:
+            clock = self._clocks[side, "audio"]
+            horizon = self._mixer.cursor / self._mixer.rate
+            duration = frame.samples / frame.sample_rate
+            self._mixer.push(side, frame, clock.place(arrival, pts, duration, horizon))
+
+    def _gap(self, side: str, opened: bool, at: float) -> None:
+        self._timeline.gap(side, at, opened)
+        if opened:  # a re-joined peer brings new timestamps
+            self._clocks[side, "video"].reset()
+            self._clocks[side, "audio"].reset()
+            self._mixer.reset(side)
+
+    def _write_tick(self, container: Any, tick: int, period: float) -> None:
+        self._timeline.advance((tick + 0.5) * period)
+        wall = self._wall0 + tick * period
+        picture = self._canvas.compose(self._timeline.latest, self._timeline.gaps, wall)
+        picture.pts, picture.time_base = tick, fractions.Fraction(1, self.layout.fps)
+        container.mux(self._video.encode(picture))
+        sound = self._mixer.mix(round((tick + 1) * period * self._mixer.rate))
+        if sound is not None:
+            container.mux(self._audio.encode(sound))
+        self.counters.video_frames += 1
+        self.counters.late_audio_samples = self._mixer.late
+        self._last_tick = tick
 
     def _fsync(self) -> None:
         """Fragments survive a killed process anyway; this also covers a power cut."""
@@ -345,23 +392,90 @@ class EvidenceRecorder:
                 os.close(fd)
 
 
-def mark_stored(path: Path, evidence_id: int) -> None:
+def mark_stored(path: Path, evidence_id: int, **extra: Any) -> None:
     """Last sidecar state: the hash is in the database (row ``evidence_id``)."""
+    update_sidecar(path, status="stored", evidence_id=evidence_id, **extra)
+
+
+def media_duration(path: Path) -> float:
+    """Seconds of playable media in a recording, read from its fragments (the header of a
+    fragmented MP4 says nothing): from the first to the end of the last intact packet of
+    either track, the video's end confirmed by decoding its last group of pictures. A torn
+    tail is ignored; a file with only a header — or not even that — holds 0 s."""
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError):
+        return 0.0
+    with container:
+        video = container.streams.video[0] if container.streams.video else None
+        first: float | None = None
+        last = 0.0
+        gop: list[Any] = []
+        ends: dict[int, float] = {}  # pts → end, for the video packets of ``gop``
+        try:
+            for packet in container.demux():
+                if packet.pts is None or not packet.size or packet.is_corrupt:
+                    continue
+                start = float(packet.pts * packet.time_base)
+                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                first = start if first is None else min(first, start)
+                if video is not None and packet.stream.index == video.index:
+                    if packet.is_keyframe:
+                        gop, ends = [], {}
+                    gop.append(packet)
+                    ends[packet.pts] = end
+                else:
+                    last = max(last, end)
+        except av.error.FFmpegError:
+            pass  # a fragment cut short by the kill
+        if video is not None:
+            last = max(last, _decodable_end(video, gop, ends))
+        return max(0.0, last - first) if first is not None else 0.0
+
+
+def _decodable_end(stream: Any, packets: list[Any], ends: dict[int, float]) -> float:
+    end = 0.0
+    try:
+        for packet in [*packets, None]:
+            for frame in stream.codec_context.decode(packet):
+                if frame.pts is not None:
+                    end = max(end, ends.get(frame.pts, float(frame.pts * stream.time_base)))
+    except av.error.FFmpegError:
+        pass
+    return end
+
+
+def update_sidecar(path: Path, **values: Any) -> None:
+    """Merge ``values`` into the recording's sidecar (created if missing), atomically."""
     side = sidecar_path(path)
-    data = json.loads(side.read_text(encoding="utf-8"))
-    data.update(status="stored", evidence_id=evidence_id)
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    data.update(values)
     tmp = side.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, side)
 
 
+def read_sidecar(path: Path) -> dict[str, Any] | None:
+    """The recording's sidecar, or None when it is missing or unreadable."""
+    try:
+        data = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def unfinished_recordings(evidence_dir: Path) -> list[Path]:
     """Recordings never stored in the database: the program died while recording, or the
-    database was unreachable at hang-up. Each is still a playable file to hash and register."""
+    database was unreachable at hang-up. Each is still a playable file to hash and register
+    (``evidence.recover_recordings``); one found missing is marked so and not listed again."""
     found = []
     for side in sorted(evidence_dir.rglob("*.mp4.json")):
         with contextlib.suppress(OSError, ValueError):
-            if json.loads(side.read_text(encoding="utf-8")).get("status") != "stored":
+            status = json.loads(side.read_text(encoding="utf-8")).get("status")
+            if status not in {"stored", "missing"}:
                 found.append(side.with_suffix(""))
     return found
 
@@ -373,6 +487,9 @@ __all__ = [
     "RecordingLayout",
     "RecordingResult",
     "mark_stored",
+    "media_duration",
+    "read_sidecar",
     "sha256_file",
     "unfinished_recordings",
+    "update_sidecar",
 ]

@@ -4,6 +4,11 @@ The picture is built directly in yuv420p (what the encoders want) from a precomp
 background, so a 720p frame costs a copy and a few slices on the event loop. Each frame carries
 a wall-clock stamp, its number, and the number again as a block code that survives VP8/H.264,
 so a bench can match a painted image to the moment it was captured.
+
+For audio/video sync checks a video and an audio track can share one :class:`SourceClock` and
+one :class:`Pulses` schedule: the picture turns white and a beep starts at the same instants of
+that clock. Frames are delivered as a capture device delivers them: a picture at its instant,
+a 20 ms block of sound once its last sample has been "captured".
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import fractions
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -33,6 +39,52 @@ _BARS = (
     (28, 212, 120),
     (16, 128, 128),
 )
+
+
+class SourceClock:
+    """The capture clock of one synthetic source: tracks sharing it have aligned ``pts``."""
+
+    def __init__(self) -> None:
+        self.start: float | None = None
+
+    def begin(self) -> float:
+        """The clock's origin (``time.monotonic()``), fixed by the first track that asks."""
+        if self.start is None:
+            self.start = time.monotonic()
+        return self.start
+
+
+@dataclass(frozen=True)
+class Pulses:
+    """A white flash and a beep at ``first + k * every`` seconds of the source clock.
+
+    Pick ``first`` and ``every`` as whole video frame periods so each flash starts exactly on a
+    frame; the beep then starts at the same instant, to the sample.
+    """
+
+    first: float = 0.5
+    every: float = 23 / 30
+    length: float = 0.1
+    frequency: float = 1000.0
+    amplitude: float = 0.5
+
+    def active(self, t: NDArray[np.float64]) -> NDArray[np.bool_]:
+        rel = t - self.first
+        into = rel - np.floor(rel / self.every + 1e-9) * self.every
+        return (rel >= -1e-9) & (into < self.length - 1e-9)
+
+    def onsets(self, until: float) -> list[float]:
+        """The pulse instants before ``until`` (seconds of the source clock)."""
+        count = max(0, math.ceil((until - self.first) / self.every))
+        return [self.first + k * self.every for k in range(count)]
+
+
+async def _pace(track: MediaStreamTrack, due: float) -> None:
+    delay = due - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+        if track.readyState != "live":
+            raise MediaStreamError
 
 
 def _background(width: int, height: int) -> NDArray[np.uint8]:
@@ -64,6 +116,9 @@ class SyntheticVideoTrack(MediaStreamTrack):
         fps: int = 30,
         label: str = "OFFICER",
         capture_log: dict[int, float] | None = None,
+        *,
+        clock: SourceClock | None = None,
+        pulses: Pulses | None = None,
     ) -> None:
         super().__init__()
         if width % 2 or height % 2:
@@ -71,25 +126,24 @@ class SyntheticVideoTrack(MediaStreamTrack):
         self.width, self.height, self.fps = width, height, fps
         self.label = label.upper()
         self.capture_log = capture_log
+        self.clock = clock or SourceClock()
+        self.pulses = pulses
         self.frames = 0
         self._background = _background(width, height)
-        self._start: float | None = None
         self._scale = max(2, height // 180)
 
     async def recv(self) -> VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
         n = self.frames
-        if self._start is None:
-            self._start = time.monotonic()
-        else:
-            delay = self._start + n / self.fps - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-                if self.readyState != "live":
-                    raise MediaStreamError
+        await _pace(self, self.clock.begin() + n / self.fps)
         self.frames += 1
-        frame = VideoFrame.from_ndarray(self._draw(n), format="yuv420p")
+        if self.pulses is not None and self.pulses.active(np.array([n / self.fps]))[0]:
+            buf = np.full((self.height * 3 // 2, self.width), 128, dtype=np.uint8)
+            buf[: self.height] = 235  # white
+        else:
+            buf = self._draw(n)
+        frame = VideoFrame.from_ndarray(buf, format="yuv420p")
         frame.pts = n * VIDEO_CLOCK // self.fps
         frame.time_base = VIDEO_TIME_BASE
         if self.capture_log is not None:
@@ -120,35 +174,45 @@ class SyntheticVideoTrack(MediaStreamTrack):
 
 
 class ToneAudioTrack(MediaStreamTrack):
-    """Paced 20 ms mono s16 frames: a quiet sine, or silence with ``frequency=0``."""
+    """Paced 20 ms mono s16 frames: a quiet sine, or silence with ``frequency=0``.
+
+    With ``pulses`` the sine is replaced by beeps (silence between them). Like a microphone,
+    a frame is delivered once its last sample is due.
+    """
 
     kind = "audio"
 
     def __init__(
-        self, frequency: float = 440.0, sample_rate: int = 48_000, amplitude: float = 0.1
+        self,
+        frequency: float = 440.0,
+        sample_rate: int = 48_000,
+        amplitude: float = 0.1,
+        *,
+        clock: SourceClock | None = None,
+        pulses: Pulses | None = None,
     ) -> None:
         super().__init__()
         self.frequency, self.sample_rate, self.amplitude = frequency, sample_rate, amplitude
+        self.clock = clock or SourceClock()
+        self.pulses = pulses
         self.samples_per_frame = sample_rate // 50
         self.frames = 0
-        self._start: float | None = None
 
     async def recv(self) -> AudioFrame:
         if self.readyState != "live":
             raise MediaStreamError
         n = self.frames
-        if self._start is None:
-            self._start = time.monotonic()
-        else:
-            delay = self._start + n * self.samples_per_frame / self.sample_rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-                if self.readyState != "live":
-                    raise MediaStreamError
-        self.frames += 1
         first = n * self.samples_per_frame
-        t = (np.arange(first, first + self.samples_per_frame) / self.sample_rate).astype(np.float64)
-        wave = self.amplitude * 32767 * np.sin(2 * math.pi * self.frequency * t)
+        end = first + self.samples_per_frame
+        await _pace(self, self.clock.begin() + end / self.sample_rate)
+        self.frames += 1
+        t = np.arange(first, end, dtype=np.float64) / self.sample_rate
+        if self.pulses is None:
+            wave = self.amplitude * 32767 * np.sin(2 * math.pi * self.frequency * t)
+        else:
+            p = self.pulses
+            beep = p.amplitude * 32767 * np.sin(2 * math.pi * p.frequency * t)
+            wave = np.where(p.active(t), beep, 0.0)
         data = wave.astype(np.int16).reshape(1, -1)
         frame = AudioFrame.from_ndarray(data, format="s16", layout="mono")
         frame.sample_rate = self.sample_rate

@@ -1,8 +1,11 @@
-"""Child process for the kill test: records synthetic media until it is killed (SIGKILL)."""
+"""Child process for the kill tests: records synthetic media until it is killed (SIGKILL).
+
+An optional second argument is the sidecar metadata as JSON (as a call gives it)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -10,8 +13,9 @@ from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 
-async def main(path: Path) -> None:
-    recorder = EvidenceRecorder(path, RecordingLayout(tile_width=320, tile_height=240))
+async def main(path: Path, metadata: dict[str, object]) -> None:
+    layout = RecordingLayout(tile_width=320, tile_height=240)
+    recorder = EvidenceRecorder(path, layout, metadata=metadata)
     recorder.start()
     sources = {
         "citizen": (SyntheticVideoTrack(640, 480, label="CITIZEN"), ToneAudioTrack(330)),
@@ -28,4 +32,4 @@ async def main(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1])))
+    asyncio.run(main(Path(sys.argv[1]), json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}))
