@@ -32,7 +32,16 @@ from officer_console.store.models import Officer, Squad
 
 log = logging.getLogger("officer_console.gui.demo")
 _DEMO_ENV_KEYS = {
-    f"{ENV_PREFIX}{name}" for name in ("GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_URL", "LOG_JSON")
+    f"{ENV_PREFIX}{name}"
+    for name in (
+        "GATEWAY_HOST",
+        "GATEWAY_PORT",
+        "GATEWAY_URL",
+        "LOG_JSON",
+        "CAMERA",
+        "MICROPHONE",
+        "SPEAKER",
+    )
 }
 
 
