@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -144,6 +144,8 @@ class GuiThreadGc(QObject):
 class ConsoleShell(QObject):
     """Owns the login dialog, the main window and the one idempotent shutdown path."""
 
+    _recovery_finished = Signal(object)  # the recovery future, from its worker thread
+
     def __init__(
         self,
         app: QApplication,
@@ -165,6 +167,7 @@ class ConsoleShell(QObject):
         self.recovery: Future[list[Recovery]] | None = None
         self._shut_down = False
         self._quitting = False
+        self._recovery_finished.connect(self._report_recovery)
 
     def start(self) -> None:
         self.login = LoginDialog(self.services, hint=self.hint)
@@ -199,6 +202,16 @@ class ConsoleShell(QObject):
         services = self.services
         self.recovery = start_recovery(
             services.runner, services.actor(), services.settings.evidence_dir
+        )
+        # Emitted from the recovery thread; delivered queued on the GUI thread.
+        self.recovery.add_done_callback(self._recovery_finished.emit)
+
+    def _report_recovery(self, future: Future[list[Recovery]]) -> None:
+        if self.window is None or future.exception() is not None:
+            return
+        outcomes = [r.outcome for r in future.result()]
+        self.window.report_recovered_recordings(
+            outcomes.count("recovered"), outcomes.count("missing")
         )
 
     def request_quit(self, code: int = 0) -> None:

@@ -186,6 +186,24 @@ class MainWindow(QMainWindow):
         self.heartbeat.timeout.connect(self.check_connection)
         self.heartbeat.start()
 
+    def report_recovered_recordings(self, recovered: int, missing: int) -> None:
+        """Tell the officer what start-up recovery did (details are in the audit trail)."""
+        parts = []
+        if recovered:
+            parts.append(
+                self.tr(
+                    "{n} unfinished call recording(s) were hashed and stored as evidence"
+                ).format(n=recovered)
+            )
+        if missing:
+            parts.append(
+                self.tr("{n} recording file(s) were missing and have been audited").format(
+                    n=missing
+                )
+            )
+        if parts:
+            self.statusBar().showMessage("；".join(parts), 60_000)
+
     def check_connection(self) -> None:
         def ping(session: Session) -> bool:
             session.execute(text("SELECT 1"))

@@ -316,6 +316,14 @@
         <translation>工作站：{name}</translation>
     </message>
     <message>
+        <source>{n} unfinished call recording(s) were hashed and stored as evidence</source>
+        <translation>已补存 {n} 段未完成的通话录像（已计算哈希并存为证据）</translation>
+    </message>
+    <message>
+        <source>{n} recording file(s) were missing and have been audited</source>
+        <translation>{n} 个录像文件缺失，已记入审计日志</translation>
+    </message>
+    <message>
         <source>Connection lost</source>
         <translation>连接中断</translation>
     </message>

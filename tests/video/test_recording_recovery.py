@@ -26,6 +26,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.gui import i18n
 from officer_console.gui.app import ConsoleShell
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
@@ -230,6 +231,7 @@ def test_a_stored_recording_whose_sidecar_lagged_is_only_marked(
 def test_the_console_recovers_recordings_after_sign_in(
     killed_recording: Path, qtbot: QtBot, qapp: QApplication, db_url: str, tmp_path: Path
 ) -> None:
+    i18n.install_translators(qapp, "zh_CN")
     services = make_services(db_url, FakeClock())
     seed_world(services, appointments=1)
     store = services.settings.evidence_dir
@@ -261,5 +263,12 @@ def test_the_console_recovers_recordings_after_sign_in(
         assert [(r.file, r.outcome) for r in results] == [(RELATIVE, "recovered")]
         (row,) = _evidence(services.factory)
         assert row.appointment_id == target_id and verify_evidence(row, store)
+        window = shell.window
+        assert window is not None
+        qtbot.waitUntil(lambda: "录像" in window.statusBar().currentMessage(), timeout=5_000)
+        assert (
+            window.statusBar().currentMessage()
+            == "已补存 1 段未完成的通话录像（已计算哈希并存为证据）"
+        )
     finally:
         shell.shutdown()
