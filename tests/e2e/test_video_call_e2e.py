@@ -11,10 +11,8 @@ evidence — on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +23,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.config import load_settings
-from officer_console.gui.services import OpRunner, Services
 from officer_console.gui.video_pane import STATE_TEXT, VideoPane
-from officer_console.store import accounts
-from officer_console.store.engine import session_factory
-from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, Officer, SmsMessage
-from officer_console.video import VideoCall
+from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, SmsMessage
 from officer_console.video.evidence import verify_evidence
-from officer_console.video.media import MediaConfig
-from officer_console.video.recorder import RecordingLayout, sha256_file
+from officer_console.video.recorder import sha256_file
 from officer_console.video.session import CallState
-from tests.gateway.calls import claimed_call
-from tests.gateway.world import build_world, live_gateway
-from tests.gui.test_case_actions import Opener, _panel, _source_language, _until
+from tests.gui.test_case_actions import _source_language, _until, officer_desk
 from tests.support import chromium
+from tests.support.gui_gc import gc_on_gui_thread
 from tests.support.qtloop import qt_run
 
-__all__ = ["_source_language", "qt_run"]
+__all__ = ["_source_language", "gc_on_gui_thread", "qt_run"]
 
 Run = Callable[..., Any]
 pytestmark = [
@@ -61,19 +52,6 @@ REMOTE_VIDEO = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _gc_on_gui_thread() -> Iterator[None]:
-    """As tests/gui/conftest.py: the panel's widgets are collected here, on the GUI thread,
-    after qtbot closed them — never later on an op-runner or recorder thread."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect()
-        gc.enable()
-
-
 def _status(factory: sessionmaker[Session], appointment_id: int) -> str:
     with factory() as s:
         appt = s.get(Appointment, appointment_id)
@@ -84,28 +62,12 @@ def _status(factory: sessionmaker[Session], appointment_id: int) -> str:
 def test_citizen_in_chromium_joins_with_the_sms_code_and_sees_the_officer(
     qtbot: QtBot, db_url: str, engine: Engine, qt_run: Run, tmp_path: Path
 ) -> None:
-    factory = session_factory(engine)
-    world = build_world(factory)
-    call = claimed_call(factory, world.squad_id)
-    settings = load_settings(env={}, database_url=db_url, data_dir=tmp_path / "data")
-    assert settings.sms_provider == "outbox" and settings.dialer == "uri"
-    with live_gateway(factory, settings) as base:  # demo mode: the page has the SMS inbox
-        settings = replace(settings, gateway_url=base)
-        services = Services(settings, engine, factory, OpRunner(factory))
-        with factory() as s:
-            officer = s.get(Officer, call.actor.officer_id)
-            assert officer is not None
-            services.officer = accounts.officer_info(s, officer)
-        opener = Opener()
-        panel = _panel(qtbot, services, opener)
+    # the gateway runs in demo mode: the page has the SMS inbox
+    with officer_desk(qtbot, engine, db_url, tmp_path) as desk:
+        factory, call, settings, base = desk.factory, desk.call, desk.settings, desk.base
+        services, opener, panel = desk.services, desk.opener, desk.panel
+        assert settings.sms_provider == "outbox" and settings.dialer == "uri"
         handling = panel.handling
-        handling.make_call = lambda: VideoCall(
-            settings,
-            services.actor(),
-            services.runner,
-            media=MediaConfig(width=320, height=240),
-            layout=RecordingLayout(320, 240, 15),
-        )
         dispatch_button = panel.findChild(QPushButton, "dispatch_button")
         start_video_button = panel.findChild(QPushButton, "start_video_button")
         pane = panel.findChild(VideoPane, "video_pane")

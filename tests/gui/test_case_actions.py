@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.config import load_settings
+from officer_console.config import Settings, load_settings
 from officer_console.gui import case_actions, i18n
 from officer_console.gui.case_panel import CasePanel
 from officer_console.gui.services import OpRunner, Services
@@ -31,7 +32,7 @@ from officer_console.video.evidence import verify_evidence
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout, sha256_file
 from officer_console.video.session import CallState
-from tests.gateway.calls import claimed_call
+from tests.gateway.calls import Call, claimed_call
 from tests.gateway.world import build_world, live_gateway
 from tests.support import console, queue_world
 from tests.support.qtloop import qt_run
@@ -210,10 +211,22 @@ async def _until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def test_start_video_connects_paints_survives_a_drop_and_stores_evidence(
-    qtbot: QtBot, db_url: str, qt_run: Run, tmp_path: Path
-) -> None:
-    engine = make_engine(db_url)
+@dataclass(frozen=True)
+class Desk:
+    """An officer signed in at a case panel: a claimed appointment, a live gateway."""
+
+    factory: sessionmaker[Session]
+    call: Call
+    settings: Settings
+    base: str  # the gateway's URL
+    services: Services
+    opener: Opener
+    panel: CasePanel
+
+
+@contextmanager
+def officer_desk(qtbot: QtBot, engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Desk]:
+    """The panel's calls are small (320x240 at 15 fps) so two run side by side in tests."""
     factory = session_factory(engine)
     world = build_world(factory)
     call = claimed_call(factory, world.squad_id)
@@ -227,14 +240,24 @@ def test_start_video_connects_paints_survives_a_drop_and_stores_evidence(
             services.officer = accounts.officer_info(s, officer)
         opener = Opener()
         panel = _panel(qtbot, services, opener)
-        handling = panel.handling
-        handling.make_call = lambda: VideoCall(
+        panel.handling.make_call = lambda: VideoCall(
             settings,
             services.actor(),
             services.runner,
             media=MediaConfig(width=320, height=240),
             layout=RecordingLayout(320, 240, 15),
         )
+        yield Desk(factory, call, settings, base, services, opener, panel)
+
+
+def test_start_video_connects_paints_survives_a_drop_and_stores_evidence(
+    qtbot: QtBot, db_url: str, qt_run: Run, tmp_path: Path
+) -> None:
+    engine = make_engine(db_url)
+    with officer_desk(qtbot, engine, db_url, tmp_path) as desk:
+        factory, call, settings, base = desk.factory, desk.call, desk.settings, desk.base
+        services, panel = desk.services, desk.panel
+        handling = panel.handling
         dp = handling.dispatch_panel
         assert dp is not None
         seen: dict[str, Any] = {}
@@ -315,18 +338,9 @@ def test_shutdown_hangs_up_a_running_call(
     qtbot: QtBot, db_url: str, qt_run: Run, tmp_path: Path
 ) -> None:
     engine = make_engine(db_url)
-    factory = session_factory(engine)
-    world = build_world(factory)
-    call = claimed_call(factory, world.squad_id)
-    settings = load_settings(env={}, database_url=db_url, data_dir=tmp_path / "data")
-    with live_gateway(factory, settings) as base:
-        settings = replace(settings, gateway_url=base)
-        services = Services(settings, engine, factory, OpRunner(factory))
-        with factory() as s:
-            officer = s.get(Officer, call.actor.officer_id)
-            assert officer is not None
-            services.officer = accounts.officer_info(s, officer)
-        panel = _panel(qtbot, services)
+    with officer_desk(qtbot, engine, db_url, tmp_path) as desk:
+        factory, call, settings = desk.factory, desk.call, desk.settings
+        services, panel = desk.services, desk.panel
         handling = panel.handling
         video = VideoCall(
             settings, services.actor(), services.runner, media=MediaConfig(width=160, height=120)

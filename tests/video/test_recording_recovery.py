@@ -7,13 +7,7 @@ matches the file, the audit trail says it was recovered, and a second start chan
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,8 +38,11 @@ from officer_console.video.recorder import (
 from tests.support import builders
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
+from tests.support.gui_gc import gc_on_gui_thread
+from tests.video.record_child import record_until_killed
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["gc_on_gui_thread"]  # the console test builds widgets
+
 WORKSTATION = "ws-recover"
 RELATIVE = "recordings/2026/11/appt-killed.mp4"
 
@@ -54,22 +51,7 @@ RELATIVE = "recordings/2026/11/appt-killed.mp4"
 def killed_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A recording whose process was killed ~3 s in: playable fragments, a torn tail."""
     path = tmp_path_factory.mktemp("killed") / "killed.mp4"
-    meta = json.dumps({"workstation": WORKSTATION, "officer": "370102001"})
-    child = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("record_child.py")), str(path), meta],
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == b"RECORDING"
-        time.sleep(3.2)
-        assert child.poll() is None, "the recorder died on its own"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-        if child.stdout is not None:
-            child.stdout.close()
+    record_until_killed(path, 3.2, {"workstation": WORKSTATION, "officer": "370102001"})
     return path
 
 

@@ -5,11 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,8 +22,8 @@ from officer_console.video.recorder import (
     unfinished_recordings,
 )
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
+from tests.video.record_child import record_until_killed
 
-ROOT = Path(__file__).resolve().parents[2]
 Run = Callable[..., Any]
 SMALL = RecordingLayout(tile_width=320, tile_height=240, fps=15)
 
@@ -105,23 +100,7 @@ def test_normal_stop_gives_a_playable_hashed_file_with_the_gap(tmp_path: Path, q
 
 def test_killed_recorder_leaves_a_playable_file(tmp_path: Path) -> None:
     path = tmp_path / "evidence" / "killed.mp4"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("record_child.py")), str(path)],
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == b"RECORDING"
-        time.sleep(3.5)
-        assert child.poll() is None, "the recorder died on its own"
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(10)
-        if child.stdout is not None:
-            child.stdout.close()
-    assert child.returncode == -signal.SIGKILL
+    record_until_killed(path, 3.5)
     frames, last, audio_s, size = decode(path)
     assert size == (640, 240)
     assert frames >= 15 and last >= 1.0  # whole 1 s fragments up to the kill
