@@ -6,6 +6,11 @@ block code; the bench keeps number → capture time), GUI-loop lag p99 (a 5 ms t
 lateness), CPU (process time / wall; 100 % = one core). Targets: ≥ 29.5 fps painted,
 p95 ≤ 60 ms, loop lag p99 ≤ 10 ms.
 
+Audio runs as at a workstation: the bench starts a private PulseAudio server (as the tests do)
+and the console plays the citizen's sound on its default sink (a null sink) and captures its
+microphone (the sink's monitor) through QtMultimedia; speaker frames (20 ms) played / dropped
+while measuring are printed. Without PulseAudio (``--no-audio``) the speaker is silent and the microphone a tone.
+
 ``python bench/video.py [--seconds N] [--screenshot PATH]``; the screenshot (default
 docs/screenshots/video_pane.png) is the pane during the last run.
 """
@@ -40,6 +45,7 @@ from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.signaling import LoopbackSignaling
 from tests.support import chromium
+from tests.support.pulse import PulseServer, PulseUnavailable, start_pulse
 
 WARMUP_S = 2.0
 
@@ -77,13 +83,14 @@ class Figures:
     cpu: float
     dropped: int = 0
     late_ticks: int = 0
+    speaker: str = "-"  # frames played / dropped on the speaker
 
     def ok(self) -> bool:
         return self.fps >= 29.5 and self.p95 <= 60 and self.lag_p99 <= 10
 
 
 async def run_one(
-    width: int, height: int, record: bool, seconds: float, shot: Path | None
+    width: int, height: int, record: bool, seconds: float, *, shot: Path | None, audio: bool
 ) -> Figures:
     captured: dict[int, float] = {}
     latencies: list[float] = []
@@ -102,9 +109,9 @@ async def run_one(
     recorder = EvidenceRecorder(tmp / "bench.mp4", RecordingLayout()) if record else None
     if recorder is not None:
         await asyncio.to_thread(recorder.start)
-    session = CallSession(
-        console_end, LocalMedia(MediaConfig(width=640, height=480)), recorder=recorder
-    )
+    devices = {"speaker": "", "microphone": ""} if audio else {}  # "" = system default
+    media = LocalMedia(MediaConfig(width=640, height=480, **devices))
+    session = CallSession(console_end, media, recorder=recorder)
     citizen = SyntheticCitizen(citizen_end, width=width, height=height, capture_log=captured)
     pane = VideoPane()
     pane.resize(1360, 900)  # 720p is painted close to its own size
@@ -121,10 +128,17 @@ async def run_one(
         measuring = True
         beat.start()
         frames0, wall0, cpu0 = pane.view.frames_painted, time.perf_counter(), time.process_time()
+        speaker = media.speaker
+        played0, dropped0 = (speaker.frames_played, speaker.frames_dropped) if speaker else (0, 0)
         await asyncio.sleep(seconds - WARMUP_S)
         wall = time.perf_counter() - wall0
         cpu = (time.process_time() - cpu0) / wall * 100
         fps = (pane.view.frames_painted - frames0) / wall
+        heard = (
+            f"{speaker.frames_played - played0}/{speaker.frames_dropped - dropped0}"
+            if speaker
+            else "-"
+        )
         beat.timer.stop()
         if shot is not None:
             shot.parent.mkdir(parents=True, exist_ok=True)
@@ -149,6 +163,7 @@ async def run_one(
         cpu,
         result.dropped if result else 0,
         result.late_ticks if result else 0,
+        heard,
     )
 
 
@@ -159,7 +174,23 @@ def main() -> int:
         "--screenshot", type=Path, default=ROOT / "docs" / "screenshots" / "video_pane.png"
     )
     parser.add_argument("--no-chromium", action="store_true", help="skip the browser figures")
+    parser.add_argument("--no-audio", action="store_true", help="no PulseAudio: silent speaker")
     args = parser.parse_args()
+    pulse: PulseServer | None = None
+    if not args.no_audio:
+        try:  # before QtMultimedia reads its device lists
+            pulse = start_pulse()
+            os.environ["PULSE_SERVER"] = pulse.address
+        except PulseUnavailable as exc:
+            print(f"no PulseAudio ({exc}): silent speaker, tone microphone", flush=True)
+    try:
+        return _bench(args, pulse is not None)
+    finally:
+        if pulse is not None:
+            pulse.stop()
+
+
+def _bench(args: argparse.Namespace, audio: bool) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     fonts.apply_cjk_font(app)
@@ -172,7 +203,9 @@ def main() -> int:
     for i, (w, h, recording) in enumerate(runs):
         shot = args.screenshot if i == len(runs) - 1 else None
         gc.collect()
-        results.append(loop.run_until_complete(run_one(w, h, recording, args.seconds, shot)))
+        results.append(
+            loop.run_until_complete(run_one(w, h, recording, args.seconds, shot=shot, audio=audio))
+        )
         print(f"  done: {results[-1].label}", flush=True)
     browser: list[tuple[str, dict[str, float]]] = []
     if not args.no_chromium and chromium.available():
@@ -181,14 +214,17 @@ def main() -> int:
             browser.append((f"{w}x{h}", figures))
             print(f"  done: Chromium {w}x{h}", flush=True)
     loop.close()
-    head = f"{'run':<28}{'fps':>7}{'p50 ms':>8}{'p95 ms':>8}{'lag p99':>9}{'CPU %':>7}  rec drop/late  ok"
+    head = (
+        f"{'run':<28}{'fps':>7}{'p50 ms':>8}{'p95 ms':>8}{'lag p99':>9}{'CPU %':>7}"
+        f"  rec drop/late  speaker play/drop  ok"
+    )
     print(head)
     print("-" * len(head))
     for f in results:
         rec = f"{f.dropped}/{f.late_ticks}" if "on" in f.label.split()[-1] else "-"
         print(
             f"{f.label:<28}{f.fps:>7.1f}{f.p50:>8.1f}{f.p95:>8.1f}{f.lag_p99:>9.1f}"
-            f"{f.cpu:>7.0f}  {rec:>13}  {'yes' if f.ok() else 'NO'}"
+            f"{f.cpu:>7.0f}  {rec:>13}  {f.speaker:>17}  {'yes' if f.ok() else 'NO'}"
         )
     for size in ("640x480", "1280x720"):
         off = next(f for f in results if f.label.startswith(size) and f.label.endswith("off"))
