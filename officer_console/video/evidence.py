@@ -68,6 +68,16 @@ class RecordingTarget:
         return "appointment", self.appointment_id
 
 
+@dataclass(frozen=True)
+class FileFacts:
+    """A recording file's hash, size, playable length and when it ended."""
+
+    sha256: str
+    size: int
+    duration_s: float
+    modified_at: datetime
+
+
 def relative_path(path: Path, evidence_dir: Path) -> str:
     try:
         return path.resolve().relative_to(evidence_dir.resolve()).as_posix()
@@ -105,18 +115,12 @@ def record_stop(
 ) -> int:
     """Store the hashed file and audit stop + hash; returns the ``EvidenceFile`` id."""
     entity_type, entity_id = target.entity
-    row = EvidenceFile(
-        case_id=target.case_id,
-        appointment_id=target.appointment_id,
-        kind=KIND,
-        path=relative_path(result.path, evidence_dir),
-        sha256=result.sha256,
-        size=result.size,
-        duration_s=round(result.duration_s, 3),
-        created_at=result.ended_at,
+    row = _add_row(
+        session,
+        target,
+        relative_path(result.path, evidence_dir),
+        FileFacts(result.sha256, result.size, result.duration_s, result.ended_at),
     )
-    session.add(row)
-    session.flush()
     detail = result.detail()
     audit.record(
         session,
@@ -132,16 +136,40 @@ def record_stop(
         },
         at=result.ended_at,
     )
+    _audit_hash(session, actor, row, at=result.ended_at)
+    return row.id
+
+
+def _add_row(
+    session: Session, target: RecordingTarget, file: str, facts: FileFacts
+) -> EvidenceFile:
+    row = EvidenceFile(
+        case_id=target.case_id,
+        appointment_id=target.appointment_id,
+        kind=KIND,
+        path=file,
+        sha256=facts.sha256,
+        size=facts.size,
+        duration_s=round(facts.duration_s, 3),
+        created_at=facts.modified_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _audit_hash(
+    session: Session, actor: Actor, row: EvidenceFile, *, at: datetime | None = None, **extra: Any
+) -> None:
     audit.record(
         session,
         actor,
         HASH,
         entity_type="evidence",
         entity_id=row.id,
-        detail={"sha256": result.sha256, "size": result.size, "file": row.path},
-        at=result.ended_at,
+        detail={"sha256": row.sha256, "size": row.size, "file": row.path, **extra},
+        at=at,
     )
-    return row.id
 
 
 def verify_evidence(row: EvidenceFile, evidence_dir: Path) -> bool:
@@ -167,16 +195,6 @@ class Unfinished:
     started_at: datetime | None = None
     started_by: str = ""
     sidecar: str | None = None  # the sidecar's status; None when there is no sidecar
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What the file itself says, read off the database thread."""
-
-    sha256: str
-    size: int
-    duration_s: float
-    modified_at: datetime
 
 
 @dataclass(frozen=True)
@@ -275,20 +293,8 @@ def record_recovered(session: Session, actor: Actor, item: Unfinished, facts: Fi
     )
     if existing is not None:
         return existing
-    target = item.target
-    row = EvidenceFile(
-        case_id=target.case_id,
-        appointment_id=target.appointment_id,
-        kind=KIND,
-        path=item.file,
-        sha256=facts.sha256,
-        size=facts.size,
-        duration_s=round(facts.duration_s, 3),
-        created_at=facts.modified_at,
-    )
-    session.add(row)
-    session.flush()
-    entity_type, entity_id = target.entity
+    row = _add_row(session, item.target, item.file, facts)
+    entity_type, entity_id = item.target.entity
     audit.record(
         session,
         actor,
@@ -303,14 +309,7 @@ def record_recovered(session: Session, actor: Actor, item: Unfinished, facts: Fi
             "recovered": True,
         },
     )
-    audit.record(
-        session,
-        actor,
-        HASH,
-        entity_type="evidence",
-        entity_id=row.id,
-        detail={"sha256": facts.sha256, "size": facts.size, "file": row.path, "recovered": True},
-    )
+    _audit_hash(session, actor, row, recovered=True)
     return row.id
 
 
