@@ -28,10 +28,10 @@ from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, 
 from officer_console.video.evidence import verify_evidence
 from officer_console.video.recorder import sha256_file
 from officer_console.video.session import CallState
-from tests.gui.test_case_actions import _source_language, _until, officer_desk
+from tests.gui.test_case_actions import _source_language, officer_desk
 from tests.support import chromium
 from tests.support.gui_gc import gc_on_gui_thread
-from tests.support.qtloop import qt_run
+from tests.support.qtloop import qt_run, until
 
 __all__ = ["_source_language", "gc_on_gui_thread", "qt_run"]
 
@@ -84,11 +84,11 @@ def test_citizen_in_chromium_joins_with_the_sms_code_and_sees_the_officer(
         async def scenario() -> None:
             try:
                 panel.show_appointment(call.appointment_id)
-                await _until(lambda: panel.case is not None and dispatch_button.isEnabled())
+                await until(lambda: panel.case is not None and dispatch_button.isEnabled())
                 assert not start_video_button.isEnabled()  # claimed: call the citizen first
                 qtbot.mouseClick(dispatch_button, Qt.MouseButton.LeftButton)
-                await _until(lambda: dp.step_state("sms") == "sent")
-                await _until(start_video_button.isEnabled)  # contacting now
+                await until(lambda: dp.step_state("sms") == "sent")
+                await until(start_video_button.isEnabled)  # contacting now
 
                 async with chromium.open_page(f"{base}/join") as page:
                     # the citizen's phone: the demo inbox shows "the SMS" for the number typed
@@ -112,22 +112,22 @@ def test_citizen_in_chromium_joins_with_the_sms_code_and_sees_the_officer(
                     # the officer opens the room: recording starts, the case goes in_call
                     qtbot.mouseClick(start_video_button, Qt.MouseButton.LeftButton)
                     assert not start_video_button.isEnabled()  # never twice
-                    await _until(lambda: pane.session is not None)
+                    await until(lambda: pane.session is not None)
                     session = pane.session
                     assert session is not None
                     seen["session"] = session
-                    await _until(lambda: status() == "in_call")
+                    await until(lambda: status() == "in_call")
 
                     await page.click("join_button")
                     await page.wait_for("!document.getElementById('call').hidden")
-                    await _until(lambda: session.state == CallState.CONNECTED)
-                    await _until(lambda: pane.view.frames_painted >= 30)
-                    await _until(lambda: session.stats.resolution != "—")
-                    await _until(lambda: session.stats.audio_frames > 0)
+                    await until(lambda: session.state == CallState.CONNECTED)
+                    await until(lambda: pane.view.frames_painted >= 30)
+                    await until(lambda: session.stats.resolution != "—")
+                    await until(lambda: session.stats.audio_frames > 0)
                     seen["painted"] = pane.view.frames_painted
                     seen["resolution"] = session.stats.resolution
                     seen["audio_frames"] = session.stats.audio_frames
-                    await _until(lambda: seen["resolution"] in pane.quality_label.text())
+                    await until(lambda: seen["resolution"] in pane.quality_label.text())
                     seen["state_label"] = pane.state_label.text()
                     seen["browser_sees"] = await page.wait_for(REMOTE_VIDEO)
                     seen["page_connected"] = await page.js(
@@ -142,10 +142,10 @@ def test_citizen_in_chromium_joins_with_the_sms_code_and_sees_the_officer(
                         " return t.includes('结束') ? t : null; })()",
                         10,
                     )
-                    await _until(lambda: handling.call is None)
+                    await until(lambda: handling.call is None)
                     seen["message"] = handling.message.text()
                     # the hang-up reloads the case with its new status
-                    await _until(lambda: panel.case is not case_in_call)
+                    await until(lambda: panel.case is not case_in_call)
             finally:
                 await handling.close_call()
 

@@ -4,8 +4,6 @@ errors — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -35,7 +33,7 @@ from officer_console.video.session import CallState
 from tests.gateway.calls import Call, claimed_call
 from tests.gateway.world import build_world, live_gateway
 from tests.support import console, queue_world
-from tests.support.qtloop import qt_run
+from tests.support.qtloop import qt_run, until
 from tests.video.test_video_gateway import citizen_joins
 
 __all__ = ["qt_run"]
@@ -203,14 +201,6 @@ def test_clear_for_lock_leaves_no_personal_data_in_the_handling_box(
         panel.shutdown()
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
 @dataclass(frozen=True)
 class Desk:
     """An officer signed in at a case panel: a claimed appointment, a live gateway."""
@@ -269,40 +259,40 @@ def test_start_video_connects_paints_survives_a_drop_and_stores_evidence(
             citizens: list[SyntheticCitizen] = []
             try:
                 panel.show_appointment(call.appointment_id)
-                await _until(lambda: panel.case is not None and dp.dispatch_button.isEnabled())
+                await until(lambda: panel.case is not None and dp.dispatch_button.isEnabled())
                 assert not handling.start_video_button.isEnabled()  # claimed
                 qtbot.mouseClick(dp.dispatch_button, Qt.MouseButton.LeftButton)
-                await _until(handling.start_video_button.isEnabled)  # contacting now
+                await until(handling.start_video_button.isEnabled)  # contacting now
                 qtbot.mouseClick(handling.start_video_button, Qt.MouseButton.LeftButton)
                 assert not handling.start_video_button.isEnabled()  # never twice
-                await _until(lambda: handling.video_pane.session is not None)
+                await until(lambda: handling.video_pane.session is not None)
                 session = handling.video_pane.session
                 assert session is not None
                 seen["session"] = session
-                await _until(lambda: status() == "in_call")
+                await until(lambda: status() == "in_call")
                 citizens.append(await citizen_joins(base, factory, call))
-                await _until(lambda: session.state == CallState.CONNECTED)
+                await until(lambda: session.state == CallState.CONNECTED)
                 view = handling.video_pane.view
-                await _until(lambda: view.frames_painted >= 10)
+                await until(lambda: view.frames_painted >= 10)
                 seen["painted"] = view.frames_painted
                 # the citizen drops; the pane's re-send dispatches a new code (contacting)
                 await citizens[0].drop()
-                await _until(lambda: session.state == CallState.FAILED)
+                await until(lambda: session.state == CallState.FAILED)
                 assert handling.video_pane.banner.isVisible()
-                await _until(dp.dispatch_button.isEnabled)
+                await until(dp.dispatch_button.isEnabled)
                 sent = dp.log_model.rowCount()
                 qtbot.mouseClick(handling.video_pane.resend_button, Qt.MouseButton.LeftButton)
-                await _until(lambda: dp.log_model.rowCount() == sent + 1)
-                await _until(lambda: status() == "contacting")
+                await until(lambda: dp.log_model.rowCount() == sent + 1)
+                await until(lambda: status() == "contacting")
                 citizens.append(await citizen_joins(base, factory, call))
-                await _until(lambda: session.state == CallState.CONNECTED)
-                await _until(lambda: status() == "in_call")  # back in the call
+                await until(lambda: session.state == CallState.CONNECTED)
+                await until(lambda: status() == "in_call")  # back in the call
                 painted = view.frames_painted
-                await _until(lambda: view.frames_painted >= painted + 5)
+                await until(lambda: view.frames_painted >= painted + 5)
                 qtbot.mouseClick(handling.video_pane.hangup_button, Qt.MouseButton.LeftButton)
-                await _until(lambda: handling.call is None)
+                await until(lambda: handling.call is None)
                 seen["message"] = handling.message.text()
-                await _until(handling.start_video_button.isEnabled)  # may call again
+                await until(handling.start_video_button.isEnabled)  # may call again
             finally:
                 await handling.close_call()
                 for citizen in citizens:
@@ -353,7 +343,7 @@ def test_shutdown_hangs_up_a_running_call(
             handling.video_pane.attach(session)
             panel.shutdown()
             panel.shutdown()  # idempotent
-            await _until(lambda: handling.call is None)
+            await until(lambda: handling.call is None)
             assert session.state == CallState.CLOSED
 
         try:

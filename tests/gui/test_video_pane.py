@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,17 +16,9 @@ from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.signaling import LoopbackSignaling
 from tests.support.pulse import SPEAKER, PulseServer
-from tests.support.qtloop import qt_run  # noqa: F401  (fixture)
+from tests.support.qtloop import qt_run, until  # noqa: F401  (fixture)
 
 Run = Callable[..., Any]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 def test_idle_pane_has_its_names_and_disabled_call_buttons(qtbot: QtBot) -> None:

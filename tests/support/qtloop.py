@@ -3,6 +3,7 @@ Qt painting share one thread as they do in the program.
 
 ``qt_run(coro)`` runs a coroutine to completion on it with a hard timeout; afterwards no
 non-daemon thread may remain (aiortc's decoder threads only end with ``pc.close()``).
+``await until(predicate)`` polls a condition on that loop.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ from PySide6.QtWidgets import QApplication
 
 T = TypeVar("T")
 Runner = Callable[..., Any]
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll ``predicate`` every 20 ms; AssertionError when it is still false after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
 
 
 def _foreign_threads(before: set[int]) -> list[threading.Thread]:

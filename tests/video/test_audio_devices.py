@@ -26,6 +26,7 @@ from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.session import CallSession
 from officer_console.video.signaling import LoopbackSignaling
 from tests.support.pulse import MICROPHONE, SPEAKER, PulseServer, dominant_frequency, rms
+from tests.support.qtloop import until
 
 Run = Callable[..., Any]
 
@@ -40,14 +41,6 @@ def tone_frame(n: int, frequency: float, channels: int = 2) -> AudioFrame:
     )
     frame.sample_rate, frame.pts, frame.time_base = RATE, first, fractions.Fraction(1, RATE)
     return frame
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 def test_device_lists_and_choices_follow_the_sound_server(sound: PulseServer, qapp: Any) -> None:

@@ -7,9 +7,7 @@ and the browser plays the officer's picture; hang-up ends the call on both sides
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -29,20 +27,13 @@ from officer_console.video.session import CallState
 from tests.gateway.calls import claimed_call
 from tests.gateway.world import build_world, live_gateway, settings_for
 from tests.support import chromium
+from tests.support.qtloop import until
 
 Run = Callable[..., Any]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not chromium.available(), reason="needs /usr/bin/chromium"),
 ]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def test_browser_citizen_sees_the_officer_and_the_console_paints_the_browser(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -40,17 +39,10 @@ from officer_console.video.session import CallState
 from officer_console.video.signaling_client import GatewaySignaling, SignalingError
 from tests.gateway.calls import Call, claimed_call
 from tests.gateway.world import build_world, live_gateway, settings_for
+from tests.support.qtloop import until
 
 Run = Callable[..., Any]
 C = CallState
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def citizen_joins(base: str, factory: sessionmaker[Session], call: Call) -> SyntheticCitizen:

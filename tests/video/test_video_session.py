@@ -18,17 +18,10 @@ from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.session import CallSession, CallState, ice_server
 from officer_console.video.signaling import LoopbackSignaling
+from tests.support.qtloop import until
 
 Run = Callable[..., Any]
 C = CallState
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 def make_call(**kwargs: Any) -> tuple[CallSession, SyntheticCitizen]:
