@@ -1,0 +1,262 @@
+"""Digital signatures behind an interface: PAdES with pyHanko today, an SM2 e-seal later.
+
+:class:`Pkcs12Signer` signs with the unit's PKCS#12 (PAdES B-B; B-T when a RFC 3161 server is
+configured). A timestamp server that does not answer lowers the level to B-B — the document
+is still signed and returned, and :attr:`SignedPdf.warning` says what happened. The visible
+signature appearance is a small ReportLab page (embedded CJK subset font, PDF/A-safe) imported
+into the widget, not pyHanko's default Courier stamp, which is not embedded.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from officer_console.documents.fonts import FONT, ensure_font
+from officer_console.documents.layout import local_time
+
+__all__ = [
+    "Pkcs12Signer",
+    "SignatureReport",
+    "SignedPdf",
+    "Signer",
+    "SigningError",
+    "validate_signature",
+]
+
+log = logging.getLogger("officer_console.documents.signing")
+FIELD = "UnitSignature"
+# Bottom-left of page 1, above the footer: x1, y1, x2, y2 in points.
+BOX = (62, 60, 262, 100)
+
+
+class SigningError(Exception):
+    """Signing failed (bad PKCS#12, wrong password, unusable certificate): Chinese message."""
+
+
+@dataclass(frozen=True)
+class SignedPdf:
+    data: bytes
+    level: str  # "PAdES-B-B" or "PAdES-B-T"
+    warning: str = ""  # e.g. the timestamp server was down and the level was lowered
+
+
+class Signer(Protocol):
+    def sign(self, pdf: bytes, *, reason: str = ..., location: str = ...) -> SignedPdf: ...
+
+
+def _appearance_pdf(signer_name: str, at: datetime, tz: str) -> bytes:
+    """The visible part of the signature: who signed and when, in the embedded CJK font."""
+    ensure_font()
+    w, h = BOX[2] - BOX[0], BOX[3] - BOX[1]
+    buffer = io.BytesIO()
+    c = Canvas(buffer, pagesize=(w, h), invariant=1, initialFontName=FONT)
+    c.setStrokeColorRGB(0.75, 0.1, 0.1)
+    c.setLineWidth(0.8)
+    c.rect(1, 1, w - 2, h - 2)
+    c.setFillColorRGB(0.75, 0.1, 0.1)
+    c.setFont(FONT, 8.5)
+    c.drawString(2 * mm, h - 4.2 * mm, "已电子签名（PAdES）")
+    c.setFillColorRGB(0.1, 0.1, 0.1)
+    c.setFont(FONT, 7.5)
+    c.drawString(2 * mm, h - 8.2 * mm, f"签名人：{signer_name[:26]}")
+    c.drawString(2 * mm, h - 12 * mm, f"签名时间：{local_time(at, tz)}")
+    c.save()
+    return buffer.getvalue()
+
+
+def _stamp_style(appearance: bytes):  # type: ignore[no-untyped-def]
+    import binascii
+    import uuid
+
+    from pyhanko.pdf_utils import content
+    from pyhanko.pdf_utils.layout import (
+        AxisAlignment,
+        BoxConstraints,
+        Margins,
+        SimpleBoxLayoutRule,
+    )
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.stamp import StaticStampStyle
+
+    class _ImportedBytes(content.PdfContent):
+        def render(self) -> bytes:
+            writer = self._ensure_writer
+            xobj = writer.import_page_as_xobject(PdfFileReader(io.BytesIO(appearance)), page_ix=0)
+            name = b"/Import" + binascii.hexlify(uuid.uuid4().bytes)
+            self.resources.xobject[name.decode("ascii")] = xobj
+            x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+            self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+            return bytes(name + b" Do")
+
+    return StaticStampStyle(
+        background=_ImportedBytes(),
+        background_opacity=1.0,
+        border_width=0,
+        background_layout=SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MID,
+            y_align=AxisAlignment.ALIGN_MID,
+            margins=Margins.uniform(0),
+        ),
+    )
+
+
+class Pkcs12Signer:
+    """Signs with a PKCS#12 file; ``password`` comes from the environment or the keyring."""
+
+    def __init__(
+        self,
+        p12: Path,
+        password: str | None,
+        *,
+        timestamp_url: str = "",
+        timestamp_timeout: float = 5.0,
+        timezone: str = "Asia/Shanghai",
+    ) -> None:
+        from cryptography.hazmat.primitives.serialization import pkcs12
+        from cryptography.x509.oid import NameOID
+        from pyhanko.sign import signers
+
+        try:
+            blob = p12.read_bytes()
+        except OSError as exc:
+            raise SigningError(f"无法读取单位签名证书文件 {p12}：{exc.strerror}") from None
+        try:
+            _key, cert, _extra = pkcs12.load_key_and_certificates(
+                blob, password.encode() if password else None
+            )
+        except ValueError:
+            raise SigningError(
+                f"单位签名证书 {p12.name} 无法打开：密码错误或文件损坏"
+                "（密码须通过环境变量或系统钥匙串提供）"
+            ) from None
+        if cert is None:
+            raise SigningError(f"单位签名证书 {p12.name} 中没有证书")
+        self.signer = signers.SimpleSigner.load_pkcs12(
+            pfx_file=str(p12), passphrase=password.encode() if password else None
+        )
+        if self.signer is None:
+            raise SigningError(f"单位签名证书 {p12.name} 无法用于签名")
+        common = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        self.signer_name = str(common[0].value) if common else cert.subject.rfc4514_string()
+        self.timestamp_url = timestamp_url
+        self.timestamp_timeout = timestamp_timeout
+        self.timezone = timezone
+
+    def _sign(self, pdf: bytes, reason: str, location: str, timestamper: object) -> bytes:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
+        at = datetime.now(UTC)
+        meta = signers.PdfSignatureMetadata(
+            field_name=FIELD,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=reason,
+            location=location,
+        )
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer=self.signer,
+            timestamper=timestamper,  # type: ignore[arg-type]
+            stamp_style=_stamp_style(_appearance_pdf(self.signer_name, at, self.timezone)),
+            new_field_spec=fields.SigFieldSpec(FIELD, box=BOX, on_page=0),
+        )
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        out = pdf_signer.sign_pdf(writer)
+        return bytes(out.getvalue())
+
+    def sign(self, pdf: bytes, *, reason: str = "行政执法文书", location: str = "") -> SignedPdf:
+        if self.timestamp_url:
+            from pyhanko.sign.timestamps import HTTPTimeStamper
+
+            stamper = HTTPTimeStamper(self.timestamp_url, timeout=self.timestamp_timeout)
+            try:
+                return SignedPdf(self._sign(pdf, reason, location, stamper), "PAdES-B-T")
+            except Exception as exc:  # the TSA is external: any failure lowers the level
+                log.warning("timestamp server %s failed: %s", self.timestamp_url, exc)
+                warning = (
+                    f"时间戳服务器不可用（{type(exc).__name__}），已降级为PAdES-B-B签名，"
+                    "签名时间以本机时间为准"
+                )
+                return SignedPdf(self._sign(pdf, reason, location, None), "PAdES-B-B", warning)
+        return SignedPdf(self._sign(pdf, reason, location, None), "PAdES-B-B")
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """What a validator found: ``valid`` only when intact, trusted and covering the file."""
+
+    present: bool
+    intact: bool = False
+    trusted: bool = False
+    covers_whole_file: bool = False
+    signer: str = ""
+    signed_at: datetime | None = None
+    timestamped: bool = False
+    problem: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.present and self.intact and self.trusted and self.covers_whole_file
+
+
+def _load_roots(paths: Sequence[Path]) -> list[object]:
+    from pyhanko.keys import load_certs_from_pemder
+
+    return list(load_certs_from_pemder([str(p) for p in paths]))
+
+
+def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureReport:
+    """Validate the (last) signature of ``pdf`` against ``trust_roots``; never raises on
+    malformed input — a broken file is reported as such."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return SignatureReport(False, problem="文件不是有效的PDF")
+    if not signatures:
+        return SignatureReport(False, problem="文件中没有电子签名")
+    context = ValidationContext(
+        trust_roots=_load_roots(trust_roots), allow_fetching=False, revocation_mode="soft-fail"
+    )
+    sig = signatures[-1]
+    try:
+        status = validate_pdf_signature(sig, context)
+    except (SignatureValidationError, PdfReadError, ValueError, KeyError) as exc:
+        return SignatureReport(True, problem=f"签名无法校验：{type(exc).__name__}")
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    subject = status.signing_cert.subject.native.get("common_name", "")
+    problem = ""
+    if not status.intact or not status.valid:
+        problem = "签名值与文件内容不符（文件已被修改）"
+    elif not status.trusted:
+        problem = "签名证书不是受信任的单位证书"
+    elif not covers:
+        problem = "签名之后文件又被追加修改"
+    return SignatureReport(
+        present=True,
+        intact=bool(status.intact and status.valid),
+        trusted=bool(status.trusted),
+        covers_whole_file=covers,
+        signer=str(subject),
+        signed_at=status.signer_reported_dt,
+        timestamped=status.timestamp_validity is not None,
+        problem=problem,
+    )
