@@ -283,6 +283,30 @@ class Settings:
             strip=True,
         ),
     )
+    # Statutory documents (docs/documents.md). The PKCS#12 password is a secret:
+    # environment OFFICER_CONSOLE_SIGNING_P12_PASSWORD or keyring entry SIGNING_P12_PASSWORD.
+    signing_p12: str = field(
+        default="",
+        metadata=_meta("unit PKCS#12 for document signatures; empty → demo PKI in data_dir"),
+    )
+    signing_trust_roots: tuple[str, ...] = field(
+        default=(), metadata=_meta("PEM CA certificates trusted when verifying documents")
+    )
+    timestamp_url: str = field(
+        default="",
+        metadata=_meta(
+            "RFC 3161 timestamp server (PAdES B-T)", check=_http_url("时间戳服务器地址"), strip=True
+        ),
+    )
+    seal_image: str = field(default="", metadata=_meta("PNG seal image; empty → drawn seal"))
+    verify_base_url: str = field(
+        default="",
+        metadata=_meta(
+            "verification page in the QR code; empty → gateway_url + /verify",
+            check=_http_url("文书核验网址"),
+            strip=True,
+        ),
+    )
     workstation: str = field(default="", metadata=_meta("workstation name in audit rows"))
     log_json: bool = field(default=False, metadata=_meta("structured JSON logs"))
 

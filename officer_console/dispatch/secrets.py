@@ -32,6 +32,7 @@ SECRET_NAMES = (
     "SMS_SECRET_KEY",
     "AMI_SECRET",
     "DIALER_WEBHOOK_SECRET",
+    "SIGNING_P12_PASSWORD",  # the unit's document-signing PKCS#12 (docs/documents.md)
 )
 
 

@@ -305,6 +305,8 @@ class Decision(Base):
     warning: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))
+    # Short random code printed in the QR link (/verify?n=…&c=…); not guessable (store/documents.py).
+    verify_code: Mapped[str | None] = mapped_column(String(16), unique=True)
 
 
 class ServiceRecord(Base):

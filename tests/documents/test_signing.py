@@ -24,11 +24,6 @@ from tests.documents.tsa import running_tsa, tsa_root
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
-    return create_demo_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
 def signed_decision(pki: DemoPki) -> bytes:
     doc = sample_decision(general=True, several=True)
     pdf = make_pdfa(render(doc), created=doc.decided_at)

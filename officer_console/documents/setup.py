@@ -1,0 +1,61 @@
+"""The signer and trust roots a workstation, the gateway or ``officer-admin`` uses, from the
+settings. (Glue, not rendering: the renderers themselves import only ``domain``.)
+
+Production: ``signing_p12`` names the unit's PKCS#12, its password comes from the environment
+(``OFFICER_CONSOLE_SIGNING_P12_PASSWORD``) or the keyring (``SIGNING_P12_PASSWORD``) — never a
+file. ``signing_trust_roots`` lists the CA certificates a verifier trusts. Demo: with
+``signing_p12`` empty, the demo PKI in ``<data_dir>/signing`` is used (``seed-demo`` and
+``--demo`` create it; documents signed with it say 演示 in the signer name).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from officer_console.config import Settings
+from officer_console.dispatch.secrets import get_secret
+from officer_console.documents.democa import CA_FILE, DEMO_SIGNING_PASSWORD, P12_FILE
+from officer_console.documents.signing import Pkcs12Signer, SigningError
+
+__all__ = ["PASSWORD_SECRET", "signer_from_settings", "trust_roots", "verify_base_url"]
+
+PASSWORD_SECRET = "SIGNING_P12_PASSWORD"  # noqa: S105 - the secret's name, not its value
+
+
+def _demo_dir(settings: Settings) -> Path:
+    return settings.data_dir / "signing"
+
+
+def signer_from_settings(settings: Settings) -> Pkcs12Signer:
+    """The unit's signer; a clear :class:`SigningError` when it is not configured."""
+    if settings.signing_p12:
+        password = get_secret(PASSWORD_SECRET)
+        if password is None:
+            raise SigningError(
+                "未设置单位签名证书密码：请设置环境变量 OFFICER_CONSOLE_SIGNING_P12_PASSWORD，"
+                "或保存到系统钥匙串（服务名 officer-console，条目 SIGNING_P12_PASSWORD）"
+            )
+        p12 = Path(settings.signing_p12).expanduser()
+    else:
+        p12 = _demo_dir(settings) / P12_FILE
+        if not p12.is_file():
+            raise SigningError(
+                "未配置单位签名证书（signing_p12）：请由管理员配置单位 PKCS#12 证书；"
+                "演示环境请运行 officer-admin seed-demo"
+            )
+        password = DEMO_SIGNING_PASSWORD
+    return Pkcs12Signer(
+        p12, password, timestamp_url=settings.timestamp_url, timezone=settings.timezone
+    )
+
+
+def trust_roots(settings: Settings) -> list[Path]:
+    """CA certificates trusted for verification (the demo CA when nothing is configured)."""
+    if settings.signing_trust_roots:
+        return [Path(p).expanduser() for p in settings.signing_trust_roots]
+    demo = _demo_dir(settings) / CA_FILE
+    return [demo] if demo.is_file() else []
+
+
+def verify_base_url(settings: Settings) -> str:
+    return settings.verify_base_url or settings.gateway_url.rstrip("/") + "/verify"

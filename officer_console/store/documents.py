@@ -1,0 +1,329 @@
+"""Rendered documents as evidence, and the decision with its gap-free number and QR code.
+
+A document is written to the evidence directory and recorded (path, SHA-256, size) in the
+caller's transaction together with its audit row, so a rolled-back case leaves no row — and
+at most an orphan file, never a row without a file. All document bytes go through
+:func:`write_evidence_bytes` (one place to redirect to the shared evidence store).
+
+The decision number is taken from the per-unit, per-year counter in the same transaction as
+the decision row, and the PDF (which prints the number and the verification link) is rendered
+by the caller's ``render`` callback inside that transaction: the store does not import the
+renderers (layering), and a failed rendering rolls the serial back — no gaps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officer_console.domain.errors import ConflictError, NotFoundError
+from officer_console.domain.masking import mask_name, mask_plate
+from officer_console.domain.numbering import DecisionNumberFormat
+from officer_console.store import audit
+from officer_console.store.audit import Actor
+from officer_console.store.models import (
+    Appointment,
+    Case,
+    Citizen,
+    Decision,
+    EvidenceFile,
+    ServiceRecord,
+    Squad,
+    Vehicle,
+)
+from officer_console.store.numbering import next_number
+
+__all__ = [
+    "DOCUMENT_KINDS",
+    "DecisionIssue",
+    "IssuedDecision",
+    "VerifiedDecision",
+    "decision_for_hash",
+    "issue_decision",
+    "new_verify_code",
+    "store_document",
+    "verified_decision",
+    "write_evidence_bytes",
+]
+
+#: Evidence kinds of the signed PDF documents, with their names.
+DOCUMENT_KINDS = {
+    "decision": "处罚决定书",
+    "inquiry_record": "询问笔录",
+    "notice_record": "行政处罚告知笔录",
+    "service_confirm": "送达地址确认书",
+}
+# Crockford base32 without I L O U: easy to read out on the phone, 5 bits per character.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+VERIFY_CODE_LENGTH = 10  # 50 bits; the endpoint is rate limited as well
+VERIFY_CODE = re.compile(f"[{_CODE_ALPHABET}]{{{VERIFY_CODE_LENGTH}}}")
+
+
+def new_verify_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(VERIFY_CODE_LENGTH))
+
+
+def write_evidence_bytes(evidence_dir: Path, relative: str, data: bytes) -> Path:
+    """Write one evidence file atomically (temp file, fsync, rename); refuses to overwrite.
+
+    The single write path for documents and images — the shared evidence store replaces it.
+    """
+    target = evidence_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise ConflictError(f"证据文件已存在，不能覆盖：{relative}", code="evidence_exists")
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    return target
+
+
+def store_document(
+    session: Session,
+    actor: Actor,
+    *,
+    case_id: int | None,
+    appointment_id: int | None,
+    kind: str,
+    data: bytes,
+    relative: str,
+    evidence_dir: Path,
+    at: datetime | None = None,
+    detail: dict[str, object] | None = None,
+) -> EvidenceFile:
+    """Write ``data`` and record it (path, SHA-256, size) with an audit row, in one go."""
+    sha = hashlib.sha256(data).hexdigest()
+    write_evidence_bytes(evidence_dir, relative, data)
+    row = EvidenceFile(
+        case_id=case_id,
+        appointment_id=appointment_id,
+        kind=kind,
+        path=relative,
+        sha256=sha,
+        size=len(data),
+        **({"created_at": at} if at is not None else {}),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "document.store",
+        entity_type="case" if case_id is not None else "appointment",
+        entity_id=case_id if case_id is not None else appointment_id,
+        detail={
+            "evidence_id": row.id,
+            "kind": kind,
+            "file": relative,
+            "sha256": sha,
+            "size": len(data),
+            **(detail or {}),
+        },
+        at=at,
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class DecisionIssue:
+    """What the renderer needs from the store: the number and the verification code."""
+
+    case_id: int
+    number: str
+    verify_code: str
+    issued_at: datetime
+    unit_name: str
+    division_code: str
+    review_body: str
+    court: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class IssuedDecision:
+    decision_id: int
+    number: str
+    verify_code: str
+    evidence_id: int
+    sha256: str
+    size: int
+    path: str
+
+
+def issue_decision(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    fine_total: int,
+    points_total: int,
+    warning: bool,
+    render: Callable[[DecisionIssue], bytes],
+    evidence_dir: Path,
+    now: datetime,
+    fmt: DecisionNumberFormat | None = None,
+) -> IssuedDecision:
+    """Number, render (callback), store and audit the decision of ``case_id`` — one transaction."""
+    row = session.execute(
+        select(Case, Appointment.id, Squad)
+        .join(Appointment, Appointment.id == Case.appointment_id)
+        .join(Squad, Squad.id == Appointment.squad_id)
+        .where(Case.id == case_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError("案件不存在", code="case_not_found")
+    case, appointment_id, squad = row
+    if session.scalar(select(Decision.id).where(Decision.case_id == case_id)) is not None:
+        raise ConflictError("本案已作出处罚决定，不能重复制作决定书", code="decision_exists")
+    year = now.astimezone(ZoneInfo(squad.timezone)).year
+    number, serial = next_number(session, squad.code, squad.division_code, year, fmt)
+    issue = DecisionIssue(
+        case_id=case.id,
+        number=number,
+        verify_code=new_verify_code(),
+        issued_at=now,
+        unit_name=squad.unit_name,
+        division_code=squad.division_code,
+        review_body=squad.review_authority,
+        court=squad.court,
+        timezone=squad.timezone,
+    )
+    pdf = render(issue)
+    relative = f"documents/{year}/{case.id}/decision-{number}.pdf"
+    evidence = store_document(
+        session,
+        actor,
+        case_id=case.id,
+        appointment_id=appointment_id,
+        kind="decision",
+        data=pdf,
+        relative=relative,
+        evidence_dir=evidence_dir,
+        at=now,
+        detail={"number": number},
+    )
+    decision = Decision(
+        case_id=case.id,
+        number=number,
+        unit_code=squad.code,
+        year=year,
+        serial=serial,
+        fine_total=fine_total,
+        points_total=points_total,
+        warning=warning,
+        issued_at=now,
+        evidence_id=evidence.id,
+        verify_code=issue.verify_code,
+    )
+    session.add(decision)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "decision.issue",
+        entity_type="case",
+        entity_id=case.id,
+        detail={
+            "decision_id": decision.id,
+            "number": number,
+            "evidence_id": evidence.id,
+            "fine": fine_total,
+            "points": points_total,
+            "warning": warning,
+        },
+        at=now,
+    )
+    return IssuedDecision(
+        decision.id,
+        number,
+        issue.verify_code,
+        evidence.id,
+        evidence.sha256,
+        evidence.size,
+        relative,
+    )
+
+
+@dataclass(frozen=True)
+class VerifiedDecision:
+    """The facts the public verification page may show (personal data masked)."""
+
+    number: str
+    unit_name: str
+    issued_at: datetime
+    timezone: str
+    party_masked: str
+    plate: str
+    fine_total: int
+    points_total: int
+    warning: bool
+    service_sent_at: datetime | None
+    sha256: str | None
+
+
+def verified_decision(session: Session, number: str, code: str) -> VerifiedDecision | None:
+    """The decision ``number`` if ``code`` is its verification code; None otherwise (the
+    caller cannot tell a wrong number from a wrong code)."""
+    if not VERIFY_CODE.fullmatch(code) or not 1 <= len(number) <= 32:
+        return None
+    row = session.execute(
+        select(Decision, Squad, Citizen.name, Vehicle.plate, EvidenceFile.sha256)
+        .join(Case, Case.id == Decision.case_id)
+        .join(Appointment, Appointment.id == Case.appointment_id)
+        .join(Squad, Squad.id == Appointment.squad_id)
+        .join(Citizen, Citizen.id == Appointment.citizen_id)
+        .outerjoin(Vehicle, Vehicle.id == Appointment.vehicle_id)
+        .outerjoin(EvidenceFile, EvidenceFile.id == Decision.evidence_id)
+        .where(Decision.number == number)
+    ).one_or_none()
+    if row is None:
+        return None
+    decision, squad, name, plate, sha = row
+    if decision.verify_code is None or not hmac.compare_digest(decision.verify_code, code):
+        return None
+    sent = session.scalar(
+        select(ServiceRecord.sent_at)
+        .where(ServiceRecord.decision_id == decision.id, ServiceRecord.sent_at.is_not(None))
+        .order_by(ServiceRecord.sent_at)
+        .limit(1)
+    )
+    return VerifiedDecision(
+        number=decision.number,
+        unit_name=squad.unit_name,
+        issued_at=decision.issued_at,
+        timezone=squad.timezone,
+        party_masked=mask_name(name),
+        plate=mask_plate(plate) if plate else "—",
+        fine_total=decision.fine_total,
+        points_total=decision.points_total,
+        warning=decision.warning,
+        service_sent_at=sent,
+        sha256=sha,
+    )
+
+
+def decision_for_hash(session: Session, sha256: str) -> tuple[str, str] | None:
+    """(document kind, decision number or "") of a stored document with this SHA-256."""
+    row = session.execute(
+        select(EvidenceFile.kind, Decision.number)
+        .outerjoin(Decision, Decision.case_id == EvidenceFile.case_id)
+        .where(EvidenceFile.sha256 == sha256, EvidenceFile.kind.in_(tuple(DOCUMENT_KINDS)))
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        return None
+    return str(row[0]), str(row[1] or "")

@@ -1,0 +1,105 @@
+"""Documents as evidence: one transaction with the case, gap-free numbers, verify codes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from officer_console.documents.democa import DemoPki
+from officer_console.domain.errors import ConflictError
+from officer_console.store import audit
+from officer_console.store.documents import (
+    VERIFY_CODE,
+    decision_for_hash,
+    issue_decision,
+    verified_decision,
+)
+from officer_console.store.engine import read_session, transaction
+from officer_console.store.models import AuditEvent, Decision, EvidenceFile
+from officer_console.store.numbering import peek_last
+from tests.documents.world import NOW, issued_case
+from tests.support import builders
+
+
+def test_issued_decision_is_stored_hashed_audited(
+    factory: sessionmaker[Session], tmp_path: Path, pki: DemoPki
+) -> None:
+    evidence = tmp_path / "evidence"
+    case = issued_case(factory, evidence, pki)
+    with read_session(factory) as s:
+        decision = s.scalars(select(Decision)).one()
+        assert decision.number == case.decision.number == "370102" + "2026" + "0000001"
+        assert decision.verify_code is not None and VERIFY_CODE.fullmatch(decision.verify_code)
+        row = s.get(EvidenceFile, decision.evidence_id)
+        assert row is not None and row.kind == "decision" and row.case_id == case.case_id
+        data = (evidence / row.path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == row.sha256 and len(data) == row.size
+        actions = {e.action for e in s.scalars(select(AuditEvent))}
+        assert {"decision.issue", "document.store"} <= actions
+        assert audit.verify_chain(s).ok
+        facts = verified_decision(s, decision.number, decision.verify_code)
+        assert facts is not None
+        assert facts.party_masked == "张*" and facts.fine_total == 200
+        assert facts.service_sent_at == NOW
+        assert verified_decision(s, decision.number, "0000000000") is None
+        assert verified_decision(s, decision.number, "x' OR 1=1") is None
+        assert decision_for_hash(s, row.sha256) == ("decision", decision.number)
+        assert decision_for_hash(s, "0" * 64) is None
+
+
+def test_failed_rendering_rolls_back_number_and_rows(
+    factory: sessionmaker[Session], tmp_path: Path, pki: DemoPki
+) -> None:
+    evidence = tmp_path / "evidence"
+    issued_case(factory, evidence, pki)  # serial 1
+    with transaction(factory) as s:
+        from officer_console.store.models import Case, Squad
+
+        squad = s.scalars(select(Squad)).one()
+        officer = builders.officer(s, squad, "029999")
+        (appt,) = builders.appointments(s, squad, 1, start=NOW, first_citizen=8800)
+        case = Case(appointment_id=appt, procedure="simple", lead_officer_id=officer.id)
+        s.add(case)
+        s.flush()
+        case_id, actor = case.id, builders.actor_for(officer)
+
+    def broken(issue: object) -> bytes:
+        raise RuntimeError("renderer crashed")
+
+    with pytest.raises(RuntimeError), transaction(factory) as s:
+        issue_decision(
+            s,
+            actor,
+            case_id,
+            fine_total=50,
+            points_total=0,
+            warning=False,
+            render=broken,
+            evidence_dir=evidence,
+            now=NOW,
+        )
+    with read_session(factory) as s:
+        assert peek_last(s, "370102", 2026) == 1  # no gap
+        assert s.scalar(select(func.count()).select_from(Decision)) == 1
+
+
+def test_second_decision_for_a_case_is_refused(
+    factory: sessionmaker[Session], tmp_path: Path, pki: DemoPki
+) -> None:
+    case = issued_case(factory, tmp_path / "evidence", pki)
+    with pytest.raises(ConflictError, match="不能重复"), transaction(factory) as s:
+        issue_decision(
+            s,
+            audit.Actor.system("ws-test"),
+            case.case_id,
+            fine_total=1,
+            points_total=0,
+            warning=False,
+            render=lambda issue: b"%PDF",
+            evidence_dir=tmp_path,
+            now=NOW,
+        )
