@@ -72,6 +72,10 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(session_factory(engine)) as session:
         summary = seed_demo(session, today=today, tz=settings.timezone, password=args.password)
     print(summary.render())
+    from officer_console.documents.democa import ensure_demo_pki
+
+    pki = ensure_demo_pki(settings.data_dir)  # demo document-signing CA + unit certificate
+    print(f"演示签名证书: {pki.unit_p12}（根证书 {pki.ca_cert}）")
     return 0
 
 

@@ -63,8 +63,10 @@ def demo_settings(data_dir: Path | None) -> Settings:
 
 def seed_if_empty(engine: Engine, factory: Callable[[], Session], settings: Settings) -> bool:
     """Seed the demo detachment into an empty database; False when it was seeded before."""
+    from officer_console.documents.democa import ensure_demo_pki
     from officer_console.store.demo import seed_demo
 
+    ensure_demo_pki(settings.data_dir)  # demo document-signing CA + unit certificate
     with transaction(factory) as session:  # type: ignore[arg-type]
         if session.scalar(select(func.count()).select_from(Squad)):
             return False
