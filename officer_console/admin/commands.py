@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="从备份恢复数据库（SQLite）")
     p.add_argument("file")
     p.set_defaults(run=cmd_restore)
+    from officer_console.admin import evidence_cli
+
+    evidence_cli.register(sub)  # verify-evidence, export-case
     return parser
 
 
