@@ -41,6 +41,10 @@ BOX = (62, 60, 262, 100)
 class SigningError(Exception):
     """Signing failed (bad PKCS#12, wrong password, unusable certificate): Chinese message."""
 
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else "签名失败"
+
 
 @dataclass(frozen=True)
 class SignedPdf:
