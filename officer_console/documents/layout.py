@@ -5,6 +5,7 @@ text runs out of room, so long Q&A or several violations never overflow.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,18 +48,24 @@ def local_time(value: datetime, tz: str, *, minutes: bool = True) -> str:
     return text + f"{local.hour:02d}时{local.minute:02d}分" if minutes else text
 
 
+@functools.cache
+def _em(ch: str) -> float:
+    """Advance width of one character at size 1 (wrapping measures every character)."""
+    return float(stringWidth(ch, FONT, 1))
+
+
 def wrap(text: str, size: float, width: float) -> list[str]:
     """Break Chinese/mixed text by character into lines of at most ``width`` points."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line, used = "", 0.0
         for ch in paragraph:
-            w = stringWidth(ch, FONT, size)
+            w = _em(ch) * size
             if used + w > width and line:
                 if ch in _NO_START:  # pull the previous character down with it
                     line, carry = line[:-1], line[-1]
                     lines.append(line)
-                    line, used = carry + ch, stringWidth(carry + ch, FONT, size)
+                    line, used = carry + ch, (_em(carry) + _em(ch)) * size
                     continue
                 lines.append(line)
                 line, used = "", 0.0
@@ -247,21 +254,35 @@ class Sheet:
             self.text(x, y - 16, local_time(slot.signed_at, tz), 9)
 
     def qr(self, url: str, x: float, y: float, size: float, caption: str = "") -> None:
-        """QR code drawn as one filled path (renderPDF would pull in unembedded Helvetica)."""
+        """QR code drawn as one filled path (renderPDF would pull in unembedded Helvetica).
+
+        A fixed mask pattern (any of the eight is valid) skips the encoder's mask search,
+        which is most of its time; runs of dark modules become one rectangle each.
+        """
         code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
         code.addData(url)
-        code.make()
+        code.version = code.calculate_version()
+        code.makeImpl(False, 0)
         count = code.getModuleCount()
         quiet = 2
         cell = size / (count + 2 * quiet)
         c = self.canvas
         path = c.beginPath()
         for row in range(count):
-            for col in range(count):
-                if code.isDark(row, col):
-                    path.rect(
-                        x + (col + quiet) * cell, y + size - (row + quiet + 1) * cell, cell, cell
-                    )
+            col = 0
+            while col < count:
+                if not code.isDark(row, col):
+                    col += 1
+                    continue
+                start = col
+                while col < count and code.isDark(row, col):
+                    col += 1
+                path.rect(
+                    x + (start + quiet) * cell,
+                    y + size - (row + quiet + 1) * cell,
+                    (col - start) * cell,
+                    cell,
+                )
         c.setFillColor(BLACK)
         c.drawPath(path, stroke=0, fill=1)
         if caption:

@@ -113,6 +113,14 @@ def _stamp_style(appearance: bytes):  # type: ignore[no-untyped-def]
     )
 
 
+def _container_size(pdf: bytes) -> int:
+    """Length of the CMS signature container of the last signature in ``pdf``."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    sig = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures[-1]
+    return len(sig.pkcs7_content)
+
+
 class Pkcs12Signer:
     """Signs with a PKCS#12 file; ``password`` comes from the environment or the keyring."""
 
@@ -151,6 +159,7 @@ class Pkcs12Signer:
             raise SigningError(f"单位签名证书 {p12.name} 无法用于签名")
         common = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         self.signer_name = str(common[0].value) if common else cert.subject.rfc4514_string()
+        self._reserved: int | None = None
         self.timestamp_url = timestamp_url
         self.timestamp_timeout = timestamp_timeout
         self.timezone = timezone
@@ -175,8 +184,14 @@ class Pkcs12Signer:
             new_field_spec=fields.SigFieldSpec(FIELD, box=BOX, on_page=0),
         )
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        out = pdf_signer.sign_pdf(writer)
-        return bytes(out.getvalue())
+        # After the first signature the container size is known: reserving it spares pyHanko
+        # a dry-run signature to estimate it (half of the signing time). Timestamp tokens
+        # vary with the TSA, so those are always estimated.
+        reserved = None if timestamper is not None else self._reserved
+        out = bytes(pdf_signer.sign_pdf(writer, bytes_reserved=reserved).getvalue())
+        if timestamper is None and self._reserved is None:
+            self._reserved = (_container_size(out) + 1025) // 2 * 2  # must be even
+        return out
 
     def sign(self, pdf: bytes, *, reason: str = "行政执法文书", location: str = "") -> SignedPdf:
         if self.timestamp_url:

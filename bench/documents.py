@@ -1,0 +1,136 @@
+"""Issue 11 figures: per decision (median after warm-up) render, PDF/A post-processing,
+signing and total; file sizes; and the verification requests' p95 against a live gateway
+(SQLite, loopback): the QR page and the PDF upload check.
+
+Targets: render ≤ 30 ms, total ≤ 150 ms, size ≤ 120 KB without images.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import requests
+from _common import median, pct
+
+from officer_console.config import load_settings
+from officer_console.documents.democa import ensure_demo_pki
+from officer_console.documents.fonts import ensure_font
+from officer_console.documents.pipeline import produce
+from officer_console.documents.render import render
+from officer_console.documents.sample import sample_decision
+from officer_console.documents.signing import Pkcs12Signer
+from officer_console.gateway.app import create_app, start
+from officer_console.gateway.ratelimit import Limit, Limits, RateLimiter
+from officer_console.gateway.routes_verify import LIMITS, VerifyLimits
+from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.schema import migrate
+from tests.documents.world import issued_case
+
+WARMUP, RUNS, REQUESTS = 5, 40, 200
+
+
+def per_decision(signer: Pkcs12Signer) -> None:
+    ensure_font()
+    docs = {
+        "简易程序，一项违法，签名图像": sample_decision(),
+        "一般程序，三项违法，拒绝签名": sample_decision(general=True, several=True, refused=True),
+    }
+    for label, doc in docs.items():
+        for _ in range(WARMUP):
+            produce(doc, signer)
+        timings: dict[str, list[float]] = {"render": [], "pdfa": [], "sign": [], "total": []}
+        size = 0
+        for _ in range(RUNS):
+            result = produce(doc, signer)
+            for key, values in timings.items():
+                values.append(result.timings_ms[key])
+            size = len(result.data)
+        figures = "  ".join(f"{k} {median(v):6.1f} ms" for k, v in timings.items())
+        print(f"{label}: {figures}  size {size / 1024:.1f} KB")
+    no_images = replace(sample_decision(refused=True), audit=None)
+    plain = produce(no_images, signer).data
+    page1 = render(no_images)
+    print(
+        f"无图像（拒绝签名，无过程记录页）: 签名后 {len(plain) / 1024:.1f} KB"
+        f"（ReportLab 输出 {len(page1) / 1024:.1f} KB）"
+    )
+
+
+def verification(tmp: Path) -> None:
+    settings = load_settings(env={}, data_dir=tmp / "data", database_url="")
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    factory = session_factory(engine)
+    pki = ensure_demo_pki(settings.data_dir)
+    case = issued_case(factory, settings.evidence_dir, pki)
+    pdf = (settings.evidence_dir / case.files["decision"]).read_bytes()
+    loop = asyncio.new_event_loop()
+    box: dict[str, object] = {}
+    ready = threading.Event()
+
+    async def boot() -> None:
+        app = create_app(factory, settings, limits=Limits.unlimited())
+        app[LIMITS] = VerifyLimits(RateLimiter(Limit(10**9, 60)), RateLimiter(Limit(10**9, 60)))
+        box["running"] = await start(app, "127.0.0.1", 0)
+        ready.set()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(boot())
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(30)
+    port = box["running"].port  # type: ignore[attr-defined]
+    base = f"http://127.0.0.1:{port}"
+    page = f"{base}/verify?n={case.decision.number}&c={case.decision.verify_code}"
+    with requests.Session() as http:
+        for name, call in (
+            ("GET /verify（二维码页面）", lambda: http.get(page, timeout=30)),
+            (
+                f"POST /api/v1/verify（上传 {len(pdf) // 1024} KB PDF）",
+                lambda: http.post(
+                    f"{base}/api/v1/verify",
+                    data=pdf,
+                    headers={"Content-Type": "application/pdf"},
+                    timeout=30,
+                ),
+            ),
+        ):
+            for _ in range(10):
+                call()
+            samples = []
+            for _ in range(REQUESTS):
+                t0 = time.perf_counter()
+                response = call()
+                samples.append((time.perf_counter() - t0) * 1000)
+                assert response.status_code == 200, response.text
+            print(
+                f"{name}: p50 {median(samples):.1f} ms  p95 {pct(samples, 95):.1f} ms"
+                f"  ({REQUESTS} 次，单客户端)"
+            )
+    asyncio.run_coroutine_threadsafe(box["running"].close(), loop).result(30)  # type: ignore[attr-defined]
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    engine.dispose()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="oc-bench-docs-") as tmp:
+        pki = ensure_demo_pki(Path(tmp) / "pki")
+        signer = Pkcs12Signer(pki.unit_p12, pki.password)
+        print(f"== 文书生成（每份中位数，预热 {WARMUP} 次后 {RUNS} 次）")
+        per_decision(signer)
+        print("== 核验请求")
+        verification(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
