@@ -25,7 +25,7 @@ def _when(value: object, tz: str) -> str:
 def _hash_rows(items: tuple[FileHash, ...] | list[FileHash]) -> list[list[tuple[str, str]]]:
     rows = []
     for item in items:
-        size = f"（{item.size}字节）" if item.size is not None else ""
+        size = f"\n大小：{item.size}字节" if item.size is not None else ""
         rows.append([(item.label, f"SHA-256：{item.sha256}{size}")])
     return rows
 
@@ -42,9 +42,11 @@ def draw_audit_page(
         [(s.label, f"{_when(s.at, tz)}  {s.officers}{'  ' + s.note if s.note else ''}")]
         for s in trail.steps
     ]
+    sheet.y -= 6
     sheet.text(sheet.left, sheet.y - 10, "一、办案步骤", 11, bold=True)
     sheet.y -= 16
     sheet.field_table(steps or [[("步骤", "—")]], size=9.5, label_w=26 * mm)
+    sheet.y -= 4
     sheet.text(sheet.left, sheet.y - 10, "二、视频通话与送达", 11, bold=True)
     sheet.y -= 16
     sheet.field_table(
@@ -58,6 +60,7 @@ def draw_audit_page(
         size=9.5,
         label_w=20 * mm,
     )
+    sheet.y -= 4
     sheet.text(sheet.left, sheet.y - 10, "三、电子证据哈希值", 11, bold=True)
     sheet.y -= 16
     files = list(trail.recordings)

@@ -15,7 +15,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from officer_console.documents.audit_page import draw_audit_page
 from officer_console.documents.fonts import FONT
-from officer_console.documents.layout import PAGE_W, Sheet, local_date, local_time
+from officer_console.documents.layout import FOOTER_Y, PAGE_W, Sheet, local_date, local_time
 from officer_console.documents.legal import LegalText, legal_text
 from officer_console.documents.model import DecisionDoc, ViolationFact
 from officer_console.documents.seal import draw_seal
@@ -91,6 +91,11 @@ def render_decision(doc: DecisionDoc) -> bytes:
             qr_size,
             "扫码核验",
         )
+    if doc.verification_url:  # in the band above the footer of page 1: never pushed away
+        c.setFillColorRGB(0.35, 0.35, 0.35)
+        sheet.text(sheet.left, FOOTER_Y + 19, legal.get("decision", "verify_hint"), 7.5)
+        sheet.text(sheet.left, FOOTER_Y + 9, doc.verification_url, 7.5)
+        c.setFillColorRGB(0, 0, 0)
     sheet.y -= 2 * mm
     sheet.centered(doc.unit.name, 15, bold=True, gap=9)
     sheet.centered(title, 18, bold=True, gap=10)
@@ -98,7 +103,7 @@ def render_decision(doc: DecisionDoc) -> bytes:
     sheet.y -= 11
     sheet.text(sheet.left + sheet.width - stringWidth(number, FONT, 11), sheet.y, number, 11)
     sheet.y -= 8
-    sheet.field_table(_party_rows(doc), label_w=31 * mm)
+    sheet.field_table(_party_rows(doc), label_w=29 * mm)
 
     several = len(doc.violations) > 1
     for i, v in enumerate(doc.violations, start=1):
@@ -126,7 +131,7 @@ def render_decision(doc: DecisionDoc) -> bytes:
     sheet.labelled("备注", doc.note or "无")
 
     # Signature block: party on the left, officers, date and seal on the right.
-    sheet.need(58 * mm)
+    sheet.need(44 * mm)
     sheet.y -= 8 * mm
     top = sheet.y
     refusal = legal.get("decision", "refusal")
@@ -142,7 +147,7 @@ def render_decision(doc: DecisionDoc) -> bytes:
     sheet.text(right, top, label + officers[0], 11)
     if len(officers) > 1:
         sheet.text(right + stringWidth(label, FONT, 11), top - 6 * mm, officers[1], 11)
-    date_y = top - 30 * mm
+    date_y = top - 28 * mm
     sheet.text(right, date_y + 7 * mm, doc.unit.name, 10)
     sheet.text(right + 12 * mm, date_y, local_time(doc.decided_at, tz, minutes=False), 11)
     seal_image = ImageReader(str(doc.unit.seal_image)) if doc.unit.seal_image is not None else None
@@ -154,12 +159,7 @@ def render_decision(doc: DecisionDoc) -> bytes:
         doc.unit.seal_text or doc.unit.name,
         image=seal_image,
     )
-    sheet.y = date_y - 14 * mm
-    if doc.verification_url:
-        c.setFillColorRGB(0.35, 0.35, 0.35)
-        sheet.paragraph(legal.get("decision", "verify_hint"), 8.5, indent=0, leading=1.3)
-        sheet.paragraph(doc.verification_url, 8.5, indent=0, leading=1.3)
-        c.setFillColorRGB(0, 0, 0)
+    sheet.y = date_y - 13 * mm
     if doc.audit is not None:
         sheet.new_page()
         draw_audit_page(sheet, doc.audit, legal, tz, number=doc.number)

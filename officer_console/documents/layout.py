@@ -28,7 +28,7 @@ __all__ = ["BLACK", "GREY", "Sheet", "local_date", "local_time"]
 PAGE_W, PAGE_H = A4
 MARGIN_X = 22 * mm
 MARGIN_TOP = 20 * mm
-MARGIN_BOTTOM = 37 * mm  # keeps the signature widget's box (signing.BOX) clear
+MARGIN_BOTTOM = 22 * mm
 FOOTER_Y = 12 * mm
 BLACK = Color(0, 0, 0)
 GREY = Color(0.35, 0.35, 0.35)
@@ -159,7 +159,7 @@ class Sheet:
         size: float = 11,
         *,
         indent: float = 2,
-        leading: float = 1.55,
+        leading: float = 1.45,
         x: float | None = None,
         width: float | None = None,
         gap: float = 2,
@@ -214,10 +214,11 @@ class Sheet:
                 c.rect(x, top - height, label_w, height, stroke=1, fill=1)
                 c.setFillColor(BLACK)
                 c.rect(x + label_w, top - height, cell_w - label_w, height, stroke=1, fill=0)
-                label_lines = wrap(label, size, label_w - 4)
+                label_size = size * 0.95
+                label_lines = wrap(label, label_size, label_w - 4)
                 ly = top - (height - len(label_lines) * size * 1.35) / 2 - size
                 for line in label_lines:
-                    self.text(x + 3, ly + 1, line, size)
+                    self.text(x + 3, ly + 1, line, label_size)
                     ly -= size * 1.35
                 vy = top - (height - len(lines) * size * 1.35) / 2 - size
                 for line in lines:

@@ -92,7 +92,7 @@ def render_inquiry(doc: InquiryDoc) -> bytes:
             [("被询问人", p.name), ("身份证明文件号码", p.id_number)],
             [("联系方式", p.phone), ("住址", p.address)],
         ],
-        label_w=31 * mm,
+        label_w=29 * mm,
     )
     sheet.paragraph(legal.get("inquiry", "identity"))
     officers = "、".join(_officer(o) for o in (doc.questioner, doc.recorder))
@@ -140,7 +140,7 @@ def render_notice(doc: NoticeDoc) -> bytes:
             [("车辆类型", v.vehicle_type), ("号牌号码", v.plate)],
             [("告知民警", "、".join(_officer(o) for o in doc.officers))],
         ],
-        label_w=31 * mm,
+        label_w=29 * mm,
     )
     sheet.paragraph(legal.get("notice", "intro"))
     for i, fact in enumerate(doc.violations, start=1):
@@ -204,7 +204,7 @@ def render_service(doc: ServiceConfirmationDoc) -> bytes:
                 ("送达民警", _officer(doc.officer)),
             ],
         ],
-        label_w=31 * mm,
+        label_w=29 * mm,
     )
     sheet.paragraph(legal.get("service", "consent"))
     sheet.paragraph(legal.get("service", "service_rule"))

@@ -34,8 +34,8 @@ __all__ = [
 
 log = logging.getLogger("officer_console.documents.signing")
 FIELD = "UnitSignature"
-# Bottom-left of page 1, above the footer: x1, y1, x2, y2 in points.
-BOX = (62, 60, 262, 100)
+# Top-left of page 1, above the unit header (the QR code is top-right): x1, y1, x2, y2 in pt.
+BOX = (57, 792, 252, 830)
 
 
 class SigningError(Exception):
@@ -67,12 +67,12 @@ def _appearance_pdf(signer_name: str, at: datetime, tz: str) -> bytes:
     c.setLineWidth(0.8)
     c.rect(1, 1, w - 2, h - 2)
     c.setFillColorRGB(0.75, 0.1, 0.1)
-    c.setFont(FONT, 8.5)
-    c.drawString(2 * mm, h - 4.2 * mm, "已电子签名（PAdES）")
+    c.setFont(FONT, 8)
+    c.drawString(1.6 * mm, h - 3.9 * mm, "已电子签名（PAdES）")
     c.setFillColorRGB(0.1, 0.1, 0.1)
-    c.setFont(FONT, 7.5)
-    c.drawString(2 * mm, h - 8.2 * mm, f"签名人：{signer_name[:26]}")
-    c.drawString(2 * mm, h - 12 * mm, f"签名时间：{local_time(at, tz)}")
+    c.setFont(FONT, 6.5)
+    c.drawString(1.6 * mm, h - 7.6 * mm, f"签名人：{signer_name[:28]}")
+    c.drawString(1.6 * mm, h - 11 * mm, f"签名时间：{local_time(at, tz)}")
     c.save()
     return buffer.getvalue()
 
