@@ -246,7 +246,7 @@ def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureRepo
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except Exception:  # uploaded bytes: a parser failure of any kind means "not a valid PDF"
         return SignatureReport(False, problem="文件不是有效的PDF")
     if not signatures:
         return SignatureReport(False, problem="文件中没有电子签名")
@@ -256,8 +256,11 @@ def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureRepo
     sig = signatures[-1]
     try:
         status = validate_pdf_signature(sig, context)
-    except (SignatureValidationError, PdfReadError, ValueError, KeyError) as exc:
+    except (SignatureValidationError, PdfReadError) as exc:
         return SignatureReport(True, problem=f"签名无法校验：{type(exc).__name__}")
+    except Exception as exc:  # malformed signature dictionaries or CMS from an upload
+        log.info("signature validation failed on malformed input: %r", exc)
+        return SignatureReport(True, problem=f"签名数据已损坏：{type(exc).__name__}")
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE

@@ -146,3 +146,21 @@ def test_sample_roundtrip_for_the_installer(tmp_path: Path) -> None:
     summary = sample_decision_roundtrip(tmp_path / "selftest")
     assert "校验通过" in summary
     assert (tmp_path / "selftest" / "sample-decision.pdf").is_file()
+
+
+def test_mutated_files_never_raise(pki: DemoPki, signed_decision: bytes) -> None:
+    """Uploads are hostile: truncations and byte flips anywhere give a report, not an error."""
+    import random
+
+    rng = random.Random(11)
+    size = len(signed_decision)
+    for i in range(60):
+        data = bytearray(signed_decision)
+        if i % 3 == 0:
+            data = data[: rng.randrange(size)]
+        else:
+            for _ in range(rng.randrange(1, 8)):
+                data[rng.randrange(size)] = rng.randrange(256)
+        report = validate_signature(bytes(data), [pki.ca_cert])
+        # Valid only if every flip hit the unsigned padding of the signature's /Contents.
+        assert report.valid or report.problem
