@@ -10,14 +10,25 @@ file. ``signing_trust_roots`` lists the CA certificates a verifier trusts. Demo:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from officer_console.config import Settings
 from officer_console.dispatch.secrets import get_secret
 from officer_console.documents.democa import CA_FILE, DEMO_SIGNING_PASSWORD, P12_FILE
-from officer_console.documents.signing import Pkcs12Signer, SigningError
+from officer_console.documents.model import DecisionDoc, Unit
+from officer_console.documents.pipeline import produce, verification_url
+from officer_console.documents.signing import Pkcs12Signer, Signer, SigningError
+from officer_console.store.documents import DecisionIssue
 
-__all__ = ["PASSWORD_SECRET", "signer_from_settings", "trust_roots", "verify_base_url"]
+__all__ = [
+    "PASSWORD_SECRET",
+    "decision_renderer",
+    "signer_from_settings",
+    "trust_roots",
+    "unit_from_issue",
+    "verify_base_url",
+]
 
 PASSWORD_SECRET = "SIGNING_P12_PASSWORD"  # noqa: S105 - the secret's name, not its value
 
@@ -59,3 +70,29 @@ def trust_roots(settings: Settings) -> list[Path]:
 
 def verify_base_url(settings: Settings) -> str:
     return settings.verify_base_url or settings.gateway_url.rstrip("/") + "/verify"
+
+
+def unit_from_issue(issue: DecisionIssue, settings: Settings) -> Unit:
+    """The issuing unit as the renderers want it (review body and court from the squad)."""
+    return Unit(
+        name=issue.unit_name,
+        division_code=issue.division_code,
+        review_body=issue.review_body,
+        court=issue.court,
+        timezone=issue.timezone,
+        seal_image=Path(settings.seal_image) if settings.seal_image else None,
+    )
+
+
+def decision_renderer(
+    build: Callable[[DecisionIssue, Unit, str], DecisionDoc], signer: Signer, settings: Settings
+) -> Callable[[DecisionIssue], bytes]:
+    """The ``render`` callback for :func:`store.documents.issue_decision`: ``build`` makes the
+    decision from the issue (number, code), the unit and the verification URL; the result is
+    the archival, signed PDF."""
+
+    def render(issue: DecisionIssue) -> bytes:
+        url = verification_url(verify_base_url(settings), issue.number, issue.verify_code)
+        return produce(build(issue, unit_from_issue(issue, settings), url), signer).data
+
+    return render

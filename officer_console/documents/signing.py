@@ -250,8 +250,13 @@ def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureRepo
         return SignatureReport(False, problem="文件不是有效的PDF")
     if not signatures:
         return SignatureReport(False, problem="文件中没有电子签名")
+    try:
+        roots = _load_roots(trust_roots)
+    except (OSError, ValueError) as exc:
+        log.error("trust roots %s unreadable: %s", [str(p) for p in trust_roots], exc)
+        return SignatureReport(True, problem="系统的受信任根证书无法读取，请联系管理员")
     context = ValidationContext(
-        trust_roots=_load_roots(trust_roots), allow_fetching=False, revocation_mode="soft-fail"
+        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
     )
     sig = signatures[-1]
     try:

@@ -164,3 +164,8 @@ def test_mutated_files_never_raise(pki: DemoPki, signed_decision: bytes) -> None
         report = validate_signature(bytes(data), [pki.ca_cert])
         # Valid only if every flip hit the unsigned padding of the signature's /Contents.
         assert report.valid or report.problem
+
+
+def test_unreadable_trust_root_is_a_report(tmp_path: Path, signed_decision: bytes) -> None:
+    report = validate_signature(signed_decision, [tmp_path / "missing.pem"])
+    assert not report.valid and "根证书无法读取" in report.problem

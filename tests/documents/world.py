@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.config import load_settings
 from officer_console.documents.democa import DemoPki
-from officer_console.documents.model import Unit
-from officer_console.documents.pipeline import produce, verification_url
+from officer_console.documents.model import DecisionDoc, Unit
+from officer_console.documents.pipeline import produce
 from officer_console.documents.sample import (
     sample_decision,
     sample_inquiry,
@@ -20,6 +21,7 @@ from officer_console.documents.sample import (
     sample_service,
     sample_signature_png,
 )
+from officer_console.documents.setup import decision_renderer
 from officer_console.documents.signing import Pkcs12Signer
 from officer_console.store.delivery import hash_token
 from officer_console.store.documents import (
@@ -33,7 +35,7 @@ from officer_console.store.models import Case, ServiceRecord, Squad
 from tests.support import builders
 
 NOW = datetime(2026, 12, 5, 2, 11, tzinfo=UTC)
-BASE = "http://127.0.0.1:8470/verify"
+GATEWAY = "http://127.0.0.1:8470"
 _numbers = itertools.count(1)
 
 
@@ -47,16 +49,6 @@ class IssuedCase:
     squad_code: str
 
 
-def unit_of(issue: DecisionIssue) -> Unit:
-    return Unit(
-        name=issue.unit_name,
-        division_code=issue.division_code,
-        review_body=issue.review_body,
-        court=issue.court,
-        timezone=issue.timezone,
-    )
-
-
 def squad_with_remedies(s: Session, code: str = "370102") -> Squad:
     squad = s.query(Squad).filter_by(code=code).one_or_none()
     if squad is None:
@@ -67,7 +59,7 @@ def squad_with_remedies(s: Session, code: str = "370102") -> Squad:
 
 
 def issued_case(
-    factory: sessionmaker[Session], evidence_dir: Path, pki: DemoPki, *, base: str = BASE
+    factory: sessionmaker[Session], evidence_dir: Path, pki: DemoPki, *, base: str = GATEWAY
 ) -> IssuedCase:
     n = next(_numbers)
     signer = Pkcs12Signer(pki.unit_p12, pki.password)
@@ -80,15 +72,17 @@ def issued_case(
         s.add(case)
         s.flush()
 
-        def render(issue: DecisionIssue) -> bytes:
-            doc = replace(
+        def build(issue: DecisionIssue, unit: Unit, url: str) -> DecisionDoc:
+            return replace(
                 sample_decision(),
                 number=issue.number,
-                unit=unit_of(issue),
+                unit=unit,
                 decided_at=issue.issued_at,
-                verification_url=verification_url(base, issue.number, issue.verify_code),
+                verification_url=url,
             )
-            return produce(doc, signer).data
+
+        settings = load_settings(env={}, data_dir=evidence_dir.parent, gateway_url=base)
+        render = decision_renderer(build, signer, settings)
 
         decision = issue_decision(
             s,
