@@ -141,14 +141,9 @@ def create_app(
     limits: Limits | None = None,
     **options: Any,
 ) -> web.Application:
-    from officer_console.gateway import (
-        routes_booking,
-        routes_join,
-        routes_verify,
-        signaling,
-        static,
-    )
+    from officer_console.gateway import routes_booking, routes_join, signaling, static
     from officer_console.gateway.openapi import openapi_handler
+    from officer_console.gateway.routes_verify import setup as setup_verify
 
     app = web.Application(
         client_max_size=MAX_BODY, middlewares=[security_headers, error_middleware]
@@ -160,7 +155,7 @@ def create_app(
     app.router.add_get("/api/v1/openapi.json", openapi_handler)
     routes_booking.setup(app)
     routes_join.setup(app)
-    routes_verify.setup(app)  # statutory document verification (docs/documents.md)
+    setup_verify(app)  # statutory document verification (docs/documents.md)
     signaling.setup(app)
     static.setup(app)
     app.on_cleanup.append(_cleanup)
