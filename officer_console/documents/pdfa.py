@@ -29,6 +29,12 @@ def srgb_profile() -> bytes:
     return bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
 
 
+def _signing_producer() -> str:
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    return str(VENDOR)
+
+
 def _pdf_date(at: datetime) -> str:
     at = at.astimezone(UTC)
     return at.strftime("D:%Y%m%d%H%M%S") + "Z"
@@ -57,6 +63,10 @@ def make_pdfa(pdf: bytes, *, created: datetime | None = None, lang: str = "zh-CN
         root.Lang = pikepdf.String(lang)
         when = created or datetime.now(UTC)
         info = doc.docinfo
+        # pyHanko's signature update writes its own name as XMP pdf:Producer and appends it
+        # to /Producer unless already there: start from its name so both stay equal (PDF/A
+        # requires the document information and the XMP to agree).
+        info.Producer = _signing_producer()
         if "/Trapped" in info:  # no XMP equivalent in pikepdf's mapping; not needed
             del info["/Trapped"]
         info.CreationDate = _pdf_date(when)
@@ -136,6 +146,9 @@ def preflight(pdf: bytes) -> PreflightReport:
         meta = doc.open_metadata()
         if meta.get("pdfaid:part") != "2" or meta.get("pdfaid:conformance") != "B":
             report.problems.append("XMP元数据缺少pdfaid（PDF/A-2b）标识")
+        producer = str(doc.docinfo.get("/Producer", ""))
+        if producer != (meta.get("pdf:Producer") or ""):
+            report.problems.append("文档信息与XMP元数据的Producer不一致")
         names = root.get("/Names")
         if "/OpenAction" in root or "/AA" in root or (names is not None and "/JavaScript" in names):
             report.problems.append("含有JavaScript或自动动作")
