@@ -64,7 +64,9 @@ _PAGE = """<!doctype html>
 <style nonce="{nonce}">
 body{{font-family:sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;color:#222}}
 h1{{font-size:1.3rem}} table{{border-collapse:collapse;width:100%}}
-th,td{{border:1px solid #bbb;padding:.4rem;text-align:left}} th{{background:#f2f2f2;width:8rem}}
+th,td{{border:1px solid #bbb;padding:.4rem;text-align:left;vertical-align:top}}
+th{{background:#f2f2f2;white-space:nowrap;font-weight:normal;color:#555}}
+td{{word-break:break-all}} .hash{{font-family:monospace;font-size:.8rem}}
 .ok{{color:#0a6b2d;font-weight:bold}} .bad{{color:#b00020;font-weight:bold}}
 #result{{margin-top:.8rem}}
 </style></head><body>
@@ -139,9 +141,12 @@ async def verify_page(request: web.Request) -> web.Response:
         ("处罚", penalty or "—"),
         ("记分", f"{facts.points_total}分"),
         ("送达时间", _local(facts.service_sent_at, facts.timezone)),
-        ("存档文件SHA-256", facts.sha256 or "—"),
+        ("存档SHA-256", facts.sha256 or "—"),
     ]
-    table = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    table = "".join(
+        f"<tr><th>{e(k)}</th><td{' class=hash' if 'SHA' in k else ''}>{e(str(v))}</td></tr>"
+        for k, v in rows
+    )
     body = (
         '<p class="ok">该编号的处罚决定书真实存在，以下为系统存档信息（个人信息已部分隐藏）。</p>'
         f"<table>{table}</table>" + _FORM.format(nonce=nonce)
