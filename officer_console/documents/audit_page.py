@@ -55,7 +55,15 @@ def draw_audit_page(
                 ("通话开始", _when(trail.call_started_at, tz)),
                 ("通话结束", _when(trail.call_ended_at, tz)),
             ],
-            [("送达时间", _when(trail.service_sent_at, tz)), ("工作站", trail.workstation or "—")],
+            [
+                (
+                    "送达时间",
+                    _when(trail.service_sent_at, tz)
+                    if trail.service_sent_at
+                    else "送达后由系统记录（见核验页面）",
+                ),
+                ("工作站", trail.workstation or "—"),
+            ],
         ],
         size=9.5,
         label_w=20 * mm,

@@ -16,13 +16,15 @@ from pathlib import Path
 from officer_console.config import Settings
 from officer_console.dispatch.secrets import get_secret
 from officer_console.documents.democa import CA_FILE, DEMO_SIGNING_PASSWORD, P12_FILE
-from officer_console.documents.model import DecisionDoc, Unit
+from officer_console.documents.model import AuditStep, AuditTrail, DecisionDoc, FileHash, Unit
 from officer_console.documents.pipeline import produce, verification_url
 from officer_console.documents.signing import Pkcs12Signer, Signer, SigningError
-from officer_console.store.documents import DecisionIssue
+from officer_console.domain.procedure_records import Step
+from officer_console.store.documents import DOCUMENT_KINDS, CaseTrail, DecisionIssue
 
 __all__ = [
     "PASSWORD_SECRET",
+    "audit_trail",
     "decision_renderer",
     "signer_from_settings",
     "trust_roots",
@@ -96,3 +98,39 @@ def decision_renderer(
         return produce(build(issue, unit_from_issue(issue, settings), url), signer).data
 
     return render
+
+
+_FILE_LABELS = {**DOCUMENT_KINDS, "recording": "录像", "signature": "签名图像", "snapshot": "截图"}
+
+
+def audit_trail(trail: CaseTrail, workstation: str = "") -> AuditTrail:
+    """The 办案过程记录 of a case (``store.documents.case_trail``) for the decision renderer.
+
+    The decision itself is not listed (it is the document being made); its service time is
+    filled in once the case has been served.
+    """
+    labels = {s.value: s.label for s in Step}
+    counts: dict[str, int] = {}
+    recordings, documents, signature = [], [], None
+    for kind, sha, size in trail.files:
+        if kind == "decision":
+            continue
+        counts[kind] = counts.get(kind, 0) + 1
+        label = _FILE_LABELS.get(kind, kind)
+        item = FileHash(f"{label}{counts[kind]}" if kind == "recording" else label, sha, size)
+        if kind == "recording":
+            recordings.append(item)
+        elif kind == "signature":
+            signature = item
+        else:
+            documents.append(item)
+    return AuditTrail(
+        steps=tuple(AuditStep(labels.get(s, s), at, who) for s, at, who in trail.steps),
+        call_started_at=trail.call_started_at,
+        call_ended_at=trail.call_ended_at,
+        recordings=tuple(recordings),
+        signature=signature,
+        documents=tuple(documents),
+        service_sent_at=trail.service_sent_at,
+        workstation=workstation,
+    )

@@ -46,9 +46,11 @@ from officer_console.store.numbering import next_number
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "CaseTrail",
     "DecisionIssue",
     "IssuedDecision",
     "VerifiedDecision",
+    "case_trail",
     "decision_for_hash",
     "issue_decision",
     "new_verify_code",
@@ -327,3 +329,56 @@ def decision_for_hash(session: Session, sha256: str) -> tuple[str, str] | None:
     if row is None:
         return None
     return str(row[0]), str(row[1] or "")
+
+
+@dataclass(frozen=True)
+class CaseTrail:
+    """What the 办案过程记录 page prints, read from the case's own rows (plain values)."""
+
+    steps: tuple[tuple[str, datetime, str], ...]  # (step, completed_at, "王强（010001）")
+    call_started_at: datetime | None
+    call_ended_at: datetime | None
+    files: tuple[tuple[str, str, int], ...]  # (kind, sha256, size), oldest first
+    service_sent_at: datetime | None
+
+
+def case_trail(session: Session, case_id: int) -> CaseTrail:
+    """Steps with officers, the call's start and end, the evidence hashes, the service time."""
+    from officer_console.store.models import CaseStep, Officer, VideoSession
+
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("案件不存在", code="case_not_found")
+    steps = session.execute(
+        select(CaseStep.step, CaseStep.completed_at, Officer.name, Officer.police_number)
+        .join(Officer, Officer.id == CaseStep.officer_id)
+        .where(CaseStep.case_id == case_id)
+        .order_by(CaseStep.seq)
+    ).all()
+    calls = session.execute(
+        select(VideoSession.created_at, VideoSession.ended_at)
+        .where(VideoSession.appointment_id == case.appointment_id)
+        .order_by(VideoSession.created_at)
+    ).all()
+    files = session.execute(
+        select(EvidenceFile.kind, EvidenceFile.sha256, EvidenceFile.size)
+        .where(
+            (EvidenceFile.case_id == case_id) | (EvidenceFile.appointment_id == case.appointment_id)
+        )
+        .order_by(EvidenceFile.id)
+    ).all()
+    sent = session.scalar(
+        select(ServiceRecord.sent_at)
+        .join(Decision, Decision.id == ServiceRecord.decision_id)
+        .where(Decision.case_id == case_id, ServiceRecord.sent_at.is_not(None))
+        .order_by(ServiceRecord.sent_at)
+        .limit(1)
+    )
+    ended = [end for _, end in calls if end is not None]
+    return CaseTrail(
+        steps=tuple((step, at, f"{name}（{number}）") for step, at, name, number in steps),
+        call_started_at=calls[0][0] if calls else None,
+        call_ended_at=max(ended) if ended else None,
+        files=tuple((kind, sha, int(size)) for kind, sha, size in files),
+        service_sent_at=sent,
+    )

@@ -103,3 +103,57 @@ def test_second_decision_for_a_case_is_refused(
             evidence_dir=tmp_path,
             now=NOW,
         )
+
+
+def test_case_trail_feeds_the_audit_page(
+    factory: sessionmaker[Session], tmp_path: Path, pki: DemoPki
+) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from officer_console.documents.render import render
+    from officer_console.documents.sample import sample_decision
+    from officer_console.documents.setup import audit_trail
+    from officer_console.store.documents import case_trail
+    from officer_console.store.models import Case, CaseStep, VideoSession
+    from tests.documents.pdftools import pdf_text
+
+    case = issued_case(factory, tmp_path / "evidence", pki)
+    with transaction(factory) as s:
+        row = s.get(Case, case.case_id)
+        assert row is not None
+        for seq, step in enumerate(("inquiry", "notice", "ruling"), start=1):
+            s.add(
+                CaseStep(
+                    case_id=case.case_id,
+                    step=step,
+                    seq=seq,
+                    officer_id=row.lead_officer_id,
+                    completed_at=NOW + timedelta(minutes=seq),
+                )
+            )
+        s.add(
+            VideoSession(
+                appointment_id=case.appointment_id,
+                room_id=f"room-{case.case_id}",
+                console_secret_hash="x" * 64,
+                created_at=NOW - timedelta(minutes=5),
+                expires_at=NOW + timedelta(hours=1),
+                ended_at=NOW + timedelta(minutes=9),
+            )
+        )
+    with read_session(factory) as s:
+        trail = case_trail(s, case.case_id)
+        files = {e.kind: e.sha256 for e in s.scalars(select(EvidenceFile))}
+    assert [step for step, _, _ in trail.steps] == ["inquiry", "notice", "ruling"]
+    assert trail.call_started_at == NOW - timedelta(minutes=5)
+    assert trail.service_sent_at == NOW
+    page = audit_trail(trail, "LX-01")
+    assert [s.label for s in page.steps] == ["询问", "告知", "裁决"]
+    assert page.signature is not None and page.signature.sha256 == files["signature"]
+    assert {d.label for d in page.documents} >= {"询问笔录", "行政处罚告知笔录", "截图"}
+    assert all(d.sha256 != files["decision"] for d in page.documents)
+    text = pdf_text(render(replace(sample_decision(), audit=page)), tmp_path)
+    for kind in ("recording", "signature", "inquiry_record", "notice_record", "snapshot"):
+        assert f"SHA-256：{files[kind]}" in text, kind
+    assert "LX-01" in text
