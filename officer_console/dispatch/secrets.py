@@ -32,6 +32,9 @@ SECRET_NAMES = (
     "SMS_SECRET_KEY",
     "AMI_SECRET",
     "DIALER_WEBHOOK_SECRET",
+    # evidence store (S3-compatible object storage)
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
 )
 
 

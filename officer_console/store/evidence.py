@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.masking import mask_text
@@ -192,8 +192,8 @@ def mark_stored(
         update(EvidenceFile)
         .where(EvidenceFile.id == evidence_id, EvidenceFile.stored_in.is_(None))
         .values(stored_in=store_kind, stored_at=utcnow())
-    ).rowcount
-    if not done:
+    )
+    if not cast("CursorResult[Any]", done).rowcount:
         return False
     row = session.get(EvidenceFile, evidence_id)
     audit.record(
