@@ -184,6 +184,11 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 )
             if not entries:
                 problems.append("违法代码目录为空：请运行 officer-admin import-catalogue")
+    from officer_console.admin.store_check import check_evidence_store
+
+    store_lines, store_problems = check_evidence_store(settings)
+    print("\n".join(store_lines))
+    problems.extend(store_problems)
     for problem in problems:
         print(f"问题: {problem}", file=sys.stderr)
     print("检查通过" if not problems else f"检查发现 {len(problems)} 个问题")
@@ -253,9 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify-audit", help="校验审计日志哈希链，报告第一处损坏").set_defaults(
         run=cmd_verify_audit
     )
-    sub.add_parser("check", help="检查数据库连接、结构版本、审计链与基础数据").set_defaults(
-        run=cmd_check
-    )
+    sub.add_parser(
+        "check", help="检查数据库连接、结构版本、审计链、基础数据与证据存储"
+    ).set_defaults(run=cmd_check)
     p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份）")
     p.add_argument("file")
     p.set_defaults(run=cmd_backup)

@@ -168,6 +168,9 @@ class DirectoryStore(EvidenceStore):
     def describe(self, *, probe: bool = True) -> StoreReport:
         report = StoreReport(self.kind, str(self.root))
         report.object_lock = "不支持（目录存储：请在共享存储端配置快照或只读保护）"
+        if self.kind == "local":  # our own data directory: made on first use
+            with contextlib.suppress(OSError):
+                self.root.mkdir(parents=True, exist_ok=True)
         report.reachable = self.root.is_dir()
         if not report.reachable:
             report.problems.append(f"证据存储目录 {self.root} 不存在或未挂载")

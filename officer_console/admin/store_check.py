@@ -1,0 +1,43 @@
+"""``officer-admin check``'s evidence section: the store (reachable, writable, object lock)
+and this workstation's spool backlog (recordings not yet verified in the store)."""
+
+from __future__ import annotations
+
+from officer_console.config import Settings
+from officer_console.domain.errors import DomainError
+
+__all__ = ["check_evidence_store"]
+
+
+def check_evidence_store(settings: Settings) -> tuple[list[str], list[str]]:
+    """(lines to print, problems) — never raises for a store problem: it is reported."""
+    from officer_console.evidence_store import open_store
+    from officer_console.evidence_store.factory import spool_dir
+    from officer_console.video.handoff import MISMATCH, pending_uploads
+    from officer_console.video.recorder import read_sidecar, unfinished_recordings
+
+    lines: list[str] = []
+    problems: list[str] = []
+    try:
+        store = open_store(settings)
+    except DomainError as exc:
+        return [f"证据存储: {settings.evidence_store}  无法打开"], [str(exc)]
+    report = store.describe()
+    lines.extend(report.lines())
+    problems.extend(report.problems)
+    if report.reachable and not report.writable and not report.problems:
+        problems.append("证据存储不可写入")
+    spool = spool_dir(settings)
+    pending = len(pending_uploads(spool))
+    unfinished = len(unfinished_recordings(spool)) if spool.is_dir() else 0
+    mismatched = (
+        sum(1 for p in spool.rglob("*.mp4") if (read_sidecar(p) or {}).get("status") == MISMATCH)
+        if spool.is_dir()
+        else 0
+    )
+    lines.append(
+        f"本机暂存区 {spool}: 待上传 {pending}，待恢复 {unfinished}，校验不符 {mismatched}"
+    )
+    if mismatched:
+        problems.append(f"暂存区有 {mismatched} 个录像与其证据记录的哈希不符（已保留，见审计日志）")
+    return lines, problems
