@@ -331,13 +331,25 @@ class S3Store(EvidenceStore):
                     progress(sent)
         if sent != size:
             raise IntegrityFailure(f"证据文件 {path.name} 在上传时被改动，未记为已存储")
-        self._call(
+        answer = self._call(
             "complete_multipart_upload",
             Key=self._key(key),
             UploadId=upload_id,
             MultipartUpload={"Parts": done},
         )
         self._forget(key)
+        lock = self._lock_args()
+        if lock:  # not every server applies the lock given at CreateMultipartUpload
+            version = {"VersionId": answer["VersionId"]} if answer.get("VersionId") else {}
+            self._call(
+                "put_object_retention",
+                Key=self._key(key),
+                Retention={
+                    "Mode": lock["ObjectLockMode"],
+                    "RetainUntilDate": lock["ObjectLockRetainUntilDate"],
+                },
+                **version,
+            )
 
     # --- reading ------------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -48,6 +48,7 @@ __all__ = [
     "RecordingTarget",
     "Unfinished",
     "mark_stored",
+    "record_document",
     "record_missing",
     "record_recovered",
     "record_start",
@@ -210,6 +211,36 @@ def mark_stored(
         },
     )
     return True
+
+
+def record_document(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str,
+    key: str,
+    sha256: str,
+    size: int,
+    stored_in: str,
+    case_id: int | None = None,
+    appointment_id: int | None = None,
+) -> int:
+    """The row of a file written straight to the store (a document: ``put_bytes`` inside the
+    same transaction's work function, before this): hashed, stored, audited; returns its id."""
+    row = EvidenceFile(
+        case_id=case_id,
+        appointment_id=appointment_id,
+        kind=kind,
+        path=key,
+        sha256=sha256,
+        size=size,
+        stored_in=stored_in,
+        stored_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    _audit_hash(session, actor, row, store=stored_in)
+    return row.id
 
 
 # --- recovery of unfinished recordings -----------------------------------------------------
