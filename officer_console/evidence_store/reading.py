@@ -7,9 +7,15 @@ import os
 import secrets
 from pathlib import Path
 
-from officer_console.evidence_store.base import BLOCK, EvidenceStore, IntegrityFailure
+from officer_console.evidence_store.base import (
+    BLOCK,
+    EvidenceMissing,
+    EvidenceStore,
+    IntegrityFailure,
+    sha256_file,
+)
 
-__all__ = ["fetch_to_file", "read_verified"]
+__all__ = ["fetch_to_file", "playable_copy", "read_verified"]
 
 
 def read_verified(store: EvidenceStore, key: str, sha256: str, size: int | None = None) -> bytes:
@@ -43,3 +49,20 @@ def fetch_to_file(store: EvidenceStore, key: str, sha256: str, folder: Path) -> 
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def playable_copy(
+    store: EvidenceStore, key: str, sha256: str, *, spool: Path, cache: Path
+) -> tuple[Path, bool]:
+    """A verified file to play: this workstation's spool copy if it has one, else the store's.
+    Returns (path, temporary): a temporary copy should be deleted after playback."""
+    spooled = spool / key
+    if spooled.is_file() and sha256_file(spooled)[0] == sha256:
+        return spooled, False
+    try:
+        path = fetch_to_file(store, key, sha256, cache)
+    except EvidenceMissing:
+        raise EvidenceMissing(
+            "录像尚未上传到证据存储（仍在录制它的工作站的暂存区），请稍后再试"
+        ) from None
+    return path, store.local_path(key) is None

@@ -182,7 +182,7 @@ def upload_pending(
             log.warning("evidence upload postponed: %s", exc.message)
             outcomes.append(Outcome(item.path, "failed", item.evidence_id, exc.message))
             break
-        except (OSError, SQLAlchemyError, DomainError) as exc:
+        except (OSError, ValueError, SQLAlchemyError, DomainError) as exc:  # ValueError: bad key
             log.warning("evidence upload of %s failed: %r", item.path.name, exc)
             outcomes.append(Outcome(item.path, "failed", item.evidence_id, str(exc)))
     return outcomes
