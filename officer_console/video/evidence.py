@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError
+from officer_console.evidence_store.base import EvidenceStore
 from officer_console.store import evidence as rows
 from officer_console.store.audit import Actor
 from officer_console.store.evidence import (
@@ -110,8 +111,13 @@ def record_stop(
     )
 
 
-def verify_evidence(row: EvidenceFile, evidence_dir: Path) -> bool:
-    """Re-hash a stored file; False when it is missing or changed."""
+def verify_evidence(
+    row: EvidenceFile, evidence_dir: Path, store: EvidenceStore | None = None
+) -> bool:
+    """Re-hash a stored file; False when it is missing or changed. With ``store``, the copy
+    the store holds (for rows marked stored there), else the file under ``evidence_dir``."""
+    if store is not None:
+        return store.verify(row.path, row.sha256, row.size)
     path = Path(row.path)
     if not path.is_absolute():
         path = evidence_dir / path

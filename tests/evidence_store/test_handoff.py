@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.evidence_store.local import DirectoryStore
 from officer_console.evidence_store.s3 import S3Config, S3Store
 from officer_console.store import evidence as rows
+from officer_console.video.evidence import verify_evidence
 from officer_console.video.handoff import pending_uploads, upload_pending
 from officer_console.video.recorder import read_sidecar, unfinished_recordings
 from tests.evidence_store.spool import actions, evidence_row, runner, seed, spooled_recording
@@ -30,6 +31,7 @@ def test_a_recording_is_uploaded_verified_marked_then_removed_from_the_spool(
     row = evidence_row(factory, evidence_id)
     assert row.stored_in == "s3" and row.stored_at is not None
     assert s3_store.verify(row.path, row.sha256, row.size)
+    assert verify_evidence(row, spool, s3_store) and not verify_evidence(row, spool)
     assert not path.exists() and not path.with_suffix(".mp4.json").exists()
     (stored,) = actions(factory, rows.STORED)
     assert stored.detail == {
