@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from officer_console.store.engine import make_engine, session_factory
 from tests.admin.test_cli import run
+from tests.evidence_store.spool import evidence_row, seed, spooled_recording
 from tests.servers.s3_server import S3Server
 
 
@@ -52,3 +55,23 @@ def test_check_reports_an_unmounted_share(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "证据存储: path" in result.stdout and "未挂载" in result.stderr
+
+
+def test_upload_evidence_flushes_the_spool_from_the_command_line(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'it.db'}"
+    assert run(["migrate"], url).returncode == 0
+    factory = session_factory(make_engine(url))
+    actor, appointment_id = seed(factory)
+    spool = Path(os.environ["OFFICER_CONSOLE_DATA_DIR"]) / "evidence"
+    path, evidence_id = spooled_recording(factory, actor, appointment_id, spool)
+    env = _s3_env(s3_server, s3_server.bucket(lock=True))
+    down = run(
+        ["upload-evidence"], url, **{**env, "OFFICER_CONSOLE_S3_ENDPOINT": "http://127.0.0.1:9"}
+    )
+    assert down.returncode == 1 and "失败（稍后重试）" in down.stdout and path.exists()
+    done = run(["upload-evidence"], url, **env)
+    assert done.returncode == 0, done.stderr
+    assert "已上传并核验 1 个，未完成 0 个（证据存储: s3）" in done.stdout
+    assert evidence_row(factory, evidence_id).stored_in == "s3" and not path.exists()
