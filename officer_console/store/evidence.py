@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.masking import mask_text
@@ -186,12 +186,16 @@ def mark_stored(
 ) -> bool:
     """Record that the store holds a verified copy (``method``: how it was verified).
 
-    Conditional on ``stored_in`` still being empty, so a retry after a lost answer neither
-    audits twice nor fails; returns whether this call recorded it.
+    Conditional on ``stored_in`` not already naming this store, so a retry after a lost answer
+    neither audits twice nor fails (a row migrated as ``local`` moves on to the configured
+    store); returns whether this call recorded it.
     """
     done = session.execute(
         update(EvidenceFile)
-        .where(EvidenceFile.id == evidence_id, EvidenceFile.stored_in.is_(None))
+        .where(
+            EvidenceFile.id == evidence_id,
+            or_(EvidenceFile.stored_in.is_(None), EvidenceFile.stored_in != store_kind),
+        )
         .values(stored_in=store_kind, stored_at=utcnow())
     )
     if not cast("CursorResult[Any]", done).rowcount:

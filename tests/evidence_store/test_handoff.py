@@ -131,3 +131,19 @@ def test_the_local_store_keeps_its_spool_file_and_marks_it(
     assert (read_sidecar(path) or {}).get("status") == "uploaded"
     assert evidence_row(factory, evidence_id).stored_in == "local"
     assert pending_uploads(spool) == [] and unfinished_recordings(spool) == []
+
+
+def test_a_row_from_before_the_store_moves_on_to_the_configured_store(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    actor, appointment_id = seed(factory)
+    spool = tmp_path / "spool"
+    path, evidence_id = spooled_recording(factory, actor, appointment_id, spool)
+    runner(factory)(lambda s: rows.mark_stored(s, actor, evidence_id, "local", method="legacy"))
+    share = tmp_path / "nas"
+    share.mkdir()
+    (outcome,) = upload_pending(DirectoryStore(share, "path"), spool, runner(factory), actor)
+    assert outcome.outcome == "stored" and not path.exists()
+    row = evidence_row(factory, evidence_id)
+    assert row.stored_in == "path" and DirectoryStore(share, "path").verify(row.path, row.sha256)
+    assert [e.detail["store"] for e in actions(factory, rows.STORED)] == ["local", "path"]
