@@ -345,19 +345,19 @@ def run(options: LaunchOptions) -> int:
         print(f"officer-console: {font.hint}", file=sys.stderr, flush=True)
     reporter = crash.install(log_file, app)
     collector = GuiThreadGc(app)
-    try:
-        services = open_database(settings, demo_mode=options.demo)
-    except StartupError as exc:
-        report_startup_error(app, str(exc))
-        reporter.uninstall()
-        collector.stop()
-        return 1
-    try:
+    try:  # the evidence store's settings and keys (no network yet)
         from officer_console.evidence_store import open_store
 
         evidence = open_store(settings)
     except DomainError as exc:
         report_startup_error(app, f"{exc}。请修正后重新启动。")
+        reporter.uninstall()
+        collector.stop()
+        return 1
+    try:
+        services = open_database(settings, demo_mode=options.demo)
+    except StartupError as exc:
+        report_startup_error(app, str(exc))
         reporter.uninstall()
         collector.stop()
         return 1
