@@ -128,6 +128,11 @@ def _check_evidence_store(settings: Settings, sources: dict[str, str]) -> None:
             )
         if not Path(settings.evidence_path).expanduser().is_absolute():
             raise ConfigError(f"evidence_path 应为绝对路径。当前值：{settings.evidence_path!r}")
+    if urlsplit(settings.s3_endpoint).username is not None:
+        raise ConfigError(
+            "s3_endpoint 中不能包含用户名或密钥：访问密钥请设置环境变量"
+            f" {ENV_PREFIX}S3_ACCESS_KEY_ID / {ENV_PREFIX}S3_SECRET_ACCESS_KEY 或保存到系统钥匙串"
+        )
     if kind == "s3" and not settings.s3_bucket:
         raise ConfigError(f"证据存储为 s3（{where}）时必须设置 s3_bucket（存储桶名）")
     if settings.s3_ca_bundle and not Path(settings.s3_ca_bundle).expanduser().is_file():

@@ -28,6 +28,7 @@ import os
 import re
 import secrets
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -99,6 +100,7 @@ class S3Store(EvidenceStore):
         self.config = config
         self.state_dir = state_dir
         self._client: Any = None
+        self._client_lock = threading.Lock()
         self._lock: bool | None = None  # bucket has object lock (asked once)
 
     def __repr__(self) -> str:
@@ -106,30 +108,34 @@ class S3Store(EvidenceStore):
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            import boto3
-            from botocore.config import Config
+        with self._client_lock:  # one client, shared: boto3 clients are thread-safe
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
 
-            cfg = self.config
-            verify: bool | str = cfg.ca_bundle or cfg.verify_tls
-            self._client = boto3.session.Session().client(
-                "s3",
-                endpoint_url=cfg.endpoint or None,
-                region_name=cfg.region,
-                verify=verify,
-                aws_access_key_id=cfg.access_key_id or None,
-                aws_secret_access_key=cfg.secret_access_key or None,
-                config=Config(
-                    signature_version="s3v4",
-                    s3={"addressing_style": "path"},
-                    retries={"max_attempts": 3, "mode": "standard"},
-                    connect_timeout=5,
-                    read_timeout=60,
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required",
-                ),
-            )
-        return self._client
+    def _make_client(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        cfg = self.config
+        verify: bool | str = cfg.ca_bundle or cfg.verify_tls
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=cfg.endpoint or None,
+            region_name=cfg.region,
+            verify=verify,
+            aws_access_key_id=cfg.access_key_id or None,
+            aws_secret_access_key=cfg.secret_access_key or None,
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+            ),
+        )
 
     def _key(self, key: str) -> str:
         check_key(key)
@@ -144,6 +150,11 @@ class S3Store(EvidenceStore):
             )
         if code in {"NoSuchBucket", "404"}:
             return StoreUnavailable(f"对象存储中没有存储桶 {self.config.bucket}")
+        if type(exc).__name__ == "SSLError":
+            return StoreUnavailable(
+                f"对象存储 {self.config.endpoint} 的 TLS 证书未通过验证：请将内网 CA 证书文件"
+                "设置为 s3_ca_bundle（不建议关闭 s3_tls_verify）"
+            )
         return StoreUnavailable(
             f"对象存储 {self.config.endpoint or 'AWS'} 暂不可用（{code or type(exc).__name__}），"
             "证据已保留在本机暂存区，稍后自动重试"

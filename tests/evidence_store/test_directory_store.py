@@ -94,6 +94,14 @@ def test_store_settings_are_checked_with_a_chinese_message(tmp_path: Path) -> No
         load_settings(env={}, data_dir=tmp_path, evidence_store="s3", s3_bucket="Bad_Bucket")
     with pytest.raises(ConfigError, match="保留天数"):
         load_settings(env={}, data_dir=tmp_path, s3_retention_days=-1)
+    with pytest.raises(ConfigError, match="不能包含用户名或密钥"):
+        load_settings(
+            env={},
+            data_dir=tmp_path,
+            evidence_store="s3",
+            s3_bucket="evidence",
+            s3_endpoint="https://key:secret@minio.local:9000",
+        )
     config = tmp_path / "config.toml"
     config.write_text('evidence_store = "s3"\ns3_bucket = "ev"\ns3_secret_access_key = "x"\n')
     with pytest.raises(ConfigError, match="不能写密钥"):

@@ -13,7 +13,7 @@ from officer_console.evidence_store import IntegrityFailure, StoreUnavailable
 from officer_console.evidence_store.base import EvidenceMissing
 from officer_console.evidence_store.s3 import S3Store
 from tests.evidence_store.conftest import s3_config
-from tests.servers.s3_server import S3Server
+from tests.servers.s3_server import S3Server, make_tls, start_s3_server
 
 PDF = b"%PDF-1.4\n% decision\n%%EOF\n"
 
@@ -145,3 +145,22 @@ def test_keys_cannot_escape_the_store(s3_store: S3Store) -> None:
     for key in ("../x.pdf", "a/../../x", "/etc/passwd", "a//b", "", "a/./b"):
         with pytest.raises(ValueError, match="invalid evidence key"):
             s3_store.put_bytes(key, PDF)
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_tls_is_verified_against_the_configured_ca(tmp_path: Path) -> None:
+    ca, cert, key = make_tls(tmp_path / "tls")
+    server = start_s3_server(tmp_path / "moto-tls.log", tls=(cert, key))
+    try:
+        server.ca = ca
+        bucket = server.bucket()
+        unverified = S3Store(s3_config(server, bucket))
+        with pytest.raises(StoreUnavailable, match="TLS 证书未通过验证"):
+            unverified.put_bytes("decisions/t.pdf", PDF)
+        trusted = S3Store(s3_config(server, bucket, ca_bundle=str(ca)))
+        assert trusted.put_bytes("decisions/t.pdf", PDF).verified == "readback"
+        assert trusted.describe().writable
+        unchecked = S3Store(s3_config(server, bucket, verify_tls=False))
+        assert unchecked.read("decisions/t.pdf") == PDF
+    finally:
+        server.stop()
