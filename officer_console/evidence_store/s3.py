@@ -5,7 +5,7 @@ needs the low-level calls (``ListParts``, ``UploadPart``, ``CompleteMultipartUpl
 public, documented API — boto3 has them, the MinIO SDK keeps them private; boto3 also exposes
 every object-lock header (``ObjectLockMode``/``ObjectLockRetainUntilDate``), per-request
 SHA-256 checksums and path-style addressing for intranet endpoints, and is maintained by AWS
-with releases several times a week. Its cost is size (botocore ≈ 25 MB installed).
+with releases several times a week. Its cost is size (≈ 35 MB installed with botocore).
 
 Writes: objects up to ``part_size`` go in one ``PutObject``; larger files in a multipart
 upload whose id is kept in ``state_dir`` so an interrupted upload (network, kill -9) resumes
