@@ -60,6 +60,14 @@ def gateway_main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"officer-gateway: {exc}", file=sys.stderr)
         return 2
+    from officer_console.domain.errors import DomainError
+    from officer_console.evidence_store import open_store
+
+    try:  # the evidence store's settings and keys, before citizens ask for documents
+        open_store(settings)
+    except DomainError as exc:
+        print(f"officer-gateway: {exc}", file=sys.stderr)
+        return 2
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("端口应为0至65535")
     from officer_console.gateway import serve

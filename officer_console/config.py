@@ -105,6 +105,40 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_S3_REGION = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
+_S3_PREFIX = re.compile(r"[A-Za-z0-9_./-]{1,200}")
+
+
+def _range(low: int, high: int, what: str) -> Check:
+    def check(value: int) -> str | None:
+        return None if low <= value <= high else f"{what}应为 {low}–{high} 之间的整数"
+
+    return check
+
+
+def _check_evidence_store(settings: Settings, sources: dict[str, str]) -> None:
+    """The backend's required settings (one clear ConfigError, Chinese)."""
+    kind = settings.evidence_store
+    where = sources.get("evidence_store", "默认值")
+    if kind == "path":
+        if not settings.evidence_path:
+            raise ConfigError(
+                f"证据存储为 path（{where}）时必须设置 evidence_path（网络共享挂载目录）"
+            )
+        if not Path(settings.evidence_path).expanduser().is_absolute():
+            raise ConfigError(f"evidence_path 应为绝对路径。当前值：{settings.evidence_path!r}")
+    if urlsplit(settings.s3_endpoint).username is not None:
+        raise ConfigError(
+            "s3_endpoint 中不能包含用户名或密钥：访问密钥请设置环境变量"
+            f" {ENV_PREFIX}S3_ACCESS_KEY_ID / {ENV_PREFIX}S3_SECRET_ACCESS_KEY 或保存到系统钥匙串"
+        )
+    if kind == "s3" and not settings.s3_bucket:
+        raise ConfigError(f"证据存储为 s3（{where}）时必须设置 s3_bucket（存储桶名）")
+    if settings.s3_ca_bundle and not Path(settings.s3_ca_bundle).expanduser().is_file():
+        raise ConfigError(f"找不到 s3_ca_bundle 指定的 CA 证书文件: {settings.s3_ca_bundle}")
+
+
 def _port(value: int) -> str | None:
     return None if 1 <= value <= 65535 else "端口应为 1–65535 之间的整数"
 
@@ -309,6 +343,71 @@ class Settings:
     )
     workstation: str = field(default="", metadata=_meta("workstation name in audit rows"))
     log_json: bool = field(default=False, metadata=_meta("structured JSON logs"))
+    # Evidence store (docs/evidence.md). S3 keys are secrets: S3_ACCESS_KEY_ID/…_SECRET_…
+    evidence_store: str = field(
+        default="local",
+        metadata=_meta(
+            "local | path | s3 — where recordings and documents are kept",
+            check=_one_of("local", "path", "s3"),
+            strip=True,
+        ),
+    )
+    evidence_path: str = field(
+        default="", metadata=_meta("path store: the mounted share's directory", strip=True)
+    )
+    s3_endpoint: str = field(
+        default="",
+        metadata=_meta(
+            "s3 store: endpoint URL (MinIO/Ceph); empty → AWS",
+            check=_http_url("对象存储地址"),
+            strip=True,
+        ),
+    )
+    s3_bucket: str = field(
+        default="",
+        metadata=_meta(
+            "s3 store: bucket",
+            check=_pattern(_BUCKET, "存储桶名只能包含小写字母、数字、. 和 -（3–63 个字符）"),
+            strip=True,
+        ),
+    )
+    s3_region: str = field(
+        default="us-east-1",
+        metadata=_meta(
+            "s3 store: region",
+            check=_pattern(_S3_REGION, "对象存储地域应形如 us-east-1 或 cn-north-1", required=True),
+            strip=True,
+        ),
+    )
+    s3_tls_verify: bool = field(default=True, metadata=_meta("s3 store: verify TLS"))
+    s3_ca_bundle: str = field(
+        default="", metadata=_meta("s3 store: CA bundle file for an intranet CA", strip=True)
+    )
+    s3_prefix: str = field(
+        default="",
+        metadata=_meta(
+            "s3 store: key prefix",
+            check=_pattern(_S3_PREFIX, "对象前缀只能包含字母、数字、/ _ . -"),
+            strip=True,
+        ),
+    )
+    s3_retention_days: int = field(
+        default=3650,
+        metadata=_meta(
+            "s3 store: object-lock retention (compliance mode), days; 0 → bucket default",
+            check=_range(0, 36500, "对象锁定保留天数"),
+        ),
+    )
+    s3_part_size_mb: int = field(
+        default=16,
+        metadata=_meta("s3 store: multipart part size, MiB", check=_range(5, 1024, "分片大小")),
+    )
+    evidence_upload_retry_seconds: int = field(
+        default=30,
+        metadata=_meta(
+            "retry interval of pending evidence uploads", check=_range(2, 3600, "上传重试间隔")
+        ),
+    )
 
     @property
     def effective_database_url(self) -> str:
@@ -466,4 +565,5 @@ def load_settings(
             values[key] = _convert(key, base, raw, sources[key])
     settings = replace(base, **values)
     _check_values(settings, sources)
+    _check_evidence_store(settings, sources)
     return settings

@@ -188,10 +188,23 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 )
             if not entries:
                 problems.append("违法代码目录为空：请运行 officer-admin import-catalogue")
+    from officer_console.admin.store_check import check_evidence_store
+
+    store_lines, store_problems = check_evidence_store(settings)
+    print("\n".join(store_lines))
+    problems.extend(store_problems)
     for problem in problems:
         print(f"问题: {problem}", file=sys.stderr)
     print("检查通过" if not problems else f"检查发现 {len(problems)} 个问题")
     return 0 if not problems else 1
+
+
+def cmd_upload_evidence(settings: Settings, args: argparse.Namespace) -> int:
+    from officer_console.admin.store_check import upload_spool
+    from officer_console.store.engine import run_in_transaction
+
+    factory = session_factory(_engine(settings))
+    return upload_spool(settings, lambda work: run_in_transaction(factory, work))
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -257,9 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify-audit", help="校验审计日志哈希链，报告第一处损坏").set_defaults(
         run=cmd_verify_audit
     )
-    sub.add_parser("check", help="检查数据库连接、结构版本、审计链与基础数据").set_defaults(
-        run=cmd_check
-    )
+    sub.add_parser(
+        "check", help="检查数据库连接、结构版本、审计链、基础数据与证据存储"
+    ).set_defaults(run=cmd_check)
+    sub.add_parser(
+        "upload-evidence", help="将本机暂存区的录像上传到证据存储并核验（控制台也会自动进行）"
+    ).set_defaults(run=cmd_upload_evidence)
     p = sub.add_parser("backup", help="备份数据库（SQLite 在线备份）")
     p.add_argument("file")
     p.set_defaults(run=cmd_backup)

@@ -33,6 +33,9 @@ SECRET_NAMES = (
     "AMI_SECRET",
     "DIALER_WEBHOOK_SECRET",
     "SIGNING_P12_PASSWORD",  # the unit's document-signing PKCS#12 (docs/documents.md)
+    # evidence store (S3-compatible object storage)
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
 )
 
 

@@ -8,6 +8,7 @@ tests can stand just before or after the 1-day and 3-day booking edges.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
 from officer_console.domain.masking import mask_text
+from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.gateway.errors import error_middleware
 from officer_console.gateway.ratelimit import Limits, RateLimiter
 from officer_console.store.engine import make_engine, session_factory
@@ -83,6 +85,11 @@ class Gateway:
     @property
     def evidence_dir(self) -> Path:
         return self.settings.evidence_dir
+
+    @functools.cached_property
+    def evidence_store(self) -> EvidenceStore:
+        """Documents are read through the shared store (docs/evidence.md)."""
+        return open_store(self.settings)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

@@ -70,7 +70,7 @@ async def document(request: web.Request) -> web.Response:
     def work() -> delivery.ServedDocument:
         with transaction(gateway.factory) as s:
             return delivery.fetch_document(
-                s, token, now=now, evidence_dir=gateway.evidence_dir, actor=citizen_actor()
+                s, token, now=now, store=gateway.evidence_store, actor=citizen_actor()
             )
 
     served = await gateway.db(work)

@@ -41,8 +41,10 @@ from officer_console.store.engine import (
 )
 
 if TYPE_CHECKING:
+    from officer_console.evidence_store import EvidenceStore
     from officer_console.gui.main_window import MainWindow
     from officer_console.video.evidence import Recovery
+    from officer_console.video.handoff import UploadWorker
 
 log = logging.getLogger("officer_console.gui.app")
 READY_LINE = "officer-console: ready"
@@ -153,8 +155,11 @@ class ConsoleShell(QObject):
         *,
         hint: str = "",
         loop: asyncio.AbstractEventLoop | None = None,
+        evidence: EvidenceStore | None = None,
     ) -> None:
         super().__init__()
+        self.evidence = evidence
+        self.uploads: UploadWorker | None = None
         self.app = app
         self.loop = loop
         self.services = services
@@ -207,12 +212,28 @@ class ConsoleShell(QObject):
         self.recovery.add_done_callback(self._recovery_finished.emit)
 
     def _report_recovery(self, future: Future[list[Recovery]]) -> None:
+        self._start_uploads()  # after recovery: the rows of killed recordings now exist
         if self.window is None or future.exception() is not None:
             return
         outcomes = [r.outcome for r in future.result()]
         self.window.report_recovered_recordings(
             outcomes.count("recovered"), outcomes.count("missing")
         )
+
+    def _start_uploads(self) -> None:
+        """Hand recordings from the spool to the evidence store, retrying in the background;
+        the status bar shows how many are still waiting (docs/evidence.md)."""
+        if self.uploads is not None or self.window is None or self._shut_down:
+            return
+        from officer_console.gui.evidence_status import PendingUploadsLabel, start_upload_worker
+
+        try:
+            self.uploads = start_upload_worker(self.services, self.evidence)
+        except DomainError as exc:  # e.g. S3 keys missing: recordings stay in the spool
+            log.warning("evidence uploads not started: %s", exc)
+            self.window.statusBar().showMessage(str(exc), 60_000)
+            return
+        self.window.statusBar().addPermanentWidget(PendingUploadsLabel(self.uploads, self.window))
 
     def request_quit(self, code: int = 0) -> None:
         """Async clean-ups (embedded gateway) first, then the synchronous shutdown."""
@@ -258,6 +279,8 @@ class ConsoleShell(QObject):
             return
         self._shut_down = True
         log.info("shutting down")
+        if self.uploads is not None:  # an interrupted upload resumes at the next start
+            self.uploads.stop(timeout=2)
         if self.services.officer is not None:
             from officer_console.gui.lock import audit_session_event
 
@@ -322,6 +345,15 @@ def run(options: LaunchOptions) -> int:
         print(f"officer-console: {font.hint}", file=sys.stderr, flush=True)
     reporter = crash.install(log_file, app)
     collector = GuiThreadGc(app)
+    try:  # the evidence store's settings and keys (no network yet)
+        from officer_console.evidence_store import open_store
+
+        evidence = open_store(settings)
+    except DomainError as exc:
+        report_startup_error(app, f"{exc}。请修正后重新启动。")
+        reporter.uninstall()
+        collector.stop()
+        return 1
     try:
         services = open_database(settings, demo_mode=options.demo)
     except StartupError as exc:
@@ -338,7 +370,7 @@ def run(options: LaunchOptions) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(lambda _loop, ctx: _loop_error(ctx))
-    shell = ConsoleShell(app, services, hint=hint, loop=loop)
+    shell = ConsoleShell(app, services, hint=hint, loop=loop, evidence=evidence)
     install_signal_handlers(loop, shell)
     shell.start()
     if options.demo:  # after the login window: the gateway is not needed to sign in

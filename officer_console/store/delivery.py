@@ -17,9 +17,10 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from officer_console.domain.errors import ConflictError, NotFoundError
+from officer_console.domain.errors import ConflictError, DomainError, NotFoundError
 from officer_console.store import audit
 from officer_console.store.audit import Actor
+from officer_console.store.evidence import EvidenceReader
 from officer_console.store.models import Decision, EvidenceFile, ServiceRecord
 
 __all__ = ["TOKEN_PATTERN", "ServedDocument", "fetch_document", "hash_token"]
@@ -40,6 +41,17 @@ class ServedDocument:
     delivered_at: datetime
 
 
+def _read(key: str, store: EvidenceReader | None, evidence_dir: Path | None) -> bytes:
+    if store is not None:
+        return store.read(key)
+    path = Path(key)
+    if not path.is_absolute():
+        if evidence_dir is None:
+            raise FileNotFoundError(key)
+        path = evidence_dir / path
+    return path.read_bytes()
+
+
 def _not_found() -> NotFoundError:
     return NotFoundError("文书不存在或链接已过期", code="document_not_found")
 
@@ -49,11 +61,15 @@ def fetch_document(
     token: str,
     *,
     now: datetime,
-    evidence_dir: Path,
     actor: Actor,
+    store: EvidenceReader | None = None,
+    evidence_dir: Path | None = None,
     valid_days: int = TOKEN_VALID_DAYS,
 ) -> ServedDocument:
-    """Resolve a download token to the decision PDF and record the delivery (first time)."""
+    """Resolve a download token to the decision PDF and record the delivery (first time).
+
+    The file is read through the evidence ``store`` (any workstation's document, whichever
+    backend); ``evidence_dir`` is the older direct read of a local directory."""
     if not TOKEN_PATTERN.fullmatch(token):
         raise _not_found()
     row = session.execute(
@@ -69,12 +85,9 @@ def fetch_document(
         raise _not_found()
     if record.sent_at + timedelta(days=valid_days) <= now:
         raise _not_found()
-    path = Path(evidence.path)
-    if not path.is_absolute():
-        path = evidence_dir / path
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = _read(evidence.path, store, evidence_dir)
+    except (OSError, DomainError):  # missing, or the store is unreachable
         raise NotFoundError("文书文件暂不可用，请联系办案大队", code="document_missing") from None
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
         raise ConflictError("文书校验失败，请联系办案大队", code="document_integrity")

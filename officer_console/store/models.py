@@ -411,6 +411,10 @@ class EvidenceFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     duration_s: Mapped[float | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where a verified copy lives (store kind: local | path | s3); None = only in the spool
+    # of the workstation that recorded it (see store/evidence.py, docs/evidence.md).
+    stored_in: Mapped[str | None] = mapped_column(String(16))
+    stored_at: Mapped[datetime | None] = mapped_column()
 
 
 # --- audit ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from officer_console.store import rooms
 from officer_console.store.audit import Actor
 from officer_console.video import evidence
 from officer_console.video.evidence import RecordingTarget
+from officer_console.video.handoff import kick_uploads
 from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout, mark_stored
 from officer_console.video.session import CallSession
@@ -148,6 +149,7 @@ class VideoCall:
             lambda s: evidence.record_stop(s, actor, target, result, evidence_dir)
         )
         await asyncio.to_thread(mark_stored, result.path, evidence_id)
+        kick_uploads()  # hand it to the evidence store now (video/handoff.py)
         return evidence_id
 
     async def _abort(self, signaling: Any, recorder: EvidenceRecorder | None) -> None:

@@ -1,8 +1,8 @@
-"""Database side of a recording: audit rows and the hashed ``EvidenceFile``.
+"""File side of a recording's evidence: hashing, verifying and recovering recording files.
 
-Small functions of a ``Session`` so they run through the console's op runner (one DB thread,
-one transaction each); the audit row commits with the change it describes (SECURITY.md).
-Paths are stored relative to the evidence store so a moved data directory still verifies.
+The rows and audit entries are :mod:`officer_console.store.evidence` (re-exported here for the
+callers that think in recordings); this module reads files and adapts a
+:class:`~officer_console.video.recorder.RecordingResult` to them.
 
 Recovery (``start_recovery``, run once after login): a recording whose console was killed, or
 whose hang-up found the database down, has a ``recording.start`` row and a playable file but
@@ -16,22 +16,38 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError
-from officer_console.domain.masking import mask_text
-from officer_console.store import audit
+from officer_console.evidence_store.base import EvidenceStore
+from officer_console.store import evidence as rows
 from officer_console.store.audit import Actor
-from officer_console.store.models import AuditEvent, EvidenceFile
+from officer_console.store.evidence import (
+    HASH,
+    KIND,
+    MISSING,
+    RECOVERED,
+    START,
+    STOP,
+    FileFacts,
+    Ledger,
+    RecordingTarget,
+    Unfinished,
+    record_missing,
+    record_recovered,
+    record_start,
+    recording_ledger,
+    relative_path,
+)
+from officer_console.store.models import EvidenceFile
 from officer_console.store.types import utcnow
 from officer_console.video.recorder import (
     RecordingResult,
@@ -46,64 +62,32 @@ from officer_console.video.recorder import (
 if TYPE_CHECKING:
     from officer_console.video.call import DbRunner
 
+__all__ = [
+    "HASH",
+    "KIND",
+    "MISSING",
+    "RECOVERED",
+    "START",
+    "STOP",
+    "FileFacts",
+    "Ledger",
+    "RecordingTarget",
+    "Recovery",
+    "Unfinished",
+    "file_facts",
+    "record_missing",
+    "record_recovered",
+    "record_start",
+    "record_stop",
+    "recording_ledger",
+    "recover_recordings",
+    "relative_path",
+    "start_recovery",
+    "verify_evidence",
+]
+
 log = logging.getLogger("officer_console.video.evidence")
 T = TypeVar("T")
-
-KIND = "recording"
-START, STOP, HASH = "recording.start", "recording.stop", "recording.hash"
-RECOVERED, MISSING = "recording.recovered", "recording.missing"
-
-
-@dataclass(frozen=True)
-class RecordingTarget:
-    """Whom a recording belongs to: always an appointment, a case once one is accepted."""
-
-    appointment_id: int
-    case_id: int | None = None
-
-    @property
-    def entity(self) -> tuple[str, int]:
-        if self.case_id is not None:
-            return "case", self.case_id
-        return "appointment", self.appointment_id
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """A recording file's hash, size, playable length and when it ended."""
-
-    sha256: str
-    size: int
-    duration_s: float
-    modified_at: datetime
-
-
-def relative_path(path: Path, evidence_dir: Path) -> str:
-    try:
-        return path.resolve().relative_to(evidence_dir.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def record_start(
-    session: Session,
-    actor: Actor,
-    target: RecordingTarget,
-    path: Path,
-    evidence_dir: Path,
-    *,
-    at: datetime | None = None,
-) -> None:
-    entity_type, entity_id = target.entity
-    audit.record(
-        session,
-        actor,
-        START,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        detail={"file": relative_path(path, evidence_dir), "appointment": target.appointment_id},
-        at=at,
-    )
 
 
 def record_stop(
@@ -114,66 +98,26 @@ def record_stop(
     evidence_dir: Path,
 ) -> int:
     """Store the hashed file and audit stop + hash; returns the ``EvidenceFile`` id."""
-    entity_type, entity_id = target.entity
-    row = _add_row(
+    detail = result.detail()
+    return rows.record_stop(
         session,
+        actor,
         target,
         relative_path(result.path, evidence_dir),
         FileFacts(result.sha256, result.size, result.duration_s, result.ended_at),
-    )
-    detail = result.detail()
-    audit.record(
-        session,
-        actor,
-        STOP,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        detail={
-            "evidence_id": row.id,
-            "duration_s": detail["duration_s"],
-            "gaps": detail["gaps"],
-            "dropped": detail["dropped"],
-        },
-        at=result.ended_at,
-    )
-    _audit_hash(session, actor, row, at=result.ended_at)
-    return row.id
-
-
-def _add_row(
-    session: Session, target: RecordingTarget, file: str, facts: FileFacts
-) -> EvidenceFile:
-    row = EvidenceFile(
-        case_id=target.case_id,
-        appointment_id=target.appointment_id,
-        kind=KIND,
-        path=file,
-        sha256=facts.sha256,
-        size=facts.size,
-        duration_s=round(facts.duration_s, 3),
-        created_at=facts.modified_at,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _audit_hash(
-    session: Session, actor: Actor, row: EvidenceFile, *, at: datetime | None = None, **extra: Any
-) -> None:
-    audit.record(
-        session,
-        actor,
-        HASH,
-        entity_type="evidence",
-        entity_id=row.id,
-        detail={"sha256": row.sha256, "size": row.size, "file": row.path, **extra},
-        at=at,
+        gaps=detail["gaps"],
+        dropped=detail["dropped"],
+        ended_at=result.ended_at,
     )
 
 
-def verify_evidence(row: EvidenceFile, evidence_dir: Path) -> bool:
-    """Re-hash a stored file; False when it is missing or changed."""
+def verify_evidence(
+    row: EvidenceFile, evidence_dir: Path, store: EvidenceStore | None = None
+) -> bool:
+    """Re-hash a stored file; False when it is missing or changed. With ``store``, the copy
+    the store holds (for rows marked stored there), else the file under ``evidence_dir``."""
+    if store is not None:
+        return store.verify(row.path, row.sha256, row.size)
     path = Path(row.path)
     if not path.is_absolute():
         path = evidence_dir / path
@@ -187,143 +131,11 @@ def verify_evidence(row: EvidenceFile, evidence_dir: Path) -> bool:
 
 
 @dataclass(frozen=True)
-class Unfinished:
-    """A recording that was started but never stored."""
-
-    file: str  # as audited: relative to the evidence store
-    target: RecordingTarget
-    started_at: datetime | None = None
-    started_by: str = ""
-    sidecar: str | None = None  # the sidecar's status; None when there is no sidecar
-
-
-@dataclass(frozen=True)
 class Recovery:
     file: str
     outcome: str  # "recovered", "missing", or "stored" (row existed; sidecar brought up to date)
     evidence_id: int | None = None
     facts: FileFacts | None = None
-
-
-@dataclass
-class Ledger:
-    """This workstation's recent recording starts and what became of them."""
-
-    started: dict[str, Unfinished] = field(default_factory=dict)
-    stored: dict[str, int] = field(default_factory=dict)  # file → evidence id
-    resolved: set[str] = field(default_factory=set)  # already audited recovered / missing
-
-
-def _chain(workstation: str) -> str:
-    """The audit chain of a workstation (as ``audit.record`` names it)."""
-    return mask_text(workstation)[:64] or "unknown"
-
-
-def _target(event: AuditEvent) -> RecordingTarget | None:
-    detail = event.detail or {}
-    try:
-        appointment_id = int(detail["appointment"])
-        case_id = int(event.entity_id) if event.entity_type == "case" else None
-    except (KeyError, TypeError, ValueError):
-        return None
-    return RecordingTarget(appointment_id, case_id)
-
-
-def recording_ledger(
-    session: Session,
-    workstation: str,
-    files: Iterable[str] = (),
-    *,
-    before: datetime,
-    limit: int = 500,
-) -> Ledger:
-    """The last ``limit`` recordings started on ``workstation`` before ``before``, plus which
-    of them (and of ``files``) already have an evidence row or a recovery audit row."""
-    chain = _chain(workstation)
-    ledger = Ledger()
-    starts = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.chain == chain, AuditEvent.action == START, AuditEvent.at < before)
-        .order_by(AuditEvent.chain_seq.desc())
-        .limit(limit)
-    ).all()
-    for event in starts:
-        target = _target(event)
-        file = (event.detail or {}).get("file")
-        if target is not None and isinstance(file, str) and file not in ledger.started:
-            ledger.started[file] = Unfinished(file, target, event.at, event.actor)
-    wanted = set(ledger.started) | set(files)
-    if not wanted:
-        return ledger
-    rows = session.execute(
-        select(EvidenceFile.path, EvidenceFile.id).where(
-            EvidenceFile.kind == KIND, EvidenceFile.path.in_(sorted(wanted))
-        )
-    )
-    ledger.stored = {path: evidence_id for path, evidence_id in rows}
-    since = min((e.chain_seq for e in starts), default=0)
-    for detail in session.scalars(
-        select(AuditEvent.detail).where(
-            AuditEvent.chain == chain,
-            AuditEvent.chain_seq >= since,
-            AuditEvent.action.in_((RECOVERED, MISSING)),
-        )
-    ):
-        file = (detail or {}).get("file")
-        if file in wanted:
-            ledger.resolved.add(file)
-    return ledger
-
-
-def _start_detail(item: Unfinished) -> dict[str, Any]:
-    return {
-        "file": item.file,
-        "appointment": item.target.appointment_id,
-        "started_at": item.started_at.isoformat() if item.started_at else None,
-        "started_by": item.started_by,
-        "sidecar": item.sidecar,
-    }
-
-
-def record_recovered(session: Session, actor: Actor, item: Unfinished, facts: FileFacts) -> int:
-    """Store a recovered recording like ``record_stop`` does; returns the evidence id (the
-    existing one if another run stored it first)."""
-    existing = session.scalar(
-        select(EvidenceFile.id).where(EvidenceFile.kind == KIND, EvidenceFile.path == item.file)
-    )
-    if existing is not None:
-        return existing
-    row = _add_row(session, item.target, item.file, facts)
-    entity_type, entity_id = item.target.entity
-    audit.record(
-        session,
-        actor,
-        RECOVERED,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        detail={
-            **_start_detail(item),
-            "evidence_id": row.id,
-            "duration_s": row.duration_s,
-            "ended_at": facts.modified_at.isoformat(),
-            "recovered": True,
-        },
-    )
-    _audit_hash(session, actor, row, recovered=True)
-    return row.id
-
-
-def record_missing(session: Session, actor: Actor, item: Unfinished) -> None:
-    entity_type, entity_id = item.target.entity
-    audit.record(
-        session,
-        actor,
-        MISSING,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        outcome="failed",
-        detail={**_start_detail(item), "reason": "file not found"},
-    )
 
 
 def _absolute(file: str, evidence_dir: Path) -> Path:

@@ -467,6 +467,12 @@ def read_sidecar(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+#: Sidecar states of a recording whose row exists (or that is gone): not for recovery. After
+#: ``stored`` the hand-off (video/handoff.py) moves it to ``uploaded`` (the local store keeps
+#: the file), ``mismatch`` (spool file differs from its row; kept) or ``lost``.
+DONE_STATUSES = frozenset({"stored", "missing", "uploaded", "mismatch", "lost"})
+
+
 def unfinished_recordings(evidence_dir: Path) -> list[Path]:
     """Recordings never stored in the database: the program died while recording, or the
     database was unreachable at hang-up. Each is still a playable file to hash and register
@@ -475,12 +481,13 @@ def unfinished_recordings(evidence_dir: Path) -> list[Path]:
     for side in sorted(evidence_dir.rglob("*.mp4.json")):
         with contextlib.suppress(OSError, ValueError):
             status = json.loads(side.read_text(encoding="utf-8")).get("status")
-            if status not in {"stored", "missing"}:
+            if status not in DONE_STATUSES:
                 found.append(side.with_suffix(""))
     return found
 
 
 __all__ = [
+    "DONE_STATUSES",
     "EvidenceRecorder",
     "Gap",
     "RecordingError",
@@ -490,6 +497,7 @@ __all__ = [
     "media_duration",
     "read_sidecar",
     "sha256_file",
+    "sidecar_path",
     "unfinished_recordings",
     "update_sidecar",
 ]
