@@ -25,13 +25,20 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from officer_console.domain.errors import ValidationError
+from officer_console.domain.errors import ConflictError, NotFoundError, ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.procedure import Step
 from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.delivery import hash_token
-from officer_console.store.models import Appointment, Citizen, Decision, ServiceRecord, SmsMessage
+from officer_console.store.models import (
+    Appointment,
+    Citizen,
+    Decision,
+    EvidenceFile,
+    ServiceRecord,
+    SmsMessage,
+)
 from officer_console.store.procedure_cases import (
     COMPLETED,
     PAPER_PENDING,
@@ -42,10 +49,16 @@ from officer_console.store.procedure_cases import (
     _save,
     _view,
 )
-from officer_console.store.procedure_files import store_file
+from officer_console.store.procedure_files import read_file, store_file
 from officer_console.store.types import utcnow
 
-__all__ = ["ServiceJob", "prepare_service", "record_service_result", "serve_on_paper"]
+__all__ = [
+    "ServiceJob",
+    "decision_document",
+    "prepare_service",
+    "record_service_result",
+    "serve_on_paper",
+]
 
 
 @dataclass(frozen=True)
@@ -249,3 +262,19 @@ def serve_on_paper(
     assert appt is not None
     _move(session, actor, appt, "completed", "paper_service_pending")
     return _view(session, case)
+
+
+def decision_document(session: Session, case_id: int, evidence_dir: Path) -> tuple[str, bytes]:
+    """(number, PDF) of the served or printable decision, re-hashed against its evidence row."""
+    decision = session.scalar(select(Decision).where(Decision.case_id == case_id))
+    row = (
+        session.get(EvidenceFile, decision.evidence_id)
+        if decision and decision.evidence_id
+        else None
+    )
+    if decision is None or row is None:
+        raise NotFoundError("该案件尚未生成处罚决定书")
+    try:
+        return decision.number, read_file(evidence_dir, row)
+    except (OSError, ValueError):
+        raise ConflictError("决定书文件缺失或与存证哈希不符，请联系管理员核查") from None

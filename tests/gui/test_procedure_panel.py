@@ -4,10 +4,12 @@ resume after a reload, no-consent paper service."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -18,9 +20,10 @@ from officer_console.gui.services import Services
 from officer_console.store.models import Appointment, SmsMessage
 from tests.store.test_procedure_cases import CountingSms
 from tests.support import builders, console, queue_world
-from tests.support.procedure_gui import FakeChannel, Officer, finish_case, walk_simple_case
+from tests.support.procedure_gui import FakeChannel, Officer, desk, finish_case, walk_simple_case
 from tests.support.procedure_world import World, build
 
+OPENED: list[tuple[str, bytes]] = []
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -42,9 +45,11 @@ def _panel(
         link_base="http://127.0.0.1:8470",
     )
     panel = ProcedurePanel(services, server=server)
-    qtbot.addWidget(panel)
-    panel.resize(560, 700)
-    panel.show()
+    panel.open_pdf = lambda title, pdf: OPENED.append((title, pdf))
+    window = desk(panel)  # beside the video pane at 1366×768
+    qtbot.addWidget(window)
+    window.show()
+    panel.page_ready.connect(lambda _step: _fits(window))
     channel = FakeChannel()
     panel.set_channel(channel)
     panel.set_appointment(world.appointment_id, "in_call", assigned=True)
@@ -54,23 +59,49 @@ def _panel(
     return panel, channel, officer
 
 
+def _fits(window: QWidget) -> None:
+    """Every page fits beside the video on a 1366×768 screen (no scrolling, nothing cut)."""
+    hint = window.minimumSizeHint()
+    assert hint.height() <= 740 and hint.width() <= 1366, (hint.width(), hint.height())
+
+
 def _shot(panel: ProcedurePanel, name: str) -> None:
     if panel.services.settings.effective_database_url.startswith("sqlite"):
-        panel.grab().save(str(SCREENS / name))
+        QApplication.processEvents()
+        window = panel.window()
+        assert (window.width(), window.height()) == (1366, 768)
+        window.grab().save(str(SCREENS / name))
+
+
+def _pdf_text(pdf: bytes) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True, timeout=30
+    )
+    return done.stdout.decode()
 
 
 def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     world = build(services.factory)
     sms = CountingSms()
     panel, channel, officer = _panel(qtbot, services, world, sms)
+    _shot(panel, "procedure_start.png")
     walk_simple_case(officer, world.id_last4)
     assert officer.page() == "ruling"
     assert "notice" in channel.kinds() and "stage" in channel.kinds()
     notice = next(m for m in channel.sent if m["type"] == "notice")
     assert "记6分" in notice["text"] and "陈述和申辩" in notice["text"]
     finish_case(officer)
-    assert officer.page() == "done" and "已办结" in panel.done_page.text()
+    assert officer.page() == "done" and "已办结" in panel.done_text.text()
+    assert "短信发送成功时间" in panel.done_text.text()
+    _shot(panel, "procedure_done_served.png")
     assert len(sms.sent) == 1
+    OPENED.clear()
+    officer.click("open_served_decision_button")
+    officer.wait(lambda: bool(OPENED))
+    title, pdf = OPENED[0]
+    assert panel.view is not None and panel.view.decision_number in title
+    text = _pdf_text(pdf)
+    assert panel.view.decision_number in text and "占位文书" in text and "罚款200元" in text
     document = [m for m in channel.sent if m["type"] == "document"]
     assert len(document) == 1 and "/api/v1/documents/" in document[0]["url"]
     assert channel.sent[-1] == {"type": "stage", "step": "done", "title": "办理完毕"}
@@ -82,7 +113,7 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     qtbot.addWidget(again)
     again.set_appointment(world.appointment_id, "completed", assigned=True)
     qtbot.waitUntil(lambda: again.stack.currentWidget() is again.done_page, timeout=10_000)
-    assert "电子送达" in again.done_page.text()
+    assert "电子送达" in again.done_text.text()
     panel.shutdown()
     again.shutdown()
 
@@ -178,12 +209,16 @@ def test_no_consent_paper_service(qtbot: QtBot, services: Services) -> None:
     officer.click("request_signature_button")
     channel.on_signature(b"not a png")  # type: ignore[misc]  # ignored: not an image
     assert not officer.find(type(panel.start_button), "accept_signature_button").isEnabled()
+    OPENED.clear()
+    officer.click("open_decision_button")  # the draft decision, also read along on the phone
+    officer.wait(lambda: bool(OPENED))
+    assert "罚款200元" in _pdf_text(OPENED[0][1]) and "处罚决定书" in channel.sent[-1]["text"]
     _shot(panel, "procedure_confirmation.png")
     officer.tick("refused_to_sign")
     officer.complete("confirmation", "service")
     _shot(panel, "procedure_service.png")
     officer.complete("service", "done")
-    assert "待纸质送达" in panel.done_page.text()
+    assert "待纸质送达" in panel.done_text.text()
     _shot(panel, "procedure_done.png")
     with services.factory() as s:
         assert s.scalar(select(func.count()).select_from(SmsMessage)) == 0
@@ -196,5 +231,5 @@ def test_stop_up_front_shows_hand_over(qtbot: QtBot, services: Services) -> None
     panel, _channel, officer = _panel(qtbot, services, world)
     officer.click("start_procedure_button")
     officer.wait(lambda: officer.page() == "done")
-    assert "转窗口办理" in panel.done_page.text() and "12分" in panel.done_page.text()
+    assert "转窗口办理" in panel.done_text.text() and "12分" in panel.done_text.text()
     panel.shutdown()

@@ -130,3 +130,21 @@ def finish_case(officer: Officer) -> None:
     officer.click("service_request_signature_button")
     officer.click("service_accept_signature_button")
     officer.complete("service", "done")
+
+
+def desk(panel: ProcedurePanel) -> QWidget:
+    """The live-case layout at 1366×768: the video pane (with hang-up) beside the panel."""
+    from PySide6.QtWidgets import QHBoxLayout
+
+    from officer_console.gui.video_pane import VideoPane
+
+    window = QWidget()
+    window.setObjectName("procedure_desk")
+    row = QHBoxLayout(window)
+    row.setContentsMargins(4, 4, 4, 4)
+    row.addWidget(VideoPane(window), 1)
+    panel.setParent(window)
+    panel.setFixedWidth(600)
+    row.addWidget(panel)
+    window.resize(1366, 768)
+    return window

@@ -102,6 +102,8 @@ class InquiryPage(StepPage):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.qa_table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        # Wrapped questions need their row heights again whenever the width changes.
+        header.sectionResized.connect(lambda *_: self.qa_table.resizeRowsToContents())
         self.body.addWidget(self.qa_table, 1)
         self.admissions_box = QVBoxLayout()
         self.body.addLayout(self.admissions_box)
@@ -227,7 +229,9 @@ class RulingPage(StepPage):
             cell = QHBoxLayout()
             cell.addWidget(fine)
             cell.addWidget(pts)
-            note = QLabel(f"幅度 {v.fine_min}–{v.fine_max} 元", self)
+            note = QLabel(
+                f"幅度 {v.fine_min}–{v.fine_max} 元 · 告知 {v.fine} 元、{v.points} 分", self
+            )
             note.setStyleSheet(HINT)
             cell.addWidget(note, 1)
             self.amounts.addRow(f"{v.code} {v.behaviour[:14]}", cell)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -112,7 +114,8 @@ class ProcedurePanel(QWidget):
         self._generation = 0
         self._busy = False
         self._bg = _Background(self)
-        self.open_pdf: Callable[[str, bytes], None] = lambda _title, _pdf: None
+        # Replaced by the document viewer at merge; today the desktop's PDF viewer.
+        self.open_pdf: Callable[[str, bytes], None] = self._open_with_desktop
         self._build()
         self.set_appointment(None)
 
@@ -155,9 +158,18 @@ class ProcedurePanel(QWidget):
             "confirmation": ConfirmationPage(self),
             "service": ServicePage(self),
         }
-        self.done_page = named(QLabel(self), "procedure_page_done")
-        self.done_page.setWordWrap(True)
-        self.done_page.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.done_page = named(QWidget(self), "procedure_page_done")
+        done = QVBoxLayout(self.done_page)
+        self.done_text = named(QLabel(self.done_page), "procedure_done_text")
+        self.done_text.setWordWrap(True)
+        self.done_text.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.decision_button = named(
+            QPushButton("查看/打印处罚决定书", self.done_page), "open_served_decision_button"
+        )
+        self.decision_button.clicked.connect(self._open_decision)
+        done.addWidget(self.done_text)
+        done.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        done.addStretch(1)
         self.stack.addWidget(self.start_page)
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -292,8 +304,14 @@ class ProcedurePanel(QWidget):
             )
         service = view.step_data.get("service", {})
         if service.get("sent_at"):
-            lines.append(f"短信送达时间：{service['sent_at'][:19].replace('T', ' ')}（UTC）")
-        self.done_page.setText("<br>".join(lines))
+            sent = datetime.fromisoformat(service["sent_at"])
+            lines.append(f"短信发送成功时间（送达时间，缴款期限自此起算）：{local_text(sent, tz)}")
+        if view.status == pc.PAPER_PENDING:
+            lines.append(
+                "当事人未同意电子送达：请打印处罚决定书，邮寄或在窗口送达，并记录送达情况。"
+            )
+        self.done_text.setText("<br>".join(lines))
+        self.decision_button.setVisible(bool(view.decision_number) and not view.is_open)
         self.stack.setCurrentWidget(self.done_page)
 
     def _sync_citizen(self, view: CaseView) -> None:
@@ -480,6 +498,25 @@ class ProcedurePanel(QWidget):
         if kind == "decision" and self.channel is not None:
             self.channel.send({"type": "notice", "text": _decision_text(view)})
         self._bg.run(render, lambda pdf: self.open_pdf(title, pdf), self._failed)
+
+    def _open_decision(self) -> None:
+        if self.view is None:
+            return
+        case_id, evidence = self.view.case_id, self.services.settings.evidence_dir
+        self.services.runner.run(
+            lambda s: procedure_service.decision_document(s, case_id, evidence),
+            lambda got: self.open_pdf(f"处罚决定书 {got[0]}", got[1]),
+            self._failed,
+            write=False,
+        )
+
+    def _open_with_desktop(self, title: str, pdf: bytes) -> None:
+        folder = self.services.settings.data_dir / "documents-view"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{title.replace(' ', '_').replace('/', '_')}.pdf"
+        path.write_bytes(pdf)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.message.show_message(f"已保存到 {path}，请用PDF阅读器打开", "info")
 
     def _complete_confirmation(self) -> None:
         page = self.pages["confirmation"]
