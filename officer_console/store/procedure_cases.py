@@ -224,18 +224,16 @@ def _view(session: Session, case: Case) -> CaseView:
     next_step: Step | None = None
     if case.status == OPEN and proc_data is not None:
         next_step = CaseProcedure.from_dict(proc_data).next_step
-    rows = session.scalars(
-        select(CaseStep).where(CaseStep.case_id == case.id).order_by(CaseStep.seq)
-    )
+    rows = session.execute(
+        select(CaseStep, Officer.name, Officer.police_number)
+        .join(Officer, Officer.id == CaseStep.officer_id)
+        .where(CaseStep.case_id == case.id)
+        .order_by(CaseStep.seq)
+    ).all()
     steps, data = [], {}
-    for row in rows:
+    for row, name, number in rows:
         steps.append(
-            StepDone(
-                row.step,
-                Step(row.step).label,
-                _officer_label(session, row.officer_id),
-                row.completed_at,
-            )
+            StepDone(row.step, Step(row.step).label, f"{name}（{number}）", row.completed_at)
         )
         data[row.step] = dict(row.data or {})
     decision = session.scalar(select(Decision.number).where(Decision.case_id == case.id))

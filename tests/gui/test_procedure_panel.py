@@ -136,6 +136,10 @@ def test_refusals_inline_and_resume_after_reload(qtbot: QtBot, services: Service
         walk.answer(row, "是")
     walk.complete("inquiry", "notice")
     _shot(panel, "procedure_notice.png")
+    # The citizen dropped and re-joined with a fresh code: the page lands on the same step.
+    rejoined = FakeChannel()
+    panel.set_channel(rejoined)
+    assert rejoined.kinds() == ["stage", "notice"] and rejoined.sent[0]["step"] == "notice"
     walk.tick("waived")
     walk.complete("notice", "ruling")
     _shot(panel, "procedure_ruling.png")

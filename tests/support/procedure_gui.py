@@ -81,16 +81,20 @@ class Officer:
 
     def complete(self, step: str, next_page: str) -> None:
         """Click the step's completion button and time until the next page is shown."""
-        ready: list[str] = []
-        self.panel.page_ready.connect(ready.append)
+        ready: dict[str, float] = {}
+
+        def shown(page: str) -> None:
+            ready[page] = time.perf_counter()  # stamped when the page is filled and shown
+
+        self.panel.page_ready.connect(shown)
         started = time.perf_counter()
         self.click(f"complete_{step}_button")
         try:
             self.wait(lambda: next_page in ready or self.panel.message.kind == "error")
         finally:
-            self.panel.page_ready.disconnect(ready.append)
+            self.panel.page_ready.disconnect(shown)
         assert next_page in ready, self.panel.message.text()
-        self.step_times.append(time.perf_counter() - started)
+        self.step_times.append(ready[next_page] - started)
 
     def page(self) -> str:
         return self.panel.stack.currentWidget().objectName().removeprefix("procedure_page_")

@@ -36,7 +36,7 @@ class CitizenChannel(Protocol):
 def png_bytes(image: QImage) -> bytes:
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buf, b"PNG")
+    image.save(buf, "PNG")  # type: ignore[call-overload]  # the stubs say bytes, PySide wants str
     return bytes(buf.data().data())
 
 
