@@ -21,25 +21,24 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from _common import databases, median, pct  # noqa: E402
-from PySide6.QtCore import QEventLoop  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from _common import databases, median, pct
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
 
-from officer_console.dispatch.outbox import OutboxSmsProvider  # noqa: E402
-from officer_console.dispatch.serve_decision import DecisionServer  # noqa: E402
-from officer_console.gui.procedure.documents import PlaceholderDocuments  # noqa: E402
-from officer_console.gui.procedure.panel import ProcedurePanel  # noqa: E402
-from officer_console.store.procedure_cases import CaseView  # noqa: E402
-from tests.support import console, queue_world  # noqa: E402
-from tests.support.procedure_gui import (  # noqa: E402
+from officer_console.dispatch.outbox import OutboxSmsProvider
+from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.gui.procedure.documents import PlaceholderDocuments
+from officer_console.gui.procedure.panel import ProcedurePanel
+from officer_console.store.procedure_cases import CaseView
+from tests.support import console, queue_world
+from tests.support.procedure_gui import (
     FakeChannel,
     Officer,
     desk,
     finish_case,
     walk_simple_case,
 )
-from tests.support.procedure_world import build  # noqa: E402
-
+from tests.support.procedure_world import build
 
 STEPS = ("inquiry", "notice", "ruling", "confirmation", "service")
 
@@ -50,7 +49,9 @@ class TimedDocuments(PlaceholderDocuments):
     def __init__(self) -> None:
         self.seconds: list[float] = []
 
-    def render_decision(self, view: CaseView, *, signature_png: bytes | None, refused: bool) -> bytes:
+    def render_decision(
+        self, view: CaseView, *, signature_png: bytes | None, refused: bool
+    ) -> bytes:
         started = time.perf_counter()
         try:
             return super().render_decision(view, signature_png=signature_png, refused=refused)
@@ -124,9 +125,7 @@ def run(app: QApplication, label: str, url: str, cases: int) -> None:
         f"   decision PDF render inside the flow (placeholder, not signed): "
         f"p50 {median(render):.1f} ms, max {max(render):.1f} ms (first incl. font load)"
     )
-    print(
-        f"   whole scripted case wall time: p50 {median(walls):.2f} s, max {max(walls):.2f} s"
-    )
+    print(f"   whole scripted case wall time: p50 {median(walls):.2f} s, max {max(walls):.2f} s")
 
 
 def main() -> None:
