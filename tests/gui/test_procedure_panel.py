@@ -195,7 +195,7 @@ def test_general_case_cosigned_from_second_console(
     finally:
         other.runner.shutdown()
         other.engine.dispose()
-    panel.refresh_cosign()
+    # The lead's page follows without any refresh (change counter poll).
     officer.wait(lambda: "已会签" in ruling.cosign_status.text())  # type: ignore[attr-defined]
     finish_case(officer)
     assert officer.page() == "done"

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,51 +39,16 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
+from officer_console.gui.procedure.support import STAGE_TITLES, Background, decision_text
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named, run_keeping_denials
+from officer_console.store import changes, procedure_cosign, procedure_service
 from officer_console.store import procedure_cases as pc
-from officer_console.store import procedure_cosign, procedure_service
 from officer_console.store.procedure_cases import CaseView
 
 __all__ = ["ProcedurePanel"]
 
 log = logging.getLogger("officer_console.gui.procedure")
-T = TypeVar("T")
-STAGE_TITLES = {
-    "inquiry": "询问：请手持身份证对准摄像头，如实回答民警提问",
-    "notice": "告知：请阅读下方拟处罚告知，可以陈述、申辩",
-    "ruling": "裁决：民警正在复核并作出处罚决定",
-    "confirmation": "确认：请核对文书并签名",
-    "service": "送达：请确认送达方式并签名",
-    "done": "办理完毕",
-}
-
-
-class _Background(QObject):
-    """Blocking work (PDF rendering, the SMS) on one worker thread; results on the GUI thread."""
-
-    _deliver = Signal(object, object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-procedure")
-        self._deliver.connect(lambda callback, value: callback(value))
-
-    def run(
-        self, work: Callable[[], T], done: Callable[[T], None], failed: Callable[[Exception], None]
-    ) -> None:
-        def job() -> None:
-            try:
-                value = work()
-            except Exception as exc:
-                self._deliver.emit(failed, exc)
-            else:
-                self._deliver.emit(done, value)
-
-        self._pool.submit(job)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class ProcedurePanel(QWidget):
@@ -113,7 +77,11 @@ class ProcedurePanel(QWidget):
         self.appointment_status = ""
         self._generation = 0
         self._busy = False
-        self._bg = _Background(self)
+        self._bg = Background(self)
+        # While a co-sign is pending the lead's page follows the change counter (live).
+        self._cosign_seen = -1
+        self._cosign_timer = QTimer(self, interval=1000)
+        self._cosign_timer.timeout.connect(self._poll_cosign)
         # Replaced by the document viewer at merge; today the desktop's PDF viewer.
         self.open_pdf: Callable[[str, bytes], None] = self._open_with_desktop
         self._build()
@@ -236,6 +204,7 @@ class ProcedurePanel(QWidget):
 
     def shutdown(self) -> None:
         self._generation += 1
+        self._cosign_timer.stop()
         self._bg.shutdown()
 
     # --- showing -------------------------------------------------------------------------
@@ -286,6 +255,7 @@ class ProcedurePanel(QWidget):
             page.load(view)
             if step == "ruling":
                 self._load_assistants(view)
+                self._cosign_changed(view)
             self.stack.setCurrentWidget(page)
         self._sync_citizen(view)
         self.page_ready.emit(step or "done")
@@ -447,15 +417,35 @@ class ProcedurePanel(QWidget):
         page = self.pages["ruling"]
         assert isinstance(page, RulingPage)
         page.show_cosign(view)
+        if view.cosign_status == "pending" and not self._cosign_timer.isActive():
+            self._cosign_timer.start()
 
     def refresh_cosign(self) -> None:
-        """Re-read the co-sign state (called on a change notification for this squad)."""
-        if self.view is None or self.view.next_step is not Step.RULING or self._busy:
+        """Re-read the co-sign state now (also done by the 1 s change-counter poll)."""
+        self._cosign_seen = -1
+        self._poll_cosign()
+
+    def _poll_cosign(self) -> None:
+        view = self.view
+        if view is None or view.next_step is not Step.RULING or view.cosign_status != "pending":
+            self._cosign_timer.stop()
             return
-        case_id = self.view.case_id
-        self.services.runner.run(
-            lambda s: pc.load_case(s, case_id), self._cosign_changed, self._failed, write=False
-        )
+        if self._busy:
+            return
+        case_id, seen, generation = view.case_id, self._cosign_seen, self._generation
+
+        def work(s: Session) -> tuple[int, CaseView | None]:
+            now = changes.current(s)
+            return now, None if now == seen else pc.load_case(s, case_id)
+
+        def done(result: tuple[int, CaseView | None]) -> None:
+            if generation != self._generation:
+                return
+            self._cosign_seen, fresh = result
+            if fresh is not None and self.view is not None and self.view.case_id == case_id:
+                self._cosign_changed(fresh)
+
+        self.services.runner.run(work, done, lambda _e: None, write=False)
 
     def _complete_ruling(self) -> None:
         page = self.pages["ruling"]
@@ -496,7 +486,7 @@ class ProcedurePanel(QWidget):
         }
         title, render = makers[kind]
         if kind == "decision" and self.channel is not None:
-            self.channel.send({"type": "notice", "text": _decision_text(view)})
+            self.channel.send({"type": "notice", "text": decision_text(view)})
         self._bg.run(render, lambda pdf: self.open_pdf(title, pdf), self._failed)
 
     def _open_decision(self) -> None:
@@ -604,16 +594,3 @@ class ProcedurePanel(QWidget):
     def _serve_failed(self, error: BaseException) -> None:
         self.pages["service"].complete_button.setEnabled(True)
         self._failed(error)
-
-
-def _decision_text(view: CaseView) -> str:
-    ruling = view.step_data.get("ruling", {})
-    fine = sum(int(x) for x in ruling.get("fines", {}).values())
-    points = sum(int(x) for x in ruling.get("points", {}).values())
-    return (
-        f"处罚决定书（待签名确认）\n编号：{view.decision_number}\n"
-        + "\n".join(
-            f"{v.occurred} {v.location} {v.behaviour}（代码{v.code}）" for v in view.violations
-        )
-        + f"\n决定处以罚款{fine}元，记{points}分。请于送达之日起十五日内缴纳罚款。"
-    )
