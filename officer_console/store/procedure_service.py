@@ -33,6 +33,7 @@ from officer_console.store.audit import Actor
 from officer_console.store.delivery import hash_token
 from officer_console.store.models import (
     Appointment,
+    CaseStep,
     Citizen,
     Decision,
     EvidenceFile,
@@ -54,6 +55,7 @@ from officer_console.store.types import utcnow
 
 __all__ = [
     "ServiceJob",
+    "confirmation_signature",
     "decision_document",
     "prepare_service",
     "record_service_result",
@@ -278,3 +280,18 @@ def decision_document(session: Session, case_id: int, evidence_dir: Path) -> tup
         return decision.number, read_file(evidence_dir, row)
     except (OSError, ValueError):
         raise ConflictError("决定书文件缺失或与存证哈希不符，请联系管理员核查") from None
+
+
+def confirmation_signature(session: Session, case_id: int, evidence_dir: Path) -> bytes | None:
+    """The citizen's accepted confirmation signature (for the decision), None when refused."""
+    row = session.scalar(
+        select(CaseStep.data).where(CaseStep.case_id == case_id, CaseStep.step == "confirmation")
+    )
+    evidence_id = (row or {}).get("signature")
+    evidence = session.get(EvidenceFile, evidence_id) if evidence_id else None
+    if evidence is None:
+        return None
+    try:
+        return read_file(evidence_dir, evidence)
+    except (OSError, ValueError):
+        raise ConflictError("签名文件缺失或与存证哈希不符，请联系管理员核查") from None

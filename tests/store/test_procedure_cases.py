@@ -137,6 +137,8 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
             s, w.lead, tmp_path, view.case_id, signature_png=png(), refused=False
         ),
     )
+    with read_session(factory) as s:  # a restarted console renders the decision with it
+        assert ps.confirmation_signature(s, view.case_id, tmp_path) == png()
     sms = CountingSms()
     outcome = _serve(factory, w, tmp_path, view, sms)
     assert outcome.state == "sent" and outcome.view.status == pc.COMPLETED

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -39,7 +37,13 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
-from officer_console.gui.procedure.support import STAGE_TITLES, Background, decision_text
+from officer_console.gui.procedure.support import (
+    STAGE_TITLES,
+    Background,
+    DonePage,
+    decision_text,
+    open_with_desktop,
+)
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named, run_keeping_denials
 from officer_console.store import changes, procedure_cosign, procedure_service
@@ -77,6 +81,8 @@ class ProcedurePanel(QWidget):
         self.appointment_status = ""
         self._generation = 0
         self._busy = False
+        self._decision_pdf: tuple[int, bytes] | None = None
+        self._serve_when_ready: Callable[[bytes], None] | None = None
         self._bg = Background(self)
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
@@ -126,18 +132,9 @@ class ProcedurePanel(QWidget):
             "confirmation": ConfirmationPage(self),
             "service": ServicePage(self),
         }
-        self.done_page = named(QWidget(self), "procedure_page_done")
-        done = QVBoxLayout(self.done_page)
-        self.done_text = named(QLabel(self.done_page), "procedure_done_text")
-        self.done_text.setWordWrap(True)
-        self.done_text.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.decision_button = named(
-            QPushButton("查看/打印处罚决定书", self.done_page), "open_served_decision_button"
-        )
+        self.done_page = DonePage(self.services.settings.timezone, self)
+        self.done_text, self.decision_button = self.done_page.text, self.done_page.decision_button
         self.decision_button.clicked.connect(self._open_decision)
-        done.addWidget(self.done_text)
-        done.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
-        done.addStretch(1)
         self.stack.addWidget(self.start_page)
         for page in self.pages.values():
             self.stack.addWidget(page)
@@ -256,32 +253,14 @@ class ProcedurePanel(QWidget):
             if step == "ruling":
                 self._load_assistants(view)
                 self._cosign_changed(view)
+            elif step == "service":
+                self._prepare_decision(view)
             self.stack.setCurrentWidget(page)
         self._sync_citizen(view)
         self.page_ready.emit(step or "done")
 
     def _show_done(self, view: CaseView) -> None:
-        tz = self.services.settings.timezone
-        lines = [f"<b>{view.status_label}</b>"]
-        if view.stop_text:
-            lines.append(f"<span style='color:#b71c1c'>停止远程办理：{view.stop_text}</span>")
-            lines.append("处理结果：转窗口办理，请告知当事人携带身份证、驾驶证到大队窗口办理。")
-        if view.decision_number:
-            lines.append(f"处罚决定书编号：{view.decision_number}")
-        for s in view.steps:
-            lines.append(
-                f"✔ {s.label} · {local_text(s.completed_at, tz, '%m-%d %H:%M:%S')} · {s.officer}"
-            )
-        service = view.step_data.get("service", {})
-        if service.get("sent_at"):
-            sent = datetime.fromisoformat(service["sent_at"])
-            lines.append(f"短信发送成功时间（送达时间，缴款期限自此起算）：{local_text(sent, tz)}")
-        if view.status == pc.PAPER_PENDING:
-            lines.append(
-                "当事人未同意电子送达：请打印处罚决定书，邮寄或在窗口送达，并记录送达情况。"
-            )
-        self.done_text.setText("<br>".join(lines))
-        self.decision_button.setVisible(bool(view.decision_number) and not view.is_open)
+        self.done_page.show_case(view)
         self.stack.setCurrentWidget(self.done_page)
 
     def _sync_citizen(self, view: CaseView) -> None:
@@ -502,10 +481,8 @@ class ProcedurePanel(QWidget):
 
     def _open_with_desktop(self, title: str, pdf: bytes) -> None:
         folder = self.services.settings.data_dir / "documents-view"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{title.replace(' ', '_').replace('/', '_')}.pdf"
-        path.write_bytes(pdf)
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        path = open_with_desktop(folder, title, pdf)
+        if path is not None:
             self.message.show_message(f"已保存到 {path}，请用PDF阅读器打开", "info")
 
     def _complete_confirmation(self) -> None:
@@ -527,26 +504,52 @@ class ProcedurePanel(QWidget):
             )
         )
 
+    def _prepare_decision(self, view: CaseView) -> None:
+        """Render the decision (with the stored signature) while the service page is read,
+        so the 送达 click does not wait for it."""
+        self._decision_pdf = None
+        case_id, evidence, docs = view.case_id, self.services.settings.evidence_dir, self.documents
+        refused = bool(view.step_data.get("confirmation", {}).get("refused_to_sign"))
+        generation = self._generation
+
+        def rendered(pdf: bytes) -> None:
+            if generation != self._generation:
+                return
+            self._decision_pdf = (case_id, pdf)
+            waiting, self._serve_when_ready = self._serve_when_ready, None
+            if waiting is not None:
+                waiting(pdf)
+
+        def render(signature: bytes | None) -> None:
+            self._bg.run(
+                lambda: docs.render_decision(view, signature_png=signature, refused=refused),
+                rendered,
+                self._failed,
+            )
+
+        self.services.runner.run(
+            lambda s: procedure_service.confirmation_signature(s, case_id, evidence),
+            render,
+            self._failed,
+            write=False,
+        )
+
+    def _with_decision(self, then: Callable[[bytes], None]) -> None:
+        ready = self._decision_pdf
+        if self.view is not None and ready is not None and ready[0] == self.view.case_id:
+            then(ready[1])
+            return
+        self._serve_when_ready = then  # the pre-render is still running: go on when it ends
+        self.message.show_message("正在生成处罚决定书，请稍候……", "info")
+
     def _complete_service(self) -> None:
         page = self.pages["service"]
         assert isinstance(page, ServicePage)
-        view, docs = self.view, self.documents
+        view = self.view
         assert view is not None
         actor, evidence = self.services.actor(), self.services.settings.evidence_dir
-        confirmation = view.step_data.get("confirmation", {})
-        refused = bool(confirmation.get("refused_to_sign"))
-        signature = self._confirmation_png
         if not page.consent.isChecked():
-
-            def pdf_work() -> bytes:
-                return docs.render_decision(view, signature_png=signature(), refused=refused)
-
-            self._busy = True
-            self._bg.run(
-                pdf_work,
-                lambda pdf: self._paper(actor, evidence, view.case_id, pdf),
-                self._failed,
-            )
+            self._with_decision(lambda pdf: self._paper(actor, evidence, view.case_id, pdf))
             return
         confirm = page.signature.accepted
         if confirm is None:
@@ -557,22 +560,19 @@ class ProcedurePanel(QWidget):
             return
         server = self.server
 
-        def serve() -> ServeOutcome:
-            pdf = docs.render_decision(view, signature_png=signature(), refused=refused)
-            return server.serve(actor, view.case_id, decision_pdf=pdf, confirm_png=confirm)
+        def serve(pdf: bytes) -> None:
+            self._busy = True
+            page.complete_button.setEnabled(False)
+            page.result.setText("正在送达（发送短信）……")
+            self._bg.run(
+                lambda: server.serve(actor, view.case_id, decision_pdf=pdf, confirm_png=confirm),
+                self._served,
+                self._serve_failed,
+            )
 
-        self._busy = True
-        page.complete_button.setEnabled(False)
-        page.result.setText("正在生成文书并发送短信……")
-        self._bg.run(serve, self._served, self._serve_failed)
-
-    def _confirmation_png(self) -> bytes | None:
-        page = self.pages["confirmation"]
-        assert isinstance(page, ConfirmationPage)
-        return page.signature.accepted
+        self._with_decision(serve)
 
     def _paper(self, actor: Any, evidence: Any, case_id: int, pdf: bytes) -> None:
-        self._busy = False
         self._run(
             lambda s: procedure_service.serve_on_paper(
                 s, actor, evidence, case_id, decision_pdf=pdf

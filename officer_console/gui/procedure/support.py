@@ -1,17 +1,23 @@
 """Helpers of the procedure panel: the worker thread for blocking work, what the citizen's
-page is told at each stage, and the draft decision text read along on the phone."""
+page is told at each stage, the draft decision text read along on the phone, the finished
+case page, and opening a PDF until the document viewer is plugged in."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from officer_console.store.procedure_cases import CaseView
+from officer_console.gui.widgets import local_text, named
+from officer_console.store.procedure_cases import PAPER_PENDING, CaseView
 
-__all__ = ["STAGE_TITLES", "Background", "decision_text"]
+__all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text", "open_with_desktop"]
 
 T = TypeVar("T")
 STAGE_TITLES = {
@@ -62,3 +68,52 @@ def decision_text(view: CaseView) -> str:
         )
         + f"\n决定处以罚款{fine}元，记{points}分。请于送达之日起十五日内缴纳罚款。"
     )
+
+
+class DonePage(QWidget):
+    """``procedure_page_done``: outcome, steps with times and officers, decision, service time."""
+
+    def __init__(self, tz: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("procedure_page_done")
+        self.tz = tz
+        layout = QVBoxLayout(self)
+        self.text = named(QLabel(self), "procedure_done_text")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.decision_button = named(
+            QPushButton("查看/打印处罚决定书", self), "open_served_decision_button"
+        )
+        layout.addWidget(self.text)
+        layout.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
+
+    def show_case(self, view: CaseView) -> None:
+        tz = self.tz
+        lines = [f"<b>{view.status_label}</b>"]
+        if view.stop_text:
+            lines.append(f"<span style='color:#b71c1c'>停止远程办理：{view.stop_text}</span>")
+            lines.append("处理结果：转窗口办理，请告知当事人携带身份证、驾驶证到大队窗口办理。")
+        if view.decision_number:
+            lines.append(f"处罚决定书编号：{view.decision_number}")
+        for s in view.steps:
+            when = local_text(s.completed_at, tz, "%m-%d %H:%M:%S")
+            lines.append(f"✔ {s.label} · {when} · {s.officer}")
+        service = view.step_data.get("service", {})
+        if service.get("sent_at"):
+            sent = datetime.fromisoformat(service["sent_at"])
+            lines.append(f"短信发送成功时间（送达时间，缴款期限自此起算）：{local_text(sent, tz)}")
+        if view.status == PAPER_PENDING:
+            lines.append(
+                "当事人未同意电子送达：请打印处罚决定书，邮寄或在窗口送达，并记录送达情况。"
+            )
+        self.text.setText("<br>".join(lines))
+        self.decision_button.setVisible(bool(view.decision_number) and not view.is_open)
+
+
+def open_with_desktop(folder: Path, title: str, pdf: bytes) -> Path | None:
+    """Save and open in the desktop's PDF viewer; the path when no viewer took it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{title.replace(' ', '_').replace('/', '_')}.pdf"
+    path.write_bytes(pdf)
+    return None if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))) else path
