@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.sms.base import SmsMessage, SmsProvider, SmsResult
@@ -22,7 +21,6 @@ from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
 from officer_console.store import procedure_cases, procedure_service
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import SmsMessage as SmsRow
 from officer_console.store.procedure_cases import CaseView
 from officer_console.store.types import utcnow
 
@@ -87,8 +85,11 @@ class DecisionServer:
                 decision_pdf=decision_pdf,
                 confirm_png=confirm_png,
                 provider=provider,
+                body_template=template,
+                link_base=self._link_base,
             )
 
+        template = SERVICE_TEXT.replace("{sign}", self._sign)
         job = run_in_transaction(self._factory, prepare)
         if job.state != "send":
             with read_session(self._factory) as s:
@@ -110,15 +111,6 @@ class DecisionServer:
             log.exception("SMS provider %s raised while serving case %d", provider, case_id)
             result = SmsResult(False, None, "PROVIDER_ERROR", "短信组件出错", False, True)
         now = self._clock()
-        if result.accepted and provider == "outbox":
-            # The demo outbox keeps the text so the demo citizen can read "the SMS".
-            key = job.idempotency_key
-            run_in_transaction(
-                self._factory,
-                lambda s: s.execute(
-                    update(SmsRow).where(SmsRow.idempotency_key == key).values(body=text)
-                ),
-            )
 
         def record(s: Session) -> CaseView:
             return procedure_service.record_service_result(

@@ -97,9 +97,14 @@ def prepare_service(
     decision_pdf: bytes,
     confirm_png: bytes | None,
     provider: str,
-    body: str = "",
+    body_template: str = "",
+    link_base: str = "",
 ) -> ServiceJob:
-    """Claim the service SMS for this caller (or report why it must not be sent)."""
+    """Claim the service SMS for this caller (or report why it must not be sent).
+
+    ``body_template`` (``{number}``, ``{link}``) is stored only for the demo outbox, the one
+    provider that keeps message bodies.
+    """
     case = _open_case(session, actor, case_id, Step.SERVICE)
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
@@ -162,6 +167,8 @@ def prepare_service(
             officer_id=actor.officer_id,
         )
     )
+    link = f"{link_base.rstrip('/')}/api/v1/documents/{token}"
+    body = body_template.format(number=decision.number, link=link) if provider == "outbox" else ""
     session.add(
         SmsMessage(
             appointment_id=appt.id,

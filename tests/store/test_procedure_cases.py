@@ -152,6 +152,8 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
             s, token, now=utcnow(), evidence_dir=tmp_path, actor=w.lead
         )
         assert served.data == PDF and served.number == view.decision_number
+        body = s.scalar(select(SmsRow.body))  # kept for the demo outbox only
+        assert body is not None and outcome.link in body and view.decision_number in body
         record = s.scalar(select(ServiceRecord))
         assert record is not None and record.sent_at is not None and record.consent
         kinds = sorted(e.kind for e in s.scalars(select(EvidenceFile)))

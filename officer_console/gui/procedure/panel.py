@@ -84,6 +84,9 @@ class ProcedurePanel(QWidget):
         self._decision_pdf: tuple[int, bytes] | None = None
         self._serve_when_ready: Callable[[bytes], None] | None = None
         self._bg = Background(self)
+        warm_up = getattr(self.documents, "warm_up", None)
+        if callable(warm_up):
+            self._bg.run(warm_up, lambda _none: None, lambda _exc: None)
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
