@@ -72,7 +72,28 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(session_factory(engine)) as session:
         summary = seed_demo(session, today=today, tz=settings.timezone, password=args.password)
     print(summary.render())
+    _seed_demo_cases(settings, engine, args.password)
     return 0
+
+
+def _seed_demo_cases(settings: Settings, engine: Engine, password: str) -> None:
+    """Finished and resumable procedure cases, made through the wizard's service functions."""
+    from officer_console.dispatch.demo_cases import seed_demo_cases
+    from officer_console.dispatch.outbox import OutboxSmsProvider
+    from officer_console.gui.procedure.documents import PlaceholderDocuments
+
+    factory, docs = session_factory(engine), PlaceholderDocuments()
+    made = seed_demo_cases(
+        factory,
+        OutboxSmsProvider(factory),
+        evidence_dir=settings.evidence_dir,
+        password=password,
+        render=lambda view, png, refused: docs.render_decision(
+            view, signature_png=png, refused=refused
+        ),
+        link_base=settings.gateway_url,
+    )
+    print(f"  演示案件：{len(made)} 件（" + "，".join(f"{c.kind}/{c.outcome}" for c in made) + "）")
 
 
 def _read_password(args: argparse.Namespace) -> str:
