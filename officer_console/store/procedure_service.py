@@ -33,6 +33,7 @@ from officer_console.store.audit import Actor
 from officer_console.store.delivery import hash_token
 from officer_console.store.models import (
     Appointment,
+    Case,
     CaseStep,
     Citizen,
     Decision,
@@ -54,7 +55,10 @@ from officer_console.store.procedure_files import read_file, store_file
 from officer_console.store.types import utcnow
 
 __all__ = [
+    "CaseRecord",
+    "EvidenceItem",
     "ServiceJob",
+    "case_record",
     "confirmation_signature",
     "decision_document",
     "prepare_service",
@@ -302,3 +306,55 @@ def confirmation_signature(session: Session, case_id: int, evidence_dir: Path) -
         return read_file(evidence_dir, evidence)
     except (OSError, ValueError):
         raise ConflictError("签名文件缺失或与存证哈希不符，请联系管理员核查") from None
+
+
+EVIDENCE_LABELS = {
+    "recording": "全程录像",
+    "id_snapshot": "身份证截图",
+    "signature": "当事人签名",
+    "decision": "处罚决定书",
+    "inquiry_record": "询问笔录",
+    "notice_record": "告知笔录",
+    "service_confirm": "送达地址确认书",
+}
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    evidence_id: int
+    label: str
+    sha256: str
+    size: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """The finished case's evidence (with hashes) and its service and download times."""
+
+    evidence: tuple[EvidenceItem, ...]
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+def case_record(session: Session, case_id: int) -> CaseRecord:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("案件不存在")
+    rows = session.scalars(
+        select(EvidenceFile)
+        .where(
+            (EvidenceFile.case_id == case.id) | (EvidenceFile.appointment_id == case.appointment_id)
+        )
+        .order_by(EvidenceFile.id)
+    )
+    items = tuple(
+        EvidenceItem(r.id, EVIDENCE_LABELS.get(r.kind, r.kind), r.sha256, r.size, r.created_at)
+        for r in rows
+    )
+    service = session.execute(
+        select(ServiceRecord.sent_at, ServiceRecord.delivered_at)
+        .join(Decision, Decision.id == ServiceRecord.decision_id)
+        .where(Decision.case_id == case.id)
+    ).one_or_none()
+    return CaseRecord(items, *(service or (None, None)))

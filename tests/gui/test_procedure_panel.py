@@ -93,6 +93,10 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     finish_case(officer)
     assert officer.page() == "done" and "已办结" in panel.done_text.text()
     assert "短信发送成功时间" in panel.done_text.text()
+    record = panel.done_page.record
+    officer.wait(lambda: "SHA-256" in record.text())
+    assert "身份证截图" in record.text() and "处罚决定书" in record.text()
+    assert "尚未下载" in record.text()
     _shot(panel, "procedure_done_served.png")
     assert len(sms.sent) == 1
     OPENED.clear()
@@ -236,4 +240,35 @@ def test_stop_up_front_shows_hand_over(qtbot: QtBot, services: Services) -> None
     officer.click("start_procedure_button")
     officer.wait(lambda: officer.page() == "done")
     assert "转窗口办理" in panel.done_text.text() and "12分" in panel.done_text.text()
+    panel.shutdown()
+
+
+def test_hearing_request_hands_over(qtbot: QtBot, services: Services) -> None:
+    world = build(services.factory, ("1721",))  # 2000 yuan: the hearing right applies
+    panel, channel, officer = _panel(qtbot, services, world)
+    officer.click("start_procedure_button")
+    officer.wait(lambda: officer.page() == "inquiry")
+    officer.click("snapshot_button")
+    officer.wait(lambda: panel.pages["inquiry"].snapshot_id is not None)  # type: ignore[attr-defined]
+    officer.tick("name_confirmed")
+    officer.type("id_last4", world.id_last4)
+    officer.answer(0, "听清楚了")
+    officer.click("complete_inquiry_button")  # every question asked needs an answer
+    officer.wait(lambda: panel.message.kind == "error")
+    assert "当事人回答不能为空" in panel.message.text()
+    table = panel.pages["inquiry"].qa_table  # type: ignore[attr-defined]
+    table.setItem(1, 0, type(table.item(0, 0))(""))  # a question not asked is left out
+    for row in range(2, table.rowCount()):
+        officer.answer(row, "是")
+    officer.complete("inquiry", "notice")
+    assert (
+        panel.view is not None
+        and len(panel.view.step_data["inquiry"]["qa"]) == table.rowCount() - 1
+    )
+    assert panel.pages["notice"].hearing.isEnabled()  # type: ignore[attr-defined]
+    officer.type("statement", "我要求举行听证。")
+    officer.tick("hearing_requested")
+    officer.complete("notice", "done")
+    assert "转窗口办理" in panel.done_text.text() and "听证" in panel.done_text.text()
+    assert channel.sent[-1]["step"] == "done"
     panel.shutdown()

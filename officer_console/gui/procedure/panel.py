@@ -265,6 +265,15 @@ class ProcedurePanel(QWidget):
     def _show_done(self, view: CaseView) -> None:
         self.done_page.show_case(view)
         self.stack.setCurrentWidget(self.done_page)
+        case_id, generation = view.case_id, self._generation
+
+        def shown(record: procedure_service.CaseRecord) -> None:
+            if generation == self._generation:
+                self.done_page.show_record(record)
+
+        self.services.runner.run(
+            lambda s: procedure_service.case_record(s, case_id), shown, self._failed, write=False
+        )
 
     def _sync_citizen(self, view: CaseView) -> None:
         if self.channel is None:
@@ -401,11 +410,6 @@ class ProcedurePanel(QWidget):
         page.show_cosign(view)
         if view.cosign_status == "pending" and not self._cosign_timer.isActive():
             self._cosign_timer.start()
-
-    def refresh_cosign(self) -> None:
-        """Re-read the co-sign state now (also done by the 1 s change-counter poll)."""
-        self._cosign_seen = -1
-        self._poll_cosign()
 
     def _poll_cosign(self) -> None:
         view = self.view

@@ -15,7 +15,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from officer_console.gui.widgets import local_text, named
-from officer_console.store.procedure_cases import PAPER_PENDING, CaseView
+from officer_console.store.procedure_cases import PAPER_PENDING
+from officer_console.store.procedure_service import CaseRecord, CaseView
 
 __all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text", "open_with_desktop"]
 
@@ -84,8 +85,12 @@ class DonePage(QWidget):
         self.decision_button = named(
             QPushButton("查看/打印处罚决定书", self), "open_served_decision_button"
         )
+        self.record = named(QLabel(self), "procedure_case_record")
+        self.record.setWordWrap(True)
+        self.record.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text)
         layout.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.record)
         layout.addStretch(1)
 
     def show_case(self, view: CaseView) -> None:
@@ -108,7 +113,21 @@ class DonePage(QWidget):
                 "当事人未同意电子送达：请打印处罚决定书，邮寄或在窗口送达，并记录送达情况。"
             )
         self.text.setText("<br>".join(lines))
+        self.record.clear()
         self.decision_button.setVisible(bool(view.decision_number) and not view.is_open)
+
+    def show_record(self, record: CaseRecord) -> None:
+        """Evidence with hashes, and when the citizen first downloaded the decision."""
+        lines = []
+        if record.delivered_at is not None:
+            lines.append(f"当事人首次下载决定书：{local_text(record.delivered_at, self.tz)}")
+        elif record.sent_at is not None:
+            lines.append("当事人尚未下载决定书")
+        lines.append("证据（SHA-256）：")
+        for item in record.evidence:
+            when = local_text(item.created_at, self.tz, "%m-%d %H:%M:%S")
+            lines.append(f"· {item.label} #{item.evidence_id} · {when} · {item.sha256[:16]}…")
+        self.record.setText("<br>".join(lines))
 
 
 def open_with_desktop(folder: Path, title: str, pdf: bytes) -> Path | None:
