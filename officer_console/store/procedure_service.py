@@ -337,6 +337,12 @@ class CaseRecord:
     delivered_at: datetime | None
 
 
+def _label(row: EvidenceFile) -> str:
+    if row.kind == "signature" and "-service-" in row.path:
+        return "送达地址确认签名"
+    return EVIDENCE_LABELS.get(row.kind, row.kind)
+
+
 def case_record(session: Session, case_id: int) -> CaseRecord:
     case = session.get(Case, case_id)
     if case is None:
@@ -348,10 +354,7 @@ def case_record(session: Session, case_id: int) -> CaseRecord:
         )
         .order_by(EvidenceFile.id)
     )
-    items = tuple(
-        EvidenceItem(r.id, EVIDENCE_LABELS.get(r.kind, r.kind), r.sha256, r.size, r.created_at)
-        for r in rows
-    )
+    items = tuple(EvidenceItem(r.id, _label(r), r.sha256, r.size, r.created_at) for r in rows)
     service = session.execute(
         select(ServiceRecord.sent_at, ServiceRecord.delivered_at)
         .join(Decision, Decision.id == ServiceRecord.decision_id)

@@ -343,6 +343,7 @@ function showProcedureStage(step, title) {
 function showProcedureNotice(text) {
   $("notice").textContent = text || "";
   $("notice").hidden = !text;
+  if (text) $("notice").scrollIntoView({ block: "nearest", behavior: "smooth" });
 }
 
 // Documents arrive one by one (drafts to read, then the served decision); the

@@ -199,6 +199,8 @@ def test_join_video_signature_and_document(
             "/api/v1/documents/demo"
         )
         browser.wait(lambda: visible(browser, "#notice"), what="notice")
+        assert "查看处罚决定书" in browser.text("#procedure_documents")
+        browser.screenshot(shots(tmp_path) / "citizen_procedure.png")
         browser.wait_js("return document.getElementById('remote_video').videoWidth > 0")
         browser.screenshot(shots(tmp_path) / "citizen_call.png")
         commands.put("bye")
