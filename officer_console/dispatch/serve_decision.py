@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.dispatch.sms.base import SmsMessage, SmsProvider, SmsResult
+from officer_console.dispatch.sms.base import SmsError, SmsMessage, SmsProvider, SmsResult
 from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
 from officer_console.store import procedure_cases, procedure_service
 from officer_console.store.audit import Actor
@@ -97,16 +97,17 @@ class DecisionServer:
             state = "sent" if job.state == "sent" else "unknown"
             return ServeOutcome(state, STATE_TEXT[state], view)
         link = self.link(job.token)
-        text = SERVICE_TEXT.format(sign=self._sign, number=job.decision_number, link=link)
         message = SmsMessage(
             phone=job.phone,
             template_code=SERVICE_TEMPLATE_CODE,
-            params={"number": job.decision_number, "link": link, "text": text},
+            params={"number": job.decision_number, "link": link},
             sign_name=self._sign,
             idempotency_key=job.idempotency_key,
         )
         try:
             result = self.sms.send(message)
+        except SmsError as exc:  # configuration refused before anything was sent
+            result = SmsResult(False, None, "CONFIG", exc.message, False)
         except Exception:  # a provider bug: the message may or may not have left
             log.exception("SMS provider %s raised while serving case %d", provider, case_id)
             result = SmsResult(False, None, "PROVIDER_ERROR", "短信组件出错", False, True)

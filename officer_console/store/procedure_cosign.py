@@ -84,6 +84,13 @@ def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int
         raise PermissionDenied("只有主办民警可以发起会签")
     if case.status != OPEN or case.procedure != ProcedureKind.GENERAL.value:
         raise ValidationError("case", "只有办理中的一般程序案件需要协办民警会签")
+    approved = session.scalar(
+        select(CosignRequest.id).where(
+            CosignRequest.case_id == case.id, CosignRequest.status == "approved"
+        )
+    )
+    if approved is not None:
+        raise ValidationError("case", "本案已由协办民警会签，无需再次请求")
     if officer_id not in {a.officer_id for a in assistants(session, case_id)}:
         raise ValidationError("officer", "协办民警应为本大队的其他民警或带班领导")
     session.execute(

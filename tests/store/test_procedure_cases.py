@@ -341,6 +341,13 @@ def test_general_case_with_cosign(factory: sessionmaker[Session], tmp_path: Path
             s, w.assist, rid, approve=True, password=builders.PASSWORD
         ),
     )
+    with pytest.raises(ValidationError, match="无需再次请求"):
+        run(
+            factory,
+            lambda s: procedure_cosign.request_cosign(
+                s, w.lead, view.case_id, w.lead_shift.officer_id
+            ),
+        )  # type: ignore[arg-type]
     view = run(factory, _rule(view))
     assert view.next_step is Step.CONFIRMATION and view.assist_officer_id == w.assist.officer_id
     with read_session(factory) as s:
@@ -433,3 +440,23 @@ def test_unknown_outcome_is_never_resent(factory: sessionmaker[Session], tmp_pat
     sms = CountingSms()
     outcome = _serve(factory, w, tmp_path, view, sms)
     assert outcome.state == "unknown" and sms.sent == [] and "核实" in outcome.message
+
+
+class MisconfiguredSms(CountingSms):
+    """Refuses before sending (a missing template id), like the vendors' SmsError."""
+
+    def send(self, msg: SmsMessage) -> SmsResult:
+        from officer_console.dispatch.sms.base import SmsError
+
+        raise SmsError("短信模板未配置")
+
+
+def test_configuration_error_leaves_the_send_retryable(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    w = build(factory)
+    view = _to_service(factory, w, tmp_path)
+    first = _serve(factory, w, tmp_path, view, MisconfiguredSms())
+    assert first.state == "failed" and "短信模板未配置" in first.message
+    sms = CountingSms()
+    assert _serve(factory, w, tmp_path, view, sms).state == "sent" and len(sms.sent) == 1
