@@ -158,6 +158,13 @@ def test_refusals_inline_and_resume_after_reload(qtbot: QtBot, services: Service
     qtbot.waitUntil(lambda: "ruling" in ready, timeout=10_000)
     assert fresh.stack.currentWidget().objectName() == "procedure_page_ruling"
     assert fresh.markers["inquiry"].objectName() == "step_inquiry"
+    assert fresh.pages["ruling"].isEnabled()
+    # A colleague of the squad sees the case read-only.
+    queue_world.sign_in(services, world.assist.police_number)
+    ready.clear()
+    fresh.set_appointment(world.appointment_id, "in_procedure", assigned=False)
+    qtbot.waitUntil(lambda: "ruling" in ready, timeout=10_000)
+    assert not fresh.pages["ruling"].isEnabled() and "只读" in fresh.message.text()
     fresh.shutdown()
     panel.shutdown()
 

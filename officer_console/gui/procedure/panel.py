@@ -253,6 +253,10 @@ class ProcedurePanel(QWidget):
         else:
             page = self.pages[step]
             page.load(view)
+            officer = self.services.officer
+            page.setEnabled(officer is not None and officer.id == view.lead_officer_id)
+            if not page.isEnabled():
+                self.message.show_message("只读：只有本案主办民警可以办理程序步骤", "info")
             if step == "ruling":
                 self._load_assistants(view)
                 self._cosign_changed(view)
