@@ -281,19 +281,19 @@ def _save(
     ).scalar_one_or_none()
     if done is None:
         raise ConflictError("该案件已在其他工作站办理到下一步，已刷新")
-    try:
-        with session.begin_nested():
-            session.add(
-                CaseStep(
-                    case_id=case.id,
-                    step=step.value,
-                    seq=STEP_ORDER.index(step) + 1,
-                    data=data,
-                    officer_id=actor.officer_id,
-                    completed_at=now,
-                )
-            )
-    except IntegrityError:
+    session.add(
+        CaseStep(
+            case_id=case.id,
+            step=step.value,
+            seq=STEP_ORDER.index(step) + 1,
+            data=data,
+            officer_id=actor.officer_id,
+            completed_at=now,
+        )
+    )
+    try:  # the version check above already serialises; the unique key is the last guard
+        session.flush()
+    except IntegrityError:  # the whole transaction is abandoned with this error
         raise ConflictError(f"「{step.label}」已由其他工作站完成，已刷新") from None
     session.refresh(case)
     audit.record(
