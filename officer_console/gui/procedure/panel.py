@@ -81,6 +81,7 @@ class ProcedurePanel(QWidget):
         self.appointment_status = ""
         self._generation = 0
         self._busy = False
+        self._assigned = False
         self._decision_pdf: tuple[int, bytes] | None = None
         self._serve_when_ready: Callable[[bytes], None] | None = None
         self._bg = Background(self)
