@@ -127,7 +127,7 @@ def test_refusals_inline_and_resume_after_reload(qtbot: QtBot, services: Service
     panel, _channel, officer = _panel(qtbot, services, world)
     officer.click("start_procedure_button")
     officer.wait(lambda: officer.page() == "inquiry")
-    _shot(panel, "procedure_start_inquiry.png")
+    _shot(panel, "procedure_inquiry.png")
     officer.click("complete_inquiry_button")  # no snapshot yet
     officer.wait(lambda: panel.message.kind == "error")
     assert "截取画面" in panel.message.text()
