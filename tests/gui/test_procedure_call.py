@@ -112,6 +112,18 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
                 await page("notice")
                 await until(lambda: any(m["type"] == "notice" for m in citizen.messages))
                 seen["notice"] = next(m for m in citizen.messages if m["type"] == "notice")
+                # The citizen drops and re-joins with a fresh code in the middle of 告知: the new
+                # page is told the stage and gets the notice again; the console stays on 告知.
+                await citizen.drop()
+                await until(lambda: session.state == CallState.FAILED)
+                await citizen.close()
+                citizen = await citizen_joins(
+                    base, factory, Call(world.lead, world.appointment_id, phone)
+                )
+                await until(lambda: session.state == CallState.CONNECTED)
+                await until(lambda: any(m["type"] == "notice" for m in citizen.messages))
+                seen["rejoin"] = [m.get("step") for m in citizen.messages if m["type"] == "stage"]
+                assert panel.stack.currentWidget().objectName() == "procedure_page_notice"
                 panel.pages["notice"].waived.setChecked(True)  # type: ignore[attr-defined]
                 click("complete_notice_button")
                 await page("ruling")
@@ -151,9 +163,17 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
             panel.shutdown()
             services.runner.shutdown()
     assert "记6分" in seen["notice"]["text"] and "陈述和申辩" in seen["notice"]["text"]
+    assert seen["rejoin"][0] == "notice"  # the re-joined page starts on the same step
     status, pdf = seen["download"]
     assert status == 200 and pdf.startswith(b"%PDF")
-    assert seen["stages"][0] == "inquiry" and seen["stages"][-1] == "done"
+    steps = seen["stages"]  # what the re-joined page was told, in order, without repeats
+    assert [s for i, s in enumerate(steps) if i == 0 or steps[i - 1] != s] == [
+        "notice",
+        "ruling",
+        "confirmation",
+        "service",
+        "done",
+    ]
     with factory() as s:
         assert (
             s.scalar(select(Appointment.status).where(Appointment.id == world.appointment_id))

@@ -27,6 +27,7 @@ class FakeChannel:
 
     sent: list[dict[str, Any]] = field(default_factory=list)
     on_signature: Callable[[bytes], None] | None = None
+    on_rejoin: Callable[[], None] | None = None
     auto_sign: bool = True
 
     def send(self, message: dict[str, Any]) -> None:

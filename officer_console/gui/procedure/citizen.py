@@ -27,6 +27,7 @@ SignatureHandler = Callable[[bytes], None]
 
 class CitizenChannel(Protocol):
     on_signature: SignatureHandler | None
+    on_rejoin: Callable[[], None] | None  # the citizen's page (re)connected: re-sync it
 
     def send(self, message: dict[str, Any]) -> None: ...
 
@@ -57,6 +58,7 @@ class CallChannel:
     def __init__(self, session: CallSession) -> None:
         self.session = session
         self.on_signature: SignatureHandler | None = None
+        self.on_rejoin: Callable[[], None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         session.message_received.connect(self._on_message)
 
@@ -84,7 +86,11 @@ class CallChannel:
         return None if frame is None else png_bytes(frame.image)
 
     def _on_message(self, message: dict[str, Any]) -> None:
-        if message.get("type") != "signature" or self.on_signature is None:
+        kind = message.get("type")
+        if kind == "peer_joined" and message.get("role") == "citizen" and self.on_rejoin:
+            self.on_rejoin()  # a fresh page knows nothing yet: stage and notice again
+            return
+        if kind != "signature" or self.on_signature is None:
             return
         png = signature_png(message.get("png"))
         if png is not None:

@@ -200,8 +200,12 @@ class ProcedurePanel(QWidget):
         self.channel = channel
         if channel is not None:
             channel.on_signature = self._signature_arrived
-            if self.view is not None:
-                self._sync_citizen(self.view)
+            channel.on_rejoin = self._resync
+            self._resync()
+
+    def _resync(self) -> None:
+        if self.view is not None:
+            self._sync_citizen(self.view)
 
     def shutdown(self) -> None:
         self._generation += 1
