@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
@@ -31,6 +32,9 @@ from officer_console.store.engine import (
     transaction,
 )
 from officer_console.store.schema import current_revision, head_revision, migrate
+
+if TYPE_CHECKING:
+    from officer_console.dispatch.demo_cases import DemoCase
 
 DEMO_PASSWORD = "Demo@2026jn"  # noqa: S105 - documented demo-only password
 
@@ -76,7 +80,28 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     pki = ensure_demo_pki(settings.data_dir)  # demo document-signing CA + unit certificate
     print(f"演示签名证书: {pki.unit_p12}（根证书 {pki.ca_cert}）")
+    made = seed_procedure_demo(settings, engine, args.password)
+    print(f"  演示案件：{len(made)} 件（" + "，".join(f"{c.kind}/{c.outcome}" for c in made) + "）")
     return 0
+
+
+def seed_procedure_demo(settings: Settings, engine: Engine, password: str) -> list[DemoCase]:
+    """Finished and resumable procedure cases, made through the wizard's service functions."""
+    from officer_console.dispatch.demo_cases import seed_demo_cases
+    from officer_console.dispatch.outbox import OutboxSmsProvider
+    from officer_console.gui.procedure.documents import PlaceholderDocuments
+
+    factory, docs = session_factory(engine), PlaceholderDocuments()
+    return seed_demo_cases(
+        factory,
+        OutboxSmsProvider(factory),
+        evidence_dir=settings.evidence_dir,
+        password=password,
+        render=lambda view, png, refused: docs.render_decision(
+            view, signature_png=png, refused=refused
+        ),
+        link_base=settings.gateway_url,
+    )
 
 
 def _read_password(args: argparse.Namespace) -> str:

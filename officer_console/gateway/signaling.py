@@ -44,7 +44,8 @@ MESSAGES: dict[str, tuple[tuple[str, ...], _Spec]] = {
     "signature": (("citizen",), {"png": (str, MAX_MESSAGE - 1024, True)}),
     "request_signature": (("console",), {"prompt": (str, 500, False)}),
     "document": (("console",), {"url": (str, 500, True), "title": (str, 100, False)}),
-    "notice": (("console",), {"text": (str, 500, False)}),
+    "notice": (("console",), {"text": (str, 8000, False)}),
+    "stage": (("console",), {"step": (str, 16, True), "title": (str, 100, False)}),
 }
 
 
@@ -69,7 +70,8 @@ def validate_message(role: str, msg: Any) -> dict[str, Any]:
             if required:
                 raise BadMessage(f"{kind} 缺少 {name}")
             continue
-        if not isinstance(value, typ) or len(json.dumps(value)) > max_len:
+        size = len(value) if isinstance(value, str) else len(json.dumps(value))  # characters
+        if not isinstance(value, typ) or size > max_len:
             raise BadMessage(f"{kind}.{name} 类型或长度不正确")
         out[name] = value
     if kind == "signature" and not out["png"].startswith("data:image/png;base64,"):

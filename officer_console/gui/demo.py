@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from officer_console.admin.commands import DEMO_PASSWORD
+from officer_console.admin.commands import DEMO_PASSWORD, seed_procedure_demo
 from officer_console.config import ENV_PREFIX, Settings, load_settings
 from officer_console.store.accounts import ROLE_LABELS
 from officer_console.store.engine import transaction
@@ -72,6 +72,7 @@ def seed_if_empty(engine: Engine, factory: Callable[[], Session], settings: Sett
             return False
         today = datetime.now(ZoneInfo(settings.timezone)).date()
         seed_demo(session, today=today, tz=settings.timezone, password=DEMO_PASSWORD)
+    seed_procedure_demo(settings, engine, DEMO_PASSWORD)  # finished and resumable cases
     return True
 
 

@@ -282,6 +282,25 @@ class CaseStep(Base):
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CosignRequest(Base):
+    """General procedure: the lead asks a second officer to co-sign ([157] 48, [XZCF] 42).
+
+    ``status``: pending → approved | declined | withdrawn. The assisting officer decides with
+    their own password on their own workstation.
+    """
+
+    __tablename__ = "cosign_requests"
+    __table_args__ = (Index("ix_cosign_requests_officer", "officer_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
 class NumberSequence(Base):
     """Gap-free decision serials: incremented in the same transaction as the decision."""
 

@@ -267,14 +267,14 @@ async function onSignal(msg) {
     case "request_signature":
       openSignature(msg.prompt);
       break;
+    case "stage":
+      showProcedureStage(msg.step, msg.title);
+      break;
     case "document":
-      $("document_link").href = msg.url;
-      $("document_link").textContent = msg.title ? "查看" + msg.title : "查看处罚决定书";
-      $("document_link").hidden = false;
+      showProcedureDocument(msg.url, msg.title);
       break;
     case "notice":
-      $("notice").textContent = msg.text || "";
-      $("notice").hidden = !msg.text;
+      showProcedureNotice(msg.text);
       break;
     case "bye":
       endCall("民警已结束视频，感谢您的配合。");
@@ -323,6 +323,43 @@ function endCall(text) {
   if (call.ws && call.ws.readyState <= 1) call.ws.close();
   callStatus(text);
   $("hangup").hidden = true;
+}
+
+// ---- procedure: stage, notice read-along, documents (the officer's wizard drives these) ---
+const PROCEDURE_STEPS = ["inquiry", "notice", "ruling", "confirmation", "service", "done"];
+const PROCEDURE_LABELS = { inquiry: "询问", notice: "告知", ruling: "裁决", confirmation: "确认", service: "送达", done: "办结" };
+
+function showProcedureStage(step, title) {
+  const box = $("procedure_stage");
+  const at = PROCEDURE_STEPS.indexOf(step);
+  if (at < 0) return;
+  const items = PROCEDURE_STEPS.map((s, i) =>
+    el("li", { class: i < at ? "done" : i === at ? "current" : "" }, PROCEDURE_LABELS[s]));
+  $("procedure_steps").replaceChildren(...items);
+  $("procedure_title").textContent = title || PROCEDURE_LABELS[step];
+  box.hidden = false;
+}
+
+function showProcedureNotice(text) {
+  $("notice").textContent = text || "";
+  $("notice").hidden = !text;
+  if (text) $("notice").scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+// Documents arrive one by one (drafts to read, then the served decision); the
+// 查看处罚决定书 button appears only once a served decision has been sent.
+function showProcedureDocument(url, title) {
+  if (!url) return;
+  const name = title || "处罚决定书";
+  const list = $("procedure_documents");
+  const link = el("a", { href: url, target: "_blank", rel: "noopener" }, "查看" + name);
+  list.append(el("li", {}, link));
+  list.hidden = false;
+  if (name.includes("决定书") && !name.includes("草稿")) {
+    $("document_link").href = url;
+    $("document_link").textContent = "查看处罚决定书";
+    $("document_link").hidden = false;
+  }
 }
 
 // ---- signature --------------------------------------------------------------------------

@@ -133,6 +133,7 @@ async def _console(
             await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
             await asyncio.wait_for(connected.wait(), 30)
             events.put(("connected", None))
+            await ws.send_json({"type": "stage", "step": "confirmation", "title": "确认：请签名"})
             await ws.send_json(
                 {"type": "request_signature", "prompt": "请在框内签名，确认处罚决定"}
             )
@@ -183,6 +184,10 @@ def test_join_video_signature_and_document(
         browser.wait(lambda: "视频已接通" in browser.text("#call_status"), what="connected status")
         assert "不要切换" in browser.text("#hints") and "勿接听电话" in browser.text("#hints")
         browser.wait(lambda: visible(browser, "#signature_canvas"), what="signature pad")
+        browser.wait(lambda: visible(browser, "#procedure_stage"), what="procedure stage")
+        assert "确认：请签名" in browser.text("#procedure_title")
+        assert browser.text("#procedure_steps li.current") == "确认"
+        assert not visible(browser, "#document_link")  # no served decision yet
         assert "确认处罚决定" in browser.text("#signature_prompt")
         browser.draw("#signature_canvas", [(-120, 0), (-60, -30), (0, 20), (60, -20), (120, 10)])
         browser.screenshot(shots(tmp_path) / "citizen_signature.png")
@@ -194,6 +199,8 @@ def test_join_video_signature_and_document(
             "/api/v1/documents/demo"
         )
         browser.wait(lambda: visible(browser, "#notice"), what="notice")
+        assert "查看处罚决定书" in browser.text("#procedure_documents")
+        browser.screenshot(shots(tmp_path) / "citizen_procedure.png")
         browser.wait_js("return document.getElementById('remote_video').videoWidth > 0")
         browser.screenshot(shots(tmp_path) / "citizen_call.png")
         commands.put("bye")

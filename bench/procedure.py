@@ -1,0 +1,143 @@
+"""A scripted simple one-violation case through the real ProcedurePanel (offscreen Qt).
+
+Per database (a fresh SQLite file and a private PostgreSQL cluster): ``--cases`` walks of
+开始办理 → 询问 → 告知 → 裁决 → 确认 → 电子送达 with the pre-filled defaults, the citizen's side
+played by an in-process channel that signs on request, the SMS through the demo outbox
+provider. Prints the officer's interactions (clicks + fields edited), the time from each
+step's completion click to the next page filled and shown (p50/p95/max), the placeholder
+document rendering inside the flow, and the whole scripted case's wall time.
+
+Run: ``.venv/bin/python bench/procedure.py [--cases 10]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from _common import databases, median, pct
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
+
+from officer_console.dispatch.outbox import OutboxSmsProvider
+from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.gui.procedure.documents import PlaceholderDocuments
+from officer_console.gui.procedure.panel import ProcedurePanel
+from officer_console.store.procedure_cases import CaseView
+from tests.support import console, queue_world
+from tests.support.procedure_gui import (
+    FakeChannel,
+    Officer,
+    desk,
+    finish_case,
+    walk_simple_case,
+)
+from tests.support.procedure_world import build
+
+STEPS = ("inquiry", "notice", "ruling", "confirmation", "service")
+
+
+class TimedDocuments(PlaceholderDocuments):
+    """The placeholder renderer, timing every render (called on the worker thread)."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    def render_decision(
+        self, view: CaseView, *, signature_png: bytes | None, refused: bool
+    ) -> bytes:
+        started = time.perf_counter()
+        try:
+            return super().render_decision(view, signature_png=signature_png, refused=refused)
+        finally:
+            self.seconds.append(time.perf_counter() - started)
+
+
+def pump(app: QApplication) -> Callable[[Callable[[], bool]], None]:
+    def wait(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the panel did not get there in time")
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            time.sleep(0.0005)
+
+    return wait
+
+
+def run(app: QApplication, label: str, url: str, cases: int) -> None:
+    data = Path(tempfile.mkdtemp(prefix="oc-bench-procedure-"))
+    services = console.make_services(url, data_dir=data)
+    docs = TimedDocuments()
+    server = DecisionServer(
+        services.factory,
+        OutboxSmsProvider(services.factory),
+        evidence_dir=services.settings.evidence_dir,
+        link_base="http://127.0.0.1:8470",
+    )
+    interactions: list[int] = []
+    steps: list[float] = []
+    per_step: dict[str, list[float]] = {}
+    walls: list[float] = []
+    for i in range(cases):
+        world = build(services.factory, squad_code=f"3701{20 + i:02d}")
+        queue_world.sign_in(services, world.lead.police_number)
+        panel = ProcedurePanel(services, documents=docs, server=server)
+        window = desk(panel)
+        window.show()
+        channel = FakeChannel()
+        panel.set_channel(channel)
+        officer = Officer(panel, pump(app))
+        started = time.perf_counter()
+        panel.set_appointment(world.appointment_id, "in_call", assigned=True)
+        officer.wait(panel.start_button.isEnabled)
+        walk_simple_case(officer, world.id_last4)
+        finish_case(officer)
+        walls.append(time.perf_counter() - started)
+        assert panel.view is not None and panel.view.status == "completed"
+        interactions.append(officer.interactions)
+        steps.extend(officer.step_times)
+        for name, seconds in zip(STEPS, officer.step_times, strict=True):
+            per_step.setdefault(name, []).append(seconds * 1000)
+        panel.shutdown()
+        window.close()
+        window.deleteLater()
+    services.close()
+    ms = [s * 1000 for s in steps]
+    print(f"-- {label}: {cases} simple one-violation cases through the real panel")
+    print(f"   officer interactions per case: {sorted(set(interactions))} (target ≤ 25)")
+    print(
+        f"   step completion click → next page ready: p50 {median(ms):.1f} ms, "
+        f"p95 {pct(ms, 95):.1f} ms, max {max(ms):.1f} ms ({len(ms)} steps)"
+    )
+    print(
+        "   per step p95: "
+        + ", ".join(f"{name} {pct(values, 95):.0f} ms" for name, values in per_step.items())
+    )
+    render = [s * 1000 for s in docs.seconds]
+    print(
+        f"   decision PDF render inside the flow (placeholder, not signed): "
+        f"p50 {median(render):.1f} ms, max {max(render):.1f} ms (first incl. font load)"
+    )
+    print(f"   whole scripted case wall time: p50 {median(walls):.2f} s, max {max(walls):.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    with databases() as urls:
+        for label, url in urls:
+            run(app, label, url, args.cases)
+
+
+if __name__ == "__main__":
+    main()

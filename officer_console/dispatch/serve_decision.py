@@ -1,0 +1,133 @@
+"""电子送达 with the dispatch SMS providers: at most one SMS per case, ever.
+
+:meth:`DecisionServer.serve` is blocking (a worker thread, never the GUI thread): one
+transaction claims the send (:func:`~officer_console.store.procedure_service.prepare_service`),
+the provider sends outside any transaction, another transaction records the result. Retrying
+``serve`` — a second click, a crash, another workstation — never sends a second SMS.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from officer_console.dispatch.sms.base import SmsError, SmsMessage, SmsProvider, SmsResult
+from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
+from officer_console.store import procedure_cases, procedure_service
+from officer_console.store.audit import Actor
+from officer_console.store.engine import read_session, run_in_transaction
+from officer_console.store.procedure_cases import CaseView
+from officer_console.store.types import utcnow
+
+__all__ = ["SERVICE_TEMPLATE_CODE", "SERVICE_TEXT", "DecisionServer", "ServeOutcome"]
+
+log = logging.getLogger("officer_console.dispatch.serve")
+
+SERVICE_TEMPLATE_CODE = "SMS_OFFICER_SERVICE"
+SERVICE_TEXT = (
+    "【{sign}】您的公安交通管理行政处罚决定书（编号{number}）已电子送达，"
+    "请点击 {link} 查看下载，并于十五日内通过交管12123缴纳罚款。"
+)
+STATE_TEXT = {
+    "sent": "处罚决定书已电子送达，短信已发出。",
+    "failed": "短信发送失败，可重试送达（不会重复发送）。",
+    "unknown": "短信发送状态未知：请先在短信平台核实是否已发出，切勿重复发送。",
+}
+
+
+@dataclass(frozen=True)
+class ServeOutcome:
+    state: str  # sent | failed | unknown
+    message: str
+    view: CaseView
+    link: str = ""  # shown on the citizen page during the call (only when just sent)
+
+
+class DecisionServer:
+    """Serve a case's decision by SMS link; safe to share between threads."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        sms: SmsProvider,
+        *,
+        evidence_dir: Path,
+        link_base: str,
+        sign_name: str = DEFAULT_SIGN_NAME,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._factory = factory
+        self.sms = sms
+        self._evidence_dir = evidence_dir
+        self._link_base = link_base.rstrip("/")
+        self._sign = sign_name
+        self._clock = clock
+
+    def link(self, token: str) -> str:
+        return f"{self._link_base}/api/v1/documents/{token}"
+
+    def serve(
+        self, actor: Actor, case_id: int, *, decision_pdf: bytes, confirm_png: bytes | None
+    ) -> ServeOutcome:
+        evidence_dir, provider = self._evidence_dir, self.sms.name
+
+        def prepare(s: Session) -> procedure_service.ServiceJob:
+            return procedure_service.prepare_service(
+                s,
+                actor,
+                evidence_dir,
+                case_id,
+                decision_pdf=decision_pdf,
+                confirm_png=confirm_png,
+                provider=provider,
+                body_template=template,
+                link_base=self._link_base,
+            )
+
+        template = SERVICE_TEXT.replace("{sign}", self._sign)
+        job = run_in_transaction(self._factory, prepare)
+        if job.state != "send":
+            with read_session(self._factory) as s:
+                view = procedure_cases.load_case(s, case_id)
+            state = "sent" if job.state == "sent" else "unknown"
+            return ServeOutcome(state, STATE_TEXT[state], view)
+        link = self.link(job.token)
+        message = SmsMessage(
+            phone=job.phone,
+            template_code=SERVICE_TEMPLATE_CODE,
+            params={"number": job.decision_number, "link": link},
+            sign_name=self._sign,
+            idempotency_key=job.idempotency_key,
+        )
+        try:
+            result = self.sms.send(message)
+        except SmsError as exc:  # configuration refused before anything was sent
+            result = SmsResult(False, None, "CONFIG", exc.message, False)
+        except Exception:  # a provider bug: the message may or may not have left
+            log.exception("SMS provider %s raised while serving case %d", provider, case_id)
+            result = SmsResult(False, None, "PROVIDER_ERROR", "短信组件出错", False, True)
+        now = self._clock()
+
+        def record(s: Session) -> CaseView:
+            return procedure_service.record_service_result(
+                s,
+                actor,
+                case_id,
+                accepted=result.accepted,
+                outcome_unknown=result.outcome_unknown,
+                provider_message_id=result.provider_message_id,
+                error=result.message_zh,
+                now=now,
+            )
+
+        view = run_in_transaction(self._factory, record)
+        state = "sent" if result.accepted else "unknown" if result.outcome_unknown else "failed"
+        message_zh = (
+            STATE_TEXT[state] if result.accepted else f"{STATE_TEXT[state]}（{result.message_zh}）"
+        )
+        return ServeOutcome(state, message_zh, view, link if result.accepted else "")

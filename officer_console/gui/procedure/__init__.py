@@ -1,0 +1,1 @@
+"""The procedure wizard: :class:`~.panel.ProcedurePanel` and the co-sign inbox."""

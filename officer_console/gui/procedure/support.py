@@ -1,0 +1,138 @@
+"""Helpers of the procedure panel: the worker thread for blocking work, what the citizen's
+page is told at each stage, the draft decision text read along on the phone, the finished
+case page, and opening a PDF until the document viewer is plugged in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from officer_console.gui.widgets import local_text, named
+from officer_console.store.procedure_cases import PAPER_PENDING
+from officer_console.store.procedure_service import CaseRecord, CaseView
+
+__all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text", "open_with_desktop"]
+
+T = TypeVar("T")
+STAGE_TITLES = {
+    "inquiry": "询问：请手持身份证对准摄像头，如实回答民警提问",
+    "notice": "告知：请阅读下方拟处罚告知，可以陈述、申辩",
+    "ruling": "裁决：民警正在复核并作出处罚决定",
+    "confirmation": "确认：请核对文书并签名",
+    "service": "送达：请确认送达方式并签名",
+    "done": "办理完毕",
+}
+
+
+class Background(QObject):
+    """Blocking work (PDF rendering, the SMS) on one worker thread; results on the GUI thread."""
+
+    _deliver = Signal(object, object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-procedure")
+        self._deliver.connect(lambda callback, value: callback(value))
+
+    def run(
+        self, work: Callable[[], T], done: Callable[[T], None], failed: Callable[[Exception], None]
+    ) -> None:
+        def job() -> None:
+            try:
+                value = work()
+            except Exception as exc:
+                self._deliver.emit(failed, exc)
+            else:
+                self._deliver.emit(done, value)
+
+        self._pool.submit(job)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def decision_text(view: CaseView) -> str:
+    ruling = view.step_data.get("ruling", {})
+    fine = sum(int(x) for x in ruling.get("fines", {}).values())
+    points = sum(int(x) for x in ruling.get("points", {}).values())
+    return (
+        f"处罚决定书（待签名确认）\n编号：{view.decision_number}\n"
+        + "\n".join(
+            f"{v.occurred} {v.location} {v.behaviour}（代码{v.code}）" for v in view.violations
+        )
+        + f"\n决定处以罚款{fine}元，记{points}分。请于送达之日起十五日内缴纳罚款。"
+    )
+
+
+class DonePage(QWidget):
+    """``procedure_page_done``: outcome, steps with times and officers, decision, service time."""
+
+    def __init__(self, tz: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("procedure_page_done")
+        self.tz = tz
+        layout = QVBoxLayout(self)
+        self.text = named(QLabel(self), "procedure_done_text")
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.decision_button = named(
+            QPushButton("查看/打印处罚决定书", self), "open_served_decision_button"
+        )
+        self.record = named(QLabel(self), "procedure_case_record")
+        self.record.setWordWrap(True)
+        self.record.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.text)
+        layout.addWidget(self.decision_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.record)
+        layout.addStretch(1)
+
+    def show_case(self, view: CaseView) -> None:
+        tz = self.tz
+        lines = [f"<b>{view.status_label}</b>"]
+        if view.stop_text:
+            lines.append(f"<span style='color:#b71c1c'>停止远程办理：{view.stop_text}</span>")
+            lines.append("处理结果：转窗口办理，请告知当事人携带身份证、驾驶证到大队窗口办理。")
+        if view.decision_number:
+            lines.append(f"处罚决定书编号：{view.decision_number}")
+        for s in view.steps:
+            when = local_text(s.completed_at, tz, "%m-%d %H:%M:%S")
+            lines.append(f"✔ {s.label} · {when} · {s.officer}")
+        service = view.step_data.get("service", {})
+        if service.get("sent_at"):
+            sent = datetime.fromisoformat(service["sent_at"])
+            lines.append(f"短信发送成功时间（送达时间，缴款期限自此起算）：{local_text(sent, tz)}")
+        if view.status == PAPER_PENDING:
+            lines.append(
+                "当事人未同意电子送达：请打印处罚决定书，邮寄或在窗口送达，并记录送达情况。"
+            )
+        self.text.setText("<br>".join(lines))
+        self.record.clear()
+        self.decision_button.setVisible(bool(view.decision_number) and not view.is_open)
+
+    def show_record(self, record: CaseRecord) -> None:
+        """Evidence with hashes, and when the citizen first downloaded the decision."""
+        lines = []
+        if record.delivered_at is not None:
+            lines.append(f"当事人首次下载决定书：{local_text(record.delivered_at, self.tz)}")
+        elif record.sent_at is not None:
+            lines.append("当事人尚未下载决定书")
+        lines.append("证据（SHA-256）：")
+        for item in record.evidence:
+            when = local_text(item.created_at, self.tz, "%m-%d %H:%M:%S")
+            lines.append(f"· {item.label} #{item.evidence_id} · {when} · {item.sha256[:16]}…")
+        self.record.setText("<br>".join(lines))
+
+
+def open_with_desktop(folder: Path, title: str, pdf: bytes) -> Path | None:
+    """Save and open in the desktop's PDF viewer; the path when no viewer took it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{title.replace(' ', '_').replace('/', '_')}.pdf"
+    path.write_bytes(pdf)
+    return None if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))) else path

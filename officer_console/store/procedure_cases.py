@@ -1,0 +1,554 @@
+"""The procedure wizard's cases: start, one function per step, load/resume.
+
+Every function is one transaction with its audit row (the caller's op-runner transaction):
+a step is either saved whole — ``case_steps`` row, ``cases.state`` = the domain
+:class:`CaseProcedure` snapshot, version bump, audit — or not at all. The legal rules live in
+:mod:`officer_console.domain.procedure`; this module adds what needs the database: the
+booking's violations with catalogue text and ranges, identity against the record, the running
+points total, the co-sign, the decision number and the appointment status.
+
+Remote handling stops (转窗口办理) on suspension/revocation, a cycle total reaching 12, a
+hearing request or the 24-hour limit; the stop is *saved* (the function returns the view with
+``stop_code``) rather than raised, so the outcome survives. Appointment status changes go
+through :func:`_move` and :func:`_hand_over` only (redirected to ``store.lifecycle`` at merge).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from officer_console.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDenied,
+    RuleViolation,
+    ValidationError,
+)
+from officer_console.domain.penalties import POINTS_LIMIT, SIMPLE_PROCEDURE_MAX_FINE
+from officer_console.domain.procedure import (
+    STEP_ORDER,
+    CaseProcedure,
+    ProcedureKind,
+    Step,
+    procedure_kind,
+)
+from officer_console.store import audit, queue
+from officer_console.store.audit import Actor
+from officer_console.store.models import (
+    Appointment,
+    Case,
+    CaseStep,
+    Citizen,
+    CosignRequest,
+    Decision,
+    EvidenceFile,
+    Licence,
+    Squad,
+    Vehicle,
+)
+from officer_console.store.numbering import next_number
+from officer_console.store.procedure_files import store_file
+from officer_console.store.procedure_view import (
+    COMPLETED,
+    HANDED_OVER,
+    OPEN,
+    PAPER_PENDING,
+    STATUS_LABELS,
+    CaseView,
+    StepDone,
+    _facts,
+    _tz,
+    _view,
+    case_for_appointment,
+    load_case,
+)
+from officer_console.store.types import utcnow
+
+__all__ = [
+    "COMPLETED",
+    "HANDED_OVER",
+    "OPEN",
+    "PAPER_PENDING",
+    "STATUS_LABELS",
+    "CaseView",
+    "StepDone",
+    "case_for_appointment",
+    "complete_confirmation",
+    "complete_inquiry",
+    "complete_notice",
+    "complete_ruling",
+    "load_case",
+    "record_snapshot",
+    "start_case",
+]
+
+# --- appointment status: the one seam the coordinator redirects to store.lifecycle ---------
+
+
+def _move(session: Session, actor: Actor, appt: Appointment, status: str, reason: str) -> None:
+    """in_call → in_procedure → completed (today: queue.set_status; at merge: lifecycle)."""
+    queue.set_status(session, actor, appt.id, appt.version, status, reason=reason)
+
+
+def _hand_over(session: Session, actor: Actor, appt: Appointment, code: str, text: str) -> None:
+    """转窗口办理. Until lifecycle.hand_over exists: audited and noted on the appointment."""
+    session.execute(
+        update(Appointment)
+        .where(Appointment.id == appt.id)
+        .values(note=f"转窗口办理：{text}"[:200])
+    )
+    audit.record(
+        session,
+        actor,
+        "appointment.hand_over",
+        entity_type="appointment",
+        entity_id=appt.id,
+        detail={"reason_code": code, "text": text[:200]},
+    )
+
+
+# --- start ---------------------------------------------------------------------------------
+
+
+def _stop_reason(
+    fine_total: int, points_total: int, cycle_points: int, *, suspension: bool, revocation: bool
+) -> RuleViolation | None:
+    try:
+        procedure_kind(fine_total, suspension=suspension, revocation=revocation)
+    except RuleViolation as exc:
+        return exc
+    if cycle_points + points_total >= POINTS_LIMIT:
+        return RuleViolation(
+            f"当事人本记分周期已记{cycle_points}分，本次拟记{points_total}分，"
+            f"累积将达到{cycle_points + points_total}分（满{POINTS_LIMIT}分须参加学习、考试），"
+            "不能远程办理",
+            code="points_reach_12",
+        )
+    return None
+
+
+def start_case(
+    session: Session,
+    actor: Actor,
+    appointment_id: int,
+    *,
+    suspension: bool = False,
+    revocation: bool = False,
+    now: datetime | None = None,
+) -> CaseView:
+    """开始办理: open the case (the 24-hour limit starts); an existing case is resumed as is."""
+    now = now or utcnow()
+    appt = session.get(Appointment, appointment_id)
+    if appt is None:
+        raise NotFoundError("预约不存在")
+    if actor.officer_id is None or appt.officer_id != actor.officer_id:
+        raise PermissionDenied("只有认领该预约的民警可以开始办理")
+    existing = session.scalar(select(Case).where(Case.appointment_id == appointment_id))
+    if existing is not None:
+        return _view(session, existing)
+    if appt.status != "in_call":
+        label = queue.STATUS_LABELS.get(appt.status, appt.status)
+        raise ValidationError("status", f"预约当前为“{label}”，须在视频通话中开始办理")
+    facts = _facts(session, appt, _tz(session, appt.squad_id))
+    if not facts:
+        raise ValidationError("violations", "该预约没有待处理的违法记录，不能开始办理")
+    licence = session.scalar(select(Licence).where(Licence.citizen_id == appt.citizen_id))
+    cycle = licence.cycle_points if licence else 0
+    fine_total, points_total = sum(v.fine for v in facts), sum(v.points for v in facts)
+    stop = _stop_reason(
+        fine_total, points_total, cycle, suspension=suspension, revocation=revocation
+    )
+    general = fine_total > SIMPLE_PROCEDURE_MAX_FINE or suspension or revocation
+    kind = ProcedureKind.GENERAL if general else ProcedureKind.SIMPLE
+    vehicle = session.get(Vehicle, appt.vehicle_id) if appt.vehicle_id else None
+    squad = session.get(Squad, appt.squad_id)
+    state: dict[str, Any] = {
+        "violations": [v.to_dict() for v in facts],
+        "plate": vehicle.plate if vehicle else "",
+        "unit_name": squad.unit_name if squad else "",
+        "procedure": None,
+        "stop": None,
+    }
+    if stop is None:
+        proc = CaseProcedure.start(
+            kind, actor.officer_id, cycle_points_before=cycle, accepted_at=now
+        )
+        state["procedure"] = proc.to_dict()
+    else:
+        state["stop"] = {"code": stop.code, "text": stop.message, "at_step": "start"}
+    case = Case(
+        appointment_id=appt.id,
+        procedure=kind.value,
+        lead_officer_id=actor.officer_id,
+        current_step="inquiry",
+        status=OPEN if stop is None else HANDED_OVER,
+        state=state,
+        accepted_at=now,
+        closed_at=None if stop is None else now,
+    )
+    session.add(case)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "case.start",
+        entity_type="case",
+        entity_id=case.id,
+        detail={
+            "appointment_id": appt.id,
+            "procedure": kind.value,
+            "violations": len(facts),
+            "fine_total": fine_total,
+            "points_total": points_total,
+            "stop": stop.code if stop else None,
+        },
+    )
+    if stop is None:
+        _move(session, actor, appt, "in_procedure", "procedure")
+    else:
+        _hand_over(session, actor, appt, stop.code, stop.message)
+    return _view(session, case)
+
+
+# --- step plumbing -------------------------------------------------------------------------
+
+
+def _open_case(session: Session, actor: Actor, case_id: int, step: Step) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("案件不存在")
+    if case.status != OPEN:
+        raise RuleViolation(
+            f"案件{STATUS_LABELS.get(case.status, case.status)}，不能继续办理", code="case_closed"
+        )
+    if actor.officer_id != case.lead_officer_id:
+        raise PermissionDenied("只有主办民警可以办理该案件的程序步骤")
+    proc = CaseProcedure.from_dict(case.state["procedure"])
+    expected = proc.next_step
+    if expected is not step:
+        raise RuleViolation(
+            f"当前应进行「{expected.label if expected else '（已完成）'}」步骤，"
+            f"不能进行「{step.label}」；各步骤须依次完成，不能跳过或重复",
+            code="step_out_of_order",
+        )
+    return case
+
+
+def _procedure(case: Case) -> CaseProcedure:
+    return CaseProcedure.from_dict(case.state["procedure"])
+
+
+def _save(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    step: Step,
+    data: dict[str, Any],
+    *,
+    proc: CaseProcedure | None = None,
+    status: str = OPEN,
+    stop: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Insert the step row and the new snapshot; a concurrent completion loses cleanly."""
+    assert actor.officer_id is not None
+    now = now or utcnow()
+    state = dict(case.state)
+    if proc is not None:
+        state["procedure"] = proc.to_dict()
+    if stop is not None:
+        state["stop"] = stop
+    next_step = proc.next_step if proc is not None else None
+    done = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == case.version)
+        .values(
+            state=state,
+            status=status,
+            current_step=(next_step or step).value,
+            assist_officer_id=(proc.assist_officer_id if proc else case.assist_officer_id),
+            version=Case.version + 1,
+            closed_at=None if status == OPEN else now,
+        )
+        .returning(Case.version)
+    ).scalar_one_or_none()
+    if done is None:
+        raise ConflictError("该案件已在其他工作站办理到下一步，已刷新")
+    session.add(
+        CaseStep(
+            case_id=case.id,
+            step=step.value,
+            seq=STEP_ORDER.index(step) + 1,
+            data=data,
+            officer_id=actor.officer_id,
+            completed_at=now,
+        )
+    )
+    try:  # the version check above already serialises; the unique key is the last guard
+        session.flush()
+    except IntegrityError:  # the whole transaction is abandoned with this error
+        raise ConflictError(f"「{step.label}」已由其他工作站完成，已刷新") from None
+    session.refresh(case)
+    audit.record(
+        session,
+        actor,
+        "case.step",
+        entity_type="case",
+        entity_id=case.id,
+        detail={"step": step.value, "status": status, "stop": (stop or {}).get("code")},
+    )
+
+
+def _stop_case(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    step: Step,
+    data: dict[str, Any],
+    *,
+    exc: RuleViolation,
+) -> CaseView:
+    stop = {"code": exc.code, "text": exc.message, "at_step": step.value}
+    _save(session, actor, case, step, {**data, "stopped": exc.code}, status=HANDED_OVER, stop=stop)
+    appt = session.get(Appointment, case.appointment_id)
+    assert appt is not None
+    _hand_over(session, actor, appt, exc.code, exc.message)
+    return _view(session, case)
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+
+def record_snapshot(
+    session: Session, actor: Actor, evidence_dir: Path, case_id: int, png: bytes
+) -> int:
+    """The ID card held to the camera, from the incoming video: kept as evidence, hashed."""
+    case = _open_case(session, actor, case_id, Step.INQUIRY)
+    if not png.startswith(b"\x89PNG"):
+        raise ValidationError("snapshot", "截图应为PNG图片")
+    row = store_file(
+        session,
+        actor,
+        evidence_dir,
+        case_id=case.id,
+        appointment_id=case.appointment_id,
+        kind="id_snapshot",
+        data=png,
+    )
+    return row.id
+
+
+def complete_inquiry(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    name_confirmed: bool,
+    id_last4: str,
+    snapshot_evidence_id: int | None,
+    qa: Sequence[tuple[str, str]],
+    admissions: Mapping[int, bool],
+    refused: bool = False,
+) -> CaseView:
+    """询问: identity (snapshot + name + last four ID digits) first, then Q&A and admissions."""
+    case = _open_case(session, actor, case_id, Step.INQUIRY)
+    appt = session.get(Appointment, case.appointment_id)
+    assert appt is not None
+    citizen = session.get(Citizen, appt.citizen_id)
+    assert citizen is not None
+    snapshot = session.get(EvidenceFile, snapshot_evidence_id) if snapshot_evidence_id else None
+    if snapshot is None or snapshot.case_id != case.id or snapshot.kind != "id_snapshot":
+        raise ValidationError("snapshot", "请先请当事人将身份证对准摄像头，并从视频截取画面留存")
+    if not name_confirmed:
+        raise RuleViolation("请核对当事人姓名与登记信息一致后再询问", code="identity_not_verified")
+    if id_last4.strip().upper() != citizen.id_number[-4:].upper():
+        raise RuleViolation(
+            "身份证号码后四位与登记信息不符，身份核验未通过，不能询问", code="identity_not_verified"
+        )
+    ids = {v["violation_id"] for v in case.state["violations"]}
+    if set(admissions) != ids:
+        raise ValidationError("admissions", "请逐条记录当事人是否承认违法事实")
+    proc = _procedure(case).complete_inquiry(True, list(qa), refused)
+    data = {
+        "identity": {"name_confirmed": True, "id_last4_ok": True, "snapshot": snapshot.id},
+        "qa": [list(p) for p in proc.inquiry.qa] if proc.inquiry else [],
+        "refused": refused,
+        "admissions": {str(k): bool(v) for k, v in sorted(admissions.items())},
+    }
+    _save(session, actor, case, Step.INQUIRY, data, proc=proc)
+    return _view(session, case)
+
+
+def complete_notice(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    statement: str | None,
+    waived: bool,
+    hearing_requested: bool = False,
+) -> CaseView:
+    """告知: the generated notice, then the statement/defence or the waiver; a hearing request
+    (fine ≥ 2000 yuan) ends remote handling and is saved as such."""
+    case = _open_case(session, actor, case_id, Step.NOTICE)
+    view = _view(session, case)
+    data = {
+        "text": view.notice,
+        "proposed_fine": view.fine_total,
+        "proposed_points": view.points_total,
+        "statement": statement,
+        "waived": waived,
+        "hearing_requested": hearing_requested,
+    }
+    try:
+        proc = _procedure(case).complete_notice(
+            view.fine_total,
+            view.points_total,
+            False,
+            statement,
+            waived,
+            hearing_requested=hearing_requested,
+        )
+    except RuleViolation as exc:
+        if exc.code != "hearing_requested":
+            raise
+        return _stop_case(session, actor, case, Step.NOTICE, data, exc=exc)
+    _save(session, actor, case, Step.NOTICE, data, proc=proc)
+    return _view(session, case)
+
+
+def _check_amounts(
+    violations: Sequence[dict[str, Any]], fines: Mapping[int, int], points: Mapping[int, int]
+) -> None:
+    for v in violations:
+        vid, code = v["violation_id"], v["code"]
+        if vid not in fines or vid not in points:
+            raise ValidationError("fines", f"请填写违法代码{code}的罚款和记分")
+        fine, pts = fines[vid], points[vid]
+        if isinstance(fine, bool) or not isinstance(fine, int):
+            raise ValidationError("fines", f"违法代码{code}的罚款应为整数（元）")
+        if fine > v["fine"] or pts > v["points"]:
+            raise RuleViolation(
+                f"违法代码{code}的裁决（罚款{fine}元、记{pts}分）重于告知的拟处罚"
+                f"（罚款{v['fine']}元、记{v['points']}分），不得因当事人陈述申辩而加重处罚",
+                code="ruling_exceeds_notice",
+            )
+        if not v["fine_min"] <= fine <= v["fine_max"]:
+            raise ValidationError(
+                "fines", f"违法代码{code}的罚款应在{v['fine_min']}至{v['fine_max']}元之间"
+            )
+
+
+def complete_ruling(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    *,
+    fines: Mapping[int, int],
+    points: Mapping[int, int],
+    review_note: str,
+    warning: bool = False,
+    now: datetime | None = None,
+) -> CaseView:
+    """裁决: per violation within the catalogue range and ≤ the notice; the 12-point and 24-hour
+    checks again; general procedure needs the approved co-sign; the decision number is taken."""
+    now = now or utcnow()
+    case = _open_case(session, actor, case_id, Step.RULING)
+    violations = case.state["violations"]
+    _check_amounts(violations, fines, points)
+    fine, pts = sum(fines.values()), sum(points.values())
+    data: dict[str, Any] = {
+        "fines": {str(k): v for k, v in sorted(fines.items())},
+        "points": {str(k): v for k, v in sorted(points.items())},
+        "warning": warning,
+        "review_note": review_note,
+    }
+    appt = session.get(Appointment, case.appointment_id)
+    assert appt is not None
+    licence = session.scalar(select(Licence).where(Licence.citizen_id == appt.citizen_id))
+    assist = None
+    if case.procedure == ProcedureKind.GENERAL.value:
+        assist = session.scalar(
+            select(CosignRequest.officer_id).where(
+                CosignRequest.case_id == case.id, CosignRequest.status == "approved"
+            )
+        )
+        if assist is None:
+            raise RuleViolation(
+                "一般程序须由两名民警办理：请先请协办民警会签确认", code="assist_officer_required"
+            )
+    try:
+        proc = _procedure(case).with_cycle_points_before(licence.cycle_points if licence else 0)
+        proc = proc.complete_ruling(fine, pts, warning, review_note, assist, now=now)
+    except RuleViolation as exc:
+        if exc.code not in ("points_reach_12", "decision_deadline_passed"):
+            raise
+        return _stop_case(session, actor, case, Step.RULING, data, exc=exc)
+    squad = session.get(Squad, appt.squad_id)
+    assert squad is not None
+    year = now.astimezone(_tz(session, squad.id)).year
+    number, serial = next_number(session, squad.code, squad.division_code, year)
+    session.add(
+        Decision(
+            case_id=case.id,
+            number=number,
+            unit_code=squad.code,
+            year=year,
+            serial=serial,
+            fine_total=fine,
+            points_total=pts,
+            warning=warning,
+            issued_at=now,
+        )
+    )
+    data.update(decision_number=number, assist_officer_id=assist)
+    _save(session, actor, case, Step.RULING, data, proc=proc, now=now)
+    audit.record(
+        session,
+        actor,
+        "decision.number",
+        entity_type="case",
+        entity_id=case.id,
+        detail={"number": number, "fine": fine, "points": pts},
+    )
+    return _view(session, case)
+
+
+def complete_confirmation(
+    session: Session,
+    actor: Actor,
+    evidence_dir: Path,
+    case_id: int,
+    *,
+    signature_png: bytes | None,
+    refused: bool,
+) -> CaseView:
+    """确认: the citizen's signature image (accepted by the officer) or the refusal to sign."""
+    case = _open_case(session, actor, case_id, Step.CONFIRMATION)
+    signed = signature_png is not None and not refused
+    proc = _procedure(case).complete_confirmation(signed, refused)
+    data: dict[str, Any] = {"signed": signed, "refused_to_sign": refused, "signature": None}
+    if signed:
+        assert signature_png is not None
+        if not signature_png.startswith(b"\x89PNG"):
+            raise ValidationError("signature", "签名应为PNG图片")
+        row = store_file(
+            session,
+            actor,
+            evidence_dir,
+            case_id=case.id,
+            appointment_id=case.appointment_id,
+            kind="signature",
+            data=signature_png,
+            label="confirmation",
+        )
+        data["signature"] = row.id
+    _save(session, actor, case, Step.CONFIRMATION, data, proc=proc)
+    return _view(session, case)
