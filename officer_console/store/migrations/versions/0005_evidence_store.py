@@ -13,7 +13,7 @@ from alembic import op
 import officer_console.store.types
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
