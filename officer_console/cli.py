@@ -43,7 +43,7 @@ def console_main(argv: list[str] | None = None) -> int:
     if args.selftest:
         from officer_console.selftest import main as selftest_main
 
-        return selftest_main()
+        return selftest_main(verbose=args.verbose)
     from officer_console.gui.app import LaunchOptions, run
 
     return run(LaunchOptions(demo=args.demo, data_dir=args.data_dir, verbose=args.verbose))

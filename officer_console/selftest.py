@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -55,6 +56,7 @@ class Result:
     status: str
     detail: str
     seconds: float
+    trace: str = ""  # the traceback of a failure, printed with -v only
 
     def render(self) -> str:
         return f"[{LABELS[self.status]}] {self.title}: {self.detail}  ({self.seconds:.2f} s)"
@@ -333,16 +335,18 @@ CHECKS: tuple[Check, ...] = (
 
 def run_check(check: Check, workdir: Path) -> Result:
     started = time.perf_counter()
+    trace = ""
     try:
         status, detail = PASS, check.run(workdir)
     except Skipped as exc:
         status, detail = SKIP, str(exc)
     except NeedsAttention as exc:
         status, detail = WARN, str(exc)
-    except Exception as exc:  # every failure becomes one line for IT, never a traceback
+    except Exception as exc:  # every failure becomes one line for IT (traceback with -v)
         first = (str(exc).strip().splitlines() or [""])[0]
         status, detail = FAIL, f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    return Result(check.key, check.title, status, detail, time.perf_counter() - started)
+        trace = traceback.format_exc()
+    return Result(check.key, check.title, status, detail, time.perf_counter() - started, trace)
 
 
 def ensure_gui_application() -> Any:
@@ -357,7 +361,7 @@ def ensure_gui_application() -> Any:
 
 
 def run_all(
-    checks: Sequence[Check] = CHECKS, out: TextIO | None = None
+    checks: Sequence[Check] = CHECKS, out: TextIO | None = None, *, verbose: bool = False
 ) -> tuple[int, list[Result]]:
     """Run every check, printing each line as it finishes; (exit status, results)."""
     stream = out or sys.stdout
@@ -372,6 +376,8 @@ def run_all(
             result = run_check(check, workdir)
             results.append(result)
             print(result.render(), file=stream, flush=True)
+            if verbose and result.trace:
+                print(result.trace, file=stream, flush=True)
     del app
     counts = {s: sum(r.status == s for r in results) for s in LABELS}
     verdict = "失败 FAILED" if counts[FAIL] else "通过 PASSED"
@@ -385,6 +391,6 @@ def run_all(
     return (1 if counts[FAIL] else 0), results
 
 
-def main() -> int:
-    status, _ = run_all()
+def main(*, verbose: bool = False) -> int:
+    status, _ = run_all(verbose=verbose)
     return status
