@@ -45,7 +45,7 @@ def prepare_database(admin: str, env: dict[str, str]) -> None:
     subprocess.run(
         [*create, "--role", "admin", "--password-stdin"],
         env=env,
-        input="Bench@2026jn-admin\n",
+        input="Bench@2026jn-Strong\n",
         text=True,
         check=True,
         capture_output=True,

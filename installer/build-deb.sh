@@ -56,6 +56,7 @@ DOC=$ROOT/usr/share/doc/officer-console
 install -m 0644 "$SRC/copyright" "$DOC/copyright"
 gzip -9n < docs/operations.md > "$DOC/operations.md.gz"
 install -m 0644 installer/nginx/officer-gateway.conf "$DOC/examples/nginx-officer-gateway.conf"
+install -m 0644 installer/postgresql/grants.sql "$DOC/examples/postgresql-grants.sql"
 {
     echo "officer-console ($VERSION) stable; urgency=medium"
     echo
