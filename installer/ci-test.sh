@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # Packaging tools only: not in scripts/setup.sh (the program and its tests do not need them).
-PACKAGING=(lintian nsis chrpath pulseaudio pulseaudio-utils)
+PACKAGING=(lintian nsis chrpath pulseaudio pulseaudio-utils xvfb xauth)
 missing=()
 for pkg in "${PACKAGING[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -99,6 +99,25 @@ echo 'Ci@2026-Strong-pw' | officer-admin create-user --police-number admin --nam
     --role admin --password-stdin
 officer-admin import-catalogue /opt/officer-console/_internal/resources/catalogue/violations_370100.csv
 officer-admin check || fail "officer-admin check"
+
+step "installed GUI on a real X server (Xvfb, xcb platform) until ready, then SIGTERM"
+cat > "$WORK/xcb.sh" <<'XCB'
+#!/bin/sh
+unset QT_QPA_PLATFORM
+officer-console > "$1" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do
+    grep -q "^officer-console: ready" "$1" && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+done
+grep -q "^officer-console: ready" "$1" || { kill "$pid" 2>/dev/null; exit 1; }
+kill -TERM "$pid"
+wait "$pid"
+XCB
+chmod +x "$WORK/xcb.sh"
+xvfb-run -a -s "-screen 0 1280x800x24" "$WORK/xcb.sh" "$WORK/xcb.txt" \
+    || { cat "$WORK/xcb.txt"; fail "GUI on xcb"; }
 
 step "installed GUI offscreen until ready, then quit (figures)"
 .venv/bin/python bench/package.py --installed | tee "$WORK/figures.txt"
