@@ -19,9 +19,22 @@ def _command() -> str:
     return name if name in {"officer-admin", "officer-gateway"} else "officer-console"
 
 
+def _attach_parent_console() -> None:
+    """Windows: the GUI executable is built without a console, so ``--selftest`` and
+    ``--version`` typed in cmd.exe would print nowhere; write to the calling console instead."""
+    if sys.platform != "win32" or sys.stdout is not None:
+        return
+    import ctypes
+
+    if ctypes.windll.kernel32.AttachConsole(-1):  # type: ignore[attr-defined]  # ATTACH_PARENT_PROCESS
+        sys.stdout = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+        sys.stderr = sys.stdout
+
+
 def main() -> int:
     from officer_console import cli
 
+    _attach_parent_console()
     command = _command()
     sys.argv[0] = command  # argparse shows the command's own name in --help and errors
     if command == "officer-admin":

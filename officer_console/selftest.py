@@ -27,6 +27,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TextIO
 
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
+
 from officer_console import __version__
 
 PASS, WARN, SKIP, FAIL = "pass", "warn", "skip", "fail"
@@ -360,6 +362,16 @@ def ensure_gui_application() -> Any:
     return app
 
 
+def _collect_qt_messages(into: list[str]) -> Any:
+    """Qt's own diagnostics (e.g. which audio backends it probed) would interleave with the
+    list on the terminal; keep them, and print them with -v. Returns the previous handler."""
+
+    def handler(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        into.append(message)
+
+    return qInstallMessageHandler(handler)
+
+
 def run_all(
     checks: Sequence[Check] = CHECKS, out: TextIO | None = None, *, verbose: bool = False
 ) -> tuple[int, list[Result]]:
@@ -369,15 +381,23 @@ def run_all(
     print(f"Officer Console {__version__} 自检 self-test", file=stream, flush=True)
     app = ensure_gui_application()
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="officer-selftest-") as tmp:
-        for check in checks:
-            workdir = Path(tmp) / check.key
-            workdir.mkdir()
-            result = run_check(check, workdir)
-            results.append(result)
-            print(result.render(), file=stream, flush=True)
-            if verbose and result.trace:
-                print(result.trace, file=stream, flush=True)
+    qt_messages: list[str] = []
+    previous = _collect_qt_messages(qt_messages)
+    try:
+        with tempfile.TemporaryDirectory(prefix="officer-selftest-") as tmp:
+            for check in checks:
+                workdir = Path(tmp) / check.key
+                workdir.mkdir()
+                result = run_check(check, workdir)
+                results.append(result)
+                print(result.render(), file=stream, flush=True)
+                if verbose and result.trace:
+                    print(result.trace, file=stream, flush=True)
+    finally:
+        qInstallMessageHandler(previous)
+    if verbose:
+        for message in qt_messages:
+            print(f"  Qt: {message}", file=stream, flush=True)
     del app
     counts = {s: sum(r.status == s for r in results) for s in LABELS}
     verdict = "失败 FAILED" if counts[FAIL] else "通过 PASSED"
