@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make run   — set up and start the program on the embedded SQLite demo database
 #   make test  — set up and run the whole test suite (SQLite and a throwaway PostgreSQL)
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean package
 
 VENV := .venv/bin
 
@@ -24,3 +24,12 @@ bench: setup
 
 clean:
 	rm -rf .venv build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Installer (installer/): PyInstaller one-folder bundle + dist/officer-console_<version>_amd64.deb.
+# DEB_COMPRESS=gzip (default: fast, level 1) | xz (releases). Needs dpkg-deb (and chrpath).
+DEB_COMPRESS ?= gzip
+package: setup
+	@test -x $(VENV)/pyinstaller || $(VENV)/python -m pip install -q -e ".[test,package]"
+	$(VENV)/pyinstaller --noconfirm --log-level WARN --distpath build/bundle \
+		--workpath build/pyinstaller installer/officer-console.spec
+	DEB_COMPRESS=$(DEB_COMPRESS) installer/build-deb.sh build/bundle/officer-console

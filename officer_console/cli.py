@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from officer_console import __version__
+
+
+def version_text(prog: str) -> str:
+    """What ``--version`` prints: ``<command> <version>`` (the .deb version follows it)."""
+    return f"{prog} {__version__}"
+
 
 def console_main(argv: list[str] | None = None) -> int:
     import argparse
@@ -24,7 +31,19 @@ def console_main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, default=None, help="数据目录（覆盖 OFFICER_CONSOLE_DATA_DIR）"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    parser.add_argument(
+        "--version", action="version", version=version_text("officer-console"), help="显示版本号"
+    )
+    parser.add_argument(
+        "--selftest",
+        action="store_true",
+        help="不打开窗口，检查媒体组件、PDF、视频编解码、中文字体和音频设备（供 IT 验收安装）",
+    )
     args = parser.parse_args(argv)
+    if args.selftest:
+        from officer_console.selftest import main as selftest_main
+
+        return selftest_main(verbose=args.verbose)
     from officer_console.gui.app import LaunchOptions, run
 
     return run(LaunchOptions(demo=args.demo, data_dir=args.data_dir, verbose=args.verbose))
@@ -46,6 +65,9 @@ def gateway_main(argv: list[str] | None = None) -> int:
         help="演示模式：允许在表单中填写微信身份，并显示演示发件箱中的短信",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    parser.add_argument(
+        "--version", action="version", version=version_text("officer-gateway"), help="显示版本号"
+    )
     args = parser.parse_args(argv)
     import logging
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from officer_console import __version__
 from officer_console.config import ConfigError, Settings, load_settings
 from officer_console.domain.errors import DomainError
 from officer_console.store import accounts, audit
@@ -259,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", help="覆盖 OFFICER_CONSOLE_DATABASE_URL")
     parser.add_argument("--config", help="TOML 配置文件（默认 OFFICER_CONSOLE_CONFIG）")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    parser.add_argument(
+        "--version", action="version", version=f"officer-admin {__version__}", help="显示版本号"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     sub.add_parser("migrate", help="创建或升级数据库结构").set_defaults(run=cmd_migrate)
