@@ -11,10 +11,10 @@ from aiohttp import web
 
 from officer_console.dispatch.codes import verify_code
 from officer_console.domain.validators import validate_mobile
-from officer_console.gateway.app import GATEWAY, Gateway
+from officer_console.gateway import models
 from officer_console.gateway.errors import ApiError
-from officer_console.gateway.inputs import client_ip, get_str, read_json
-from officer_console.gateway.routes_booking import limit
+from officer_console.gateway.parsing import body, path, query
+from officer_console.gateway.state import GATEWAY, Gateway, client_ip, limit
 from officer_console.store import delivery, rooms
 from officer_console.store.booking import citizen_actor
 from officer_console.store.engine import read_session, transaction
@@ -30,9 +30,8 @@ HINTS = (
 async def join(request: web.Request) -> web.Response:
     limit(request, "join_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    body = await read_json(request)
-    phone = validate_mobile(get_str(body, "phone", 20))
-    code = get_str(body, "code", 12)
+    req, _ = await body(request, models.JoinRequest)
+    phone, code = validate_mobile(req.phone), req.code
     limit(request, "join_per_phone", key=phone)
     ip, now = client_ip(request), gateway.now()
 
@@ -64,7 +63,7 @@ async def join(request: web.Request) -> web.Response:
 async def document(request: web.Request) -> web.Response:
     limit(request, "read_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    token = request.match_info["token"]
+    token = path(request, models.TokenPath).token
     now = gateway.now()
 
     def work() -> delivery.ServedDocument:
@@ -90,8 +89,7 @@ async def demo_sms(request: web.Request) -> web.Response:
     if not gateway.demo:
         raise ApiError(404, "not_found", "请求的地址不存在")
     limit(request, "read_per_ip")
-    raw = request.query.get("phone", "")
-    phone = validate_mobile(raw[:20])
+    phone = validate_mobile(query(request, models.PhoneQuery).phone)
 
     def work() -> dict[str, object] | None:
         from officer_console.dispatch.outbox import latest_outbox_message

@@ -4,9 +4,14 @@ Protocol (documented in docs/gateway.md): the first message authenticates —
 ``{"type":"hello","role":"console","secret":…}`` or ``{"type":"hello","role":"citizen",
 "token":…}`` — within ``ws_auth_timeout`` seconds (credentials never travel in the URL, so
 they never reach an access log). The citizen page sends the offer, the console answers.
-Relayed messages are rebuilt from their validated fields; nothing else passes through.
-Rooms live in this process: behind several gateway instances the proxy must route a room's
-path to one instance (sticky by path).
+Every frame is validated by the models in ``gateway.messages``; relayed messages are rebuilt
+from their validated fields. A bad frame before authentication closes with 4400, after it
+answers a ``bad_message`` error frame; nothing a client sends can end the other side's socket
+or make the server write HTTP on the upgraded connection.
+
+Waiting room: a citizen admitted before the officer pressed 开始视频 waits in the room; the
+console, when it connects, gets ``{"type":"waiting","since"}`` and the page sends its offer
+as soon as ``peer_joined`` arrives.
 """
 
 from __future__ import annotations
@@ -22,59 +27,21 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from officer_console.domain.errors import ConflictError, DomainError, NotFoundError
-from officer_console.gateway.app import GATEWAY, RELAY, Gateway
-from officer_console.gateway.errors import ApiError
-from officer_console.gateway.routes_booking import limit
+from officer_console.gateway import messages, models
+from officer_console.gateway.errors import UPGRADED, ApiError
+from officer_console.gateway.messages import MAX_MESSAGE, MESSAGES, BadMessage
+from officer_console.gateway.parsing import path
+from officer_console.gateway.state import GATEWAY, RELAY, Gateway, limit
 from officer_console.store import rooms
 from officer_console.store.engine import read_session
 
+__all__ = ["MAX_MESSAGE", "MESSAGES", "Relay", "setup"]
+
 log = logging.getLogger("officer_console.gateway.signaling")
 
-MAX_MESSAGE = 1 << 20  # a signature PNG data URL stays well below this
 CLOSE_REPLACED, CLOSE_BAD, CLOSE_AUTH, CLOSE_NOROOM = 4000, 4400, 4401, 4404
 CLOSE_TIMEOUT, CLOSE_FULL, CLOSE_ENDED = 4408, 4409, 4410
-
-# type → (roles allowed to send it, {field: (python type, max length, required)})
-_Spec = dict[str, tuple[type, int, bool]]
-MESSAGES: dict[str, tuple[tuple[str, ...], _Spec]] = {
-    "offer": (("citizen", "console"), {"sdp": (str, 65536, True)}),
-    "answer": (("citizen", "console"), {"sdp": (str, 65536, True)}),
-    "candidate": (("citizen", "console"), {"candidate": (dict, 4096, False)}),
-    "bye": (("citizen", "console"), {"reason": (str, 200, False)}),
-    "signature": (("citizen",), {"png": (str, MAX_MESSAGE - 1024, True)}),
-    "request_signature": (("console",), {"prompt": (str, 500, False)}),
-    "document": (("console",), {"url": (str, 500, True), "title": (str, 100, False)}),
-    "notice": (("console",), {"text": (str, 500, False)}),
-}
-
-
-class BadMessage(Exception):
-    pass
-
-
-def validate_message(role: str, msg: Any) -> dict[str, Any]:
-    """The relayed form of ``msg`` from ``role``; raises BadMessage with a reason."""
-    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-        raise BadMessage("消息应为带 type 字段的JSON对象")
-    kind = msg["type"]
-    if kind not in MESSAGES:
-        raise BadMessage(f"未知的消息类型 {kind[:32]}")
-    senders, spec = MESSAGES[kind]
-    if role not in senders:
-        raise BadMessage(f"{role} 不能发送 {kind}")
-    out: dict[str, Any] = {"type": kind}
-    for name, (typ, max_len, required) in spec.items():
-        value = msg.get(name)
-        if value is None:
-            if required:
-                raise BadMessage(f"{kind} 缺少 {name}")
-            continue
-        if not isinstance(value, typ) or len(json.dumps(value)) > max_len:
-            raise BadMessage(f"{kind}.{name} 类型或长度不正确")
-        out[name] = value
-    if kind == "signature" and not out["png"].startswith("data:image/png;base64,"):
-        raise BadMessage("签名应为PNG图片的data URL")
-    return out
+CLOSE_INTERNAL = 1011
 
 
 @dataclass
@@ -82,6 +49,7 @@ class Peer:
     ws: web.WebSocketResponse
     role: str
     code_id: int = 0
+    since: datetime | None = None
 
 
 @dataclass
@@ -95,15 +63,26 @@ class Room:
         return self.peers.get("console" if role == "citizen" else "citizen")
 
 
+def encode(message: dict[str, Any]) -> str:
+    """JSON text of a frame; any string that cannot be UTF-8 encoded is escaped instead."""
+    text = json.dumps(message, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(message, ensure_ascii=True)
+    return text
+
+
 async def send(ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
     if not ws.closed:
         with contextlib.suppress(ConnectionError, RuntimeError):
-            await ws.send_str(json.dumps(message, ensure_ascii=False))
+            await ws.send_str(encode(message))
 
 
 async def refuse(ws: web.WebSocketResponse, close: int, code: str, message: str) -> None:
     await send(ws, {"type": "error", "code": code, "message": message})
-    await ws.close(code=close, message=code.encode())
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.close(code=close, message=code.encode())
 
 
 class Relay:
@@ -165,30 +144,70 @@ class Relay:
             if live is not None and (not alive or live.expires_at <= now):
                 await self.end(live, "expired" if live.expires_at <= now else "ended")
 
+    async def seat(self, room: Room, peer: Peer) -> bool:
+        """Take the role's seat; False (and the socket refused) when it is taken."""
+        current = room.peers.get(peer.role)
+        if current is not None and not current.ws.closed:
+            if peer.role != "citizen" or peer.code_id <= current.code_id:
+                await refuse(peer.ws, CLOSE_FULL, "room_full", "该房间已有同一身份的参与者")
+                return False
+            room.peers[peer.role] = peer  # a fresh code wins: the reconnect path
+            await refuse(current.ws, CLOSE_REPLACED, "replaced", "已在其他页面重新进入视频")
+        room.peers[peer.role] = peer
+        return True
+
+    async def leave(self, room: Room, peer: Peer) -> None:
+        if room.peers.get(peer.role) is peer:
+            del room.peers[peer.role]
+            other = room.other(peer.role)
+            if other is not None:
+                await send(other.ws, {"type": "peer_left", "role": peer.role})
+
+    async def forward(self, room: Room, peer: Peer, relayed: dict[str, Any]) -> None:
+        other = room.other(peer.role)
+        if other is None or other.ws.closed:
+            await send(
+                peer.ws, {"type": "error", "code": "peer_absent", "message": "对方尚未进入房间"}
+            )
+            return
+        await send(other.ws, relayed)
+
 
 async def ws_handler(request: web.Request) -> web.StreamResponse:
-    gateway: Gateway = request.app[GATEWAY]
-    relay: Relay = request.app[RELAY]
-    room_id = request.match_info["room"]
+    gateway = request.app[GATEWAY]
+    relay = request.app[RELAY]
+    room_id = path(request, models.RoomPath).room
     limit(request, "ws_per_ip")
     ws = web.WebSocketResponse(heartbeat=gateway.heartbeat, max_msg_size=MAX_MESSAGE)
     if not ws.can_prepare(request).ok:
         raise ApiError(400, "websocket_required", "该地址只接受WebSocket连接")
+    request[UPGRADED] = ws  # once prepared, only WebSocket frames (errors.py)
     await ws.prepare(request)
+    try:
+        await _session(gateway, relay, room_id, ws)
+    except Exception:
+        log.exception("signaling handler failed")
+        with contextlib.suppress(Exception):
+            await ws.close(code=CLOSE_INTERNAL, message=b"internal_error")
+    return ws
+
+
+async def _session(gateway: Gateway, relay: Relay, room_id: str, ws: web.WebSocketResponse) -> None:
     try:
         first = await asyncio.wait_for(ws.receive(), gateway.ws_auth_timeout)
     except TimeoutError:
         await refuse(ws, CLOSE_TIMEOUT, "auth_timeout", "未及时发送 hello")
-        return ws
+        return
     if first.type != WSMsgType.TEXT:
-        await ws.close(code=CLOSE_BAD, message=b"hello_required")
-        return ws
+        if first.type == WSMsgType.BINARY:
+            await refuse(ws, CLOSE_BAD, "bad_hello", "第一条消息应为 hello")
+        return
     try:
-        hello = json.loads(first.data)
+        hello = messages.parse_hello(messages.decode(first.data))
         role, info, code_id = await _authenticate(gateway, room_id, hello)
-    except (ValueError, BadMessage) as exc:
-        await refuse(ws, CLOSE_BAD, "bad_hello", str(exc)[:200])
-        return ws
+    except BadMessage as exc:
+        await refuse(ws, CLOSE_BAD, "bad_hello", str(exc))
+        return
     except DomainError as exc:
         close = (
             CLOSE_NOROOM
@@ -198,62 +217,57 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
             else CLOSE_AUTH
         )
         await refuse(ws, close, exc.code, exc.message)
-        return ws
+        return
     room = relay.rooms.setdefault(room_id, Room(room_id, info.appointment_id, info.expires_at))
-    peer = Peer(ws, role, code_id)
-    current = room.peers.get(role)
-    if current is not None and not current.ws.closed:
-        if role != "citizen" or code_id <= current.code_id:
-            await refuse(ws, CLOSE_FULL, "room_full", "该房间已有同一身份的参与者")
-            return ws
-        room.peers[role] = peer  # a fresh code wins: the reconnect path
-        await refuse(current.ws, CLOSE_REPLACED, "replaced", "已在其他页面重新进入视频")
-    room.peers[role] = peer
-    other = room.other(role)
+    peer = Peer(ws, role, code_id, gateway.now())
+    if not await relay.seat(room, peer):
+        return
+    try:
+        await _greet(gateway, room, peer, info)
+        await _pump(relay, room, peer)
+    finally:
+        await relay.leave(room, peer)
+
+
+async def _greet(gateway: Gateway, room: Room, peer: Peer, info: rooms.RoomInfo) -> None:
+    other = room.other(peer.role)
     await send(
-        ws,
+        peer.ws,
         {
             "type": "welcome",
-            "role": role,
-            "room": room_id,
+            "role": peer.role,
+            "room": room.room_id,
             "peer_present": other is not None,
+            "waiting": peer.role == "citizen" and other is None,
             "expires_at": info.expires_at.isoformat(),
             "ping_interval": gateway.heartbeat,
         },
     )
-    if other is not None:
-        await send(other.ws, {"type": "peer_joined", "role": role})
-    try:
-        await _pump(room, peer)
-    finally:
-        if room.peers.get(role) is peer:
-            del room.peers[role]
-            other = room.other(role)
-            if other is not None:
-                await send(other.ws, {"type": "peer_left", "role": role})
-    return ws
+    if other is None:
+        return
+    await send(other.ws, {"type": "peer_joined", "role": peer.role})
+    if peer.role == "console" and other.since is not None:
+        await send(peer.ws, {"type": "waiting", "since": other.since.isoformat()})
 
 
-async def _authenticate(gateway: Gateway, room_id: str, hello: Any) -> tuple[str, Any, int]:
-    if not isinstance(hello, dict) or hello.get("type") != "hello":
-        raise BadMessage("第一条消息应为 hello")
-    role = hello.get("role")
-    credential = hello.get("secret" if role == "console" else "token")
-    if role not in ("console", "citizen") or not isinstance(credential, str):
-        raise BadMessage("hello 需要 role 与 secret（民警端）或 token（群众端）")
+async def _authenticate(
+    gateway: Gateway, room_id: str, hello: messages.Hello
+) -> tuple[str, rooms.RoomInfo, int]:
+    role = hello.role
+    credential = (hello.secret if role == "console" else hello.token) or ""
     now = gateway.now()
 
     def work() -> tuple[rooms.RoomInfo, int]:
         with read_session(gateway.factory) as s:
             if role == "console":
-                return rooms.check_console_secret(s, room_id, credential[:512], now), 0
-            return rooms.check_citizen_token(s, room_id, credential[:512], now)
+                return rooms.check_console_secret(s, room_id, credential, now), 0
+            return rooms.check_citizen_token(s, room_id, credential, now)
 
     info, code_id = await gateway.db(work)
     return role, info, code_id
 
 
-async def _pump(room: Room, peer: Peer) -> None:
+async def _pump(relay: Relay, room: Room, peer: Peer) -> None:
     async for msg in peer.ws:
         if msg.type != WSMsgType.TEXT:
             await send(
@@ -261,21 +275,15 @@ async def _pump(room: Room, peer: Peer) -> None:
             )
             continue
         try:
-            data = json.loads(msg.data)
-            if isinstance(data, dict) and data.get("type") == "ping":
-                await send(peer.ws, {"type": "pong"})
-                continue
-            relayed = validate_message(peer.role, data)
-        except (ValueError, BadMessage) as exc:
-            await send(peer.ws, {"type": "error", "code": "bad_message", "message": str(exc)[:200]})
+            data = messages.decode(msg.data)
+            message = messages.parse_message(peer.role, data)
+        except BadMessage as exc:
+            await send(peer.ws, {"type": "error", "code": "bad_message", "message": str(exc)})
             continue
-        other = room.other(peer.role)
-        if other is None or other.ws.closed:
-            await send(
-                peer.ws, {"type": "error", "code": "peer_absent", "message": "对方尚未进入房间"}
-            )
+        if isinstance(message, messages.Ping):
+            await send(peer.ws, {"type": "pong"})
             continue
-        await send(other.ws, relayed)
+        await relay.forward(room, peer, message.relayed())
 
 
 def setup(app: web.Application) -> None:

@@ -44,7 +44,11 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     schema = resolve(schema)
+    if "anyOf" in schema:
+        return st.one_of([from_schema(option) for option in schema["anyOf"]])
     kind = schema.get("type")
+    if kind == "null":
+        return st.none()
     if kind == "object":
         props = schema.get("properties", {})
         required = set(schema.get("required", ()))
