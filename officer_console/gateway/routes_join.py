@@ -56,6 +56,7 @@ async def join(request: web.Request) -> web.Response:
             "expires_at": admission.expires_at.isoformat(),
             "ice_servers": [{"urls": url} for url in gateway.settings.ice_servers],
             "hints": list(HINTS),
+            "waiting": admission.waiting,
         }
     )
 

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ from officer_console.gateway.messages import MAX_MESSAGE, MESSAGES, BadMessage
 from officer_console.gateway.parsing import path
 from officer_console.gateway.state import GATEWAY, RELAY, Gateway, limit
 from officer_console.store import rooms
-from officer_console.store.engine import read_session
+from officer_console.store.engine import read_session, transaction
 
 __all__ = ["MAX_MESSAGE", "MESSAGES", "Relay", "setup"]
 
@@ -50,6 +51,24 @@ class Peer:
     role: str
     code_id: int = 0
     since: datetime | None = None
+    #: closed by another task (replaced, room ended): the peer's own handler must not return
+    #: (and let aiohttp drop the transport) before that task finished the close handshake
+    evicted: bool = False
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def evict(self, close: int, code: str, message: str, frame: dict[str, Any]) -> None:
+        self.evicted = True
+        try:
+            await send(self.ws, frame)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.ws.close(code=close, message=code.encode())
+        finally:
+            self.released.set()
+
+    async def wait_released(self) -> None:
+        if self.evicted:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.released.wait(), 5)
 
 
 @dataclass
@@ -92,6 +111,7 @@ class Relay:
         self.gateway = gateway
         self.rooms: dict[str, Room] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def open_rooms(self) -> int:
@@ -107,16 +127,19 @@ class Relay:
                 await self._sweeper
         for room in list(self.rooms.values()):
             await self.end(room, "server_shutdown", close=1001)
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
 
     async def end(self, room: Room, reason: str, close: int = CLOSE_ENDED) -> None:
         self.rooms.pop(room.room_id, None)
         peers = list(room.peers.values())
         room.peers.clear()  # nobody is told "peer_left" about a room that ended
-        for peer in peers:
-            await send(peer.ws, {"type": "room_closed", "reason": reason})
-        for peer in peers:
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await peer.ws.close(code=close, message=reason.encode())
+        await asyncio.gather(
+            *(
+                peer.evict(close, reason, reason, {"type": "room_closed", "reason": reason})
+                for peer in peers
+            )
+        )
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -152,16 +175,47 @@ class Relay:
                 await refuse(peer.ws, CLOSE_FULL, "room_full", "该房间已有同一身份的参与者")
                 return False
             room.peers[peer.role] = peer  # a fresh code wins: the reconnect path
-            await refuse(current.ws, CLOSE_REPLACED, "replaced", "已在其他页面重新进入视频")
+            message = "已在其他页面重新进入视频"
+            await current.evict(
+                CLOSE_REPLACED,
+                "replaced",
+                message,
+                {"type": "error", "code": "replaced", "message": message},
+            )
         room.peers[peer.role] = peer
+        if peer.role == "citizen":
+            self._background(self._mark_citizen(room.room_id, peer.since))
         return True
+
+    async def _citizen_gone(self, room: Room) -> None:
+        if "citizen" not in room.peers:  # not back already
+            await self._mark_citizen(room.room_id, None)
+
+    async def _mark_citizen(self, room_id: str, since: datetime | None) -> None:
+        """Presence for the console's "当事人已在等候" (``rooms.waiting_since``)."""
+
+        def work() -> None:
+            with transaction(self.gateway.factory) as s:
+                rooms.mark_citizen(s, room_id, since)
+
+        try:
+            await self.gateway.db(work)
+        except Exception:  # presence is informative; the call itself must go on
+            log.warning("could not record citizen presence", exc_info=True)
 
     async def leave(self, room: Room, peer: Peer) -> None:
         if room.peers.get(peer.role) is peer:
             del room.peers[peer.role]
+            if peer.role == "citizen":  # in the background: the handler may be cancelled
+                self._background(self._citizen_gone(room))
             other = room.other(peer.role)
             if other is not None:
                 await send(other.ws, {"type": "peer_left", "role": peer.role})
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def forward(self, room: Room, peer: Peer, relayed: dict[str, Any]) -> None:
         other = room.other(peer.role)
@@ -227,6 +281,7 @@ async def _session(gateway: Gateway, relay: Relay, room_id: str, ws: web.WebSock
         await _pump(relay, room, peer)
     finally:
         await relay.leave(room, peer)
+        await peer.wait_released()
 
 
 async def _greet(gateway: Gateway, room: Room, peer: Peer, info: rooms.RoomInfo) -> None:
@@ -246,8 +301,10 @@ async def _greet(gateway: Gateway, room: Room, peer: Peer, info: rooms.RoomInfo)
     if other is None:
         return
     await send(other.ws, {"type": "peer_joined", "role": peer.role})
-    if peer.role == "console" and other.since is not None:
-        await send(peer.ws, {"type": "waiting", "since": other.since.isoformat()})
+    if peer.role == "console":
+        since = info.citizen_waiting_since or other.since
+        if since is not None:
+            await send(peer.ws, {"type": "waiting", "since": since.isoformat()})
 
 
 async def _authenticate(

@@ -394,6 +394,14 @@ class VideoSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+    #: HMAC key of citizen room tokens; unlike the console secret it never changes, so a
+    #: citizen waiting in the room keeps a valid token when the console opens it (NULL on
+    #: rows from before revision 0003: the console secret hash is the key then).
+    token_key: Mapped[str | None] = mapped_column(String(64))
+    #: when the console opened the room (开始视频); NULL = a waiting room the citizen opened
+    console_opened_at: Mapped[datetime | None] = mapped_column()
+    #: when the citizen was first admitted to this room (the console shows the waiting time)
+    citizen_waiting_since: Mapped[datetime | None] = mapped_column()
 
 
 class EvidenceFile(Base):
