@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.config import Settings
 from officer_console.domain.masking import mask_text
 from officer_console.gateway import openapi, routes_booking, routes_join, signaling, static
+from officer_console.gateway.cluster import Cluster, conninfo_of
 from officer_console.gateway.errors import error_middleware
 from officer_console.gateway.ratelimit import Limits
 from officer_console.gateway.server import GatewayRunner
@@ -71,6 +72,7 @@ async def health(request: web.Request) -> web.Response:
             "time": gateway.now().isoformat(),
             "rooms": relay.open_rooms,
             "demo": gateway.demo,
+            "instance": relay.cluster.instance if relay.cluster else "single",
         }
     )
 
@@ -93,14 +95,21 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     demo: bool = False,
     limits: Limits | None = None,
+    cluster: bool | None = None,
     **options: Any,
 ) -> web.Application:
+    """The gateway application. ``cluster`` (default: on for PostgreSQL) relays signaling
+    between instances sharing the database (``gateway.cluster``)."""
     app = web.Application(
         client_max_size=MAX_BODY, middlewares=[security_headers, error_middleware]
     )
     gateway = Gateway(factory, settings, clock, demo, limits or Limits(), **options)
     app[GATEWAY] = gateway
-    app[RELAY] = signaling.Relay(gateway)
+    engine = factory.kw.get("bind")
+    link = None
+    if isinstance(engine, Engine) and engine.dialect.name == "postgresql" and cluster is not False:
+        link = Cluster(gateway, conninfo_of(engine))
+    app[RELAY] = signaling.Relay(gateway, link)
     app.router.add_get("/api/v1/health", health)
     app.router.add_get("/api/v1/openapi.json", openapi.openapi_handler)
     routes_booking.setup(app)

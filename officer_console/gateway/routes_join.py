@@ -1,11 +1,13 @@
 """Joining the video with the SMS code, document download, and the demo SMS peek.
 
 The code check is :func:`officer_console.dispatch.codes.verify_code` (hash, expiry, wrong-try
-lock, per-address failures in the database); on top, this process limits attempts per
-address and per phone. A rejected code's counters are committed by ``verify_code`` itself.
+lock, per-address failures in the database); on top, attempts per phone are limited in the
+database (shared by every gateway instance) and per address in this process. A rejected code's counters are committed by ``verify_code`` itself.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aiohttp import web
 
@@ -15,7 +17,7 @@ from officer_console.gateway import models
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.parsing import body, path, query
 from officer_console.gateway.state import GATEWAY, Gateway, client_ip, limit
-from officer_console.store import delivery, rooms
+from officer_console.store import delivery, gateway_shared, rooms
 from officer_console.store.booking import citizen_actor
 from officer_console.store.engine import read_session, transaction
 
@@ -32,8 +34,8 @@ async def join(request: web.Request) -> web.Response:
     gateway: Gateway = request.app[GATEWAY]
     req, _ = await body(request, models.JoinRequest)
     phone, code = validate_mobile(req.phone), req.code
-    limit(request, "join_per_phone", key=phone)
     ip, now = client_ip(request), gateway.now()
+    await shared_limit(gateway, "join_per_phone", f"phone:{phone}", now)
 
     def work() -> rooms.Admission:
         with transaction(gateway.factory) as s:
@@ -59,6 +61,19 @@ async def join(request: web.Request) -> web.Response:
             "waiting": admission.waiting,
         }
     )
+
+
+async def shared_limit(gateway: Gateway, name: str, key: str, now: datetime) -> None:
+    """A limit every gateway instance counts together (a database row per key and window)."""
+    rule = getattr(gateway.limits, name)
+
+    def work() -> int:
+        with transaction(gateway.factory) as s:
+            return gateway_shared.hit_window(s, f"{name}:{key}", rule.count, rule.seconds, now)
+
+    wait = await gateway.db(work)
+    if wait:
+        raise ApiError(429, "rate_limited", "操作过于频繁，请稍后再试", retry_after=wait)
 
 
 async def document(request: web.Request) -> web.Response:

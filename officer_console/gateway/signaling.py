@@ -25,14 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from officer_console.domain.errors import ConflictError, DomainError, NotFoundError
 from officer_console.gateway import messages, models
+from officer_console.gateway.cluster import Cluster
 from officer_console.gateway.errors import UPGRADED, ApiError
 from officer_console.gateway.messages import MAX_MESSAGE, MESSAGES, BadMessage
 from officer_console.gateway.parsing import path
 from officer_console.gateway.state import GATEWAY, RELAY, Gateway, limit
+from officer_console.store import gateway_shared as shared
 from officer_console.store import rooms
 from officer_console.store.engine import read_session, transaction
 
@@ -51,24 +53,17 @@ class Peer:
     role: str
     code_id: int = 0
     since: datetime | None = None
-    #: closed by another task (replaced, room ended): the peer's own handler must not return
-    #: (and let aiohttp drop the transport) before that task finished the close handshake
-    evicted: bool = False
-    released: asyncio.Event = field(default_factory=asyncio.Event)
+    #: set by another task (replaced, room ended): the peer's own handler closes the socket.
+    #: aiohttp's close() from a second task drops the transport without waiting for the
+    #: client's close reply (the client then sees 1006), so only the owner closes.
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int = 1000
+    close_reason: str = ""
 
     async def evict(self, close: int, code: str, message: str, frame: dict[str, Any]) -> None:
-        self.evicted = True
-        try:
-            await send(self.ws, frame)
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await self.ws.close(code=close, message=code.encode())
-        finally:
-            self.released.set()
-
-    async def wait_released(self) -> None:
-        if self.evicted:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.released.wait(), 5)
+        await send(self.ws, frame)
+        self.close_code, self.close_reason = close, code
+        self.stop.set()
 
 
 @dataclass
@@ -77,6 +72,12 @@ class Room:
     appointment_id: int
     expires_at: datetime
     peers: dict[str, Peer] = field(default_factory=dict)
+    #: roles seated on another gateway instance: role → instance (cluster mode)
+    remote: dict[str, str] = field(default_factory=dict)
+
+    def present(self, role: str) -> bool:
+        peer = self.peers.get(role)
+        return (peer is not None and not peer.ws.closed) or role in self.remote
 
     def other(self, role: str) -> Peer | None:
         return self.peers.get("console" if role == "citizen" else "citizen")
@@ -107,17 +108,22 @@ async def refuse(ws: web.WebSocketResponse, close: int, code: str, message: str)
 class Relay:
     """The rooms of this process and the sweep that ends expired or closed ones."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, cluster: Cluster | None = None) -> None:
         self.gateway = gateway
+        self.cluster = cluster
         self.rooms: dict[str, Room] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: remote holders learnt while taking a shared seat, until the room object exists
+        self._pending_remote: dict[tuple[str, str], dict[str, str]] = {}
 
     @property
     def open_rooms(self) -> int:
         return sum(1 for room in self.rooms.values() if room.peers)
 
     async def start(self, _app: web.Application) -> None:
+        if self.cluster is not None:
+            await self.cluster.start(self.deliver)
         self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def close_all(self) -> None:
@@ -129,6 +135,8 @@ class Relay:
             await self.end(room, "server_shutdown", close=1001)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
+        if self.cluster is not None:
+            await self.cluster.close()
 
     async def end(self, room: Room, reason: str, close: int = CLOSE_ENDED) -> None:
         self.rooms.pop(room.room_id, None)
@@ -166,15 +174,46 @@ class Relay:
             live = self.rooms.get(room_id)
             if live is not None and (not alive or live.expires_at <= now):
                 await self.end(live, "expired" if live.expires_at <= now else "ended")
+        if self.cluster is not None:
+            await self._sweep_remote()
 
-    async def seat(self, room: Room, peer: Peer) -> bool:
-        """Take the role's seat; False (and the socket refused) when it is taken."""
+    async def _sweep_remote(self) -> None:
+        """A peer on an instance that died is gone: tell the local side."""
+        assert self.cluster is not None
+        for room in list(self.rooms.values()):
+            for role, instance in list(room.remote.items()):
+                if not await self.cluster.alive(instance):
+                    await self._remote_left(room, role, instance)
+
+    @staticmethod
+    def _taken(room: Room | None, peer: Peer) -> Peer | None:
+        """The live local holder of the seat that ``peer`` cannot replace, if any."""
+        current = room.peers.get(peer.role) if room is not None else None
+        if current is None or current.ws.closed:
+            return None
+        if peer.role == "citizen" and peer.code_id > current.code_id:
+            return None  # a fresh code wins: the reconnect path
+        return current
+
+    async def seat(self, room_id: str, info: rooms.RoomInfo, peer: Peer) -> Room | None:
+        """Take the role's seat in the room (None, and the socket refused, when taken).
+
+        The room is looked up again after every await, so the sweep never strands a peer
+        in a room object it already dropped.
+        """
+        if self._taken(self.rooms.get(room_id), peer) is not None or (
+            self.cluster is not None and not await self._take_shared_seat(room_id, peer)
+        ):
+            await refuse(peer.ws, CLOSE_FULL, "room_full", "该房间已有同一身份的参与者")
+            return None
+        room = self.rooms.setdefault(room_id, Room(room_id, info.appointment_id, info.expires_at))
+        room.remote.update(self._pending_remote.pop((room_id, peer.role), {}))
+        if self._taken(room, peer) is not None:
+            await refuse(peer.ws, CLOSE_FULL, "room_full", "该房间已有同一身份的参与者")
+            return None
         current = room.peers.get(peer.role)
+        room.peers[peer.role] = peer
         if current is not None and not current.ws.closed:
-            if peer.role != "citizen" or peer.code_id <= current.code_id:
-                await refuse(peer.ws, CLOSE_FULL, "room_full", "该房间已有同一身份的参与者")
-                return False
-            room.peers[peer.role] = peer  # a fresh code wins: the reconnect path
             message = "已在其他页面重新进入视频"
             await current.evict(
                 CLOSE_REPLACED,
@@ -182,10 +221,80 @@ class Relay:
                 message,
                 {"type": "error", "code": "replaced", "message": message},
             )
-        room.peers[peer.role] = peer
         if peer.role == "citizen":
             self._background(self._mark_citizen(room.room_id, peer.since))
+        if self.cluster is not None:
+            since = peer.since.isoformat() if peer.since else None
+            await self.cluster.publish(room.room_id, "joined", role=peer.role, since=since)
+        return room
+
+    async def _take_shared_seat(self, room_id: str, peer: Peer) -> bool:
+        """The seat in ``room_seats``: refused while a live instance holds it (unless a
+        fresher citizen code); the other role's remote holder is learnt on the way."""
+        cluster = self.cluster
+        assert cluster is not None
+        now = self.gateway.now()
+
+        def read() -> dict[str, shared.Seat]:
+            with read_session(self.gateway.factory) as s:
+                return shared.seats_of(s, room_id)
+
+        seats = await self.gateway.db(read)
+        dead = {x.instance for x in seats.values() if not await cluster.alive(x.instance)}
+
+        def take() -> tuple[bool, shared.Seat | None]:
+            with transaction(self.gateway.factory) as s:
+                return shared.take_seat(
+                    s,
+                    room_id,
+                    peer.role,
+                    instance=cluster.instance,
+                    code_id=peer.code_id,
+                    now=now,
+                    may_replace=dead,
+                )
+
+        taken, previous = await self.gateway.db(take)
+        if not taken:
+            return False
+        if previous is not None and previous.instance not in (cluster.instance, *dead):
+            await cluster.publish(room_id, "evict", role=peer.role)
+        other = "console" if peer.role == "citizen" else "citizen"
+        holder = seats.get(other)
+        if holder is not None and holder.instance not in (cluster.instance, *dead):
+            self._pending_remote[(room_id, peer.role)] = {other: holder.instance}
         return True
+
+    async def deliver(self, envelope: dict[str, Any]) -> None:
+        """An envelope from another instance (see ``gateway.cluster``)."""
+        room = self.rooms.get(str(envelope.get("r")))
+        if room is None:
+            return
+        kind, role = envelope.get("k"), str(envelope.get("role", ""))
+        if kind == "msg":
+            target = room.peers.get(role)
+            if target is not None and isinstance(envelope.get("m"), dict):
+                await send(target.ws, envelope["m"])
+        elif kind == "joined" and role in ("console", "citizen"):
+            room.remote[role] = str(envelope.get("i"))
+            other = room.other(role)
+            if other is not None:
+                await send(other.ws, {"type": "peer_joined", "role": role})
+        elif kind == "left" and room.remote.get(role) == envelope.get("i"):
+            await self._remote_left(room, role, str(envelope.get("i")))
+        elif kind == "evict" and role in room.peers:
+            peer = room.peers.pop(role)
+            message = "已在其他页面重新进入视频"
+            frame = {"type": "error", "code": "replaced", "message": message}
+            await peer.evict(CLOSE_REPLACED, "replaced", message, frame)
+
+    async def _remote_left(self, room: Room, role: str, instance: str) -> None:
+        if room.remote.get(role) != instance:
+            return
+        del room.remote[role]
+        other = room.other(role)
+        if other is not None:
+            await send(other.ws, {"type": "peer_left", "role": role})
 
     async def _citizen_gone(self, room: Room) -> None:
         if "citizen" not in room.peers:  # not back already
@@ -208,9 +317,25 @@ class Relay:
             del room.peers[peer.role]
             if peer.role == "citizen":  # in the background: the handler may be cancelled
                 self._background(self._citizen_gone(room))
+            if self.cluster is not None:
+                self._background(self._release_shared_seat(room, peer))
             other = room.other(peer.role)
             if other is not None:
                 await send(other.ws, {"type": "peer_left", "role": peer.role})
+
+    async def _release_shared_seat(self, room: Room, peer: Peer) -> None:
+        cluster = self.cluster
+        assert cluster is not None
+
+        def work() -> None:
+            with transaction(self.gateway.factory) as s:
+                shared.release_seat(s, room.room_id, peer.role, cluster.instance, peer.code_id)
+
+        try:
+            await self.gateway.db(work)
+            await cluster.publish(room.room_id, "left", role=peer.role)
+        except Exception:
+            log.warning("could not release a shared seat", exc_info=True)
 
     def _background(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -219,12 +344,14 @@ class Relay:
 
     async def forward(self, room: Room, peer: Peer, relayed: dict[str, Any]) -> None:
         other = room.other(peer.role)
-        if other is None or other.ws.closed:
-            await send(
-                peer.ws, {"type": "error", "code": "peer_absent", "message": "对方尚未进入房间"}
-            )
+        if other is not None and not other.ws.closed:
+            await send(other.ws, relayed)
             return
-        await send(other.ws, relayed)
+        role = "console" if peer.role == "citizen" else "citizen"
+        if self.cluster is not None and role in room.remote:
+            await self.cluster.publish(room.room_id, "msg", role=role, m=relayed)
+            return
+        await send(peer.ws, {"type": "error", "code": "peer_absent", "message": "对方尚未进入房间"})
 
 
 async def ws_handler(request: web.Request) -> web.StreamResponse:
@@ -272,37 +399,38 @@ async def _session(gateway: Gateway, relay: Relay, room_id: str, ws: web.WebSock
         )
         await refuse(ws, close, exc.code, exc.message)
         return
-    room = relay.rooms.setdefault(room_id, Room(room_id, info.appointment_id, info.expires_at))
     peer = Peer(ws, role, code_id, gateway.now())
-    if not await relay.seat(room, peer):
+    room = await relay.seat(room_id, info, peer)
+    if room is None:
         return
     try:
         await _greet(gateway, room, peer, info)
         await _pump(relay, room, peer)
     finally:
         await relay.leave(room, peer)
-        await peer.wait_released()
 
 
 async def _greet(gateway: Gateway, room: Room, peer: Peer, info: rooms.RoomInfo) -> None:
     other = room.other(peer.role)
+    present = room.present("console" if peer.role == "citizen" else "citizen")
     await send(
         peer.ws,
         {
             "type": "welcome",
             "role": peer.role,
             "room": room.room_id,
-            "peer_present": other is not None,
-            "waiting": peer.role == "citizen" and other is None,
+            "peer_present": present,
+            "waiting": peer.role == "citizen" and not present,
             "expires_at": info.expires_at.isoformat(),
             "ping_interval": gateway.heartbeat,
         },
     )
-    if other is None:
+    if not present:
         return
-    await send(other.ws, {"type": "peer_joined", "role": peer.role})
+    if other is not None:
+        await send(other.ws, {"type": "peer_joined", "role": peer.role})
     if peer.role == "console":
-        since = info.citizen_waiting_since or other.since
+        since = info.citizen_waiting_since or (other.since if other else None)
         if since is not None:
             await send(peer.ws, {"type": "waiting", "since": since.isoformat()})
 
@@ -325,22 +453,41 @@ async def _authenticate(
 
 
 async def _pump(relay: Relay, room: Room, peer: Peer) -> None:
-    async for msg in peer.ws:
-        if msg.type != WSMsgType.TEXT:
-            await send(
-                peer.ws, {"type": "error", "code": "bad_message", "message": "只接受文本消息"}
-            )
-            continue
-        try:
-            data = messages.decode(msg.data)
-            message = messages.parse_message(peer.role, data)
-        except BadMessage as exc:
-            await send(peer.ws, {"type": "error", "code": "bad_message", "message": str(exc)})
-            continue
-        if isinstance(message, messages.Ping):
-            await send(peer.ws, {"type": "pong"})
-            continue
-        await relay.forward(room, peer, message.relayed())
+    stop = asyncio.ensure_future(peer.stop.wait())
+    try:
+        while True:
+            receiving = asyncio.ensure_future(peer.ws.receive())
+            await asyncio.wait((receiving, stop), return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():  # evicted: close from this, the owning task
+                receiving.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await receiving
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await peer.ws.close(code=peer.close_code, message=peer.close_reason.encode())
+                return
+            msg = receiving.result()
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                return
+            if msg.type == WSMsgType.ERROR:
+                return
+            await _handle(relay, room, peer, msg)
+    finally:
+        stop.cancel()
+
+
+async def _handle(relay: Relay, room: Room, peer: Peer, msg: WSMessage) -> None:
+    if msg.type != WSMsgType.TEXT:
+        await send(peer.ws, {"type": "error", "code": "bad_message", "message": "只接受文本消息"})
+        return
+    try:
+        message = messages.parse_message(peer.role, messages.decode(msg.data))
+    except BadMessage as exc:
+        await send(peer.ws, {"type": "error", "code": "bad_message", "message": str(exc)})
+        return
+    if isinstance(message, messages.Ping):
+        await send(peer.ws, {"type": "pong"})
+        return
+    await relay.forward(room, peer, message.relayed())
 
 
 def setup(app: web.Application) -> None:

@@ -404,6 +404,39 @@ class VideoSession(Base):
     citizen_waiting_since: Mapped[datetime | None] = mapped_column()
 
 
+class RoomSeat(Base):
+    """Who holds a room's console or citizen seat, on which gateway instance (PostgreSQL
+    deployments with several instances; a dead instance's rows are taken over)."""
+
+    __tablename__ = "room_seats"
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(8), primary_key=True)
+    instance: Mapped[str] = mapped_column(String(64))
+    code_id: Mapped[int] = mapped_column(Integer, default=0)
+    since: Mapped[datetime] = mapped_column()
+
+
+class SignalPayload(Base):
+    """A relayed signaling message too large for a NOTIFY payload (8000 bytes)."""
+
+    __tablename__ = "signal_payloads"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    room_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RateWindow(Base):
+    """A fixed-window counter shared by every gateway instance (per phone, per code)."""
+
+    __tablename__ = "rate_windows"
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column()
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class EvidenceFile(Base):
     """A recording, decision PDF, service record or signature, hashed when written."""
 

@@ -1,4 +1,5 @@
-"""gateway: waiting room columns on video_sessions
+"""gateway: waiting room columns on video_sessions; seats, large signals and shared rate
+windows for several gateway instances
 
 Revision ID: 0003
 Revises: 0001
@@ -37,9 +38,41 @@ def upgrade() -> None:
         )
     # rooms opened before this revision were opened by the console
     op.execute("UPDATE video_sessions SET console_opened_at = created_at")
+    dt = officer_console.store.types.UTCDateTime(timezone=True)
+    op.create_table(
+        "room_seats",
+        sa.Column("room_id", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=8), nullable=False),
+        sa.Column("instance", sa.String(length=64), nullable=False),
+        sa.Column("code_id", sa.Integer(), nullable=False),
+        sa.Column("since", dt, nullable=False),
+        sa.PrimaryKeyConstraint("room_id", "role", name=op.f("pk_room_seats")),
+    )
+    op.create_table(
+        "signal_payloads",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("room_id", sa.String(length=64), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", dt, nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signal_payloads")),
+    )
+    op.create_index(
+        op.f("ix_signal_payloads_created_at"), "signal_payloads", ["created_at"], unique=False
+    )
+    op.create_table(
+        "rate_windows",
+        sa.Column("key", sa.String(length=160), nullable=False),
+        sa.Column("window_start", dt, nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_rate_windows")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("rate_windows")
+    op.drop_index(op.f("ix_signal_payloads_created_at"), table_name="signal_payloads")
+    op.drop_table("signal_payloads")
+    op.drop_table("room_seats")
     with op.batch_alter_table("video_sessions") as batch:
         batch.drop_column("citizen_waiting_since")
         batch.drop_column("console_opened_at")
