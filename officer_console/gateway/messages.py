@@ -47,7 +47,10 @@ class Hello(BaseModel):
 
 
 class Ping(Message):
+    """Keep-alive; an ``id`` is echoed in the pong (clients measure round trips with it)."""
+
     type: Literal["ping"]
+    id: Annotated[int, Field(ge=0, le=2**53)] | None = None
 
 
 class Offer(Message):

@@ -485,7 +485,7 @@ async def _handle(relay: Relay, room: Room, peer: Peer, msg: WSMessage) -> None:
         await send(peer.ws, {"type": "error", "code": "bad_message", "message": str(exc)})
         return
     if isinstance(message, messages.Ping):
-        await send(peer.ws, {"type": "pong"})
+        await send(peer.ws, message.relayed() | {"type": "pong"})
         return
     await relay.forward(room, peer, message.relayed())
 
