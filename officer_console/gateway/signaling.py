@@ -178,8 +178,16 @@ class Relay:
             await self._sweep_remote()
 
     async def _sweep_remote(self) -> None:
-        """A peer on an instance that died is gone: tell the local side."""
+        """A peer on an instance that died is gone: tell the local side. Also drops relayed
+        large messages nobody will fetch any more."""
         assert self.cluster is not None
+        now = self.gateway.now()
+
+        def prune() -> None:
+            with transaction(self.gateway.factory) as s:
+                shared.prune_payloads(s, now)
+
+        await self.gateway.db(prune)
         for room in list(self.rooms.values()):
             for role, instance in list(room.remote.items()):
                 if not await self.cluster.alive(instance):
