@@ -357,7 +357,14 @@ class Relay:
             return
         role = "console" if peer.role == "citizen" else "citizen"
         if self.cluster is not None and role in room.remote:
-            await self.cluster.publish(room.room_id, "msg", role=role, m=relayed)
+            try:
+                await self.cluster.publish(room.room_id, "msg", role=role, m=relayed)
+            except Exception:  # the database link is down: say so, keep the socket
+                log.warning("could not relay to another instance", exc_info=True)
+                message = "暂时无法转发消息，请稍后重试"
+                await send(
+                    peer.ws, {"type": "error", "code": "relay_unavailable", "message": message}
+                )
             return
         await send(peer.ws, {"type": "error", "code": "peer_absent", "message": "对方尚未进入房间"})
 
