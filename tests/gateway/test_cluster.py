@@ -100,8 +100,9 @@ async def refused(base: str, room: str, credential: str, role: str) -> str:
     return caught.value.code
 
 
+@pytest.mark.parametrize("victim", ["citizen", "console"])
 def test_console_and_citizen_on_different_instances(
-    pg_template: PostgresTemplate, tmp_path: Path
+    pg_template: PostgresTemplate, tmp_path: Path, victim: str
 ) -> None:
     url = pg_template.fresh_url()
     engine = make_engine(url)
@@ -111,14 +112,16 @@ def test_console_and_citizen_on_different_instances(
         call = open_room(factory, claimed_call(factory, world.squad_id), datetime.now(UTC))
         with instances(url, tmp_path / "data") as (a, b):
             assert a.health["instance"] != b.health["instance"] != "single"
-            asyncio.run(_scenario(a.url, b, call, factory))
+            asyncio.run(_scenario(a, b, call, factory, victim))
     finally:
         engine.dispose()
         pg_template.drop(url)
 
 
-async def _scenario(a: str, b_instance: Any, call: Call, factory: sessionmaker[Session]) -> None:
-    b = b_instance.url
+async def _scenario(
+    a_instance: Any, b_instance: Any, call: Call, factory: sessionmaker[Session], victim: str
+) -> None:
+    a, b = a_instance.url, b_instance.url
     console = AnsweringConsole(GatewaySignaling(a, call.room_id, call.secret))
     welcome = await console.signaling.connect()
     assert welcome["peer_present"] is False
@@ -143,17 +146,29 @@ async def _scenario(a: str, b_instance: Any, call: Call, factory: sessionmaker[S
         assert await refused(a, call.room_id, call.secret, "console") == "room_full"
         assert await refused(a, call.room_id, data["token"], "citizen") == "room_full"
         assert await refused(b, call.room_id, data["token"], "citizen") == "room_full"
-        # the citizen's instance dies; the console hears the citizen left
-        b_instance.kill()
-        await until(lambda: bool(console.seen("peer_left")), 20)
-        await citizen.close()
-        # the citizen comes back through the surviving instance with the same token
-        again = GatewaySignaling(a, call.room_id, data["token"], role="citizen")
-        assert (await again.connect())["peer_present"] is True
-        citizen = SyntheticCitizen(again, width=320, height=240, fps=15)
-        frames = console.frames
-        await citizen.join()
-        await until(lambda: console.frames >= frames + 10, 20)
+        if victim == "citizen":
+            # the citizen's instance dies; the console hears the citizen left
+            b_instance.kill()
+            await until(lambda: bool(console.seen("peer_left")), 20)
+            await citizen.close()
+            # the citizen comes back through the surviving instance with the same token
+            again = GatewaySignaling(a, call.room_id, data["token"], role="citizen")
+            assert (await again.connect())["peer_present"] is True
+            citizen = SyntheticCitizen(again, width=320, height=240, fps=15)
+            frames = console.frames
+            await citizen.join()
+            await until(lambda: console.frames >= frames + 10, 20)
+        else:
+            # the console's instance dies; the citizen hears it, the console comes back on B
+            a_instance.kill()
+            await until(lambda: any(x.get("type") == "peer_left" for x in citizen.messages), 20)
+            await console.close()
+            console = AnsweringConsole(GatewaySignaling(b, call.room_id, call.secret))
+            assert (await console.signaling.connect())["peer_present"] is True
+            console.start()
+            await until(lambda: any(x.get("type") == "peer_joined" for x in citizen.messages), 10)
+            await citizen.join()  # the page offers again on peer_joined
+            await until(lambda: console.frames >= 10, 20)
     finally:
         await citizen.close()
         await console.close()
