@@ -1,8 +1,12 @@
-"""Issue 5 figures: booking requests/s and p95 with 50 concurrent clients on PostgreSQL
-(fsync on), and how many signaling rooms one gateway process holds with steady keep-alives.
+"""Gateway figures on PostgreSQL (fsync on), gateways in their own processes:
 
-The gateway runs in its own process (as in production); the load comes from this process
-over loopback. Every loop is bounded in count and time.
+- booking requests/s and p50/p95 with 50 concurrent clients, one instance vs two instances
+  sharing the database (issue 13);
+- signaling relay latency (a message from the citizen to the console and the reply back)
+  p50/p95 with both sides on one instance vs on two instances (LISTEN/NOTIFY between them);
+- how many signaling rooms one gateway process holds with steady keep-alives.
+
+The load comes from this process over loopback. Every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tests.support.pgcluster import start_cluster
 
 CLIENTS = 50
 BOOKINGS = 2000
+RELAY_ROUNDS = 500
 ROOM_STEPS = (250, 500, 1000, 1500, 2000)
 KEEPALIVE_S = 5.0
 TZ = ZoneInfo("Asia/Shanghai")
@@ -53,7 +58,7 @@ def run_gateway(url: str, port: int) -> None:
     )
 
 
-def prepare_bookings(url: str) -> tuple[int, list[dict[str, Any]]]:
+def prepare_bookings(url: str, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
     from sqlalchemy import insert
 
     from officer_console.store.models import SlotSchedule, Vehicle, ViolationRecord
@@ -61,7 +66,7 @@ def prepare_bookings(url: str) -> tuple[int, list[dict[str, Any]]]:
 
     engine = make_engine(url)
     with transaction(session_factory(engine)) as s:
-        squad = builders.squad(s)
+        squad = builders.squad(s, code=f"3701{20 + offset // BOOKINGS:02d}", name=f"大队{offset}")
         s.execute(
             insert(SlotSchedule),
             [
@@ -86,7 +91,7 @@ def prepare_bookings(url: str) -> tuple[int, list[dict[str, Any]]]:
                         "vehicle_type": "小型普通客车",
                         "registration_date": date(2019, 3, 1),
                     }
-                    for i in range(BOOKINGS)
+                    for i in range(offset, offset + BOOKINGS)
                 ],
             )
         )
@@ -103,7 +108,7 @@ def prepare_bookings(url: str) -> tuple[int, list[dict[str, Any]]]:
                         "location": "经十路",
                         "fine": 200,
                         "points": 6,
-                        "source_ref": f"b-{i}",
+                        "source_ref": f"b-{offset + i}",
                     }
                     for i, v in enumerate(vids)
                 ],
@@ -119,13 +124,13 @@ def prepare_bookings(url: str) -> tuple[int, list[dict[str, Any]]]:
     bodies = [
         {
             "name": "张三",
-            "id_number": builders.id_number(i),
-            "phone": f"137{i:08d}",
-            "plate": builders.plate(i),
+            "id_number": builders.id_number(offset + i),
+            "phone": f"137{offset + i:08d}",
+            "plate": builders.plate(offset + i),
             "violation_ids": [violation_ids[i]],
             "squad_id": squad_id,
             "slot_start": starts[i % 20].isoformat(),
-            "openid": f"bench-{i:06d}",
+            "openid": f"bench-{offset + i:06d}",
         }
         for i in range(BOOKINGS)
     ]
@@ -133,7 +138,7 @@ def prepare_bookings(url: str) -> tuple[int, list[dict[str, Any]]]:
 
 
 async def book_all(
-    base: str, bodies: list[dict[str, Any]]
+    bases: list[str], bodies: list[dict[str, Any]]
 ) -> tuple[float, list[float], dict[int, int]]:
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     for body in bodies:
@@ -143,7 +148,7 @@ async def book_all(
     connector = aiohttp.TCPConnector(limit=CLIENTS)
     async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def client() -> None:
+        async def client(base: str) -> None:
             while not queue.empty():
                 body = queue.get_nowait()
                 t0 = time.perf_counter()
@@ -157,7 +162,8 @@ async def book_all(
                 statuses[resp.status] = statuses.get(resp.status, 0) + 1
 
         t0 = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(client() for _ in range(CLIENTS))), 600)
+        clients = (client(bases[n % len(bases)]) for n in range(CLIENTS))
+        await asyncio.wait_for(asyncio.gather(*clients), 600)
         wall = time.perf_counter() - t0
     return wall, latencies, statuses
 
@@ -271,6 +277,50 @@ async def hold_rooms(base: str, rooms_: list[tuple[str, str, str]], gateway_pid:
             await ws.close()
 
 
+async def relay_latency(
+    console_base: str, citizen_base: str, room: tuple[str, str, str]
+) -> list[float]:
+    """Round trips citizen → console → citizen through the relay (two relayed messages)."""
+    room_id, secret, token = room
+    rtts: list[float] = []
+    async with aiohttp.ClientSession() as http:
+
+        async def connect(base: str, hello: dict[str, str]) -> aiohttp.ClientWebSocketResponse:
+            url = base.replace("http://", "ws://") + f"/api/v1/rooms/{room_id}/ws"
+            ws = await http.ws_connect(url, heartbeat=None)
+            await ws.send_json({"type": "hello", **hello})
+            assert (await ws.receive_json(timeout=30))["type"] == "welcome"
+            return ws
+
+        console = await connect(console_base, {"role": "console", "secret": secret})
+        citizen = await connect(citizen_base, {"role": "citizen", "token": token})
+
+        async def next_of(ws: aiohttp.ClientWebSocketResponse, kind: str) -> None:
+            while (await ws.receive_json(timeout=30))["type"] != kind:
+                pass
+
+        await next_of(console, "peer_joined")
+        for n in range(RELAY_ROUNDS):
+            t0 = time.perf_counter()
+            await citizen.send_json({"type": "offer", "sdp": f"v=0 round {n}"})
+            await next_of(console, "offer")
+            await console.send_json({"type": "answer", "sdp": f"v=0 round {n}"})
+            await next_of(citizen, "answer")
+            rtts.append(time.perf_counter() - t0)
+        await citizen.close()
+        await console.close()
+    return rtts
+
+
+def start_gateway(url: str) -> tuple[str, Any]:
+    port = _free_port()
+    proc = multiprocessing.get_context("spawn").Process(target=run_gateway, args=(url, port))
+    proc.start()
+    base = f"http://127.0.0.1:{port}"
+    wait_up(base)
+    return base, proc
+
+
 def _rss(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -299,33 +349,44 @@ def wait_up(base: str) -> None:
 
 def main() -> None:
     cluster = start_cluster(durable=os.environ.get("BENCH_PG_DURABLE", "1") == "1")
+    procs: list[Any] = []
     try:
         engine = make_engine(cluster.url)
         migrate(engine)
         engine.dispose()
-        _, bodies = prepare_bookings(cluster.url)
-        rooms_ = prepare_rooms(cluster.url, max(ROOM_STEPS))
-        port = _free_port()
-        proc = multiprocessing.get_context("spawn").Process(
-            target=run_gateway, args=(cluster.url, port)
-        )
-        proc.start()
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_up(base)
-            wall, lat, statuses = asyncio.run(book_all(base, bodies))
+        _, bodies_one = prepare_bookings(cluster.url)
+        _, bodies_two = prepare_bookings(cluster.url, offset=BOOKINGS)
+        rooms_ = prepare_rooms(cluster.url, max(ROOM_STEPS) + 2)
+        base, proc = start_gateway(cluster.url)
+        other, proc_b = start_gateway(cluster.url)
+        procs += [proc, proc_b]
+        for label, bases, bodies in (
+            ("one instance ", [base], bodies_one),
+            ("two instances", [base, other], bodies_two),
+        ):
+            wall, lat, statuses = asyncio.run(book_all(bases, bodies))
             print(
-                f"PostgreSQL bookings: clients={CLIENTS} requests={len(lat)} statuses={statuses} "
-                f"requests/s={len(lat) / wall:,.0f} p50={pct(lat, 50) * 1000:.1f}ms "
-                f"p95={pct(lat, 95) * 1000:.1f}ms (each: validation, locks, binding, capacity "
-                f"count, insert, change stamp, audit row; fsync on)"
+                f"PostgreSQL bookings, {label}: clients={CLIENTS} requests={len(lat)} "
+                f"statuses={statuses} requests/s={len(lat) / wall:,.0f} "
+                f"p50={pct(lat, 50) * 1000:.1f}ms p95={pct(lat, 95) * 1000:.1f}ms"
             )
-            print("Signaling rooms held by one gateway process (console + citizen socket each):")
-            asyncio.run(hold_rooms(base, rooms_, proc.pid or 0))
-        finally:
-            proc.terminate()
-            proc.join(20)
+        print("  (each booking: validation, locks, binding, capacity count, insert, change")
+        print("   stamp, audit row; fsync on; the two instances share one PostgreSQL)")
+        for label, console_base, citizen_base, room in (
+            ("same instance  ", base, base, rooms_[-1]),
+            ("cross-instance ", base, other, rooms_[-2]),
+        ):
+            rtts = asyncio.run(relay_latency(console_base, citizen_base, room))
+            print(
+                f"Relay round trip citizen→console→citizen, {label}: rounds={len(rtts)} "
+                f"p50={pct(rtts, 50) * 1000:.2f}ms p95={pct(rtts, 95) * 1000:.2f}ms"
+            )
+        print("Signaling rooms held by one gateway process (console + citizen socket each):")
+        asyncio.run(hold_rooms(base, rooms_[: max(ROOM_STEPS)], proc.pid or 0))
     finally:
+        for p in procs:
+            p.terminate()
+            p.join(20)
         cluster.stop()
 
 

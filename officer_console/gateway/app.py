@@ -8,17 +8,15 @@ tests can stand just before or after the 1-day and 3-day booking edges.
 from __future__ import annotations
 
 import asyncio
-import functools
+import contextlib
 import json
 import logging
 import re
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -27,73 +25,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
 from officer_console.domain.masking import mask_text
-from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.gateway import openapi, routes_booking, routes_join, signaling, static
+from officer_console.gateway.cluster import Cluster, conninfo_of
 from officer_console.gateway.errors import error_middleware
-from officer_console.gateway.ratelimit import Limits, RateLimiter
+from officer_console.gateway.ratelimit import Limits
+from officer_console.gateway.routes_verify import setup as setup_verify
+from officer_console.gateway.server import GatewayRunner
+from officer_console.gateway.state import GATEWAY, RELAY, Gateway, utcnow
 from officer_console.store.engine import make_engine, session_factory
 
-if TYPE_CHECKING:
-    from officer_console.gateway.signaling import Relay
+__all__ = ["GATEWAY", "RELAY", "Gateway", "Running", "create_app", "serve", "start"]
 
 log = logging.getLogger("officer_console.gateway")
 access_log = logging.getLogger("officer_console.gateway.access")
 
-T = TypeVar("T")
 MAX_BODY = 256 * 1024  # a booking is < 2 KiB; signatures travel over the WebSocket
 _TOKEN_IN_PATH = re.compile(r"(/documents/)[^/]+")
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Gateway:
-    """Shared state of one gateway process (``app[GATEWAY]``)."""
-
-    factory: sessionmaker[Session]
-    settings: Settings
-    clock: Callable[[], datetime] = _utcnow
-    demo: bool = False
-    limits: Limits = field(default_factory=Limits)
-    workers: int = 8
-    ws_auth_timeout: float = 10.0
-    sweep_interval: float = 5.0
-    heartbeat: float = 20.0
-    executor: ThreadPoolExecutor = field(init=False)
-    limiters: dict[str, RateLimiter] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="gateway-db")
-        self.limiters = {
-            name: RateLimiter(getattr(self.limits, name))
-            for name in (
-                "booking_per_ip",
-                "read_per_ip",
-                "join_per_ip",
-                "join_per_phone",
-                "ws_per_ip",
-            )
-        }
-
-    def now(self) -> datetime:
-        return self.clock()
-
-    async def db(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
-
-    @property
-    def evidence_dir(self) -> Path:
-        return self.settings.evidence_dir
-
-    @functools.cached_property
-    def evidence_store(self) -> EvidenceStore:
-        """Documents are read through the shared store (docs/evidence.md)."""
-        return open_store(self.settings)
-
-
-GATEWAY = web.AppKey("gateway", Gateway)
-RELAY: web.AppKey[Relay] = web.AppKey("relay")
 
 
 class AccessLogger(AbstractAccessLogger):
@@ -118,7 +65,7 @@ class AccessLogger(AbstractAccessLogger):
 
 
 async def health(request: web.Request) -> web.Response:
-    gateway: Gateway = request.app[GATEWAY]
+    gateway = request.app[GATEWAY]
     relay = request.app[RELAY]
     return web.json_response(
         {
@@ -126,6 +73,7 @@ async def health(request: web.Request) -> web.Response:
             "time": gateway.now().isoformat(),
             "rooms": relay.open_rooms,
             "demo": gateway.demo,
+            "instance": relay.cluster.instance if relay.cluster else "single",
         }
     )
 
@@ -133,6 +81,8 @@ async def health(request: web.Request) -> web.Response:
 @web.middleware
 async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
     response: web.StreamResponse = await handler(request)
+    if isinstance(response, web.WebSocketResponse) or response.prepared:
+        return response  # headers already sent: an upgraded socket or a streamed body
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")  # document tokens in URLs
     response.headers.setdefault("Cache-Control", "no-store")
@@ -143,23 +93,26 @@ def create_app(
     factory: sessionmaker[Session],
     settings: Settings,
     *,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
     demo: bool = False,
     limits: Limits | None = None,
+    cluster: bool | None = None,
     **options: Any,
 ) -> web.Application:
-    from officer_console.gateway import routes_booking, routes_join, signaling, static
-    from officer_console.gateway.openapi import openapi_handler
-    from officer_console.gateway.routes_verify import setup as setup_verify
-
+    """The gateway application. ``cluster`` (default: on for PostgreSQL) relays signaling
+    between instances sharing the database (``gateway.cluster``)."""
     app = web.Application(
         client_max_size=MAX_BODY, middlewares=[security_headers, error_middleware]
     )
     gateway = Gateway(factory, settings, clock, demo, limits or Limits(), **options)
     app[GATEWAY] = gateway
-    app[RELAY] = signaling.Relay(gateway)
+    engine = factory.kw.get("bind")
+    link = None
+    if isinstance(engine, Engine) and engine.dialect.name == "postgresql" and cluster is not False:
+        link = Cluster(gateway, conninfo_of(engine))
+    app[RELAY] = signaling.Relay(gateway, link)
     app.router.add_get("/api/v1/health", health)
-    app.router.add_get("/api/v1/openapi.json", openapi_handler)
+    app.router.add_get("/api/v1/openapi.json", openapi.openapi_handler)
     routes_booking.setup(app)
     routes_join.setup(app)
     setup_verify(app)  # statutory document verification (docs/documents.md)
@@ -193,7 +146,7 @@ class Running:
 async def start(
     app: web.Application, host: str, port: int, engine: Engine | None = None
 ) -> Running:
-    runner = web.AppRunner(
+    runner = GatewayRunner(
         app, access_log_class=AccessLogger, access_log=access_log, shutdown_timeout=2.0
     )
     await runner.setup()
@@ -222,6 +175,19 @@ async def start_embedded(settings: Settings) -> Running:
     return await start(app, settings.gateway_host, settings.gateway_port, engine)
 
 
+async def _serve_until_signal(app: web.Application, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C raises instead
+            loop.add_signal_handler(sig, stop.set)
+    running = await start(app, host, port)
+    try:
+        await stop.wait()
+    finally:
+        await running.close()
+
+
 def serve(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
     """Run the gateway in the foreground (``officer-gateway``) until interrupted."""
     workers = 8
@@ -230,15 +196,9 @@ def serve(settings: Settings, host: str, port: int, *, demo: bool = False) -> No
     started = time.monotonic()
     log.info("officer-gateway listening on %s:%d", host, port)
     try:
-        web.run_app(
-            app,
-            host=host,
-            port=port,
-            access_log_class=AccessLogger,
-            access_log=access_log,
-            print=None,
-            shutdown_timeout=2.0,
-        )
+        asyncio.run(_serve_until_signal(app, host, port))
+    except KeyboardInterrupt:
+        pass
     finally:
         engine.dispose()
         log.info("officer-gateway stopped after %.0f s", time.monotonic() - started)

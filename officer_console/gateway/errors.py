@@ -1,8 +1,13 @@
 """JSON errors for every failure, including unknown routes and methods: never HTML, never a
-traceback, never a 500 for bad input. Domain errors map to 4xx by kind and code."""
+traceback, never a 500 for bad input. Domain errors map to 4xx by kind and code.
+
+Every 429 carries ``Retry-After``. Once a handler has upgraded the connection to a WebSocket
+(it marks the request with :data:`UPGRADED`), no HTTP response is ever written on it: an
+escaping exception closes the socket with 1011 instead."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -46,6 +51,12 @@ _HTTP_CODES = {
     422: "invalid_input",
     429: "rate_limited",
 }
+#: Retry-After for database-backed 429s: the per-address failure window of the code check,
+#: and the time an officer needs to send a fresh code after a locked one.
+_RETRY_AFTER = {"rate_limited": 900, "code_locked": 60}
+DEFAULT_RETRY_AFTER = 60
+#: request key under which a handler stores its prepared WebSocketResponse
+UPGRADED: web.RequestKey[web.WebSocketResponse] = web.RequestKey("upgraded", web.WebSocketResponse)
 _HTTP_MESSAGES = {
     404: "请求的地址不存在",
     405: "不支持该请求方法",
@@ -66,11 +77,13 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> web.Response:
     body = {"error": {"code": code, "message": message, **extra}}
+    headers = dict(headers or {})
+    if status == 429:
+        headers.setdefault("Retry-After", str(_RETRY_AFTER.get(code, DEFAULT_RETRY_AFTER)))
+    # a stray lone surrogate must not make the error itself unencodable
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8", "replace")
     return web.Response(
-        status=status,
-        text=json.dumps(body, ensure_ascii=False),
-        content_type="application/json",
-        headers=headers,
+        status=status, body=data, content_type="application/json", headers=headers or None
     )
 
 
@@ -94,23 +107,46 @@ def domain_status(exc: DomainError) -> int:
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except ApiError as exc:
-        headers = (
-            {"Retry-After": str(exc.extra.pop("retry_after"))}
-            if "retry_after" in exc.extra
-            else None
-        )
-        return error_response(exc.status, exc.code, exc.message, headers, **exc.extra)
-    except DomainError as exc:
+    except Exception as exc:
+        upgraded = request.get(UPGRADED)
+        if upgraded is not None and upgraded.prepared:
+            return await _close_upgraded(request, upgraded, exc)
+        return _to_response(request, exc)
+
+
+async def _close_upgraded(
+    request: web.Request, ws: web.WebSocketResponse, exc: Exception
+) -> web.StreamResponse:
+    """After the upgrade only WebSocket frames may be written: close, never answer HTTP."""
+    log.error(
+        "error after WebSocket upgrade on %s: %s", mask_text(request.path), type(exc).__name__
+    )
+    if not ws.closed:
+        with contextlib.suppress(Exception):
+            await ws.close(code=1011, message=b"internal_error")
+    return ws
+
+
+def _to_response(request: web.Request, exc: Exception) -> web.StreamResponse:
+    if isinstance(exc, ApiError):
+        extra = dict(exc.extra)
+        wait = extra.pop("retry_after", None)
+        headers = {"Retry-After": str(wait)} if wait is not None else None
+        return error_response(exc.status, exc.code, exc.message, headers, **extra)
+    if isinstance(exc, DomainError):
         extra = {"field": exc.field} if isinstance(exc, ValidationError) else {}
         return error_response(domain_status(exc), exc.code, exc.message, None, **extra)
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         if exc.status < 400:
-            raise
+            raise exc
         status = exc.status
         message = _HTTP_MESSAGES.get(status, exc.reason)
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(status, _HTTP_CODES.get(status, "http_error"), message, headers)
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, mask_text(request.path))
-        return error_response(500, "internal_error", "服务器内部错误，请稍后重试")
+    log.error(
+        "unhandled error on %s %s",
+        request.method,
+        mask_text(request.path),
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    return error_response(500, "internal_error", "服务器内部错误，请稍后重试")

@@ -1,349 +1,223 @@
-"""OpenAPI 3 description of the gateway (``/api/v1/openapi.json``); the fuzz test drives
-requests from these schemas, so they are the contract, not decoration."""
+"""The OpenAPI 3.1 document (``/api/v1/openapi.json``), generated from the same pydantic
+models the handlers validate with (``gateway.models``, ``gateway.responses``,
+``gateway.messages``): the documented contract and the enforced one cannot drift. The
+fuzz tests drive hostile requests from this document."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-DATE = {"type": "string", "format": "date", "example": "2024-03-01"}
-NULLABLE_DATE = {"type": "string", "format": "date", "nullable": True}
-DATETIME = {"type": "string", "format": "date-time"}
+from officer_console.gateway import messages, models, responses
+from officer_console.gateway.parsing import OPENID_HEADER
 
-
-def _obj(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": props}
-    if required:
-        schema["required"] = list(required)
-    return schema
+REF = "#/components/schemas/{model}"
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    summary: str
+    ok: type[BaseModel] | None
+    errors: tuple[int, ...] = ()
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    path_model: type[BaseModel] | None = None
+    openid: bool = False
+    status: int = 200
+    media: str = "application/json"
 
 
-SCHEMAS: dict[str, Any] = {
-    "Error": _obj(
-        {
-            "error": _obj(
-                {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "field": {"type": "string"},
-                },
-                ("code", "message"),
+ROUTES = (
+    Route("get", "/api/v1/health", "健康检查", responses.Health),
+    Route("get", "/api/v1/openapi.json", "本接口文档", None),
+    Route("get", "/api/v1/squads", "可预约的大队", responses.Squads, (429,)),
+    Route(
+        "get",
+        "/api/v1/squads/{squad_id}/slots",
+        "明天至三天内的时段及余量",
+        responses.Slots,
+        (404, 429),
+        path_model=models.SquadPath,
+    ),
+    Route(
+        "get",
+        "/api/v1/violations",
+        "车牌的未处理违法记录（尚未预约的）",
+        responses.Violations,
+        (400, 401, 422, 429),
+        query=models.PlateQuery,
+        openid=True,
+    ),
+    Route(
+        "post",
+        "/api/v1/urgent-check",
+        "根据领证/登记日期判断能否加急预约",
+        responses.UrgentCheck,
+        (400, 415, 422, 429),
+        body=models.UrgentCheckRequest,
+    ),
+    Route(
+        "get",
+        "/api/v1/me",
+        "绑定状态与本人预约",
+        responses.Me,
+        (400, 401, 429),
+        query=models.OpenIdQuery,
+        openid=True,
+    ),
+    Route(
+        "post",
+        "/api/v1/bookings",
+        "预约（首次预约绑定手机号与微信）",
+        responses.Booked,
+        (400, 401, 404, 409, 413, 415, 422, 429),
+        body=models.BookingRequest,
+        openid=True,
+        status=201,
+    ),
+    Route(
+        "post",
+        "/api/v1/bookings/{booking_id}/cancel",
+        "取消本人预约（民警联系前）",
+        responses.Cancelled,
+        (400, 401, 404, 409, 415, 429),
+        body=models.CancelRequest,
+        path_model=models.BookingPath,
+        openid=True,
+    ),
+    Route(
+        "post",
+        "/api/v1/join",
+        "输入短信验证码进入视频（民警未接通时进入等候），返回房间凭证",
+        responses.Join,
+        (400, 404, 409, 415, 422, 429),
+        body=models.JoinRequest,
+    ),
+    Route(
+        "get",
+        "/api/v1/rooms/{room}/ws",
+        "信令WebSocket（先发 hello；消息见 components 中的 Ws* 模型与 docs/gateway.md）",
+        None,
+        (400, 404, 429),
+        path_model=models.RoomPath,
+        status=101,
+    ),
+    Route(
+        "get",
+        "/api/v1/documents/{token}",
+        "下载已送达的处罚决定书（短信中的链接）",
+        None,
+        (404, 409, 429),
+        path_model=models.TokenPath,
+        media="application/pdf",
+    ),
+    Route(
+        "get",
+        "/api/v1/demo/sms",
+        "演示模式：该手机号最近一条演示短信",
+        responses.DemoSms,
+        (404, 422, 429),
+        query=models.PhoneQuery,
+    ),
+)
+
+
+def _parameters(route: Route, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = []
+    for where, model in (("path", route.path_model), ("query", route.query)):
+        if model is None:
+            continue
+        schema = schemas[model.__name__]
+        required = set(schema.get("required", ()))
+        for name, prop in schema["properties"].items():
+            params.append(
+                {"name": name, "in": where, "required": where == "path" or name in required}
+                | {"schema": prop}
             )
-        },
-        ("error",),
-    ),
-    "Health": _obj(
-        {"status": {"type": "string"}, "time": DATETIME, "rooms": {"type": "integer"}},
-        ("status",),
-    ),
-    "Squad": _obj(
-        {"id": {"type": "integer"}, "name": {"type": "string"}, "unit_name": {"type": "string"}},
-        ("id", "name"),
-    ),
-    "Slot": _obj(
-        {
-            "start": DATETIME,
-            "end": DATETIME,
-            "capacity": {"type": "integer"},
-            "remaining": {"type": "integer"},
-            "bookable": {"type": "boolean"},
-        },
-        ("start", "end", "capacity", "remaining"),
-    ),
-    "SlotDay": _obj(
-        {
-            "date": DATE,
-            "normal": {"type": "boolean", "description": "普通预约只能约这一天（明天）"},
-            "slots": {"type": "array", "items": _ref("Slot")},
-        }
-    ),
-    "Violation": _obj(
-        {
-            "id": {"type": "integer"},
-            "code": {"type": "string"},
-            "behaviour": {"type": "string"},
-            "occurred_at": DATETIME,
-            "location": {"type": "string"},
-            "fine": {"type": "integer"},
-            "points": {"type": "integer"},
-        }
-    ),
-    "UrgentCheckRequest": _obj(
-        {
-            "licence_first_issue": {**NULLABLE_DATE, "description": "驾驶证初次领证日期"},
-            "vehicle_registration": {**NULLABLE_DATE, "description": "行驶证登记日期"},
-            "inspection_valid_until": {**NULLABLE_DATE, "description": "检验有效期至"},
-            "vehicle_class": {
-                "type": "string",
-                "enum": ["private_small", "commercial_passenger", "truck"],
-            },
-        }
-    ),
-    "UrgentCheck": _obj(
-        {
-            "eligible": {"type": "boolean"},
-            "reason": {"type": "string", "nullable": True},
-            "due_date": NULLABLE_DATE,
-            "message": {"type": "string"},
-            "last_day": DATE,
-        }
-    ),
-    "BookingRequest": _obj(
-        {
-            "openid": {
-                "type": "string",
-                "maxLength": 64,
-                "description": "演示模式下的微信身份（正式环境用 X-WeChat-OpenId 请求头）",
-            },
-            "phone": {"type": "string", "maxLength": 20, "example": "13800000000"},
-            "name": {"type": "string", "maxLength": 40},
-            "id_number": {"type": "string", "maxLength": 24, "description": "GB 11643"},
-            "plate": {"type": "string", "maxLength": 16, "example": "鲁A12345"},
-            "violation_ids": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1},
-                "minItems": 1,
-                "maxItems": 20,
-            },
-            "squad_id": {"type": "integer", "minimum": 1},
-            "slot_start": {**DATETIME, "description": "时段开始时间（来自 slots 接口，含时区）"},
-            "urgent": {"type": "boolean"},
-            "licence_first_issue": NULLABLE_DATE,
-            "vehicle_registration": NULLABLE_DATE,
-            "inspection_valid_until": NULLABLE_DATE,
-            "vehicle_class": {
-                "type": "string",
-                "enum": ["private_small", "commercial_passenger", "truck"],
-            },
-        },
-        ("phone", "name", "id_number", "plate", "violation_ids", "squad_id", "slot_start"),
-    ),
-    "Booking": _obj(
-        {
-            "id": {"type": "integer"},
-            "squad_id": {"type": "integer"},
-            "squad_name": {"type": "string"},
-            "slot_start": DATETIME,
-            "slot_end": DATETIME,
-            "urgent": {"type": "boolean"},
-            "urgent_reason": {"type": "string", "nullable": True},
-            "urgent_due_date": NULLABLE_DATE,
-            "status": {"type": "string"},
-            "status_label": {"type": "string"},
-            "plate": {"type": "string"},
-            "violation_count": {"type": "integer"},
-            "cancellable": {"type": "boolean"},
-        }
-    ),
-    "Me": _obj(
-        {
-            "bound": {"type": "boolean"},
-            "phone_masked": {"type": "string", "nullable": True},
-            "name_masked": {"type": "string", "nullable": True},
-            "bookings": {"type": "array", "items": _ref("Booking")},
-        }
-    ),
-    "JoinRequest": _obj(
-        {
-            "phone": {"type": "string", "maxLength": 20},
-            "code": {"type": "string", "maxLength": 12, "pattern": "^[0-9]{6}$"},
-        },
-        ("phone", "code"),
-    ),
-    "Join": _obj(
-        {
-            "room_id": {"type": "string"},
-            "token": {"type": "string"},
-            "ws_url": {"type": "string"},
-            "expires_at": DATETIME,
-            "ice_servers": {"type": "array", "items": {"type": "object"}},
-            "hints": {"type": "array", "items": {"type": "string"}},
-        }
-    ),
-}
-
-OPENID_HEADER = {
-    "name": "X-WeChat-OpenId",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{6,64}$"},
-    "description": "小程序用户的 openid（演示模式下也可用 openid 字段/参数）",
-}
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    content = {"application/json": {"schema": _ref("Error")}}
-    return {str(c): {"description": "错误", "content": content} for c in codes}
-
-
-def _ok(
-    schema: dict[str, Any], status: int = 200, media: str = "application/json"
-) -> dict[str, Any]:
-    return {str(status): {"description": "成功", "content": {media: {"schema": schema}}}}
-
-
-def _body(name: str) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
-
-
-def _op(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"summary": summary, "responses": responses, **extra}
-
-
-INT_PATH = {"type": "integer", "minimum": 1}
-
-PATHS: dict[str, Any] = {
-    "/api/v1/health": {"get": _op("健康检查", _ok(_ref("Health")))},
-    "/api/v1/openapi.json": {"get": _op("本接口文档", _ok({"type": "object"}))},
-    "/api/v1/squads": {
-        "get": _op(
-            "可预约的大队",
-            {**_ok(_obj({"squads": {"type": "array", "items": _ref("Squad")}})), **_errors(429)},
-        )
-    },
-    "/api/v1/squads/{squad_id}/slots": {
-        "get": _op(
-            "明天至三天内的时段及余量",
+    if route.openid:
+        params.append(
             {
-                **_ok(
-                    _obj(
-                        {
-                            "squad_id": {"type": "integer"},
-                            "today": DATE,
-                            "days": {"type": "array", "items": _ref("SlotDay")},
-                        }
-                    )
-                ),
-                **_errors(404, 429),
-            },
-            parameters=[{"name": "squad_id", "in": "path", "required": True, "schema": INT_PATH}],
+                "name": OPENID_HEADER,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "pattern": models.OPENID_PATTERN},
+                "description": "小程序用户的 openid（演示模式下也可用 openid 字段/参数）",
+            }
         )
-    },
-    "/api/v1/violations": {
-        "get": _op(
-            "车牌的未处理违法记录（尚未预约的）",
-            {
-                **_ok(
-                    _obj(
-                        {
-                            "plate": {"type": "string"},
-                            "violations": {"type": "array", "items": _ref("Violation")},
-                        }
-                    )
-                ),
-                **_errors(400, 401, 422, 429),
-            },
-            parameters=[
-                OPENID_HEADER,
-                {
-                    "name": "plate",
-                    "in": "query",
-                    "required": True,
-                    "schema": {"type": "string", "maxLength": 16},
-                },
-            ],
-        )
-    },
-    "/api/v1/urgent-check": {
-        "post": _op(
-            "根据领证/登记日期判断能否加急预约",
-            {**_ok(_ref("UrgentCheck")), **_errors(400, 415, 422, 429)},
-            requestBody=_body("UrgentCheckRequest"),
-        )
-    },
-    "/api/v1/me": {
-        "get": _op(
-            "绑定状态与本人预约",
-            {**_ok(_ref("Me")), **_errors(400, 401, 429)},
-            parameters=[OPENID_HEADER],
-        )
-    },
-    "/api/v1/bookings": {
-        "post": _op(
-            "预约（首次预约绑定手机号与微信）",
-            {
-                **_ok(_obj({"booking": _ref("Booking")}), 201),
-                **_errors(400, 401, 404, 409, 413, 415, 422, 429),
-            },
-            parameters=[OPENID_HEADER],
-            requestBody=_body("BookingRequest"),
-        )
-    },
-    "/api/v1/bookings/{booking_id}/cancel": {
-        "post": _op(
-            "取消本人预约（民警联系前）",
-            {
-                **_ok(_obj({"cancelled": {"type": "integer"}})),
-                **_errors(400, 401, 404, 409, 415, 429),
-            },
-            parameters=[
-                OPENID_HEADER,
-                {"name": "booking_id", "in": "path", "required": True, "schema": INT_PATH},
-            ],
-        )
-    },
-    "/api/v1/join": {
-        "post": _op(
-            "输入短信验证码进入视频，返回房间凭证",
-            {**_ok(_ref("Join")), **_errors(400, 404, 409, 415, 422, 429)},
-            requestBody=_body("JoinRequest"),
-        )
-    },
-    "/api/v1/rooms/{room}/ws": {
-        "get": _op(
-            "信令WebSocket（先发 hello；详见 docs/gateway.md）",
-            {"101": {"description": "WebSocket"}, **_errors(400, 404, 429)},
-            parameters=[
-                {
-                    "name": "room",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
-                }
-            ],
-        )
-    },
-    "/api/v1/documents/{token}": {
-        "get": _op(
-            "下载已送达的处罚决定书（短信中的链接）",
-            {
-                **_ok({"type": "string", "format": "binary"}, media="application/pdf"),
-                **_errors(404, 409, 429),
-            },
-            parameters=[
-                {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
-            ],
-        )
-    },
-    "/api/v1/demo/sms": {
-        "get": _op(
-            "演示模式：该手机号最近一条演示短信",
-            {**_ok(_obj({"text": {"type": "string"}, "at": DATETIME})), **_errors(404, 422, 429)},
-            parameters=[
-                {"name": "phone", "in": "query", "required": True, "schema": {"type": "string"}}
-            ],
-        )
-    },
-}
+    return params
 
 
+def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": "成功"}
+    if route.status == 101:
+        ok["description"] = "WebSocket"
+    elif route.ok is not None:
+        ok["content"] = {route.media: {"schema": {"$ref": REF.format(model=route.ok.__name__)}}}
+    elif route.media == "application/pdf":
+        ok["content"] = {route.media: {"schema": {"type": "string", "format": "binary"}}}
+    else:
+        ok["content"] = {route.media: {"schema": {"type": "object"}}}
+    error = {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
+    answers: dict[str, Any] = {str(route.status): ok}
+    for status in route.errors:
+        answers[str(status)] = {"description": "错误", "content": error}
+        if status == 429:
+            answers["429"]["headers"] = {
+                "Retry-After": {"schema": {"type": "integer"}, "description": "秒"}
+            }
+    op: dict[str, Any] = {"summary": route.summary, "responses": answers}
+    if params := _parameters(route, schemas):
+        op["parameters"] = params
+    if route.body is not None:
+        ref = {"$ref": REF.format(model=route.body.__name__)}
+        op["requestBody"] = {
+            "required": route.body is not models.CancelRequest,
+            "content": {"application/json": {"schema": ref}},
+        }
+    return op
+
+
+# Paths described by hand by modules outside the model table (the document verification
+# upload is a PDF body, not a JSON model); added by their ``setup`` before the first request.
+EXTRA_PATHS: dict[str, Any] = {}
+
+
+@cache
 def document() -> dict[str, Any]:
+    """The whole document (cached: the models do not change while the process runs)."""
+    used = {
+        m
+        for r in ROUTES
+        for m in (r.ok, r.body, r.query, r.path_model)
+        if m is not None and issubclass(m, BaseModel)
+    } | {responses.Error}
+    _, top = models_json_schema(
+        [(m, "validation") for m in sorted(used, key=lambda m: m.__name__)], ref_template=REF
+    )
+    schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    schemas.update(messages.schemas())
+    paths: dict[str, Any] = {}
+    for route in ROUTES:
+        paths.setdefault(route.path, {})[route.method] = _operation(route, schemas)
+    paths.update(EXTRA_PATHS)
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "Officer Console 群众端网关",
             "version": "1",
             "description": "预约、验证码入会、信令与文书送达。错误统一为 "
-            '{"error": {"code": "...", "message": "..."}}。',
+            '{"error": {"code": "...", "message": "..."}}；每个429都带 Retry-After。',
         },
         "servers": [{"url": "/"}],
-        "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "paths": paths,
+        "components": {"schemas": schemas},
     }
 
 

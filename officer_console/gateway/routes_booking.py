@@ -12,54 +12,20 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from officer_console.domain.booking import BookingRequest, local_day
-from officer_console.domain.dates import VEHICLE_CLASSES, urgent_reason
-from officer_console.domain.errors import ValidationError
+from officer_console.domain.dates import urgent_reason
 from officer_console.domain.masking import mask_name, mask_phone
 from officer_console.domain.validators import validate_plate
-from officer_console.gateway.app import GATEWAY, Gateway
-from officer_console.gateway.errors import ApiError
-from officer_console.gateway.inputs import (
-    client_ip,
-    get_bool,
-    get_date,
-    get_datetime,
-    get_int,
-    get_int_list,
-    get_str,
-    openid_of,
-    read_json,
-)
+from officer_console.gateway import models
+from officer_console.gateway.parsing import body, openid_of, path, query, read_json, validate
+from officer_console.gateway.state import GATEWAY, Gateway, limit
 from officer_console.store import booking as repo
 from officer_console.store import booking_reads as reads
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.models import Squad
 
-MAX_ID = 2**31 - 1
-
-
-def limit(request: web.Request, name: str, key: str | None = None) -> None:
-    gateway: Gateway = request.app[GATEWAY]
-    wait = gateway.limiters[name].hit(key or client_ip(request))
-    if wait:
-        raise ApiError(429, "rate_limited", "操作过于频繁，请稍后再试", retry_after=wait)
-
-
-def path_id(request: web.Request, name: str) -> int:
-    value = int(request.match_info[name])  # the route pattern allows digits only
-    if not 0 < value <= MAX_ID:
-        raise ApiError(404, "not_found", "请求的对象不存在")
-    return value
-
 
 def _iso(dt: datetime, tz: str) -> str:
     return dt.astimezone(ZoneInfo(tz)).isoformat()
-
-
-def _vehicle_class(body: dict[str, object]) -> str:
-    value = get_str(body, "vehicle_class", 32, required=False) or "private_small"
-    if value not in VEHICLE_CLASSES:
-        raise ValidationError("vehicle_class", "车辆类别无效")
-    return value
 
 
 async def squads(request: web.Request) -> web.Response:
@@ -78,7 +44,7 @@ async def squads(request: web.Request) -> web.Response:
 async def slots(request: web.Request) -> web.Response:
     limit(request, "read_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    squad_id = path_id(request, "squad_id")
+    squad_id = path(request, models.SquadPath).squad_id
     now = gateway.now()
 
     def work() -> dict[str, object]:
@@ -115,10 +81,7 @@ async def violations(request: web.Request) -> web.Response:
     limit(request, "read_per_ip")
     gateway: Gateway = request.app[GATEWAY]
     openid_of(request)
-    raw = request.query.get("plate", "")
-    if len(raw) > 16:
-        raise ValidationError("plate", "车牌号码过长")
-    plate = validate_plate(raw)
+    plate = validate_plate(query(request, models.PlateQuery).plate)
 
     def work() -> list[dict[str, object]]:
         with read_session(gateway.factory) as s:
@@ -141,14 +104,14 @@ async def violations(request: web.Request) -> web.Response:
 async def urgent_check(request: web.Request) -> web.Response:
     limit(request, "read_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    body = await read_json(request)
+    req, _ = await body(request, models.UrgentCheckRequest)
     today = local_day(gateway.now(), gateway.settings.timezone)
     result = urgent_reason(
         today,
-        licence_first_issue=get_date(body, "licence_first_issue", "驾驶证初次领证日期"),
-        vehicle_registration=get_date(body, "vehicle_registration", "行驶证登记日期"),
-        inspection_valid_until=get_date(body, "inspection_valid_until", "检验有效期"),
-        vehicle_class=_vehicle_class(body),
+        licence_first_issue=req.licence_first_issue,
+        vehicle_registration=req.vehicle_registration,
+        inspection_valid_until=req.inspection_valid_until,
+        vehicle_class=req.vehicle_class or "private_small",
         window_days=repo.MAX_URGENT_DAYS,
     )
     return web.json_response(
@@ -199,31 +162,30 @@ async def me(request: web.Request) -> web.Response:
     return web.json_response(await gateway.db(work))
 
 
-def parse_booking(body: dict[str, object], openid: str) -> BookingRequest:
-    b = dict(body)
+def to_request(b: models.BookingRequest, openid: str) -> BookingRequest:
     return BookingRequest(
         openid=openid,
-        phone=get_str(b, "phone", 20),
-        name=get_str(b, "name", 40),
-        id_number=get_str(b, "id_number", 24),
-        plate=get_str(b, "plate", 16),
-        violation_ids=get_int_list(b, "violation_ids"),
-        squad_id=get_int(b, "squad_id", high=MAX_ID),
-        slot_start=get_datetime(b, "slot_start"),
-        urgent=get_bool(b, "urgent"),
-        licence_first_issue=get_date(b, "licence_first_issue", "驾驶证初次领证日期"),
-        vehicle_registration=get_date(b, "vehicle_registration", "行驶证登记日期"),
-        inspection_valid_until=get_date(b, "inspection_valid_until", "检验有效期"),
-        vehicle_class=_vehicle_class(b),
+        phone=b.phone,
+        name=b.name,
+        id_number=b.id_number,
+        plate=b.plate,
+        violation_ids=tuple(b.violation_ids),
+        squad_id=b.squad_id,
+        slot_start=b.slot_start,
+        urgent=b.urgent,
+        licence_first_issue=b.licence_first_issue,
+        vehicle_registration=b.vehicle_registration,
+        inspection_valid_until=b.inspection_valid_until,
+        vehicle_class=b.vehicle_class or "private_small",
     )
 
 
 async def create_booking(request: web.Request) -> web.Response:
     limit(request, "booking_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    body = await read_json(request)
-    openid = openid_of(request, body)
-    req = parse_booking(body, openid)
+    raw = await read_json(request)
+    openid = openid_of(request, raw)
+    req = to_request(validate(models.BookingRequest, raw), openid)
     now = gateway.now()
 
     def work() -> dict[str, object]:
@@ -239,9 +201,10 @@ async def create_booking(request: web.Request) -> web.Response:
 async def cancel_booking(request: web.Request) -> web.Response:
     limit(request, "booking_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    appointment_id = path_id(request, "booking_id")
-    body = await read_json(request) if request.can_read_body else {}
-    openid = openid_of(request, body)
+    appointment_id = path(request, models.BookingPath).booking_id
+    raw = await read_json(request) if request.can_read_body else {}
+    validate(models.CancelRequest, raw)
+    openid = openid_of(request, raw)
     now = gateway.now()
 
     def work() -> None:
@@ -254,9 +217,9 @@ async def cancel_booking(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/api/v1/squads", squads)
-    r.add_get(r"/api/v1/squads/{squad_id:\d{1,12}}/slots", slots)
+    r.add_get(r"/api/v1/squads/{squad_id:[0-9]{1,12}}/slots", slots)
     r.add_get("/api/v1/violations", violations)
     r.add_post("/api/v1/urgent-check", urgent_check)
     r.add_get("/api/v1/me", me)
     r.add_post("/api/v1/bookings", create_booking)
-    r.add_post(r"/api/v1/bookings/{booking_id:\d{1,12}}/cancel", cancel_booking)
+    r.add_post(r"/api/v1/bookings/{booking_id:[0-9]{1,12}}/cancel", cancel_booking)

@@ -1,21 +1,23 @@
 """Joining the video with the SMS code, document download, and the demo SMS peek.
 
 The code check is :func:`officer_console.dispatch.codes.verify_code` (hash, expiry, wrong-try
-lock, per-address failures in the database); on top, this process limits attempts per
-address and per phone. A rejected code's counters are committed by ``verify_code`` itself.
+lock, per-address failures in the database); on top, attempts per phone are limited in the
+database (shared by every gateway instance) and per address in this process. A rejected code's counters are committed by ``verify_code`` itself.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aiohttp import web
 
 from officer_console.dispatch.codes import verify_code
 from officer_console.domain.validators import validate_mobile
-from officer_console.gateway.app import GATEWAY, Gateway
+from officer_console.gateway import models
 from officer_console.gateway.errors import ApiError
-from officer_console.gateway.inputs import client_ip, get_str, read_json
-from officer_console.gateway.routes_booking import limit
-from officer_console.store import delivery, rooms
+from officer_console.gateway.parsing import body, path, query
+from officer_console.gateway.state import GATEWAY, Gateway, client_ip, limit
+from officer_console.store import delivery, gateway_shared, rooms
 from officer_console.store.booking import citizen_actor
 from officer_console.store.engine import read_session, transaction
 
@@ -30,11 +32,10 @@ HINTS = (
 async def join(request: web.Request) -> web.Response:
     limit(request, "join_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    body = await read_json(request)
-    phone = validate_mobile(get_str(body, "phone", 20))
-    code = get_str(body, "code", 12)
-    limit(request, "join_per_phone", key=phone)
+    req, _ = await body(request, models.JoinRequest)
+    phone, code = validate_mobile(req.phone), req.code
     ip, now = client_ip(request), gateway.now()
+    await shared_limit(gateway, "join_per_phone", f"phone:{phone}", now)
 
     def work() -> rooms.Admission:
         with transaction(gateway.factory) as s:
@@ -57,14 +58,28 @@ async def join(request: web.Request) -> web.Response:
             "expires_at": admission.expires_at.isoformat(),
             "ice_servers": [{"urls": url} for url in gateway.settings.ice_servers],
             "hints": list(HINTS),
+            "waiting": admission.waiting,
         }
     )
+
+
+async def shared_limit(gateway: Gateway, name: str, key: str, now: datetime) -> None:
+    """A limit every gateway instance counts together (a database row per key and window)."""
+    rule = getattr(gateway.limits, name)
+
+    def work() -> int:
+        with transaction(gateway.factory) as s:
+            return gateway_shared.hit_window(s, f"{name}:{key}", rule.count, rule.seconds, now)
+
+    wait = await gateway.db(work)
+    if wait:
+        raise ApiError(429, "rate_limited", "操作过于频繁，请稍后再试", retry_after=wait)
 
 
 async def document(request: web.Request) -> web.Response:
     limit(request, "read_per_ip")
     gateway: Gateway = request.app[GATEWAY]
-    token = request.match_info["token"]
+    token = path(request, models.TokenPath).token
     now = gateway.now()
 
     def work() -> delivery.ServedDocument:
@@ -90,8 +105,7 @@ async def demo_sms(request: web.Request) -> web.Response:
     if not gateway.demo:
         raise ApiError(404, "not_found", "请求的地址不存在")
     limit(request, "read_per_ip")
-    raw = request.query.get("phone", "")
-    phone = validate_mobile(raw[:20])
+    phone = validate_mobile(query(request, models.PhoneQuery).phone)
 
     def work() -> dict[str, object] | None:
         from officer_console.dispatch.outbox import latest_outbox_message

@@ -21,10 +21,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import BodyPartReader, web
 
-from officer_console.gateway.app import GATEWAY, Gateway
 from officer_console.gateway.errors import ApiError
-from officer_console.gateway.inputs import client_ip
 from officer_console.gateway.ratelimit import Limit, RateLimiter
+from officer_console.gateway.state import GATEWAY, Gateway, client_ip
 from officer_console.store import documents as repo
 from officer_console.store.engine import read_session
 
@@ -292,9 +291,9 @@ OPENAPI = {
 
 
 def setup(app: web.Application, *, page: Limit | None = None, upload: Limit | None = None) -> None:
-    from officer_console.gateway.openapi import PATHS
+    from officer_console.gateway.openapi import EXTRA_PATHS
 
-    PATHS.setdefault("/api/v1/verify", OPENAPI)
+    EXTRA_PATHS.setdefault("/api/v1/verify", OPENAPI)
     app[LIMITS] = VerifyLimits(
         RateLimiter(page or Limit(60, 60)), RateLimiter(upload or Limit(12, 60))
     )

@@ -1,8 +1,9 @@
 """Booking repository for the citizen gateway: binding, squads, free slots, book, cancel.
 
-Capacity must hold when many gateway instances book the last seats of one slot at once.
-No counter table is needed: each booking takes transaction-scoped locks on the slot and on
-the citizen's identifiers before counting — ``pg_advisory_xact_lock`` on PostgreSQL (keys
+Capacity must hold when many gateway instances book the last seats of one slot at once, and
+a violation may be named by one active booking only (else it would be handled and fined
+twice). No counter table is needed: each booking takes transaction-scoped locks on the slot,
+on the citizen's identifiers and on every named violation before counting — ``pg_advisory_xact_lock`` on PostgreSQL (keys
 taken in sorted order, so two bookings never deadlock), and on SQLite the engine's
 ``BEGIN IMMEDIATE`` already serialises every writer. The count-then-insert is then safe.
 """
@@ -197,6 +198,7 @@ def book(
         f"openid:{req.openid}",
         f"phone:{req.phone}",
         f"id:{req.id_number}",
+        *(f"violation:{v}" for v in req.violation_ids),  # one violation, one active booking
     )
     citizen = _bind_citizen(session, req, now)
     active = session.scalar(

@@ -3,9 +3,16 @@
 The console gets a random per-room secret; only ``sha256$salt$hex`` of it is stored in
 ``video_sessions.console_secret_hash``. A citizen who passed the code check gets a room token
 ``<room>.<code id>.<expiry>.<mac>`` — an HMAC keyed with that stored hash, so every gateway
-instance sharing the database can check it without new tables. A token stays valid only
-while its code is the newest one the citizen used for the appointment: a fresh code (the
-reconnect path) retires the old token.
+instance sharing the database can check it. A token stays valid only while its code is the
+newest one the citizen used for the appointment: a fresh code (the reconnect path) retires
+the old token.
+
+Waiting room: a citizen with a valid code may arrive before the officer pressed 开始视频.
+:func:`admit_citizen` then opens the appointment's room itself (``console_opened_at`` NULL)
+and the citizen waits in it; :func:`open_room` adopts that room — a new console secret, the
+same room id and token key — so the waiting citizen is connected at once. Since revision 0003
+tokens are keyed by ``token_key`` (random, never rotated); older rows fall back to the console
+secret hash.
 """
 
 from __future__ import annotations
@@ -33,8 +40,11 @@ __all__ = [
     "check_citizen_token",
     "check_console_secret",
     "close_room",
+    "mark_citizen",
     "open_room",
+    "open_waiting_room",
     "room_states",
+    "waiting_since",
 ]
 
 ROOM_HOURS = 2
@@ -47,6 +57,7 @@ class RoomInfo:
     room_id: str
     appointment_id: int
     expires_at: datetime
+    citizen_waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,8 @@ class Admission:
     token: str
     appointment_id: int
     expires_at: datetime
+    #: the console has not opened the room yet: the citizen waits
+    waiting: bool = False
 
 
 def _hash_secret(secret: str, salt: str | None = None) -> str:
@@ -93,23 +106,20 @@ def open_room(
         raise PermissionDenied("只有认领该预约的民警可以开启视频")
     if appt.status not in _ROOM_OPEN_STATUSES:
         raise ConflictError("该预约当前状态不能开启视频")
-    session.execute(
-        update(VideoSession)
-        .where(VideoSession.appointment_id == appointment_id, VideoSession.status == "open")
-        .values(status="replaced", ended_at=now)
-    )
-    room_id = secrets.token_urlsafe(18)
     secret = secrets.token_urlsafe(32)
-    session.add(
-        VideoSession(
-            appointment_id=appointment_id,
-            room_id=room_id,
-            console_secret_hash=_hash_secret(secret),
-            status="open",
-            created_at=now,
-            expires_at=now + timedelta(hours=hours),
+    waiting = _waiting_room(session, appointment_id, now)
+    if waiting is not None:  # the citizen is already waiting: keep the room and its tokens
+        waiting.console_secret_hash = _hash_secret(secret)
+        waiting.console_opened_at = now
+        waiting.expires_at = max(waiting.expires_at, now + timedelta(hours=hours))
+        room_id = waiting.room_id
+    else:
+        session.execute(
+            update(VideoSession)
+            .where(VideoSession.appointment_id == appointment_id, VideoSession.status == "open")
+            .values(status="replaced", ended_at=now)
         )
-    )
+        room_id = _new_room(session, appointment_id, now, hours, secret).room_id
     session.flush()
     audit.record(
         session,
@@ -117,10 +127,80 @@ def open_room(
         "video.room_open",
         entity_type="appointment",
         entity_id=appointment_id,
-        detail={"room": room_id[:6] + "…", "hours": hours},
+        detail={"room": room_id[:6] + "…", "hours": hours, "citizen_waiting": bool(waiting)},
         at=now,
     )
     return room_id, secret
+
+
+def _new_room(
+    session: Session, appointment_id: int, now: datetime, hours: int, secret: str | None
+) -> VideoSession:
+    """A fresh open room; ``secret`` None = a waiting room no console can enter yet."""
+    room = VideoSession(
+        appointment_id=appointment_id,
+        room_id=secrets.token_urlsafe(18),
+        console_secret_hash=_hash_secret(secret or secrets.token_urlsafe(32)),
+        token_key=secrets.token_urlsafe(32),
+        status="open",
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+        console_opened_at=now if secret is not None else None,
+    )
+    session.add(room)
+    session.flush()
+    return room
+
+
+def _open_room_of(session: Session, appointment_id: int, now: datetime) -> VideoSession | None:
+    return session.scalar(
+        select(VideoSession)
+        .where(
+            VideoSession.appointment_id == appointment_id,
+            VideoSession.status == "open",
+            VideoSession.expires_at > now,
+        )
+        .order_by(VideoSession.id.desc())
+        .limit(1)
+    )
+
+
+def _waiting_room(session: Session, appointment_id: int, now: datetime) -> VideoSession | None:
+    room = _open_room_of(session, appointment_id, now)
+    if room is None or room.console_opened_at is not None or room.token_key is None:
+        return None
+    return room
+
+
+def open_waiting_room(
+    session: Session, appointment_id: int, *, now: datetime, hours: int = ROOM_HOURS
+) -> str:
+    """The appointment's open room, opened now for a waiting citizen if there is none.
+
+    Called when a code is verified (and callable at dispatch): the room exists from then on,
+    the console adopts it with :func:`open_room`.
+    """
+    room = _open_room_of(session, appointment_id, now)
+    if room is None:
+        room = _new_room(session, appointment_id, now, hours, None)
+    return room.room_id
+
+
+def waiting_since(session: Session, appointment_id: int, now: datetime) -> datetime | None:
+    """Since when a citizen is connected to the appointment's open room (None: nobody is).
+
+    The console shows "当事人已在等候" and the waiting time from this before 开始视频.
+    """
+    room = _open_room_of(session, appointment_id, now)
+    return None if room is None else room.citizen_waiting_since
+
+
+def mark_citizen(session: Session, room_id: str, since: datetime | None) -> None:
+    """The relay records the citizen's presence: ``since`` on connect, None on leave."""
+    query = update(VideoSession).where(VideoSession.room_id == room_id)
+    if since is not None:  # keep the first arrival across reconnects
+        query = query.where(VideoSession.citizen_waiting_since.is_(None))
+    session.execute(query.values(citizen_waiting_since=since))
 
 
 def close_room(session: Session, room_id: str, *, now: datetime | None = None) -> None:
@@ -146,7 +226,11 @@ def check_console_secret(session: Session, room_id: str, secret: str, now: datet
     room = _live_room(session, room_id, now)
     if not _secret_matches(secret, room.console_secret_hash):
         raise PermissionDenied("房间密钥错误", code="auth_failed")
-    return RoomInfo(room.room_id, room.appointment_id, room.expires_at)
+    return RoomInfo(room.room_id, room.appointment_id, room.expires_at, room.citizen_waiting_since)
+
+
+def _token_key(room: VideoSession) -> str:
+    return room.token_key or room.console_secret_hash
 
 
 def _mac(key: str, payload: str) -> str:
@@ -168,27 +252,18 @@ def admit_citizen(
 ) -> Admission:
     """After a verified code: the room token for the appointment's open room.
 
-    Raises ConflictError ``room_not_open`` when the officer has not opened video yet — the
-    caller's transaction then rolls back, so the code is not consumed and can be re-entered.
+    When the officer has not opened video yet, the room is opened now and the citizen waits
+    in it (``Admission.waiting``); the code is consumed either way (single use).
     """
-    room = session.scalar(
-        select(VideoSession)
-        .where(
-            VideoSession.appointment_id == appointment_id,
-            VideoSession.status == "open",
-            VideoSession.expires_at > now,
-        )
-        .order_by(VideoSession.id.desc())
-        .limit(1)
+    room = _open_room_of(session, appointment_id, now) or _new_room(
+        session, appointment_id, now, ROOM_HOURS, None
     )
-    if room is None:
-        raise ConflictError("民警尚未开启视频，请稍候再输入验证码", code="room_not_open")
     code_id = _newest_used_code(session, appointment_id)
     if code_id is None:
         raise ConflictError("验证码尚未通过核验", code="no_active_code")
     expires = min(room.expires_at, now + timedelta(minutes=TOKEN_MINUTES))
     payload = f"{room.room_id}.{code_id}.{int(expires.timestamp())}"
-    token = f"{payload}.{_mac(room.console_secret_hash, payload)}"
+    token = f"{payload}.{_mac(_token_key(room), payload)}"
     if actor is not None:
         audit.record(
             session,
@@ -196,10 +271,12 @@ def admit_citizen(
             "video.citizen_admit",
             entity_type="appointment",
             entity_id=appointment_id,
-            detail={"code_id": code_id},
+            detail={"code_id": code_id, "waiting": room.console_opened_at is None},
             at=now,
         )
-    return Admission(room.room_id, token, appointment_id, expires)
+    return Admission(
+        room.room_id, token, appointment_id, expires, waiting=room.console_opened_at is None
+    )
 
 
 def check_citizen_token(
@@ -211,7 +288,7 @@ def check_citizen_token(
         raise PermissionDenied("房间凭证无效", code="auth_failed")
     room = _live_room(session, room_id, now)
     payload = ".".join(parts[:3])
-    if not hmac.compare_digest(_mac(room.console_secret_hash, payload), parts[3]):
+    if not hmac.compare_digest(_mac(_token_key(room), payload), parts[3]):
         raise PermissionDenied("房间凭证无效", code="auth_failed")
     try:
         code_id, expiry = int(parts[1]), int(parts[2])

@@ -205,6 +205,7 @@ async function join() {
     } catch (e) {
       show("无法打开摄像头或麦克风，请在浏览器设置中允许后重新进入");
     }
+    saveWaitingRoomCall(data);
     startCall(data, media);
   } catch (e) { show(e.message); } finally { $("join_button").disabled = false; }
 }
@@ -249,9 +250,11 @@ async function onSignal(msg) {
       call.retries = 0;
       call.ping = setInterval(() => send({ type: "ping" }), 15000);
       callStatus(msg.peer_present ? "民警已在线，正在建立视频……" : "已进入，等待民警接入……");
+      showWaitingRoom(msg);
       if (msg.peer_present) await makeOffer();
       break;
     case "peer_joined":
+      hideWaitingRoom();
       callStatus("民警已接入，正在建立视频……");
       await makeOffer();
       break;
@@ -323,6 +326,48 @@ function endCall(text) {
   if (call.ws && call.ws.readyState <= 1) call.ws.close();
   callStatus(text);
   $("hangup").hidden = true;
+  forgetWaitingRoomCall();
+}
+
+// ---- waiting room ------------------------------------------------------------------------
+// The citizen may enter the code before the officer pressed 开始视频: the gateway admits them
+// to the room and they wait there. The room token (not the code: it is single-use) is kept
+// in sessionStorage, so reloading this tab within the token's validity re-enters the same
+// room; a closed tab or an expired token needs a fresh code from the officer.
+const WAITING_KEY = "oc_room_call";
+
+function showWaitingRoom(msg) {
+  if (!msg.waiting) return;
+  callStatus("已进入等候，民警即将接通");
+  $("waiting_room").hidden = false;
+}
+
+function hideWaitingRoom() {
+  $("waiting_room").hidden = true;
+}
+
+function saveWaitingRoomCall(data) {
+  try { sessionStorage.setItem(WAITING_KEY, JSON.stringify(data)); } catch (e) { /* private mode */ }
+}
+
+function forgetWaitingRoomCall() {
+  try { sessionStorage.removeItem(WAITING_KEY); } catch (e) { /* private mode */ }
+  hideWaitingRoom();
+}
+
+async function resumeWaitingRoomCall() {
+  let data = null;
+  try { data = JSON.parse(sessionStorage.getItem(WAITING_KEY) || "null"); } catch (e) { data = null; }
+  // expiry is the gateway's to judge (a phone's clock may be wrong): 4401 ends the call
+  if (!data || !data.token) { forgetWaitingRoomCall(); return; }
+  selectTab("join");
+  let media = null;
+  try {
+    media = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: true });
+  } catch (e) {
+    show("无法打开摄像头或麦克风，请在浏览器设置中允许后重新进入");
+  }
+  startCall(data, media);
 }
 
 // ---- procedure: stage, notice read-along, documents (the officer's wizard drives these) ---
@@ -446,6 +491,7 @@ async function init() {
   if (state.openid) localStorage.setItem("oc_openid", state.openid);
   try { await loadSquads(); } catch (e) { show(e.message); }
   loadMe();
+  resumeWaitingRoomCall();
 }
 
 init();

@@ -207,3 +207,72 @@ def test_join_video_signature_and_document(
         next_event("bye_sent")
         browser.wait(lambda: "民警已结束视频" in browser.text("#call_status"), what="ended status")
         console.join(15)
+
+
+async def _waiting_console(ws_url: str, secret: str, events: queue.Queue[Any]) -> None:
+    """A console that presses 开始视频 after the citizen is waiting: expects ``waiting``."""
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    connected = asyncio.Event()
+    pc.on(
+        "connectionstatechange",
+        lambda: connected.set() if pc.connectionState == "connected" else None,
+    )
+    try:
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+            await ws.send_json({"type": "hello", "role": "console", "secret": secret})
+            events.put(("welcome", await ws.receive_json(timeout=10)))
+            events.put(("waiting", await ws.receive_json(timeout=10)))
+            msg = await ws.receive_json(timeout=30)
+            while msg["type"] != "offer":
+                msg = await ws.receive_json(timeout=30)
+            await pc.setRemoteDescription(RTCSessionDescription(msg["sdp"], "offer"))
+            pc.addTrack(VideoStreamTrack())
+            await pc.setLocalDescription(await pc.createAnswer())
+            await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+            await asyncio.wait_for(connected.wait(), 30)
+            events.put(("connected", None))
+            await asyncio.sleep(1.0)
+            await ws.send_json({"type": "bye", "reason": "completed"})
+            await asyncio.sleep(0.5)
+    finally:
+        await pc.close()
+
+
+def test_waiting_room_reload_and_start_video(
+    browser: Browser, sqlite_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """The citizen enters the code first and waits; a reload keeps the place; 开始视频
+    connects at once."""
+    world = build_world(sqlite_factory)
+    call = claimed_call(sqlite_factory, world.squad_id)
+    code = new_code(sqlite_factory, call)
+    events: queue.Queue[Any] = queue.Queue()
+    with live_gateway(sqlite_factory, settings_for(tmp_path)) as url:
+        browser.get(url + "/join")
+        browser.wait(lambda: visible(browser, "#join_form"), what="join form")
+        browser.type("#join_phone", call.phone)
+        browser.type("#join_code", code)
+        browser.click("#join_button")
+        browser.wait(lambda: visible(browser, "#waiting_room"), what="waiting notice")
+        assert "已进入等候，民警即将接通" in browser.text("#call_status")
+        browser.screenshot(shots(tmp_path) / "citizen_waiting.png")
+        browser.get(url + "/join")  # a reload within the token's validity: same room
+        browser.wait(lambda: visible(browser, "#waiting_room"), what="waiting after reload")
+        open_room(sqlite_factory, call)
+        ws_url = url.replace("http://", "ws://") + f"/api/v1/rooms/{call.room_id}/ws"
+        console = threading.Thread(
+            target=lambda: asyncio.run(_waiting_console(ws_url, call.secret, events)),
+            daemon=True,
+        )
+        console.start()
+        kind, welcome = events.get(timeout=20)
+        assert kind == "welcome" and welcome["peer_present"] is True
+        kind, waiting = events.get(timeout=20)
+        assert kind == "waiting" and waiting["type"] == "waiting" and waiting["since"]
+        assert events.get(timeout=40)[0] == "connected"
+        browser.wait(lambda: "视频已接通" in browser.text("#call_status"), what="connected")
+        assert not visible(browser, "#waiting_room")
+        browser.wait(lambda: "民警已结束视频" in browser.text("#call_status"), what="ended")
+        console.join(15)

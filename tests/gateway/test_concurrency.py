@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.store.engine import make_engine, session_factory
-from officer_console.store.models import Appointment
+from officer_console.store.models import Appointment, AppointmentViolation
 from tests.gateway.world import (
     TODAY,
     booking_body,
@@ -28,6 +28,7 @@ from tests.gateway.world import (
 )
 
 CAPACITY, PREBOOKED, CLIENTS = 5, 2, 14
+RACERS = 8
 
 
 def test_parallel_clients_never_overbook(
@@ -75,3 +76,52 @@ def test_parallel_clients_never_overbook(
     with factory() as s:
         booked = s.scalar(select(func.count()).select_from(Appointment))
     assert booked == CAPACITY
+
+
+def test_one_violation_is_booked_once_under_a_race(
+    factory: sessionmaker[Session], db_url: str, tmp_path: Path
+) -> None:
+    """Eight citizens, eight different slots, the same violation id, two instances: one wins."""
+    world = build_world(factory, capacity=2, plates=1)
+    plate = next(iter(world.violations))
+    violation = world.violations[plate][0]
+    starts = [slot_iso(TODAY + timedelta(days=1), 9 + n // 2, 30 * (n % 2)) for n in range(6)]
+    settings = settings_for(tmp_path)
+    second_engine = make_engine(db_url, pool_size=8)
+    results: list[tuple[int, str]] = []
+    try:
+        with (
+            live_gateway(factory, settings, workers=8) as url_a,
+            live_gateway(session_factory(second_engine), settings, workers=8) as url_b,
+        ):
+            barrier = threading.Barrier(RACERS)
+            lock = threading.Lock()
+
+            def client(n: int) -> None:
+                body = booking_body(world, 100 + n, 0, starts[n % len(starts)])
+                body["violation_ids"] = [violation]
+                base = url_a if n % 2 else url_b
+                with requests.Session() as http:
+                    http.get(f"{base}/api/v1/health", timeout=30)
+                    barrier.wait(30)
+                    r = http.post(f"{base}/api/v1/bookings", json=body, timeout=60)
+                code = r.json()["error"]["code"] if r.status_code != 201 else "ok"
+                with lock:
+                    results.append((r.status_code, code))
+
+            threads = [threading.Thread(target=client, args=(n,)) for n in range(RACERS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(120)
+    finally:
+        second_engine.dispose()
+    outcomes = Counter(results)
+    assert outcomes == {(201, "ok"): 1, (409, "violation_booked"): RACERS - 1}, outcomes
+    with factory() as s:
+        named = s.scalar(
+            select(func.count())
+            .select_from(AppointmentViolation)
+            .where(AppointmentViolation.violation_id == violation)
+        )
+    assert named == 1

@@ -1,9 +1,12 @@
 """Schema-driven fuzzing: hypothesis builds requests from the served OpenAPI document —
-valid shapes, wrong types, junk and edge values — against a live gateway on both databases.
-Nothing may answer 5xx, and every error is the JSON error shape."""
+valid shapes, wrong types, junk and edge values, and hostile ones (lone surrogates, huge
+integers, deep nesting, oversized strings, raw JSON literals json cannot take) — against a
+live gateway on both databases. Nothing may answer 5xx, every error is the JSON error shape,
+every 429 carries Retry-After, and a rejected request leaves the database as it was."""
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,9 +18,12 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.gateway.openapi import document
+from officer_console.gateway.ratelimit import Limit, Limits
+from officer_console.store.models import Appointment, AppointmentViolation, Citizen, VideoSession
 from tests.gateway.world import NOW, build_world, live_gateway, settings_for
 
 SPEC = document()
@@ -44,7 +50,11 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     schema = resolve(schema)
+    if "anyOf" in schema:
+        return st.one_of([from_schema(option) for option in schema["anyOf"]])
     kind = schema.get("type")
+    if kind == "null":
+        return st.none()
     if kind == "object":
         props = schema.get("properties", {})
         required = set(schema.get("required", ()))
@@ -140,3 +150,108 @@ def test_no_5xx_and_json_errors(
             and isinstance(error["message"], str)
             and error["message"]
         )
+
+
+HOSTILE_STR = st.one_of(
+    st.text(max_size=30),
+    st.text(st.characters(categories=["Cs", "Cc", "Co"]), max_size=6),
+    st.sampled_from(
+        ["\ud800", "\x00", "鲁A10001\udfff", "9999-12-31", "0001-01-01T00:00:00+00:00"]
+    ),
+    st.integers(30, 70_000).map(lambda n: "x" * n),
+)
+HOSTILE_SCALAR = st.one_of(
+    HOSTILE_STR,
+    st.integers(),
+    st.integers(min_value=10**30),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+)
+HOSTILE_VALUE = st.recursive(
+    HOSTILE_SCALAR,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+RAW_TAILS = ["9" * 5000, "[" * 3000 + "]" * 3000, "1e999", '"\\ud800"', "-0", "[" * 40 + "]" * 40]
+
+
+@st.composite
+def hostile_requests(draw: st.DrawFn) -> tuple[str, str, dict[str, str], bytes | None]:
+    method, template, op = draw(st.sampled_from(operations()))
+    path, query = template, {}
+    for param in op.get("parameters", []):
+        if param["in"] == "path":
+            value = draw(st.one_of(HOSTILE_STR, st.integers().map(str)))
+            raw = quote(value.encode("utf-8", "surrogatepass"), safe="")
+            path = path.replace("{" + param["name"] + "}", raw or "x")
+        elif param["in"] == "query":
+            query[param["name"]] = draw(HOSTILE_STR)
+    headers = {"X-WeChat-OpenId": draw(st.sampled_from(["openid-0001", "openid-0002"]))}
+    body: bytes | None = None
+    if "requestBody" in op:
+        schema = resolve(op["requestBody"]["content"]["application/json"]["schema"])
+        fields = list(schema.get("properties", {}))
+        obj = {
+            name: draw(HOSTILE_VALUE)
+            for name in draw(st.lists(st.sampled_from(fields), max_size=5, unique=True))
+        }
+        text = json.dumps(obj)  # ASCII: lone surrogates travel as escapes
+        if obj and draw(st.booleans()):
+            name = draw(st.sampled_from(sorted(obj)))
+            text = text.replace(
+                json.dumps(name) + ": " + json.dumps(obj[name]),
+                json.dumps(name) + ": " + draw(st.sampled_from(RAW_TAILS)),
+                1,
+            )
+        body = text.encode()
+        headers["Content-Type"] = "application/json"
+    if query:
+        path += "?" + "&".join(
+            f"{quote(k)}={quote(v.encode('utf-8', 'surrogatepass'))}" for k, v in query.items()
+        )
+    return method, path, headers, body
+
+
+def _counts(factory: sessionmaker[Session]) -> tuple[int, ...]:
+    with factory() as s:
+        return tuple(
+            s.scalar(select(func.count()).select_from(model)) or 0
+            for model in (Appointment, Citizen, AppointmentViolation, VideoSession)
+        )
+
+
+@pytest.fixture
+def hostile_target(factory: sessionmaker[Session], tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    build_world(factory)
+    tight = Limits(
+        Limit(10**9, 60), Limit(10**9, 60), Limit(10**9, 60), Limit(3, 60), Limit(10**9, 60)
+    )
+    with live_gateway(factory, settings_for(tmp_path), limits=tight) as url:
+        yield url, factory
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(request=hostile_requests())
+def test_hostile_requests_never_5xx_and_change_nothing(
+    hostile_target: tuple[str, Any], request: tuple[str, str, dict[str, str], bytes | None]
+) -> None:
+    base_url, factory = hostile_target
+    method, path, headers, body = request
+    before = _counts(factory)
+    resp = requests.request(method.upper(), base_url + path, headers=headers, data=body, timeout=30)
+    assert resp.status_code < 500, (method, path, body, resp.text)
+    if resp.status_code >= 400:
+        assert resp.headers["Content-Type"].startswith("application/json")
+        error = resp.json()["error"]
+        assert isinstance(error["code"], str) and error["message"]
+        assert "\ud800" not in error["message"]
+        if resp.status_code == 429:
+            assert int(resp.headers["Retry-After"]) > 0
+        assert _counts(factory) == before, (method, path)

@@ -43,16 +43,17 @@ async def test_join_returns_room_token(
     assert status == 409 and data["error"]["code"] == "code_used"
 
 
-async def test_room_not_open_keeps_the_code(
+async def test_before_the_console_the_citizen_waits_and_the_code_is_used(
     client: TestClient, world: World, factory: sessionmaker[Session]
 ) -> None:
     call = claimed_call(factory, world.squad_id)
     code = new_code(factory, call)
     status, data = await join(client, call.phone, code)
-    assert status == 409 and data["error"]["code"] == "room_not_open"
+    assert status == 200 and data["waiting"] is True, data
+    status, again = await join(client, call.phone, code)
+    assert status == 409 and again["error"]["code"] == "code_used"
     open_room(factory, call)
-    status, data = await join(client, call.phone, code)
-    assert status == 200, data
+    assert call.room_id == data["room_id"]  # the console adopted the waiting room
 
 
 async def test_wrong_and_expired_codes(
