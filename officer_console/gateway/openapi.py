@@ -189,9 +189,15 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
 EXTRA_PATHS: dict[str, Any] = {}
 
 
-@cache
 def document() -> dict[str, Any]:
-    """The whole document (cached: the models do not change while the process runs)."""
+    """The whole document: the model routes plus the hand-described extra paths."""
+    base = _model_document()
+    return {**base, "paths": {**base["paths"], **EXTRA_PATHS}}
+
+
+@cache
+def _model_document() -> dict[str, Any]:
+    """The routes declared by models (cached: they do not change while the process runs)."""
     used = {
         m
         for r in ROUTES
@@ -206,7 +212,6 @@ def document() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for route in ROUTES:
         paths.setdefault(route.path, {})[route.method] = _operation(route, schemas)
-    paths.update(EXTRA_PATHS)
     return {
         "openapi": "3.1.0",
         "info": {

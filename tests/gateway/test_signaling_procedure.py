@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from officer_console.domain.procedure_text import NOTICE_MAX_CHARS
-from officer_console.gateway.signaling import BadMessage, validate_message
+from officer_console.gateway.messages import BadMessage, parse_message
+
+
+def validate_message(role: str, msg: dict[str, object]) -> dict[str, object]:
+    """The relayed form, as the relay sends it on."""
+    return parse_message(role, msg).relayed()
 
 
 def test_stage_is_relayed_from_the_console_only() -> None:
