@@ -41,10 +41,9 @@ from officer_console.domain.errors import (
     DomainError,
     NotFoundError,
     PermissionDenied,
-    ValidationError,
 )
 from officer_console.domain.masking import mask_phone
-from officer_console.store import audit, queue
+from officer_console.store import audit, lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.models import Appointment, Dispatch
@@ -200,12 +199,13 @@ class DispatchService:
             raise NotFoundError("预约不存在")
         if actor.officer_id is None or appt.officer_id != actor.officer_id:
             raise PermissionDenied("只有认领该预约的民警可以呼叫群众")
-        if "contacting" not in queue.TRANSITIONS.get(appt.status, ()):
-            label = queue.STATUS_LABELS.get(appt.status, appt.status)
-            raise ValidationError("status", f"预约当前为“{label}”，不能呼叫群众")
         if appt.version != expected_version:
             raise ConflictError("该预约已被其他工作站修改，请刷新后重试")
         now = self._clock()
+        # The status change first: the lifecycle's rules decide whether a dispatch is allowed.
+        version = lifecycle.dispatch(
+            session, appointment_id, actor, expected_version=expected_version, now=now
+        ).version
         issued = codes.issue_code(
             session,
             actor,
@@ -246,9 +246,6 @@ class DispatchService:
                 status="sending",
                 created_at=now,
             )
-        )
-        version = queue.set_status(
-            session, actor, appointment_id, expected_version, "contacting", reason="dispatch"
         )
         audit.record(
             session,
