@@ -131,7 +131,7 @@ def facts(session: Session, appt: Appointment, now: datetime) -> rules.Facts:
 
 
 def _explain_conflict(session: Session, appointment_id: int, name: str = "") -> ConflictError:
-    appt = session.get(Appointment, appointment_id)
+    appt = session.get(Appointment, appointment_id, populate_existing=True)  # what won
     if appt is None:
         return ConflictError("该预约不存在或已被删除")
     if name == "claim" and appt.officer_id is not None and appt.status != "waiting":
@@ -209,6 +209,8 @@ def _write(
             Appointment.officer_id,
             Appointment.squad_id,
         )
+        # The loaded object must not pretend a lost race was won (no in-memory evaluation).
+        .execution_options(synchronize_session=False)
     ).one_or_none()
     if row is None:
         raise _explain_conflict(session, appointment_id, name)

@@ -12,13 +12,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from officer_console.domain import appointment as rules
 from officer_console.domain.errors import ConflictError, PermissionDenied, ValidationError
 from officer_console.domain.masking import mask_name, mask_phone
-from officer_console.store import audit, lifecycle
+from officer_console.store import audit, changes, lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
@@ -282,3 +282,11 @@ def reassign(
         )
         for appointment_id, version in items
     ]
+
+
+def _stamp(session: Session, appointment_id: int, *squad_ids: int) -> None:
+    """Stamp a row changed outside the lifecycle (test worlds, data repair) for live updates."""
+    seq = changes.bump(session, *squad_ids, appointment_id=appointment_id)
+    session.execute(
+        update(Appointment).where(Appointment.id == appointment_id).values(changed_seq=seq)
+    )
