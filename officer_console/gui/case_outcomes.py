@@ -162,7 +162,9 @@ class CaseOutcomes(QWidget):
         # 未到场 also depends on the clock and on recorded contacts: the store says why not.
         no_show = a is not None and not self._busy
         if a is not None:
-            f = rules.Facts(a.status, a.officer_id, a.squad_id, contact_attempts=1)
+            f = rules.Facts(
+                a.status, a.officer_id, a.squad_id, a.slot_start, a.slot_end, contact_attempts=1
+            )
             no_show = no_show and rules.allowed("no_show", f, actor, now=self.services.clock())
         self.no_show_button.setEnabled(no_show)
         self.hand_over_button.setEnabled(ok["hand_over"])
