@@ -149,11 +149,6 @@ class CaseActions(QGroupBox):
         row.addWidget(self.video_hint, 1)
         layout.addLayout(row)
         layout.addWidget(self.message)
-        self.video_pane = VideoPane(self)
-        self.video_pane.setMaximumHeight(560)  # 4:3 at the panel's width, plus controls
-        self.video_pane.hangup_requested.connect(self._on_hangup)
-        self.video_pane.resend_code_requested.connect(self._on_resend)
-        layout.addWidget(self.video_pane)
         self.outcomes = CaseOutcomes(
             self.services,
             self.message.show_message,
@@ -163,6 +158,12 @@ class CaseActions(QGroupBox):
         )
         self.outcomes.changed.connect(lambda c: self._changed(c.appointment_id))
         layout.addWidget(self.outcomes)
+        self.video_pane = VideoPane(self)
+        self.video_pane.setMaximumHeight(560)  # 4:3 at the panel's width, plus controls
+        self.video_pane.hangup_requested.connect(self._on_hangup)
+        self.video_pane.resend_code_requested.connect(self._on_resend)
+        self._pane_index = layout.count()
+        layout.addWidget(self.video_pane)
         # The procedure panel's place (the wizard's ProcedurePanel, objectName procedure_panel).
         self.procedure_slot = named(QWidget(self), "procedure_slot")
         slot = QVBoxLayout(self.procedure_slot)
@@ -170,6 +171,7 @@ class CaseActions(QGroupBox):
         self.wizard_placeholder: QWidget | None = WizardPlaceholder(self.procedure_slot)
         slot.addWidget(self.wizard_placeholder)
         self.procedure_panel: QWidget | None = None
+        self._slot_index = layout.count()
         layout.addWidget(self.procedure_slot)
         self._refresh()
 
@@ -189,6 +191,13 @@ class CaseActions(QGroupBox):
         panel.setParent(self.procedure_slot)
         layout.addWidget(panel)
         panel.show()
+
+    def restore_call_widgets(self) -> None:
+        """The call is over: the (detached) video pane and the procedure slot come back here."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(self._pane_index, self.video_pane)
+        layout.insertWidget(self._slot_index, self.procedure_slot)
 
     def set_live(self, live: bool) -> None:
         """During a call the dispatch log folds away so the video and 挂断 fit the screen."""

@@ -8,11 +8,12 @@ view of other rows — never mixed.
 * ``case_browse_view``: another selected row, read-only, no actions, no reveal.
 
 Without a call the live case follows the queue selection. From the moment a call starts until
-it is over the live case is pinned to the call's appointment: selecting other rows shows them
-in the browse view, the call keeps running untouched in the live view, and
-``active_case_button`` brings the live case back in one click. During the call the live case
-file condenses (title and masked citizen only) so the video, 挂断 and the procedure slot fit
-a 1366×768 screen.
+it is over the live case is pinned to the call's appointment and its video pane sits in the
+fixed ``live_call_area`` at the top (with the procedure slot), under the header naming the call's appointment: selecting
+other rows shows them below it in the browse view (never in the live view), the call keeps
+running and stays visible, and ``active_case_button`` brings the live case's actions back in
+one click. During the call the live case file condenses (title and masked citizen only) so the
+video, 挂断 and the procedure slot fit a 1366×768 screen.
 """
 
 from __future__ import annotations
@@ -76,11 +77,16 @@ class CasePanel(QWidget):
         self.browse = CaseDetails(self.services, self, prefix="browse", revealable=False)
         self.handling = CaseActions(self.services, self, opener=opener)
 
-        # The live case: header, case file, actions (one scroll area, the header stays put).
+        # The header naming the live case, and the call area the video pane moves into.
         self.live_header = named(QLabel(self), "live_case_header")
         self.live_header.setStyleSheet(LIVE_STYLE)
         self.live_header.setContentsMargins(8, 4, 8, 4)
         self.live_header.setWordWrap(True)
+        self.live_header.hide()
+        self.call_area = named(QWidget(self), "live_call_area")
+        self.call_layout = QVBoxLayout(self.call_area)
+        self.call_layout.setContentsMargins(0, 0, 0, 0)
+        self.call_area.hide()
         live_body = QWidget(self)
         body = QVBoxLayout(live_body)
         body.setContentsMargins(0, 0, 0, 0)
@@ -91,7 +97,6 @@ class CasePanel(QWidget):
         self.live_view = named(QWidget(self), "live_case_view")
         lv = QVBoxLayout(self.live_view)
         lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(self.live_header)
         lv.addWidget(self.live_scroll, 1)
 
         # The browse view: a banner saying whose case this is not, and the way back.
@@ -118,7 +123,9 @@ class CasePanel(QWidget):
         self.stack.addWidget(self.browse_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.live_header)
+        layout.addWidget(self.call_area, 3)
+        layout.addWidget(self.stack, 2)
 
         self.live.loaded.connect(self._on_live_loaded)
         self.live.cleared.connect(self._on_live_cleared)
@@ -205,15 +212,21 @@ class CasePanel(QWidget):
 
     # --- pinning -------------------------------------------------------------------------
     def _pin(self, appointment_id: int) -> None:
+        """The call started: pin its case, move the video pane up where it always shows."""
         self.pinned = appointment_id
         self.live.set_condensed(True)
         self.handling.set_live(True)
+        self.call_layout.addWidget(self.handling.video_pane, 1)
+        self.call_layout.addWidget(self.handling.procedure_slot)
+        self.call_area.show()
         self._update_header()
 
     def _unpin(self, appointment_id: int) -> None:
         if self.pinned != appointment_id:
             return
         self.pinned = None
+        self.call_area.hide()
+        self.handling.restore_call_widgets()
         self.live.set_condensed(False)
         self.handling.set_live(False)
         self._update_header()

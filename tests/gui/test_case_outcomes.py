@@ -165,7 +165,9 @@ def test_an_officer_cannot_end_a_colleagues_case_and_the_refusal_is_audited(
             assert not button.isEnabled()
         assert not outcomes.release_button.isEnabled()
         outcomes._no_show(ids[0])  # forced past the disabled button: the store refuses
-        qtbot.waitUntil(lambda: "只有认领该预约的民警" in panel.handling.message.text(), timeout=WAIT)
+        qtbot.waitUntil(
+            lambda: "只有认领该预约的民警" in panel.handling.message.text(), timeout=WAIT
+        )
         assert _status(ours, ids[0])[0] == "claimed"
         with ours.factory() as s:
             denied = s.scalars(
