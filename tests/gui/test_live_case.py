@@ -5,6 +5,7 @@ gateway on loopback, in-process citizen, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -290,7 +291,7 @@ def test_live_case_fits_the_screen_and_quitting_during_the_call_asks(
             citizen = await _start_call(desk)
             try:
                 await until(lambda: window.queue_pane.model.rowCount() >= 4)  # type: ignore[attr-defined]
-                QApplication.processEvents()
+                await asyncio.sleep(0.2)  # layouts settle (no nested processEvents in a task)
                 if shots is not None:
                     w, h = size
                     window.grab().save(str(shots / f"live_case_{w}x{h}.png"))
