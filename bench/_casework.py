@@ -11,9 +11,10 @@ same script measures the code before the change too (run it from an older checko
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import secrets
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -130,37 +131,20 @@ def measure(
                 Appointment.status.in_(("waiting", "claimed", "contacting")),
             )
         ).all()
-    actor = Actor(lead_number, lead_id, "bench-lead")
     targets = [(int(i), int(v)) for i, v in rows][:LIVE_CHANGES]  # the selected one too
     heartbeat.reset()
-    done: list[int] = []
-
-    def other_workstation() -> None:
-        for appointment_id, version in targets:
-            run_in_transaction(
-                other.factory,
-                lambda s, a=appointment_id, v=version: queue.reassign(
-                    s,
-                    actor,
-                    "shift_lead",
-                    squad,
-                    [(a, v)],
-                    reason="bench",
-                    to_officer_id=lead_id,
-                ),
-            )
-            done.append(appointment_id)
-            time.sleep(0.15)
-
+    # The other workstation is another process, as in real life (no GIL shared with us).
     t0 = time.perf_counter()
-    worker = threading.Thread(target=other_workstation)
+    worker = multiprocessing.get_context("spawn").Process(
+        target=other_workstation, args=(url, lead_number, lead_id, squad, targets)
+    )
     worker.start()
-    spin(app, lambda: len(done) == len(targets), 60)
+    spin(app, lambda: not worker.is_alive(), 120)
     _idle(app, spin, 2.0)
     worker.join()
     elapsed = time.perf_counter() - t0
     print(
-        f"  live updates: {len(targets)} changes by another workstation in {elapsed:.1f} s "
+        f"  live updates (load average {os.getloadavg()[0]:.1f}): {len(targets)} changes by another workstation in {elapsed:.1f} s "
         f"(queue + case panel open); GUI-thread max stall {heartbeat.worst:.1f} ms "
         f"(target ≤ 50 ms)"
     )
@@ -168,6 +152,22 @@ def measure(
     case.shutdown()
     svc.close()
     other.close()
+
+
+def other_workstation(
+    url: str, number: str, officer_id: int, squad: int, targets: list[tuple[int, int]]
+) -> None:
+    """A shift lead at another workstation reassigns one appointment every 150 ms."""
+    factory = session_factory(make_engine(url))
+    actor = Actor(number, officer_id, "bench-lead")
+    for appointment_id, version in targets:
+        run_in_transaction(
+            factory,
+            lambda s, a=appointment_id, v=version: queue.reassign(
+                s, actor, "shift_lead", squad, [(a, v)], reason="bench", to_officer_id=officer_id
+            ),
+        )
+        time.sleep(0.15)
 
 
 def _idle(app: QApplication, spin: Callable[..., float], seconds: float) -> None:
