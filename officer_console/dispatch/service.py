@@ -70,6 +70,7 @@ class _Prepared:
     message: SmsMessage
     call: steps.CallJob
     expires_at: datetime
+    status: str = "contacting"  # 办理中 stays 办理中 when a code is re-sent
 
 
 class DispatchService:
@@ -132,7 +133,7 @@ class DispatchService:
             dispatch_id=did,
             appointment_id=appointment_id,
             appointment_version=prep.version,
-            appointment_status="contacting",
+            appointment_status=prep.status,
             code=StepStatus("sent", "验证码有效"),
             sms=sms,
             call=call,
@@ -203,9 +204,10 @@ class DispatchService:
             raise ConflictError("该预约已被其他工作站修改，请刷新后重试")
         now = self._clock()
         # The status change first: the lifecycle's rules decide whether a dispatch is allowed.
-        version = lifecycle.dispatch(
+        moved = lifecycle.dispatch(
             session, appointment_id, actor, expected_version=expected_version, now=now
-        ).version
+        )
+        version = moved.version
         issued = codes.issue_code(
             session,
             actor,
@@ -262,7 +264,7 @@ class DispatchService:
             },
         )
         job = steps.CallJob(appointment_id, phone)
-        return _Prepared(row.id, version, message, job, issued.expires_at)
+        return _Prepared(row.id, version, message, job, issued.expires_at, moved.status)
 
     # -- (b) the SMS -----------------------------------------------------------------------
     def send_sms(
