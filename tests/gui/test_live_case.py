@@ -308,7 +308,8 @@ def test_live_case_fits_the_screen_and_quitting_during_the_call_asks(
                 box = window.findChild(QMessageBox, "quit_confirm_box")
                 assert box is not None and box.isVisible() and quits == []
                 if shots is not None and size == (1366, 768):
-                    window.grab().save(str(shots / "quit_during_call.png"))
+                    await asyncio.sleep(0.2)
+                    box.grab().save(str(shots / "quit_during_call.png"))
                 box.button(QMessageBox.StandardButton.Cancel).click()
                 assert quits == [] and handling.call is not None  # the call goes on
                 window.window_actions.quit.trigger()
