@@ -145,3 +145,21 @@ def test_event_labels_are_plain_chinese() -> None:
 def test_unknown_transition_is_a_clear_error() -> None:
     with pytest.raises(ValidationError, match="未知的操作"):
         life.check("teleport", facts("claimed"), OWNER)
+
+
+def test_every_case_event_the_code_records_has_a_plain_label() -> None:
+    """Scan the package for recorded event names of a case's history: each has a label."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "officer_console"
+    prefixes = ("appointment.", "code.", "dispatch.", "sms.", "call.", "video.", "recording.")
+    found: set[str] = set()
+    for path in root.rglob("*.py"):
+        for name in re.findall(r'"([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8")):
+            if name.startswith(prefixes) and not name.endswith(("_py", ".py")):
+                found.add(name)
+    found |= {f"appointment.{t}" for t in life.TRANSITIONS}
+    assert "code.issue" in found and "recording.start" in found  # the scan sees them
+    missing = sorted(n for n in found if n not in EVENT_LABELS)
+    assert missing == []
