@@ -161,8 +161,7 @@ class CasePanel(QWidget):
         """The queue selection (None or -1: nothing). During a call only the browse view moves."""
         if self.pinned is not None:
             if appointment_id is None or appointment_id < 0 or appointment_id == self.pinned:
-                self.browse.show_appointment(None)
-                self._show_live()
+                self.show_live_case()  # (after a screen lock it reloads the call's case)
             else:
                 self.browse.show_appointment(appointment_id)
                 self._show_browse()
