@@ -18,6 +18,7 @@ lint: setup
 	$(VENV)/ruff check officer_console tests bench
 	$(VENV)/ruff format --check officer_console tests bench
 	$(VENV)/mypy
+	$(VENV)/lint-imports
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(VENV)/python $$b || exit 1; done

@@ -35,7 +35,7 @@ def prepare(url: str, run: int) -> tuple[int, list[int]]:
 
 MODES = (
     (claim_until_empty, "full claim: conditional UPDATE + change stamp + audit row"),
-    (bare_claim_until_empty, "bare conditional UPDATE only (FACTS.md baseline)"),
+    (bare_claim_until_empty, "bare conditional UPDATE only (docs/pitfalls.md baseline)"),
 )
 
 

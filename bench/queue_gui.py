@@ -5,6 +5,8 @@ row is updated in the model). Targets: first paint ≤ 200 ms, no stall > 50 ms,
 ≤ 1 s on PostgreSQL and ≤ 2 s on SQLite.
 
 ``python queue_gui.py screenshot [PATH]`` renders QueuePane + CasePanel on the demo data.
+``python queue_gui.py casework`` prints the issue 10 figures (bench/_casework.py): reads per
+dispatch click and the GUI thread's longest stall during live updates with the case panel open.
 """
 
 from __future__ import annotations
@@ -229,6 +231,14 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "screenshot":
         default = ROOT / "docs" / "screenshots" / "queue_and_case.png"
         screenshot(app, Path(sys.argv[2]) if len(sys.argv) > 2 else default)
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "casework":
+        import _casework
+
+        beat = Heartbeat()
+        beat.timer.start()
+        print("SQLite, demo data (queue + case panel as in the main window):")
+        _casework.measure(app, spin, beat, services_for)
         return
     with databases() as urls:
         for label, url in urls:

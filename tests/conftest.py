@@ -1,14 +1,15 @@
 """Shared fixtures: every store test runs on SQLite and on a real PostgreSQL server.
 
 PostgreSQL comes from ``OFFICER_CONSOLE_TEST_DATABASE_URL`` when set, else a throwaway cluster
-started from the installed binaries. Outside CI a missing server skips loudly; under
-``CI=true`` it fails.
+started from the installed binaries. Outside CI a missing server (or PulseAudio) skips the
+tests that need it and says so once in the run's summary — never a ``warnings.warn`` from a
+session fixture, which ``filterwarnings = error`` would turn into an error for every test
+(domain and store tests need neither); under ``CI=true`` it fails loudly.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,12 @@ from tests.support.pulse import PulseServer, PulseUnavailable, start_pulse
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_MISSING: list[str] = []  # what could not run here, reported once at the end
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in dict.fromkeys(_MISSING):
+        terminalreporter.write_line(f"!!! {line} !!!", yellow=True, bold=True)
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +51,7 @@ def pulse() -> Iterator[PulseServer | None]:
     except PulseUnavailable as exc:
         if IN_CI:
             pytest.fail(f"audio tests cannot run: {exc} (CI=true: failing)", pytrace=False)
-        warnings.warn(f"no PulseAudio server, audio device tests will skip: {exc}", stacklevel=1)
+        _MISSING.append(f"no PulseAudio server, audio device tests skipped: {exc}")
         yield None
         return
     previous = os.environ.get("PULSE_SERVER")
@@ -80,7 +87,7 @@ def pg_server_url() -> Iterator[str]:
         message = f"PostgreSQL tests cannot run: {exc}"
         if IN_CI:
             pytest.fail(message + " (CI=true: failing instead of skipping)", pytrace=False)
-        warnings.warn(message, stacklevel=1)
+        _MISSING.append(message + " (skipped)")
         pytest.skip("!!! " + message + " !!!")
     try:
         yield cluster.url

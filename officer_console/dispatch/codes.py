@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError, NotFoundError, ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
@@ -46,7 +47,7 @@ CODE_DIGITS = 6
 MAX_VALID_MINUTES = 10
 IP_WINDOW = timedelta(minutes=15)
 # Only these states can still be joined; a code of a cancelled or finished case is dead.
-_JOINABLE = ("claimed", "contacting", "in_call", "in_procedure")
+_JOINABLE = rules.VIDEO_ROOM_STATUSES  # the lifecycle decides when a code may open a room
 
 REASONS = {
     "code_invalid": "验证码错误，请核对短信中的6位数字后重新输入。",

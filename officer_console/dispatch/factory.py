@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.config import ENV_PREFIX, Settings
 from officer_console.dispatch.dialers.ami import AmiConfig, AmiDialer
 from officer_console.dispatch.dialers.base import Dialer, DialerError
 from officer_console.dispatch.dialers.uri import UriDialer
 from officer_console.dispatch.dialers.webhook import WebhookConfig, WebhookDialer
 from officer_console.dispatch.outbox import OutboxSmsProvider
-from officer_console.dispatch.secrets import KEYRING_SERVICE, env_name, get_secret
+from officer_console.dispatch.secrets import ENV_PREFIX, KEYRING_SERVICE, env_name, get_secret
 from officer_console.dispatch.service import DispatchService
 from officer_console.dispatch.sms import aliyun, tencent
 from officer_console.dispatch.sms.aliyun import AliyunSmsConfig, AliyunSmsProvider
@@ -40,6 +39,60 @@ __all__ = [
 log = logging.getLogger("officer_console.dispatch.factory")
 
 Opener = Callable[[str], bool]
+
+
+class Settings(Protocol):
+    """What dispatch reads of the console's settings (``officer_console.config.Settings``
+    has all of it). A protocol, so this layer never imports the configuration from above."""
+
+    @property
+    def sms_provider(self) -> str: ...
+    @property
+    def sms_template_text(self) -> str: ...
+    @property
+    def sms_sign_name(self) -> str: ...
+    @property
+    def sms_template_code(self) -> str: ...
+    @property
+    def sms_template_id(self) -> str: ...
+    @property
+    def sms_param_order(self) -> tuple[str, ...]: ...
+    @property
+    def sms_sdk_app_id(self) -> str: ...
+    @property
+    def sms_region(self) -> str: ...
+    @property
+    def sms_base_url(self) -> str: ...
+    @property
+    def code_valid_minutes(self) -> int: ...
+    @property
+    def join_link(self) -> str: ...
+    @property
+    def gateway_url(self) -> str: ...
+    @property
+    def officer_extension(self) -> str: ...
+    @property
+    def dialer(self) -> str: ...
+    @property
+    def dialer_scheme(self) -> str: ...
+    @property
+    def dialer_sip_domain(self) -> str: ...
+    @property
+    def dialer_prefix(self) -> str: ...
+    @property
+    def dialer_webhook_url(self) -> str: ...
+    @property
+    def ami_host(self) -> str: ...
+    @property
+    def ami_username(self) -> str: ...
+    @property
+    def ami_port(self) -> int: ...
+    @property
+    def ami_context(self) -> str: ...
+    @property
+    def ami_channel(self) -> str: ...
+    @property
+    def ami_dial_prefix(self) -> str: ...
 
 
 def _where(*names: str) -> str:

@@ -41,10 +41,9 @@ from officer_console.domain.errors import (
     DomainError,
     NotFoundError,
     PermissionDenied,
-    ValidationError,
 )
 from officer_console.domain.masking import mask_phone
-from officer_console.store import audit, queue
+from officer_console.store import audit, lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.models import Appointment, Dispatch
@@ -71,6 +70,7 @@ class _Prepared:
     message: SmsMessage
     call: steps.CallJob
     expires_at: datetime
+    status: str = "contacting"  # 办理中 stays 办理中 when a code is re-sent
 
 
 class DispatchService:
@@ -133,7 +133,7 @@ class DispatchService:
             dispatch_id=did,
             appointment_id=appointment_id,
             appointment_version=prep.version,
-            appointment_status="contacting",
+            appointment_status=prep.status,
             code=StepStatus("sent", "验证码有效"),
             sms=sms,
             call=call,
@@ -200,12 +200,14 @@ class DispatchService:
             raise NotFoundError("预约不存在")
         if actor.officer_id is None or appt.officer_id != actor.officer_id:
             raise PermissionDenied("只有认领该预约的民警可以呼叫群众")
-        if "contacting" not in queue.TRANSITIONS.get(appt.status, ()):
-            label = queue.STATUS_LABELS.get(appt.status, appt.status)
-            raise ValidationError("status", f"预约当前为“{label}”，不能呼叫群众")
         if appt.version != expected_version:
             raise ConflictError("该预约已被其他工作站修改，请刷新后重试")
         now = self._clock()
+        # The status change first: the lifecycle's rules decide whether a dispatch is allowed.
+        moved = lifecycle.dispatch(
+            session, appointment_id, actor, expected_version=expected_version, now=now
+        )
+        version = moved.version
         issued = codes.issue_code(
             session,
             actor,
@@ -247,9 +249,6 @@ class DispatchService:
                 created_at=now,
             )
         )
-        version = queue.set_status(
-            session, actor, appointment_id, expected_version, "contacting", reason="dispatch"
-        )
         audit.record(
             session,
             actor,
@@ -265,7 +264,7 @@ class DispatchService:
             },
         )
         job = steps.CallJob(appointment_id, phone)
-        return _Prepared(row.id, version, message, job, issued.expires_at)
+        return _Prepared(row.id, version, message, job, issued.expires_at, moved.status)
 
     # -- (b) the SMS -----------------------------------------------------------------------
     def send_sms(

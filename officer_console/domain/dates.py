@@ -1,6 +1,6 @@
 """Dates behind the urgent-booking rule: scoring-cycle end (清分) and inspection due (年审).
 
-The conventions here are marked *unverified* in DOMAIN.md, so each is computed by exactly one
+The conventions here are marked *unverified* in docs/domain.md, so each is computed by exactly one
 function, documented and tested; change it here and everything else follows.
 """
 

@@ -1,6 +1,6 @@
 """Decision document numbers (处罚决定书编号).
 
-The official rule is *unverified* (DOMAIN.md): real numbers look like a 6-digit division code,
+The official rule is *unverified* (docs/domain.md): real numbers look like a 6-digit division code,
 the year and a serial, so the pattern is configuration. Uniqueness and gap-freeness per issuing
 unit and year come from the store's counter; this module only turns a serial into text and
 refuses patterns that could produce the same number twice.

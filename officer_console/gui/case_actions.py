@@ -1,16 +1,23 @@
-"""The case panel's "办理" box: dispatch (call + code), the video call, the wizard stand-in.
+"""The live case's "办理" box: dispatch (call + code), the video call, the outcomes, and the
+slot where the procedure panel goes.
 
 Wiring, all on the GUI thread:
 
-* The :class:`DispatchService` is built once from the settings; an incomplete configuration
-  (a :class:`DomainError`) is shown in the box and leaves a disabled ``dispatch_button``.
+* The :class:`DispatchService` is built once per session by the composition root
+  (``Services.dispatch_service``); an incomplete configuration (a :class:`DomainError`) is
+  shown in the box and leaves a disabled ``dispatch_button``.
 * ``start_video_button`` (assigned officer, status contacting/in_call) runs
   :meth:`VideoCall.start` as a task on the running qasync loop, attaches the
-  :class:`VideoPane` and moves the appointment contacting→in_call through the op runner
-  (optimistic version). The move is tried again whenever the citizen (re)connects while the
+  :class:`VideoPane` and moves the appointment to 视频中 through the lifecycle
+  (``lifecycle.open_video``, optimistic version) on the op runner. The move is tried again whenever the citizen (re)connects while the
   appointment is *contacting* again — a "re-send code" dispatch moves it back there.
 * The pane's hang-up ends the call (recording hashed and stored as evidence); its
   "re-send code" runs the dispatch panel's dispatch again for the call's appointment.
+* The outcomes (:class:`~officer_console.gui.case_outcomes.CaseOutcomes`): 未到场,
+  转窗口办理, 释放, 改派 — with a live call they ask and hang up first.
+* ``procedure_slot`` holds the procedure panel (:meth:`install_procedure_panel`); until the
+  wizard lands it shows the disabled step placeholder.
+* ``call_started(id)`` / ``call_ended(id)`` let the case panel pin the live case.
 * Errors appear inline in ``case_actions_message``; nothing here is modal.
 
 Screen lock (:meth:`clear_for_lock`): the message log, step states, countdown and messages go;
@@ -40,16 +47,18 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from officer_console.dispatch.factory import Opener, build_dispatch_service
 from officer_console.dispatch.service import DispatchService
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError
+from officer_console.gui.case_outcomes import CaseOutcomes
 from officer_console.gui.case_placeholders import WizardPlaceholder
 from officer_console.gui.dispatch_panel import DesktopOpener, DispatchPanel
-from officer_console.gui.services import Services
+from officer_console.gui.services import Opener, Services
 from officer_console.gui.video_pane import VideoPane
 from officer_console.gui.widgets import MessageBar, named
-from officer_console.store import queue
+from officer_console.store import lifecycle
 from officer_console.store.casefile import AppointmentPart
+from officer_console.store.lifecycle import AppointmentChange
 from officer_console.video.call import VideoCall
 from officer_console.video.evidence import RecordingTarget
 from officer_console.video.media import MediaConfig
@@ -59,14 +68,20 @@ __all__ = ["VIDEO_STATUSES", "CaseActions"]
 
 log = logging.getLogger("officer_console.gui.case_actions")
 
-VIDEO_STATUSES = ("contacting", "in_call")
+VIDEO_STATUSES = rules.TRANSITIONS["open_video"].sources
 NO_LOOP = "视频通话需要控制台的事件循环（qasync）正在运行；当前没有运行的事件循环，无法开始。"
 
 
 class CaseActions(QGroupBox):
-    """``case_changed(appointment_id)``: an action here changed the appointment shown."""
+    """``case_changed(appointment_id)``: an action here changed the appointment shown.
+
+    ``call_started(appointment_id)`` / ``call_ended(appointment_id)``: a video call began
+    (the room is being opened) / is over — the case panel pins the live case in between.
+    """
 
     case_changed = Signal(int)
+    call_started = Signal(int)
+    call_ended = Signal(int)
 
     def __init__(
         self, services: Services, parent: QWidget | None = None, *, opener: Opener | None = None
@@ -134,18 +149,61 @@ class CaseActions(QGroupBox):
         row.addWidget(self.video_hint, 1)
         layout.addLayout(row)
         layout.addWidget(self.message)
+        self.outcomes = CaseOutcomes(
+            self.services,
+            self.message.show_message,
+            lambda: self.call_appointment if self.call is not None else None,
+            self.close_call,
+            self,
+        )
+        self.outcomes.changed.connect(lambda c: self._changed(c.appointment_id))
+        layout.addWidget(self.outcomes)
         self.video_pane = VideoPane(self)
         self.video_pane.setMaximumHeight(560)  # 4:3 at the panel's width, plus controls
         self.video_pane.hangup_requested.connect(self._on_hangup)
         self.video_pane.resend_code_requested.connect(self._on_resend)
+        self._pane_index = layout.count()
         layout.addWidget(self.video_pane)
-        self.wizard_placeholder = WizardPlaceholder(self)
-        layout.addWidget(self.wizard_placeholder)
+        # The procedure panel's place (the wizard's ProcedurePanel, objectName procedure_panel).
+        self.procedure_slot = named(QWidget(self), "procedure_slot")
+        slot = QVBoxLayout(self.procedure_slot)
+        slot.setContentsMargins(0, 0, 0, 0)
+        self.wizard_placeholder: QWidget | None = WizardPlaceholder(self.procedure_slot)
+        slot.addWidget(self.wizard_placeholder)
+        self.procedure_panel: QWidget | None = None
+        self._slot_index = layout.count()
+        layout.addWidget(self.procedure_slot)
         self._refresh()
 
     def _service(self, opener: Opener | None) -> DispatchService:
-        settings, factory = self.services.settings, self.services.factory
-        return build_dispatch_service(settings, factory, opener=opener or DesktopOpener(self))
+        return self.services.dispatch_service(opener or DesktopOpener(self))
+
+    def install_procedure_panel(self, panel: QWidget) -> None:
+        """Put the procedure panel in its slot (replacing the disabled step placeholder)."""
+        layout = self.procedure_slot.layout()
+        assert layout is not None
+        for old in (self.wizard_placeholder, self.procedure_panel):
+            if old is not None:
+                layout.removeWidget(old)
+                old.deleteLater()
+        self.wizard_placeholder = None
+        self.procedure_panel = panel
+        panel.setParent(self.procedure_slot)
+        layout.addWidget(panel)
+        panel.show()
+
+    def restore_call_widgets(self) -> None:
+        """The call is over: the (detached) video pane and the procedure slot come back here."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(self._pane_index, self.video_pane)
+        layout.insertWidget(self._slot_index, self.procedure_slot)
+
+    def set_live(self, live: bool) -> None:
+        """During a call the dispatch log folds away so the video and 挂断 fit the screen."""
+        if self.dispatch_panel is not None:
+            self.dispatch_panel.set_compact(live)
+            self.dispatch_panel.setMinimumHeight(0 if live else 200)
 
     # --- public interface ----------------------------------------------------------------
     def set_case(self, appointment: AppointmentPart | None) -> None:
@@ -159,6 +217,7 @@ class CaseActions(QGroupBox):
                 self.dispatch_panel.set_appointment(None, None)
             else:
                 self.dispatch_panel.set_appointment(appointment.id, appointment.version)
+        self.outcomes.set_case(appointment)
         self._refresh()
 
     def clear_for_lock(self) -> None:
@@ -245,6 +304,7 @@ class CaseActions(QGroupBox):
         self._refresh()
         call = self.make_call()
         self.call, self.call_appointment = call, a.id
+        self.call_started.emit(a.id)
         self._start_task = self._spawn(self._start(call, a.id), loop)
 
     async def _start(self, call: VideoCall, appointment_id: int) -> None:
@@ -294,14 +354,18 @@ class CaseActions(QGroupBox):
             return
         actor, appointment_id, version = self.services.actor(), a.id, a.version
 
-        def work(s: Session) -> int:
-            return queue.set_status(s, actor, appointment_id, version, "in_call", reason="video")
+        def work(s: Session) -> AppointmentChange:
+            return lifecycle.open_video(s, appointment_id, actor, expected_version=version)
 
         self.services.runner.run(
             work,
-            lambda _v: self._changed(appointment_id),
+            self._on_moved,
             lambda e: self._on_status_failed(appointment_id, e),
         )
+
+    def _on_moved(self, change: AppointmentChange) -> None:
+        self.services.hub.publish_change(change)
+        self._changed(change.appointment_id)
 
     def _changed(self, appointment_id: int) -> None:
         if self.appointment is not None and self.appointment.id == appointment_id:
@@ -309,7 +373,7 @@ class CaseActions(QGroupBox):
 
     def _on_status_failed(self, appointment_id: int, error: BaseException) -> None:
         self._show_error(error, "无法更新预约状态。")
-        self._changed(appointment_id)  # reload: the next reconnect tries again
+        self.services.hub.publish([(appointment_id, None)])  # reload: the next reconnect retries
 
     def _on_hangup(self) -> None:
         call, loop = self.call, self._loop()
@@ -335,7 +399,7 @@ class CaseActions(QGroupBox):
             appointment_id, self._hanging = self.call_appointment, False
             self._forget(call)
             if appointment_id is not None:
-                self._changed(appointment_id)
+                self.services.hub.publish([(appointment_id, None)])  # history: 录像已存证
 
     def _forget(self, call: VideoCall) -> None:
         if self.call is not call:
@@ -345,8 +409,11 @@ class CaseActions(QGroupBox):
             with contextlib.suppress(ValueError, KeyError):
                 session.state_changed.disconnect(self._on_call_state)
         self.video_pane.detach()
+        ended = self.call_appointment
         self.call = self.call_appointment = None
         self._refresh()
+        if ended is not None:
+            self.call_ended.emit(ended)
 
     def _on_resend(self) -> None:
         a, panel = self.appointment, self.dispatch_panel

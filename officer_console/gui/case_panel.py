@@ -1,57 +1,63 @@
-"""The case panel: everything an officer needs about one appointment before calling.
+"""The case panel: the live case (worked on, with its actions and call) and a read-only browse
+view of other rows — never mixed.
 
-Personal data is masked; the assigned officer may reveal it (audited), and the full values
-disappear again after 60 s, on another selection and on screen lock. The "办理" box
-(:mod:`~officer_console.gui.case_actions`): dispatch, video call, wizard stand-in.
+* ``live_case_view``: the appointment being worked on — its case file
+  (:class:`~officer_console.gui.case_details.CaseDetails`) and the "办理" box
+  (:mod:`~officer_console.gui.case_actions`: dispatch, video call, outcomes, procedure slot),
+  under a header labelled with that appointment (``live_case_header``).
+* ``case_browse_view``: another selected row, read-only, no actions, no reveal.
+
+Without a call the live case follows the queue selection. From the moment a call starts until
+it is over the live case is pinned to the call's appointment and its video pane sits in the
+fixed ``live_call_area`` at the top (with the procedure slot), under the header naming the call's appointment: selecting
+other rows shows them below it in the browse view (never in the live view), the call keeps
+running and stays visible, and ``active_case_button`` brings the live case's actions back in
+one click. During the call the live case file condenses (title and masked citizen only) so the
+video, 挂断 and the procedure slot fit a 1366×768 screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFormLayout,
     QFrame,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
-    QTableView,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from officer_console.dispatch.factory import Opener
-from officer_console.domain.errors import DomainError
 from officer_console.gui.case_actions import CaseActions
-from officer_console.gui.services import Services
-from officer_console.gui.widgets import (
-    MessageBar,
-    RecordTableModel,
-    fit_rows,
-    local_text,
-    named,
-    run_keeping_denials,
-)
-from officer_console.store import casefile
-from officer_console.store.casefile import CaseFile, HistoryEntry, RevealedCitizen, ViolationPart
+from officer_console.gui.case_details import REVEAL_SECONDS, CaseDetails
+from officer_console.gui.services import Opener, Services
+from officer_console.gui.widgets import named
+from officer_console.store.casefile import CaseFile
 
-REVEAL_SECONDS = 60
-GREY = "color:#9e9e9e;"
+__all__ = ["REVEAL_SECONDS", "CasePanel"]
+
+LIVE_STYLE = "#live_case_header { background:#e3f2fd; border-left:4px solid #1565c0; }"
+BROWSE_STYLE = "#browse_banner { background:#fff8e1; border-left:4px solid #f9a825; }"
 
 
-def _day(value: date | None) -> str:
-    return "" if value is None else value.isoformat()
+def _scroll(widget: QWidget, parent: QWidget) -> QScrollArea:
+    scroll = QScrollArea(parent)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(widget)
+    return scroll
 
 
 class CasePanel(QWidget):
+    """``active_case_requested(appointment_id)``: the officer went back to the live case."""
+
+    active_case_requested = Signal(int)
+
     def __init__(
         self, services: Services, parent: QWidget | None = None, *, opener: Opener | None = None
     ) -> None:
@@ -59,344 +65,206 @@ class CasePanel(QWidget):
         self.setObjectName("case_panel")
         self.services = services
         self.tz = services.settings.timezone
-        self.case: CaseFile | None = None
-        self.appointment_id: int | None = None
-        self._generation = 0
-        self._reveal_left = 0
-        self._fields: dict[str, QLabel] = {}
-        self._pending: int | None = None
-        self._debounce = QTimer(self, singleShot=True, interval=80)
-        self._debounce.timeout.connect(self._load)
-        self._reveal_timer = QTimer(self, interval=1000)
-        self._reveal_timer.timeout.connect(self._reveal_tick)
+        self.pinned: int | None = None  # the live call's appointment while a call runs
         self._build(opener)
-        self._show_state(self.tr("Select an appointment in the queue."))
+        self._alias_live_parts()
+        self._show_live()
+        self.live.show_appointment(None, placeholder=self.tr("Select an appointment in the queue."))
 
     # --- construction --------------------------------------------------------------------
-
-    def _label(self, key: str) -> QLabel:
-        label = named(QLabel(self), f"case_{key}")
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._fields[key] = label
-        return label
-
-    def _form(
-        self, title: str, rows: list[tuple[str, str]], split: int = 0
-    ) -> tuple[QGroupBox, QFormLayout]:
-        """A titled box of label/value rows; ``split`` puts the rows from there in a 2nd column."""
-        box = QGroupBox(title, self)
-        columns = QHBoxLayout(box)
-        forms = [QFormLayout(), QFormLayout()]
-        for i, (key, text) in enumerate(rows):
-            forms[1 if split and i >= split else 0].addRow(text, self._label(key))
-        for form in forms[: 2 if split else 1]:
-            form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-            columns.addLayout(form, 1)
-        return box, forms[0]
-
-    def _table(self, name: str, model: RecordTableModel[object], stretch: int) -> QTableView:
-        """A short table that fits the panel's width: one column stretches and elides."""
-        view = named(QTableView(self), name)
-        view.setModel(model)
-        view.verticalHeader().hide()
-        view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setWordWrap(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        return view
-
     def _build(self, opener: Opener | None) -> None:
-        self.title_label = named(QLabel(self), "case_title")
-        self.title_label.setStyleSheet("font-size:13pt; font-weight:bold;")
-        self.title_label.setWordWrap(True)
-        self.state_label = named(QLabel(self), "case_state")
-        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.state_label.setStyleSheet(GREY)
-        self.case_error = MessageBar("case_error", self)
-        citizen, citizen_form = self._form(
-            self.tr("Citizen"),
-            [
-                ("name", self.tr("Name")),
-                ("phone", self.tr("Phone")),
-                ("id_number", self.tr("ID number")),
-            ],
-        )
-        self.reveal_button = named(QPushButton(self.tr("Show full details"), self), "reveal_button")
-        self.reveal_button.setEnabled(False)
-        self.reveal_button.setToolTip(
-            self.tr("Only the assigned officer; every reveal is audited.")
-        )
-        citizen_form.addRow("", self.reveal_button)
-        licence, _ = self._form(
-            self.tr("Driving licence"),
-            [
-                ("licence_class", self.tr("Class")),
-                ("cycle_points", self.tr("Points this cycle")),
-                ("cycle_end", self.tr("Cycle ends")),
-                ("first_issue", self.tr("First issued")),
-                ("authority", self.tr("Issued by")),
-            ],
-            split=3,
-        )
-        self._fields["authority"].setWordWrap(True)
-        vehicle, _ = self._form(
-            self.tr("Vehicle"),
-            [
-                ("plate", self.tr("Plate")),
-                ("vehicle_type", self.tr("Type")),
-                ("registered", self.tr("Registered")),
-                ("inspection_due", self.tr("Inspection due")),
-            ],
-        )
-        cards = QGridLayout()
-        cards.addWidget(citizen, 0, 0)
-        cards.addWidget(vehicle, 0, 1)
-        cards.addWidget(licence, 1, 0, 1, 2)
-
-        vcols: list[tuple[str, Callable[[ViolationPart], str]]] = [
-            (self.tr("Time"), lambda v: local_text(v.occurred_at, self.tz)),
-            (self.tr("Place"), lambda v: v.location),
-            (self.tr("Code"), lambda v: v.code),
-            (self.tr("Offence"), lambda v: v.behaviour or self.tr("(not in catalogue)")),
-            (self.tr("Fine"), lambda v: f"{v.fine} 元"),
-            (self.tr("Points"), lambda v: str(v.points)),
-        ]
-        self.violations_model: RecordTableModel[ViolationPart] = RecordTableModel(vcols, self)
-        self.violations_view = self._table("violations_view", self.violations_model, 3)  # type: ignore[arg-type]
-        self.violations_total = named(QLabel(self), "violations_total")
-        violations = QGroupBox(self.tr("Violations"), self)
-        vbox = QVBoxLayout(violations)
-        vbox.addWidget(self.violations_view)
-        vbox.addWidget(self.violations_total)
-
-        hcols: list[tuple[str, Callable[[HistoryEntry], str]]] = [
-            (self.tr("Time"), lambda h: local_text(h.at, self.tz, "%m-%d %H:%M:%S")),
-            (self.tr("Action"), lambda h: h.action),
-            (self.tr("By"), lambda h: h.actor),
-            (self.tr("Result"), lambda h: h.outcome),
-            (self.tr("Detail"), lambda h: h.detail),
-        ]
-        self.history_model: RecordTableModel[HistoryEntry] = RecordTableModel(hcols, self)
-        self.history_view = self._table("history_view", self.history_model, 4)  # type: ignore[arg-type]
-        history = QGroupBox(self.tr("Appointment history"), self)
-        QVBoxLayout(history).addWidget(self.history_view)
-
-        self.content = named(QWidget(self), "case_content")
-        body = QVBoxLayout(self.content)
-        body.setContentsMargins(0, 0, 0, 0)
-        body.addLayout(cards)
-        body.addWidget(violations)
-        body.addWidget(history)
+        self.live = CaseDetails(self.services, self, prefix="case", revealable=True)
+        self.browse = CaseDetails(self.services, self, prefix="browse", revealable=False)
         self.handling = CaseActions(self.services, self, opener=opener)
-        self.handling.case_changed.connect(self.show_appointment)  # reload in place
+
+        # The header naming the live case, and the call area the video pane moves into.
+        self.live_header = named(QLabel(self), "live_case_header")
+        self.live_header.setStyleSheet(LIVE_STYLE)
+        self.live_header.setContentsMargins(8, 4, 8, 4)
+        self.live_header.setWordWrap(True)
+        self.live_header.hide()
+        self.call_area = named(QWidget(self), "live_call_area")
+        self.call_layout = QVBoxLayout(self.call_area)
+        self.call_layout.setContentsMargins(0, 0, 0, 0)
+        self.call_area.hide()
+        live_body = QWidget(self)
+        body = QVBoxLayout(live_body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.live)
         body.addWidget(self.handling)
         body.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.content)
+        self.live_scroll = _scroll(live_body, self)
+        self.live_view = named(QWidget(self), "live_case_view")
+        lv = QVBoxLayout(self.live_view)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.live_scroll, 1)
 
+        # The browse view: a banner saying whose case this is not, and the way back.
+        self.browse_banner = named(QWidget(self), "browse_banner")
+        self.browse_banner.setStyleSheet(BROWSE_STYLE)
+        self.browse_label = named(QLabel(self.browse_banner), "browse_banner_label")
+        self.browse_label.setWordWrap(True)
+        self.active_case_button = named(
+            QPushButton("返回当前通话", self.browse_banner), "active_case_button"
+        )
+        self.active_case_button.setToolTip("回到正在通话的预约（视频一直在进行）")
+        banner = QHBoxLayout(self.browse_banner)
+        banner.setContentsMargins(8, 4, 8, 4)
+        banner.addWidget(self.browse_label, 1)
+        banner.addWidget(self.active_case_button)
+        self.browse_view = named(QWidget(self), "case_browse_view")
+        bv = QVBoxLayout(self.browse_view)
+        bv.setContentsMargins(0, 0, 0, 0)
+        bv.addWidget(self.browse_banner)
+        bv.addWidget(_scroll(self.browse, self), 1)
+
+        self.stack = named(QStackedWidget(self), "case_stack")
+        self.stack.addWidget(self.live_view)
+        self.stack.addWidget(self.browse_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.case_error)
-        layout.addWidget(self.state_label)
-        layout.addWidget(scroll, 1)
-        self.reveal_button.clicked.connect(self._toggle_reveal)
+        layout.addWidget(self.live_header)
+        layout.addWidget(self.call_area, 3)
+        layout.addWidget(self.stack, 2)
+
+        self.live.loaded.connect(self._on_live_loaded)
+        self.live.cleared.connect(self._on_live_cleared)
+        self.handling.call_started.connect(self._pin)
+        self.handling.call_ended.connect(self._unpin)
+        self.active_case_button.clicked.connect(self.show_live_case)
+
+    # --- compatibility: the live case file's parts under the panel's historic names ---
+    def _alias_live_parts(self) -> None:
+        live = self.live
+        self.title_label, self.state_label, self.case_error = (
+            live.title_label,
+            live.state_label,
+            live.case_error,
+        )
+        self.reveal_button, self.content = live.reveal_button, live.content
+        self.violations_model, self.violations_view = live.violations_model, live.violations_view
+        self.violations_total = live.violations_total
+        self.history_model, self.history_view = live.history_model, live.history_view
+        self._fields = live._fields
+        self._toggle_reveal = live._toggle_reveal
+
+    @property
+    def case(self) -> CaseFile | None:
+        return self.live.case
+
+    @property
+    def appointment_id(self) -> int | None:
+        return self.live.appointment_id
 
     # --- public interface ----------------------------------------------------------------
-
     def show_appointment(self, appointment_id: int | None) -> None:
-        """Show one appointment (None or -1: nothing). The same id again refreshes in place."""
-        if appointment_id is None or appointment_id < 0:
-            self._generation += 1
-            self._debounce.stop()
-            self._clear()
-            self._show_state(self.tr("Select an appointment in the queue."))
+        """The queue selection (None or -1: nothing). During a call only the browse view moves."""
+        if self.pinned is not None:
+            if appointment_id is None or appointment_id < 0 or appointment_id == self.pinned:
+                self.show_live_case()  # (after a screen lock it reloads the call's case)
+            else:
+                self.browse.show_appointment(appointment_id)
+                self._show_browse()
             return
-        if appointment_id != self.appointment_id:
-            self._clear()
-            self._show_state(self.tr("Loading…"))
-        self.appointment_id = appointment_id
-        self._pending = appointment_id
-        self._debounce.start()
+        self.browse.show_appointment(None)
+        self._show_live()
+        if appointment_id is None or appointment_id < 0:
+            self.live.show_appointment(
+                None, placeholder=self.tr("Select an appointment in the queue.")
+            )
+        else:
+            self.live.show_appointment(appointment_id)
+
+    def show_live_case(self) -> None:
+        """``active_case_button``: back to the live case in one click."""
+        self.browse.show_appointment(None)
+        self._show_live()
+        if self.pinned is not None:
+            if self.live.appointment_id != self.pinned:  # e.g. after a screen lock
+                self.live.show_appointment(self.pinned)
+            self.active_case_requested.emit(self.pinned)
+
+    def install_procedure_panel(self, panel: QWidget) -> None:
+        """The wizard's ProcedurePanel (objectName ``procedure_panel``) into the live case."""
+        self.handling.install_procedure_panel(panel)
 
     def clear_for_lock(self) -> None:
-        """Forget the case and every text about the citizen (a running call goes on)."""
-        self._generation += 1
-        self._debounce.stop()
-        self._clear()  # clears the handling box too (CaseActions.set_case(None))
-        self._show_state("")
+        """Forget every case text (a running call goes on, its pane shows video only)."""
+        self.live.stop()
+        self.browse.stop()
+        self.live.show_appointment(None)
+        self.browse.show_appointment(None)
+        self.handling.clear_for_lock()
+        self.live_header.clear()
+        self.browse_label.clear()
 
     def shutdown(self) -> None:
-        """Idempotent: stop dispatch work and schedule the hang-up of a running call; a
-        pending reload is dropped (the op runner may be gone before its timer fires)."""
-        self._generation += 1
-        self._debounce.stop()
+        """Idempotent: stop dispatch work and schedule the hang-up of a running call; pending
+        reloads are dropped (the op runner may be gone before their timers fire)."""
+        self.live.stop()
+        self.browse.stop()
         self.handling.shutdown()
 
-    # --- loading -------------------------------------------------------------------------
+    @property
+    def call_live(self) -> bool:
+        return self.handling.call is not None
 
-    def _load(self) -> None:
-        officer, appointment_id = self.services.officer, self._pending
-        if appointment_id is None or officer is None:
+    # --- pinning -------------------------------------------------------------------------
+    def _pin(self, appointment_id: int) -> None:
+        """The call started: pin its case, move the video pane up where it always shows."""
+        self.pinned = appointment_id
+        self.live.set_condensed(True)
+        self.handling.set_live(True)
+        self.call_layout.addWidget(self.handling.video_pane, 1)
+        self.call_layout.addWidget(self.handling.procedure_slot)
+        self.call_area.show()
+        self._update_header()
+
+    def _unpin(self, appointment_id: int) -> None:
+        if self.pinned != appointment_id:
             return
-        self._generation += 1
-        generation, actor = self._generation, self.services.actor()
+        self.pinned = None
+        self.call_area.hide()
+        self.handling.restore_call_widgets()
+        self.live.set_condensed(False)
+        self.handling.set_live(False)
+        self._update_header()
 
-        def work(s: Session) -> CaseFile:
-            return casefile.load_case_file(
-                s, appointment_id, officer.id, officer.role, officer.squad_id, actor=actor
-            )
+    def _show_live(self) -> None:
+        self.stack.setCurrentWidget(self.live_view)
 
-        run_keeping_denials(
-            self.services.runner,
-            work,
-            lambda cf: self._on_loaded(generation, cf),
-            lambda e: self._on_failed(generation, e),
+    def _show_browse(self) -> None:
+        self.stack.setCurrentWidget(self.browse_view)
+        self.browse_label.setText(
+            f"只读浏览其他预约 · 视频通话仍在进行：{self._live_text()}"
+            if self.pinned is not None
+            else "只读浏览"
         )
 
-    def _on_loaded(self, generation: int, cf: CaseFile) -> None:
-        if generation != self._generation:
-            return
-        keep_reveal = self._reveal_left > 0 and self.case is not None and cf.can_reveal
-        keep_reveal = keep_reveal and self.case.appointment.id == cf.appointment.id  # type: ignore[union-attr]
-        self.case = cf
-        self.state_label.hide()
-        self.case_error.clear_message()
-        self.content.show()
+    def _live_text(self) -> str:
+        cf = self.live.case
+        if cf is None:
+            return ""
         a = cf.appointment
-        urgent = ""
-        if a.urgent:
-            urgent = f" · 加急（{a.urgent_reason}，{_day(a.urgent_due_date)} 到期）"
-        officer = a.officer_name or self.tr("unassigned")
-        self.title_label.setText(
-            f"{local_text(a.slot_start, self.tz)}–{local_text(a.slot_end, self.tz, '%H:%M')} · "
-            f"{a.status_label}{urgent} · {officer}"
-        )
-        if not keep_reveal:
-            self._mask()
-        self.reveal_button.setEnabled(cf.can_reveal)
-        f = self._fields
-        lic, veh = cf.licence, cf.vehicle
-        f["licence_class"].setText(lic.licence_class if lic else "—")
-        f["first_issue"].setText(_day(lic.first_issue_date) if lic else "—")
-        f["cycle_points"].setText(str(lic.cycle_points) if lic else "—")
-        f["cycle_end"].setText(_day(lic.cycle_end) if lic else "—")
-        f["authority"].setText(lic.issuing_authority if lic else "—")
-        f["plate"].setText(veh.plate if veh else "—")
-        f["vehicle_type"].setText(veh.vehicle_type if veh else "—")
-        f["registered"].setText(_day(veh.registration_date) if veh else "—")
-        f["inspection_due"].setText(_day(veh.inspection_due) if veh else "—")
-        self.violations_model.set_rows(cf.violations)
-        total = self.tr("%1 record(s), fines %2 yuan, %3 point(s)")
-        self.violations_total.setText(
-            total.replace("%1", str(len(cf.violations)))
-            .replace("%2", str(cf.fine_total))
-            .replace("%3", str(cf.points_total))
-        )
-        self.history_model.set_rows(cf.history)
-        self.handling.set_case(a)
-        for view in (self.violations_view, self.history_view):
-            fit_rows(view)
+        plate = cf.vehicle.plate if cf.vehicle else ""
+        when = a.slot_start.astimezone(ZoneInfo(self.tz)).strftime("%H:%M")
+        return f"{when} {plate} {cf.citizen.name_masked}".strip()
 
-    def _on_failed(self, generation: int, error: BaseException) -> None:
-        if generation != self._generation:
+    def _update_header(self) -> None:
+        cf = self.live.case
+        if cf is None:
+            self.live_header.clear()
+            self.live_header.hide()
             return
-        self._clear()
-        self.state_label.hide()
-        if isinstance(error, DomainError):
-            self.case_error.show_message(error.message, "error")
-        else:
-            self.case_error.show_message(
-                self.tr("Could not load the case file from the database."), "error"
-            )
+        prefix = "视频通话中" if self.pinned is not None else "当前办理"
+        self.live_header.setText(f"{prefix}：{self._live_text()} · {cf.appointment.status_label}")
+        self.live_header.show()
 
-    def _show_state(self, text: str) -> None:
-        self.state_label.setText(text)
-        self.state_label.setVisible(bool(text))
+    def _on_live_loaded(self, cf: CaseFile) -> None:
+        self.handling.set_case(cf.appointment)
+        self._update_header()
 
-    def _clear(self) -> None:
-        self.case, self.appointment_id = None, None
-        self._stop_reveal()
-        self.title_label.clear()
-        self.case_error.clear_message()
-        for label in self._fields.values():
-            label.clear()
-        self.violations_model.set_rows([])
-        self.violations_total.clear()
-        self.history_model.set_rows([])
-        self.reveal_button.setEnabled(False)
-        self.handling.set_case(None)
-        self.content.hide()
-
-    # --- reveal --------------------------------------------------------------------------
-
-    def _mask(self) -> None:
-        self._stop_reveal()
-        if self.case is not None:
-            c = self.case.citizen
-            self._fields["name"].setText(c.name_masked)
-            self._fields["phone"].setText(c.phone_masked)
-            self._fields["id_number"].setText(c.id_masked)
-
-    def _stop_reveal(self) -> None:
-        self._reveal_timer.stop()
-        self._reveal_left = 0
-        self.reveal_button.setText(self.tr("Show full details"))
-
-    def _toggle_reveal(self) -> None:
-        if self._reveal_left > 0:
-            self._mask()
-            return
-        if self.case is None:
-            return
-        appointment_id, actor, generation = (
-            self.case.appointment.id,
-            self.services.actor(),
-            self._generation,
-        )
-
-        def work(s: Session) -> RevealedCitizen:
-            return casefile.reveal_citizen(s, actor, appointment_id)
-
-        self.reveal_button.setEnabled(False)
-        run_keeping_denials(
-            self.services.runner,
-            work,
-            lambda got: self._on_revealed(generation, got),
-            lambda e: self._on_failed_reveal(generation, e),
-        )
-
-    def _on_revealed(self, generation: int, got: RevealedCitizen) -> None:
-        if generation != self._generation or self.case is None:
-            return  # the officer moved on or the screen locked meanwhile: show nothing
-        self._fields["name"].setText(got.name)
-        self._fields["phone"].setText(got.phone)
-        self._fields["id_number"].setText(got.id_number)
-        self._reveal_left = REVEAL_SECONDS
-        self._reveal_tick(count=False)
-        self._reveal_timer.start()
-        self.reveal_button.setEnabled(True)
-
-    def _on_failed_reveal(self, generation: int, error: BaseException) -> None:
-        if generation == self._generation:
-            self.reveal_button.setEnabled(self.case is not None and self.case.can_reveal)
-            self._on_failed_inline(error)
-
-    def _on_failed_inline(self, error: BaseException) -> None:
-        message = error.message if isinstance(error, DomainError) else self.tr("Database error.")
-        self.case_error.show_message(message, "error")
-
-    def _reveal_tick(self, *, count: bool = True) -> None:
-        if count:
-            self._reveal_left -= 1
-        if self._reveal_left <= 0:
-            self._mask()
-            return
-        self.reveal_button.setText(self.tr("Hide (%1 s)").replace("%1", str(self._reveal_left)))
+    def _on_live_cleared(self) -> None:
+        if self.pinned is None:
+            self.handling.set_case(None)
+        self._update_header()

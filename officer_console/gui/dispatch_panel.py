@@ -3,9 +3,12 @@
 Reads go through ``services.runner``; the dispatch itself is a coroutine of
 :class:`~officer_console.dispatch.service.DispatchService`. With the console's qasync loop it
 runs as a task on the Qt thread (the URI dialer must open links there) and does its database
-and HTTP work in worker threads; without a running loop (tests, tools) it runs on a private
-worker thread. Either way progress and results arrive through queued signals, so the GUI
-thread never waits.
+and HTTP work in worker threads; without a running loop (tests, tools) it runs on the
+session's network I/O executor (``Services.io_executor``). Either way progress and results
+arrive through queued signals, so the GUI thread never waits.
+
+A finished dispatch publishes ``(appointment, new version)`` on the change signal; the panel
+re-reads its snapshot only for a version it has not read yet — one read per change.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -43,8 +45,9 @@ from officer_console.dispatch.records import (
     snapshot,
 )
 from officer_console.dispatch.service import DispatchService
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError
-from officer_console.gui.services import Services
+from officer_console.gui.services import Changed, Services
 from officer_console.gui.widgets import MessageBar, RecordTableModel, local_text, named
 
 __all__ = ["DesktopOpener", "DispatchPanel"]
@@ -52,7 +55,7 @@ __all__ = ["DesktopOpener", "DispatchPanel"]
 log = logging.getLogger("officer_console.gui.dispatch")
 
 STEPS = (("code", "验证码"), ("sms", "短信"), ("call", "电话"))
-DISPATCHABLE = ("claimed", "contacting", "in_call", "in_procedure")
+DISPATCHABLE = rules.TRANSITIONS["dispatch"].sources
 # state → (icon, text, colour); the code step says 已生成 where the others say 已发送.
 _LOOK = {
     "idle": ("○", "未开始", "#9e9e9e"),
@@ -129,8 +132,9 @@ class DispatchPanel(QWidget):
         self._busy = False
         self._states: dict[str, StepStatus] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._pool: ThreadPoolExecutor | None = None
+        self._read_version: int | None = None  # the snapshot version read or being read
         self._build()
+        services.hub.changed.connect(self._on_hub)
         self._progress.connect(self._on_progress)
         self._finished.connect(self._on_finished)
         self._clock_timer = QTimer(self)
@@ -180,7 +184,8 @@ class DispatchPanel(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(steps)
         layout.addWidget(self.error_label)
-        layout.addWidget(QLabel("短信记录", self))
+        self.log_title = QLabel("短信记录", self)
+        layout.addWidget(self.log_title)
         layout.addWidget(self.message_log, 1)
 
     # --- public interface ----------------------------------------------------------------
@@ -194,13 +199,27 @@ class DispatchPanel(QWidget):
             self._states = {}
             self.error_label.clear_message()
             self.log_model.set_rows([])
+        same = appointment_id == self._appointment_id and version == self._read_version
         self._appointment_id, self._version = appointment_id, version
         if appointment_id is None:
             self._clock_timer.stop()
             self.countdown_label.clear()
-        else:
-            self._reload()
+            self._read_version = None
+        elif not same or version is None:
+            self._reload(version)
         self._refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """Fold the message log away (during a call the video needs the room)."""
+        self.log_title.setVisible(not compact)
+        self.message_log.setVisible(not compact)
+
+    def _on_hub(self, items: list[Changed]) -> None:
+        for appointment_id, version in items:
+            if appointment_id == self._appointment_id and (
+                version is None or version != self._read_version
+            ):
+                self._reload(version)
 
     def step_state(self, step: str) -> str:
         """The state shown for ``code``, ``sms`` or ``call`` (``idle`` before any dispatch)."""
@@ -213,9 +232,6 @@ class DispatchPanel(QWidget):
         self._clock_timer.stop()
         for task in list(self._tasks):
             task.cancel()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
 
     # --- actions -------------------------------------------------------------------------
     def _on_dispatch(self) -> None:
@@ -270,9 +286,7 @@ class DispatchPanel(QWidget):
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-dispatch")
-        self._pool.submit(asyncio.run, guarded())
+        self.services.io_executor().submit(asyncio.run, guarded())
 
     # --- results -------------------------------------------------------------------------
     def _on_progress(self, token: int, update: StepUpdate) -> None:
@@ -290,16 +304,19 @@ class DispatchPanel(QWidget):
         if isinstance(result, DispatchOutcome):
             moved = result.appointment_version != self._version
             self._apply_outcome(result)
+            # One change, one signal: the case panel, the queue and this panel re-read once.
+            self.services.hub.publish([(result.appointment_id, result.appointment_version)])
             if moved:
                 self.appointment_changed.emit(result.appointment_id)
         elif isinstance(result, DomainError):
             self.error_label.show_message(result.message, "error")
+            self._reload(None)
         elif isinstance(result, Exception):
             log.error("dispatch failed", exc_info=result)
             self.error_label.show_message("呼叫过程中出现程序错误，详情已记录。", "error")
             self.services.runner.unhandled_error.emit(result)
+            self._reload(None)
         self._refresh()
-        self._reload()
 
     def _apply_outcome(self, outcome: DispatchOutcome) -> None:
         self._dispatch_id = outcome.dispatch_id
@@ -313,10 +330,11 @@ class DispatchPanel(QWidget):
         if problems:
             self.error_label.show_message("\n".join(problems), "error")
 
-    def _reload(self) -> None:
+    def _reload(self, version: int | None = None) -> None:
         appointment_id, token = self._appointment_id, self._token
         if appointment_id is None:
             return
+        self._read_version = version
         now = self.services.clock()
 
         def work(session: Session) -> AppointmentSnapshot:
@@ -333,7 +351,7 @@ class DispatchPanel(QWidget):
         if token != self._token:
             return
         self._snap = snap
-        self._version = snap.version
+        self._version = self._read_version = snap.version
         if snap.outcome is not None and not self._busy:
             self._dispatch_id = snap.outcome.dispatch_id
             self._states = {step: snap.outcome.step(step) for step, _ in STEPS}

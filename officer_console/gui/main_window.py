@@ -50,6 +50,11 @@ class CasePanelLike(Protocol):
     def clear_for_lock(self) -> None: ...
 
 
+QUIT_DURING_CALL = (
+    "视频通话正在进行并录像。\n退出将挂断通话、保存并存证录像，然后关闭控制台。确定退出吗？"
+)
+
+
 PaneFactory = Callable[[Services], tuple[QWidget, QWidget]]
 
 
@@ -88,6 +93,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.locked = False
         self._closing = False
+        self.quit_box: QMessageBox | None = None
         self.setWindowTitle(window_title(services))
         self._fit_to_screen()
         queue, case = (panes or default_panes)(services)
@@ -133,6 +139,44 @@ class MainWindow(QMainWindow):
 
     def _on_selected(self, appointment_id: int) -> None:
         self._case().show_appointment(None if appointment_id < 0 else appointment_id)
+
+    def reload_queue(self) -> None:
+        """F5 / the toolbar's refresh (the menus call this, not the panes)."""
+        self._queue().reload()
+
+    def call_live(self) -> bool:
+        return bool(getattr(self.case_panel, "call_live", False))
+
+    # --- quitting -------------------------------------------------------------------------
+
+    def request_quit(self) -> None:
+        """Quit; during a live recorded call ask first (the shell then hangs up cleanly)."""
+        if not self.call_live():
+            self.quit_requested.emit()
+            return
+        if self.quit_box is not None:
+            self.quit_box.raise_()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Quit"),
+            QUIT_DURING_CALL,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("quit_confirm_box")
+        box.button(QMessageBox.StandardButton.Yes).setText("挂断并退出")
+        box.button(QMessageBox.StandardButton.Cancel).setText("继续通话")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.quit_box = box
+
+        def answered(result: int) -> None:
+            self.quit_box = None
+            if result == QMessageBox.StandardButton.Yes:
+                self.quit_requested.emit()
+
+        box.finished.connect(answered)
+        box.open()
 
     # --- lock ---------------------------------------------------------------------------
 
@@ -230,7 +274,7 @@ class MainWindow(QMainWindow):
             event.accept()
             return
         event.ignore()  # the shell's one shutdown path closes us
-        self.quit_requested.emit()
+        self.request_quit()
 
     async def end_calls(self) -> None:
         """Hang up a running video call so its recording is hashed and stored before exit."""

@@ -100,11 +100,11 @@ def build_menus(window: MainWindow) -> WindowActions:
     quit_ = _action(
         window, QCoreApplication.translate("MainWindow", "Quit"), "quit_action", "Ctrl+Q"
     )
-    quit_.triggered.connect(window.quit_requested)
+    quit_.triggered.connect(window.request_quit)
     refresh = _action(
         window, QCoreApplication.translate("MainWindow", "Refresh"), "refresh_action", "F5"
     )
-    refresh.triggered.connect(lambda: window._queue().reload())
+    refresh.triggered.connect(window.reload_queue)
     settings = _action(
         window, QCoreApplication.translate("MainWindow", "Settings…"), "settings_action"
     )

@@ -48,6 +48,7 @@ class QueueModel(QAbstractTableModel):
     total_changed = Signal(int)
     load_failed = Signal(object)  # the exception of a failed page or refresh
     rows_refreshed = Signal(list)  # ids a live update touched (changed, added or removed)
+    rows_fetched = Signal(list, list)  # fresh rows read by refresh_ids, the ids asked for
     live_update_about_to_apply = Signal()
     live_update_applied = Signal()
 
@@ -189,6 +190,10 @@ class QueueModel(QAbstractTableModel):
 
     # --- live updates --------------------------------------------------------------------
 
+    def version_of(self, appointment_id: int) -> int | None:
+        pos = self._pos.get(appointment_id)
+        return None if pos is None else self._rows[pos].version
+
     def refresh_ids(self, ids: Iterable[int]) -> None:
         """Re-read these appointments (and the count) and apply them in place."""
         wanted = sorted(set(ids))
@@ -203,6 +208,7 @@ class QueueModel(QAbstractTableModel):
             if generation == self._generation:
                 self.apply_rows(result[0], requested_ids=wanted)
                 self._set_total(result[1])
+                self.rows_fetched.emit(result[0], wanted)
 
         self._runner.run(work, done, lambda e: self._on_failed(generation, e), write=False)
 

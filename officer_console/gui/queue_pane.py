@@ -1,7 +1,9 @@
 """The squad queue pane: filters, the live table, claim and reassign.
 
 Everything that touches the database goes through the op runner; the pane only reacts to
-answers. Live updates are applied row by row (see QueueModel), and the pane keeps the row at
+answers. Changes arrive on the one change signal (``Services.hub``): the pane re-reads only
+rows older than the reported version and publishes what other workstations changed (from
+its live-update watcher) on the same signal, so the case panel follows without echo reloads. Live updates are applied row by row (see QueueModel), and the pane keeps the row at
 the top of the viewport where it was, so a colleague's claim never makes the list jump.
 """
 
@@ -23,18 +25,20 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError
 from officer_console.gui.live_updates import ChangeWatcher
 from officer_console.gui.queue_filters import QueueFilterBar
 from officer_console.gui.queue_model import QueueModel
 from officer_console.gui.reassign_dialog import ReassignDialog
-from officer_console.gui.services import Services
+from officer_console.gui.services import Changed, Services
 from officer_console.gui.widgets import MessageBar, named
 from officer_console.store import directory, queue
 from officer_console.store.directory import OfficerRef
 from officer_console.store.queue import QueueFilter, QueueRow
 
 CLAIM_ROLES = ("officer", "shift_lead")
+MOVABLE = rules.BEFORE_PROCEDURE  # what a shift lead may still reassign
 REASSIGN_ROLES = ("shift_lead", "admin")
 # Sample texts that size each column (no per-row measuring with 100,000 rows).
 COLUMN_SAMPLES = (
@@ -65,6 +69,7 @@ class QueuePane(QWidget):
         self._selected = -1
         self._locked = False
         self._anchor: tuple[int, int] | None = None
+        self._publishing = False
         self.model = QueueModel(
             services.runner,
             self.squad_id,
@@ -154,6 +159,8 @@ class QueuePane(QWidget):
         self.reassign_button.clicked.connect(self.open_reassign)
         self.refresh_button.clicked.connect(self.reload)
         self.watcher.changed.connect(self._on_changed)
+        self.services.hub.changed.connect(self._on_hub)
+        self.model.rows_fetched.connect(self._on_rows_fetched)
         self.model.total_changed.connect(lambda _n: self._update_count())
         self.model.rowsInserted.connect(lambda *_: self._update_count())
         self.model.rowsRemoved.connect(lambda *_: self._update_count())
@@ -263,9 +270,7 @@ class QueuePane(QWidget):
 
     def _update_buttons(self) -> None:
         self.claim_button.setEnabled(self._claimable(self.current_row()))
-        movable = [
-            r for r in self.selected_rows() if r.status in ("waiting", "claimed", "contacting")
-        ]
+        movable = [r for r in self.selected_rows() if r.status in MOVABLE]
         self.reassign_button.setEnabled(self.role in REASSIGN_ROLES and bool(movable))
 
     def _update_count(self) -> None:
@@ -291,21 +296,21 @@ class QueuePane(QWidget):
 
         self.claim_button.setEnabled(False)
         self.services.runner.run(
-            work, lambda _v: self._on_claimed(row), lambda e: self._on_claim_failed(row, e)
+            work, lambda v: self._on_claimed(row, v), lambda e: self._on_claim_failed(row, e)
         )
 
-    def _on_claimed(self, row: QueueRow) -> None:
+    def _on_claimed(self, row: QueueRow, version: int) -> None:
         when = row.slot_start.astimezone(self._zone).strftime("%H:%M")
         text = self.tr("Claimed the %1 appointment (%2).").replace("%1", when)
         self.queue_message.show_message(text.replace("%2", row.plate), "info", timeout_ms=8000)
-        self.model.refresh_ids([row.id])
+        self.services.hub.publish([(row.id, version)])
 
     def _on_claim_failed(self, row: QueueRow, error: BaseException) -> None:
         self.model.refresh_ids([row.id])
         self._show_error(error)
 
     def open_reassign(self) -> None:
-        rows = [r for r in self.selected_rows() if r.status in ("waiting", "claimed", "contacting")]
+        rows = [r for r in self.selected_rows() if r.status in MOVABLE]
         if self.role not in REASSIGN_ROLES or not rows or self.squad_id is None:
             return
         dialog = ReassignDialog(self.services, self.squad_id, rows, self)
@@ -315,7 +320,7 @@ class QueuePane(QWidget):
     def _on_reassigned(self, ids: list[int], target: str) -> None:
         text = self.tr("Reassigned %1 appointment(s) to %2.").replace("%1", str(len(ids)))
         self.queue_message.show_message(text.replace("%2", target), "info", timeout_ms=8000)
-        self.model.refresh_ids(ids)
+        self.services.hub.publish([(i, None) for i in ids])
 
     def _show_error(self, error: BaseException) -> None:
         if isinstance(error, DomainError):
@@ -337,15 +342,30 @@ class QueuePane(QWidget):
     # --- live updates --------------------------------------------------------------------
 
     def _on_changed(self, ids: list[int]) -> None:
+        """Other workstations' changes (the watcher): read the rows, then publish them."""
         if not self._locked:
             self.model.refresh_ids(ids)
 
+    def _on_hub(self, items: list[Changed]) -> None:
+        """The change signal: re-read rows older than the reported version."""
+        if self._locked or self._publishing:
+            return
+        stale = [i for i, v in items if v is None or self.model.version_of(i) != v]
+        if stale:
+            self.model.refresh_ids(stale)
+
+    def _on_rows_fetched(self, rows: list[QueueRow], asked: list[int]) -> None:
+        found = {r.id: r.version for r in rows}
+        self._publishing = True
+        try:
+            self.services.hub.publish([(i, found.get(i)) for i in asked])
+        finally:
+            self._publishing = False
+
     def _on_rows_refreshed(self, ids: list[int]) -> None:
         row = self.current_row()
-        if row is not None and row.id in ids:
-            self._emit_selected(row.id, again=True)  # the case panel follows the change
-        elif row is None:
-            self._emit_selected(-1)
+        if row is None and self._selected >= 0 and self._selected in ids:
+            self._emit_selected(-1)  # the selected row left the view
         self._update_buttons()
 
     def _remember_anchor(self) -> None:

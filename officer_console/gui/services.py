@@ -1,19 +1,25 @@
-"""What every window needs: settings, the signed-in officer and the database op runner.
+"""What every window needs: settings, the signed-in officer, the database op runner, the one
+change signal and the services built once for the session (the composition root).
 
 The op runner is Anki's pattern: database work is a small function of a ``Session`` that runs
 on one worker thread inside a transaction; its result (or error) comes back to the GUI thread
 through a queued signal and is handed to ``on_success`` / ``on_failure``. Widgets never touch
 the database themselves, and the GUI thread never waits for it.
+
+:class:`ChangeHub` is the one application-level change signal: an operation that changed an
+appointment publishes ``(id, new version)``; the queue, the case panel and the dispatch panel
+listen and re-read only what is older than that version, so one change costs one read of each
+kind however many paths (local answer, live-update echo) report it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import Engine
@@ -26,7 +32,12 @@ from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.types import utcnow
 
+if TYPE_CHECKING:
+    from officer_console.dispatch.service import DispatchService
+    from officer_console.store.lifecycle import AppointmentChange
+
 log = logging.getLogger("officer_console.gui")
+Opener = Callable[[str], bool]
 
 T = TypeVar("T")
 Work = Callable[[Session], T]
@@ -99,6 +110,23 @@ class OpRunner(QObject):
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
+Changed = tuple[int, int | None]  # (appointment id, its version now; None: unknown/gone)
+
+
+class ChangeHub(QObject):
+    """The one application-level change signal; see the module docstring."""
+
+    changed = Signal(list)  # list[Changed]
+
+    def publish(self, items: Iterable[Changed]) -> None:
+        batch = [(int(i), None if v is None else int(v)) for i, v in items]
+        if batch:
+            self.changed.emit(batch)
+
+    def publish_change(self, change: AppointmentChange) -> None:
+        self.publish([(change.appointment_id, change.version)])
+
+
 @dataclass
 class Services:
     """Shared by every window of one console session."""
@@ -109,6 +137,23 @@ class Services:
     runner: OpRunner
     officer: OfficerInfo | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
+    hub: ChangeHub = field(default_factory=ChangeHub)
+    _io: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _dispatch: DispatchService | None = field(default=None, init=False, repr=False)
+
+    def io_executor(self) -> Executor:
+        """One executor for blocking network work outside a qasync loop (SMS, dialers)."""
+        if self._io is None:
+            self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oc-io")
+        return self._io
+
+    def dispatch_service(self, opener: Opener) -> DispatchService:
+        """Built once per session from the settings; raises DomainError when misconfigured."""
+        if self._dispatch is None:
+            from officer_console.dispatch.factory import build_dispatch_service
+
+            self._dispatch = build_dispatch_service(self.settings, self.factory, opener=opener)
+        return self._dispatch
 
     def actor(self) -> Actor:
         if self.officer is None:
@@ -120,5 +165,8 @@ class Services:
         )
 
     def close(self) -> None:
+        if self._io is not None:
+            self._io.shutdown(wait=True, cancel_futures=True)
+            self._io = None
         self.runner.shutdown()
         self.engine.dispose()

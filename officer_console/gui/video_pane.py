@@ -209,7 +209,21 @@ class VideoPane(QWidget):
         self.view.remote = lambda: None
         self.view.local = lambda: None
         self._clock.stop()
+        self._reset()
         self.view.update()
+
+    def _reset(self) -> None:
+        """Nothing of a finished call stays: the next case must not show its state or stats."""
+        self.state_label.setText(STATE_TEXT[CallState.IDLE])
+        self.view.placeholder = WAITING_TEXT[CallState.IDLE]
+        self.duration_label.setText("00:00")
+        self.recording_label.setVisible(False)
+        self.quality_label.setText(self._quality_text(CallStats()))
+        self.banner.setVisible(False)
+        self.devices_label.clear()
+        self.device_warning_label.clear()
+        self.device_warning_label.setVisible(False)
+        self._set_controls(CallState.IDLE)
 
     # --- reactions ------------------------------------------------------------------------
     def _on_state(self, state: CallState) -> None:

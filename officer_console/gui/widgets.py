@@ -45,7 +45,7 @@ def run_keeping_denials(
     on_failure: Callable[[BaseException], None],
 ) -> None:
     """Run ``work`` in a write transaction that still commits when it raises
-    PermissionDenied: the audited denial must persist (SECURITY.md: every denial is audited)."""
+    PermissionDenied: the audited denial must persist (docs/security.md: every denial is audited)."""
 
     def guarded(session: Session) -> T | _Denied:
         try:

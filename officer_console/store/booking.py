@@ -30,7 +30,7 @@ from officer_console.domain.booking import (
 )
 from officer_console.domain.errors import ConflictError, NotFoundError, RuleViolation
 from officer_console.domain.masking import mask_phone
-from officer_console.store import audit, changes
+from officer_console.store import audit, changes, lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
@@ -285,25 +285,11 @@ def cancel(
         raise ConflictError(f"该预约当前为“{label}”，不能取消", code="not_cancellable")
     if appt.slot_start <= now:
         raise ConflictError("预约时段已开始，不能取消", code="not_cancellable")
-    done = session.execute(
-        update(Appointment)
-        .where(
-            Appointment.id == appointment_id,
-            Appointment.version == appt.version,
-            Appointment.status.in_(CITIZEN_CANCELLABLE),
-        )
-        .values(status="cancelled", version=Appointment.version + 1, updated_at=now)
-        .returning(Appointment.id)
-    ).scalar_one_or_none()
-    if done is None:
-        raise ConflictError("预约状态已变化，请刷新后重试", code="conflict")
-    _stamp(session, appointment_id, appt.squad_id)
-    audit.record(
+    lifecycle.cancel(
         session,
+        appointment_id,
         actor or citizen_actor(),
-        "appointment.cancel",
-        entity_type="appointment",
-        entity_id=appointment_id,
-        detail={"from": appt.status, "by": "citizen"},
-        at=now,
+        reason="当事人取消",
+        expected_version=appt.version,
+        now=now,
     )

@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.dates import inspection_due_date, scoring_cycle_end
 from officer_console.domain.errors import DomainError, NotFoundError, PermissionDenied
+from officer_console.domain.events import CITIZEN, OUTCOME_LABELS, event_label
 from officer_console.domain.masking import mask_id_number, mask_name, mask_phone
 from officer_console.store import audit
 from officer_console.store.audit import Actor
@@ -32,19 +34,9 @@ from officer_console.store.models import (
     Vehicle,
     ViolationRecord,
 )
-from officer_console.store.queue import STATUS_LABELS
 from officer_console.store.types import utcnow
 
 URGENT_REASONS = {"scoring_cycle": "清分", "inspection": "年审"}
-ACTION_LABELS = {
-    "appointment.book": "预约",
-    "appointment.claim": "认领",
-    "appointment.reassign": "改派",
-    "appointment.status": "状态变更",
-    "case.open": "查看案卷",
-    "citizen.reveal": "查看完整信息",
-}
-OUTCOME_LABELS = {"ok": "成功", "denied": "被拒绝", "failed": "失败"}
 # Roles that see every squad's appointments (read-only, masked).
 ALL_SQUAD_ROLES = ("admin", "auditor")
 
@@ -101,7 +93,7 @@ class AppointmentPart:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return rules.label(self.status)
 
 
 @dataclass(frozen=True)
@@ -192,16 +184,26 @@ def _violations(session: Session, appt: Appointment, tz: ZoneInfo) -> tuple[Viol
 
 
 def _detail_text(action: str, detail: dict[str, object], names: dict[int, str]) -> str:
-    if action == "appointment.status":
-        src = STATUS_LABELS.get(str(detail.get("from")), str(detail.get("from", "")))
-        dst = STATUS_LABELS.get(str(detail.get("to")), str(detail.get("to", "")))
-        reason = str(detail.get("reason") or "")
-        return f"{src} → {dst}" + (f"（{reason}）" if reason else "")
+    """One plain Chinese line per event: status moves, reasons, attempts; never raw names."""
+    reason = str(detail.get("reason") or "")
     if action == "appointment.reassign":
         to_officer = detail.get("to_officer")
         target = names.get(int(to_officer), "") if isinstance(to_officer, int) else "其他大队"
-        return f"改派给 {target}：{detail.get('reason', '')}"
+        return f"改派给 {target}：{reason}"
+    if action == "appointment.no_show":
+        return f"已联系 {detail.get('dispatches', 0)} 次，拨打电话 {detail.get('calls', 0)} 次"
+    if action.startswith("appointment.") and "to" in detail:
+        src, dst = rules.label(str(detail.get("from", ""))), rules.label(str(detail.get("to")))
+        move = f"{src} → {dst}" if src != dst else dst
+        return move + (f"（{reason}）" if reason else "")
+    if reason and action.startswith("appointment."):
+        return reason
     return ""
+
+
+def _system_actor(name: str) -> str:
+    """Events without an officer: the citizen's own (gateway) or the console's system jobs."""
+    return CITIZEN if name in ("citizen", "gateway", "miniprogram") else "系统"
 
 
 def _history(session: Session, appt: Appointment) -> tuple[HistoryEntry, ...]:
@@ -217,12 +219,12 @@ def _history(session: Session, appt: Appointment) -> tuple[HistoryEntry, ...]:
             select(Officer.id, Officer.name, Officer.police_number).where(Officer.id.in_(ids))
         )
     }
-    entries = [HistoryEntry(appt.created_at, "预约", "群众（小程序）", "成功", "")]
+    entries = [HistoryEntry(appt.created_at, event_label("appointment.book"), CITIZEN, "成功", "")]
     entries.extend(
         HistoryEntry(
             at=e.at,
-            action=ACTION_LABELS.get(e.action, e.action),
-            actor=names.get(e.officer_id, e.actor) if e.officer_id else e.actor,
+            action=event_label(e.action),
+            actor=names.get(e.officer_id, e.actor) if e.officer_id else _system_actor(e.actor),
             outcome=OUTCOME_LABELS.get(e.outcome, e.outcome),
             detail=_detail_text(e.action, e.detail or {}, names),
         )

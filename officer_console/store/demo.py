@@ -51,11 +51,23 @@ __all__ = ["DemoAccount", "DemoSummary", "seed_demo"]
 REGION = "370100"  # 济南市: the catalogue region of every demo violation
 WINDOWS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))  # local, Mon–Sun
 SLOT_MINUTES, CAPACITY = 30, 2
-# Row version after the transitions that lead to each status (queue.TRANSITIONS).
-_VERSIONS = dict(zip(STATUS_LABELS, (1, 2, 3, 4, 5, 6, 2, 4), strict=True))
-_WITH_OFFICER = ("claimed", "contacting", "in_call", "in_procedure", "completed", "no_show")
+# Row version after the transitions that lead to each status (domain/appointment.py).
+_VERSIONS = dict(zip(STATUS_LABELS, (1, 2, 3, 4, 5, 6, 2, 4, 5), strict=True))
+_WITH_OFFICER = (
+    "claimed",
+    "contacting",
+    "in_call",
+    "in_procedure",
+    "completed",
+    "no_show",
+    "handed_over",
+)
 _WORKING = ("in_procedure", "in_call", "contacting")  # one per officer at a time
-_NOTES = {"cancelled": "群众通过小程序取消预约", "no_show": "三次呼叫未接通，群众未到场"}
+_NOTES = {
+    "cancelled": "群众通过小程序取消预约",
+    "no_show": "三次呼叫未接通，群众未到场",
+    "handed_over": "当事人有异议，转窗口办理",
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +140,8 @@ def _templates() -> list[SlotTemplate]:
 
 def _today_statuses(n: int, rng: random.Random) -> list[str]:
     """By slot time: the earliest are finished, three are being worked, the latest wait."""
-    done = max(3, round(n * 0.35))
-    finished = ["no_show", "cancelled"] + ["completed"] * (done - 2)
+    done = max(4, round(n * 0.35))
+    finished = ["no_show", "cancelled", "handed_over"] + ["completed"] * (done - 3)
     rng.shuffle(finished)
     claimed = max(1, (n - done - 3) // 3)
     return [*finished, *_WORKING, *["claimed"] * claimed, *["waiting"] * (n - done - 3 - claimed)]
@@ -336,7 +348,7 @@ def seed_demo(
     ``today`` is the squads' local calendar day the queue is built around (today + 3 days).
     Raises RuleViolation when the database already has squads or one of the demo police
     numbers, ValidationError for a weak password or an ``appointments_per_squad_day``
-    outside 8 … one day's capacity (28).
+    outside 9 … one day's capacity (28).
     """
     if session.scalar(select(func.count()).select_from(Squad)):
         raise RuleViolation(

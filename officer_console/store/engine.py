@@ -2,7 +2,7 @@
 
 SQLite: WAL, ``synchronous=FULL``, foreign keys on, and every transaction starts with
 ``BEGIN IMMEDIATE`` — deferred transactions hit "database is locked" when two writers upgrade
-their locks at once (FACTS.md). PostgreSQL: the same code; row locks do the serialising.
+their locks at once (docs/pitfalls.md). PostgreSQL: the same code; row locks do the serialising.
 """
 
 from __future__ import annotations

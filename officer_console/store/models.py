@@ -128,7 +128,7 @@ class Vehicle(Base):
 
 
 class CatalogueEntry(Base):
-    """Violation catalogue keyed by region + code, with effective dates (DOMAIN.md)."""
+    """Violation catalogue keyed by region + code, with effective dates (docs/domain.md)."""
 
     __tablename__ = "catalogue_entries"
     __table_args__ = (UniqueConstraint("region", "code", "effective_from"),)

@@ -1,8 +1,8 @@
 """The squad appointment queue: paged listing, atomic claim, reassign, status changes.
 
-Claims are one conditional ``UPDATE … WHERE status='waiting' … RETURNING`` — safe on SQLite
-and PostgreSQL alike (SQLAlchemy drops ``FOR UPDATE`` on SQLite, FACTS.md), so exactly one
-workstation wins. Rows returned to callers are plain dataclasses with personal data masked.
+Claims and every status change go through :mod:`officer_console.store.lifecycle` (one
+conditional ``UPDATE … WHERE status=… RETURNING`` — safe on SQLite and PostgreSQL alike;
+SQLAlchemy drops ``FOR UPDATE`` on SQLite, docs/pitfalls.md), so exactly one workstation wins. Rows returned to callers are plain dataclasses with personal data masked.
 """
 
 from __future__ import annotations
@@ -12,48 +12,33 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, and_, func, select, update
+from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from officer_console.domain.errors import (
-    ConflictError,
-    NotFoundError,
-    PermissionDenied,
-    ValidationError,
-)
+from officer_console.domain import appointment as rules
+from officer_console.domain.errors import ConflictError, PermissionDenied, ValidationError
 from officer_console.domain.masking import mask_name, mask_phone
-from officer_console.store import audit, changes
+from officer_console.store import audit, changes, lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
     AppointmentViolation,
     Citizen,
     Officer,
-    Squad,
     Vehicle,
 )
-from officer_console.store.types import utcnow
 
-STATUS_LABELS = {
-    "waiting": "待认领",
-    "claimed": "已认领",
-    "contacting": "联系中",
-    "in_call": "视频中",
-    "in_procedure": "办理中",
-    "completed": "已办结",
-    "cancelled": "已取消",
-    "no_show": "未到场",
-}
-ACTIVE_STATUSES = ("waiting", "claimed", "contacting", "in_call", "in_procedure")
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "waiting": ("claimed", "cancelled"),
-    "claimed": ("contacting", "waiting", "cancelled", "no_show"),
-    "contacting": ("in_call", "contacting", "claimed", "no_show", "cancelled"),
-    "in_call": ("in_procedure", "contacting", "no_show"),
-    "in_procedure": ("completed", "contacting", "in_call"),
-    "completed": (),
-    "cancelled": (),
-    "no_show": ("waiting",),
+# The lifecycle's owner is domain/appointment.py; these names stay for the queue's readers.
+STATUS_LABELS = rules.STATUS_LABELS
+ACTIVE_STATUSES = rules.ACTIVE_STATUSES
+# set_status(new_status) → the one lifecycle transition that leads there.
+_BY_TARGET = {
+    "contacting": "dispatch",
+    "in_call": "open_video",
+    "in_procedure": "start_procedure",
+    "completed": "complete",
+    "no_show": "no_show",
+    "waiting": "release",
 }
 
 
@@ -201,18 +186,6 @@ def changed_since(session: Session, seq: int, squad_id: int | None = None) -> li
     return [(int(a), int(b)) for a, b in session.execute(stmt)]
 
 
-def _explain_conflict(session: Session, appointment_id: int) -> ConflictError:
-    appt = session.get(Appointment, appointment_id)
-    if appt is None:
-        return ConflictError("该预约不存在或已被删除")
-    if appt.officer_id is not None and appt.status != "waiting":
-        who = session.get(Officer, appt.officer_id)
-        return ConflictError(f"认领失败：该预约已被 {who.name if who else '其他民警'} 认领")
-    return ConflictError(
-        f"该预约已被其他工作站修改（当前状态：{STATUS_LABELS.get(appt.status, appt.status)}），已刷新"
-    )
-
-
 def claim(
     session: Session,
     actor: Actor,
@@ -223,35 +196,11 @@ def claim(
     """Claim one appointment for ``actor``; returns the new version. Exactly one caller wins."""
     if actor.officer_id is None:
         raise PermissionDenied("系统账号不能认领预约")
-    now = utcnow()
-    conds = [
-        Appointment.id == appointment_id,
-        Appointment.status == "waiting",
-        Appointment.squad_id == squad_id,
-    ]
-    if expected_version is not None:
-        conds.append(Appointment.version == expected_version)
-    claimed = session.execute(
-        update(Appointment)
-        .where(and_(*conds))
-        .values(
-            status="claimed",
-            officer_id=actor.officer_id,
-            version=Appointment.version + 1,
-            claimed_at=now,
-            updated_at=now,
-            changed_seq=changes.stamp_value(session),
-        )
-        .returning(Appointment.version, Appointment.changed_seq)
-    ).one_or_none()
-    if claimed is None:
-        # The caller's transaction rolls back; the lost race is reported, not audited.
-        raise _explain_conflict(session, appointment_id)
-    changes.notify(session, claimed.changed_seq, appointment_id, squad_id)
-    audit.record(
-        session, actor, "appointment.claim", entity_type="appointment", entity_id=appointment_id
-    )
-    return int(claimed.version)
+    squad = session.scalar(select(Appointment.squad_id).where(Appointment.id == appointment_id))
+    if squad is not None and squad != squad_id:
+        raise ConflictError("该预约不属于本大队的队列，已刷新")
+    change = lifecycle.claim(session, appointment_id, actor, expected_version=expected_version)
+    return change.version
 
 
 def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
@@ -264,34 +213,11 @@ def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
     )
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
-    now = utcnow()
-    claimed = session.execute(
-        update(Appointment)
-        .where(Appointment.id == pick.scalar_subquery(), Appointment.status == "waiting")
-        .values(
-            status="claimed",
-            officer_id=actor.officer_id,
-            version=Appointment.version + 1,
-            claimed_at=now,
-            updated_at=now,
-            changed_seq=changes.stamp_value(session),
-        )
-        .returning(Appointment.id, Appointment.changed_seq)
-    ).one_or_none()
-    if claimed is None:
+    appointment_id = session.scalar(pick)
+    if appointment_id is None:
         return None
-    changes.notify(session, claimed.changed_seq, claimed.id, squad_id)
-    audit.record(
-        session, actor, "appointment.claim", entity_type="appointment", entity_id=claimed.id
-    )
-    return int(claimed.id)
-
-
-def _stamp(session: Session, appointment_id: int, *squad_ids: int) -> None:
-    seq = changes.bump(session, *squad_ids, appointment_id=appointment_id)
-    session.execute(
-        update(Appointment).where(Appointment.id == appointment_id).values(changed_seq=seq)
-    )
+    lifecycle.claim(session, appointment_id, actor)
+    return int(appointment_id)
 
 
 def set_status(
@@ -303,42 +229,22 @@ def set_status(
     *,
     reason: str = "",
 ) -> int:
-    """Optimistic status change by the assigned officer; raises ConflictError on a lost race."""
-    appt = session.get(Appointment, appointment_id)
-    if appt is None:
-        raise NotFoundError("预约不存在")
-    old_status = appt.status  # the UPDATE below refreshes the loaded object
-    if new_status not in TRANSITIONS.get(old_status, ()):
-        raise ValidationError(
-            "status",
-            f"不能从“{STATUS_LABELS.get(appt.status)}”变为“{STATUS_LABELS.get(new_status, new_status)}”",
+    """Compatibility shim: the lifecycle transition leading to ``new_status``; new version.
+
+    New code calls :mod:`officer_console.store.lifecycle` directly (it returns the change).
+    """
+    name = _BY_TARGET.get(new_status)
+    if name is None:
+        raise ValidationError("status", f"不能直接变为“{rules.label(new_status)}”")
+    if name == "release":
+        change = lifecycle.release(
+            session, appointment_id, actor, reason=reason, expected_version=expected_version
         )
-    if appt.officer_id != actor.officer_id:
-        raise PermissionDenied("只有认领该预约的民警可以办理")
-    release = new_status == "waiting"
-    new_version = session.execute(
-        update(Appointment)
-        .where(Appointment.id == appointment_id, Appointment.version == expected_version)
-        .values(
-            status=new_status,
-            version=Appointment.version + 1,
-            updated_at=utcnow(),
-            **({"officer_id": None, "claimed_at": None} if release else {}),
+    else:
+        change = getattr(lifecycle, name)(
+            session, appointment_id, actor, expected_version=expected_version
         )
-        .returning(Appointment.version)
-    ).scalar_one_or_none()
-    if new_version is None:
-        raise _explain_conflict(session, appointment_id)
-    _stamp(session, appointment_id, appt.squad_id)
-    audit.record(
-        session,
-        actor,
-        "appointment.status",
-        entity_type="appointment",
-        entity_id=appointment_id,
-        detail={"from": old_status, "to": new_status, "reason": reason},
-    )
-    return int(new_version)
+    return int(change.version)
 
 
 def reassign(
@@ -351,71 +257,36 @@ def reassign(
     reason: str,
     to_officer_id: int | None = None,
     to_squad_id: int | None = None,
-) -> None:
+) -> list[lifecycle.AppointmentChange]:
     """Shift lead moves appointments (id, version) to an officer or to another squad.
 
-    All or nothing: one lost race aborts the whole reassignment with a clear message.
+    All or nothing: one lost race aborts the whole reassignment with a clear message. The
+    rules (who, which states) are the lifecycle's; ``actor_role`` only fails fast.
     """
     if actor_role not in ("shift_lead", "admin"):
         audit.record(
             session, actor, "appointment.reassign", outcome="denied", detail={"count": len(items)}
         )
         raise PermissionDenied("只有带班领导可以改派预约")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError("reason", "请填写改派原因")
-    if len(reason) > 200:
-        raise ValidationError("reason", "改派原因不能超过 200 字")
-    if (to_officer_id is None) == (to_squad_id is None):
-        raise ValidationError("target", "请选择改派给某位民警或另一个大队（二选一）")
-    target_squad = to_squad_id
-    if to_officer_id is not None:
-        target = session.get(Officer, to_officer_id)
-        if target is None or target.disabled or target.role not in ("officer", "shift_lead"):
-            raise ValidationError("officer", "目标民警不存在或已停用")
-        target_squad = target.squad_id
-    elif session.get(Squad, to_squad_id) is None:
-        raise ValidationError("squad", "目标大队不存在")
-    for appointment_id, version in items:
-        appt = session.get(Appointment, appointment_id)
-        if appt is None:
-            raise NotFoundError("预约不存在")
-        if actor_role == "shift_lead" and appt.squad_id != actor_squad_id:
-            raise PermissionDenied("只能改派本大队的预约")
-        if appt.status not in ("waiting", "claimed", "contacting"):
-            raise ValidationError(
-                "status", f"预约（{STATUS_LABELS[appt.status]}）已开始办理，不能改派"
-            )
-        values: dict[str, object] = {"version": Appointment.version + 1, "updated_at": utcnow()}
-        if to_officer_id is not None:
-            values.update(
-                officer_id=to_officer_id,
-                status="claimed" if appt.status == "waiting" else appt.status,
-                claimed_at=utcnow(),
-            )
-        else:
-            values.update(squad_id=to_squad_id, officer_id=None, status="waiting", claimed_at=None)
-        old_squad, old_officer = appt.squad_id, appt.officer_id
-        done = session.execute(
-            update(Appointment)
-            .where(Appointment.id == appointment_id, Appointment.version == version)
-            .values(**values)
-            .returning(Appointment.id)
-        ).scalar_one_or_none()
-        if done is None:
-            raise _explain_conflict(session, appointment_id)
-        _stamp(session, appointment_id, old_squad, int(target_squad or old_squad))
-        audit.record(
+    if actor_role == "shift_lead" and actor_squad_id is None:
+        raise PermissionDenied("只能改派本大队的预约")
+    return [
+        lifecycle.reassign(
             session,
+            appointment_id,
             actor,
-            "appointment.reassign",
-            entity_type="appointment",
-            entity_id=appointment_id,
-            detail={
-                "from_officer": old_officer,
-                "to_officer": to_officer_id,
-                "from_squad": old_squad,
-                "to_squad": target_squad,
-                "reason": reason,
-            },
+            reason=reason,
+            to_officer_id=to_officer_id,
+            to_squad_id=to_squad_id,
+            expected_version=version,
         )
+        for appointment_id, version in items
+    ]
+
+
+def _stamp(session: Session, appointment_id: int, *squad_ids: int) -> None:
+    """Stamp a row changed outside the lifecycle (test worlds, data repair) for live updates."""
+    seq = changes.bump(session, *squad_ids, appointment_id=appointment_id)
+    session.execute(
+        update(Appointment).where(Appointment.id == appointment_id).values(changed_seq=seq)
+    )

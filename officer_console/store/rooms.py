@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import ConflictError, NotFoundError, PermissionDenied
 from officer_console.store import audit
 from officer_console.store.audit import Actor
@@ -49,7 +50,6 @@ __all__ = [
 
 ROOM_HOURS = 2
 TOKEN_MINUTES = 30
-_ROOM_OPEN_STATUSES = ("claimed", "contacting", "in_call", "in_procedure")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def open_room(
         raise NotFoundError("预约不存在")
     if appt.officer_id is None or appt.officer_id != actor.officer_id:
         raise PermissionDenied("只有认领该预约的民警可以开启视频")
-    if appt.status not in _ROOM_OPEN_STATUSES:
+    if appt.status not in rules.VIDEO_ROOM_STATUSES:
         raise ConflictError("该预约当前状态不能开启视频")
     secret = secrets.token_urlsafe(32)
     waiting = _waiting_room(session, appointment_id, now)

@@ -4,7 +4,7 @@ Settings store a device *id* (stable across restarts and re-plugging, unlike a l
 ``""`` means the system default, ``synthetic`` a test card / tone, ``none`` a silent speaker.
 A configured device that is missing never stops a call: it falls back to the default device,
 then to a test card (camera) or silence (microphone, speaker), and says so in a Chinese
-warning the video pane shows. Device lists are empty without a sound server (FACTS.md:
+warning the video pane shows. Device lists are empty without a sound server (docs/pitfalls.md:
 QtMultimedia talks to PulseAudio).
 """
 

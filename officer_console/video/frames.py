@@ -1,7 +1,7 @@
 """Decoded frames → QImage, keeping only the latest one per view.
 
 ``to_ndarray(format="bgra")`` shown as ``Format_RGB32`` is 2–3× cheaper to paint than
-rgb24/RGB888 (FACTS.md). The QImage borrows the numpy buffer, so both travel together in
+rgb24/RGB888 (docs/pitfalls.md). The QImage borrows the numpy buffer, so both travel together in
 :class:`FrameImage`; odd widths (e.g. 854) give padded rows, hence ``ascontiguousarray``.
 Conversion runs on a small worker thread (one frame in flight, newer frames replace the pending
 one) so neither the event loop nor the GUI thread pays for colour conversion.

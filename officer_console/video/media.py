@@ -3,7 +3,7 @@
 Mute and camera-off blank the frames instead of removing the tracks, so no renegotiation is
 needed and the recording shows exactly what the citizen received. One ``MediaRelay`` feeds every
 consumer (each peer connection's sender, the self-view, the recorder): a track read by two
-consumers would split its frames between them (FACTS.md). Devices come from QtMultimedia
+consumers would split its frames between them (docs/pitfalls.md). Devices come from QtMultimedia
 (:mod:`officer_console.video.devices`); a missing or failing device never ends the call — the
 source is swapped for a test card or silence and :attr:`LocalMedia.warnings` says why.
 """

@@ -5,7 +5,7 @@ fresh ``RTCPeerConnection`` while the officer's media, the views and the evidenc
 on. Every received track is consumed through its own ``MediaRelay`` subscription (display and
 recorder would otherwise split its frames), nothing awaits ``recv()`` inside the ``track``
 handler, and shutdown always runs recorder → signaling → ``pc.close()`` with a timeout
-(without ``close()`` aiortc's decoder thread keeps the process alive — FACTS.md).
+(without ``close()`` aiortc's decoder thread keeps the process alive — docs/pitfalls.md).
 """
 
 from __future__ import annotations

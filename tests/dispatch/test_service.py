@@ -130,7 +130,7 @@ def contacting_moves(factory: sessionmaker[Session], appointment_id: int) -> int
     with factory() as s:
         events = audit.events_for(s, "appointment", appointment_id)
     return sum(
-        1 for e in events if e.action == "appointment.status" and e.detail["to"] == "contacting"
+        1 for e in events if e.action == "appointment.dispatch" and e.detail["to"] == "contacting"
     )
 
 
@@ -177,7 +177,13 @@ def test_outbox_and_uri_end_to_end(factory, world) -> None:  # type: ignore[no-u
     match = re.search(r"验证码(\d{6})", latest[0])
     assert match and "https://jj.example.cn/join" in latest[0]
     assert row.status == "sent" and row.idempotency_key.startswith(f"oc-{outcome.dispatch_id}-")
-    for action in ("dispatch.create", "code.issue", "appointment.status", "sms.send", "call.place"):
+    for action in (
+        "dispatch.create",
+        "code.issue",
+        "appointment.dispatch",
+        "sms.send",
+        "call.place",
+    ):
         assert action in actions
     with transaction(factory) as s:  # the citizen page's check accepts the texted code
         assert verify_code(s, phone=PHONE, code=match.group(1), client_ip="127.0.0.1") == (

@@ -1,4 +1,4 @@
-"""Both signers reproduce the vendors' published worked examples exactly (FACTS.md), and the
+"""Both signers reproduce the vendors' published worked examples exactly (docs/pitfalls.md), and the
 client signers agree with the local gateway's independent verifiers on arbitrary input."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Validators: the DOMAIN.md vectors, edge cases and generated ID numbers."""
+"""Validators: the docs/domain.md vectors, edge cases and generated ID numbers."""
 
 from __future__ import annotations
 

@@ -187,7 +187,11 @@ def test_citizen_in_chromium_joins_with_the_sms_code_and_sees_the_officer(
         assert actions.index("recording.stop") < actions.index("recording.hash")
         statuses = [
             (e.detail or {}).get("to")
-            for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "appointment.status"))
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("appointment.dispatch", "appointment.open_video")))
+                .order_by(AuditEvent.id)
+            )
         ]
         assert statuses == ["contacting", "in_call"]
     assert _status(factory, call.appointment_id) == "in_call"

@@ -1,5 +1,5 @@
 """A minimal W3C WebDriver client over chromedriver's HTTP API (no selenium needed),
-driving Debian's headless Chromium as a phone-sized citizen browser (FACTS.md flags)."""
+driving Debian's headless Chromium as a phone-sized citizen browser (docs/pitfalls.md flags)."""
 
 from __future__ import annotations
 

@@ -317,7 +317,11 @@ def test_start_video_connects_paints_survives_a_drop_and_stores_evidence(
         assert actions.index("recording.stop") < actions.index("recording.hash")
         statuses = [
             (e.detail or {}).get("to")
-            for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "appointment.status"))
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("appointment.dispatch", "appointment.open_video")))
+                .order_by(AuditEvent.id)
+            )
         ]
         assert statuses == ["contacting", "in_call", "contacting", "in_call"]
     assert _status(factory, call.appointment_id) == "in_call"

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QGroupBox, QLabel, QPushButt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from officer_console.gui import case_panel, i18n
+from officer_console.gui import case_details, i18n
 from officer_console.gui.case_panel import CasePanel
 from officer_console.gui.services import Services
 from officer_console.store.models import AuditEvent
@@ -130,7 +130,7 @@ def test_assigned_officer_reveals_audited_and_it_hides_again(
     world: tuple[Services, int],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(case_panel, "REVEAL_SECONDS", 2)
+    monkeypatch.setattr(case_details, "REVEAL_SECONDS", 2)
     panel = make_panel(OFFICER)
     _open(qtbot, panel, world[1])
     assert panel.reveal_button.isEnabled()

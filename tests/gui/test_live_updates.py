@@ -99,8 +99,8 @@ def test_status_change_of_the_selected_row_refreshes_the_case(
     queue_world.claim_as(other, COLLEAGUE, target)
     qtbot.waitUntil(lambda: _text(pane, 1, QueueModel.COL_OFFICER) == "赵强", timeout=5_000)
     pane.queue_view.selectRow(1)
-    selected: list[int] = []
-    pane.appointment_selected.connect(selected.append)
+    published: list[tuple[int, int | None]] = []
+    pane.services.hub.changed.connect(published.extend)
     colleague = Actor(COLLEAGUE, queue_world.officer_id(other, COLLEAGUE), "ws-other")
     version = int(pane.model.index(1, 0).data(QueueModel.VERSION_ROLE))
     with transaction(other.factory) as s:
@@ -108,7 +108,8 @@ def test_status_change_of_the_selected_row_refreshes_the_case(
     qtbot.waitUntil(
         lambda: _text(pane, 1, QueueModel.COL_STATUS) == "联系中", timeout=_deadline(other)
     )
-    assert selected == [target]  # re-announced so the case panel reloads
+    # published on the one change signal (with the new version) so the case panel reloads
+    assert (target, version + 1) in published
 
 
 def test_new_booking_above_keeps_the_scroll_position(

@@ -173,7 +173,7 @@ class _Emitter(QObject):
 
 
 def test_many_python_signal_emits_under_qasync_survive(qapp: QApplication) -> None:
-    """FACTS.md: PySide6 6.12.0 on Python 3.11 aborts after a few thousand emits."""
+    """docs/pitfalls.md: PySide6 6.12.0 on Python 3.11 aborts after a few thousand emits."""
     emitter = _Emitter()
     received = {"flag": 0, "payload": 0}
     emitter.flag.connect(lambda _v: received.__setitem__("flag", received["flag"] + 1))

@@ -228,7 +228,7 @@ def test_urgent_bookings_are_eligible_by_the_domain_rules(
 
 @pytest.mark.parametrize("today", [date(2026, 11, 24), date(2028, 2, 26), date(2026, 12, 30)])
 def test_other_days_seed_consistently_too(factory: sessionmaker[Session], today: date) -> None:
-    summary = seed(factory, today, appointments_per_squad_day=8, rng_seed=7)
+    summary = seed(factory, today, appointments_per_squad_day=9, rng_seed=7)
     assert all(summary.statuses.values())
     with factory() as s:
         for appt, licence in s.execute(
@@ -321,7 +321,7 @@ def test_bad_parameters_are_refused_before_anything_is_written(
         seed_demo(s, today=TODAY, password="password123")
     with pytest.raises(ValidationError, match="警号"), transaction(factory) as s:
         seed_demo(s, today=TODAY, password="x-370102001-y")
-    with pytest.raises(ValidationError, match="8至28"), transaction(factory) as s:
+    with pytest.raises(ValidationError, match="9至28"), transaction(factory) as s:
         seed_demo(s, today=TODAY, password=PASSWORD, appointments_per_squad_day=29)
     with factory() as s:
         assert sum(table_counts(s).values()) == 0

@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.domain.errors import ConflictError, PermissionDenied, ValidationError
+from officer_console.domain.errors import (
+    ConflictError,
+    PermissionDenied,
+    RuleViolation,
+    ValidationError,
+)
 from officer_console.store import audit, queue
 from officer_console.store.engine import transaction
 from officer_console.store.models import Appointment, AuditEvent
@@ -98,11 +103,13 @@ def test_status_change_is_optimistic(factory, world) -> None:  # type: ignore[no
         v2 = queue.set_status(s, _actor(s, world["a"]), world["first"], v, "contacting")
     assert v2 == v + 1
     with factory() as s:
-        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "appointment.status")).one()
+        event = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "appointment.dispatch")
+        ).one()
     assert (event.detail["from"], event.detail["to"]) == ("claimed", "contacting")
     with pytest.raises(ConflictError), transaction(factory) as s:
         queue.set_status(s, _actor(s, world["a"]), world["first"], v, "in_call")  # stale version
-    with pytest.raises(ValidationError), transaction(factory) as s:
+    with pytest.raises(RuleViolation), transaction(factory) as s:
         queue.set_status(s, _actor(s, world["a"]), world["first"], v2, "completed")  # not allowed
     with pytest.raises(PermissionDenied), transaction(factory) as s:
         queue.set_status(s, _actor(s, world["b"]), world["first"], v2, "in_call")  # not the owner

@@ -1,4 +1,4 @@
-"""Headless Chromium as a citizen's phone: launch with FACTS.md's flags, drive it over CDP.
+"""Headless Chromium as a citizen's phone: launch with docs/pitfalls.md's flags, drive it over CDP.
 
 Only what the video tests and bench need: open a URL, evaluate JavaScript (awaiting promises),
 type into and click elements as a person would, and stop the browser — its whole process group, which we created, by id.

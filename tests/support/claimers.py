@@ -36,7 +36,7 @@ def claim_until_empty(
 def bare_claim_until_empty(
     url: str, officer_id: int, squad_id: int, label: str
 ) -> tuple[list[int], list[float]]:
-    """The FACTS.md baseline: the conditional UPDATE alone — no change stamp, no audit row."""
+    """The docs/pitfalls.md baseline: the conditional UPDATE alone — no change stamp, no audit row."""
     from sqlalchemy import text
 
     engine = make_engine(url, pool_size=1)

@@ -3,7 +3,7 @@
 ``spk`` is a null sink (the speaker; what is played there can be recorded from
 ``spk.monitor``) and ``mic`` a virtual source on that monitor (the microphone): whatever the
 console plays comes back on the microphone, so both directions of the audio bridge can be
-checked with real sound-server I/O (FACTS.md). The server lives in its own runtime directory
+checked with real sound-server I/O (docs/pitfalls.md). The server lives in its own runtime directory
 and is found through ``PULSE_SERVER``; nothing of the user's own sound setup is touched.
 """
 
