@@ -28,6 +28,7 @@ from officer_console.store.models import AuditEvent, Officer, SlotSchedule
 from tests.support import console
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
+from tests.support.shots import shot
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -113,6 +114,9 @@ def test_admin_unlocks_resets_disables_and_changes_role(
             )
     users.reload()
     qtbot.waitUntil(lambda: any(u.locked for u in users.users), timeout=5_000)
+    assert users.locked_label.isVisible()  # the lockout is told to the admin
+    assert "370102002" in users.locked_label.text() and "锁定于" in users.locked_label.text()
+    shot(users, "users_dialog_locked")
     users.select_user("370102002")
     assert users.selected_label.text().startswith("370102002")
     assert users.unlock_button.isEnabled()
@@ -131,11 +135,33 @@ def test_admin_unlocks_resets_disables_and_changes_role(
         officer.password_hash, "Brand-New-Secret-9"
     )
 
+    assert not users.locked_label.isVisible()
+
+    users.select_user("370102002")
+    qtbot.mouseClick(users.disable_button, LEFT)  # asks first: cancel changes nothing
+    dialog = users.disable_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.objectName() == "disable_account_dialog"
+    assert not dialog.confirm_button.isEnabled()  # no reason yet
+    dialog.reject()
+    officer = _officer(services, "370102002")
+    assert officer is not None and not officer.disabled
     users.select_user("370102002")
     qtbot.mouseClick(users.disable_button, LEFT)
+    dialog = users.disable_dialog
+    assert dialog is not None
+    dialog.reason_edit.setText("调离本单位")  # keyClicks types ASCII only
+    assert dialog.confirm_button.isEnabled()
+    shot(dialog, "disable_account_dialog")
+    qtbot.mouseClick(dialog.confirm_button, LEFT)
     _message(qtbot, users, "账号 370102002 已停用。")
     officer = _officer(services, "370102002")
     assert officer is not None and officer.disabled
+    with services.factory() as s:
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "account.disable")).one()
+        assert row.detail == {"reason": "调离本单位"}
+    with pytest.raises(ValidationError, match="原因"), transaction(services.factory) as s:
+        admin_ops.set_disabled(s, services.actor(), "admin", "370102001", True)  # no reason
 
     users.select_user("370102002")
     users.role_combo.setCurrentIndex(users.role_combo.findData("shift_lead"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from officer_console.gui import i18n
 from officer_console.gui.case_panel import CasePanel
+from officer_console.gui.lock import UNLOCK_FAILED
 from officer_console.gui.main_window import MainWindow
 from officer_console.gui.queue_pane import QueuePane
 from officer_console.gui.services import Services
@@ -28,6 +29,7 @@ from tests.support.console import (
     pii_found,
     seed_world,
 )
+from tests.support.shots import shot
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +111,8 @@ def test_idle_lock_hides_all_personal_data_and_unlock_restores(
 
     _unlock(qtbot, window, "wrong-password")
     assert window.locked
-    assert "再错 4 次" in window.lock_screen.ui.lock_error_label.text()
+    assert window.lock_screen.ui.lock_error_label.text() == UNLOCK_FAILED  # no 警号, no count
+    shot(window, "lock_screen_error")
     assert window.lock_screen.ui.lock_password_edit.text() == ""
     _unlock(qtbot, window, PASSWORD)
     qtbot.waitUntil(lambda: not window.locked, timeout=5_000)
