@@ -51,7 +51,7 @@ def open_schedules(window: MainWindow) -> None:
 def open_settings(window: MainWindow) -> None:
     from officer_console.gui.settings_dialog import SettingsDialog
 
-    dialog = SettingsDialog(window.services.settings, window)
+    dialog = SettingsDialog(window.services.settings, window, services=window.services)
 
     def apply_devices(_path: object) -> None:
         # Devices are read when a call starts; everything else waits for a restart.

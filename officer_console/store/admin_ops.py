@@ -8,6 +8,7 @@ survive that), so role checks come first, before the caller's session touches th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from urllib.parse import quote
@@ -82,6 +83,27 @@ def require_admin(session: Session, actor: Actor, actor_role: str, action: str) 
     with Session(bind=session.get_bind()) as side, side.begin():
         audit.record(side, actor, action, outcome="denied", detail={"role": actor_role})
     raise PermissionDenied("只有管理员可以执行此操作")
+
+
+# --- workstation settings ------------------------------------------------------------------
+
+
+def record_settings_change(
+    session: Session, actor: Actor, actor_role: str, changes: Mapping[str, object]
+) -> None:
+    """An admin changes workstation-wide settings (database, gateway, security): audited.
+
+    The caller writes the settings file inside the same transaction, after this returns.
+    """
+    require_admin(session, actor, actor_role, "settings.change")
+    audit.record(
+        session,
+        actor,
+        "settings.change",
+        entity_type="workstation",
+        entity_id=actor.workstation,
+        detail={"changed": sorted(changes), "values": dict(changes)},
+    )
 
 
 # --- users ---------------------------------------------------------------------------------
