@@ -386,6 +386,10 @@ def reassign(
             raise ValidationError(
                 "status", f"预约（{STATUS_LABELS[appt.status]}）已开始办理，不能改派"
             )
+        if (to_officer_id is not None and appt.officer_id == to_officer_id) or (
+            to_squad_id is not None and appt.squad_id == to_squad_id
+        ):  # a no-op is refused, not logged as a change
+            raise ValidationError("target", "所选预约已由该民警（或该大队）负责，无需改派")
         values: dict[str, object] = {"version": Appointment.version + 1, "updated_at": utcnow()}
         if to_officer_id is not None:
             values.update(
