@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make run   — set up and start the program on the embedded SQLite demo database
+#                (make run DEMO_DIR=~/oc-demo keeps the demo data; otherwise it is removed on exit)
 #   make test  — set up and run the whole test suite (SQLite and a throwaway PostgreSQL)
 .PHONY: setup run test lint bench clean
 
