@@ -64,6 +64,7 @@ class QueuePane(QWidget):
         self._zone = ZoneInfo(services.settings.timezone)
         self._selected = -1
         self._locked = False
+        self._restore: tuple[int, list[int]] | None = None  # (current, selected ids) at lock
         self._anchor: tuple[int, int] | None = None
         self.model = QueueModel(
             services.runner,
@@ -180,6 +181,7 @@ class QueuePane(QWidget):
     def clear_for_lock(self) -> None:
         """Drop every row and message: nothing about a citizen stays in the widget tree."""
         self._locked = True
+        self._restore = (self._selected, [r.id for r in self.selected_rows()])  # ids only
         self.watcher.stop()
         self.model.clear()
         self.queue_message.clear_message()
@@ -189,10 +191,44 @@ class QueuePane(QWidget):
         self._update_buttons()
 
     def restore_after_lock(self) -> None:
+        """Reload; the selection (and so the case panel) comes back as it was at the lock."""
         self._locked = False
         self.reload()
         if self.squad_id is not None:
             self.watcher.start()
+        restore, self._restore = self._restore, None
+        if restore is None or restore[0] < 0:
+            return
+        current, ids = restore
+        self._emit_selected(current)  # the right panel reloads it at once
+
+        def reselect(loading: bool) -> None:
+            if loading:
+                return
+            self.model.loading_changed.disconnect(reselect)
+            self._reselect(current, ids)
+
+        self.model.loading_changed.connect(reselect)
+
+    def _reselect(self, current: int, ids: list[int]) -> None:
+        """Select ``ids`` again where they are loaded, ``current`` as the current row."""
+        if self._locked or self._selected != current:
+            return  # locked again, or the user already chose something else
+        view, selection = self.queue_view, self.queue_view.selectionModel()
+        rows = [r for r in (self.model.row_of(i) for i in ids) if r >= 0]
+        current_row = self.model.row_of(current)
+        if current_row >= 0:
+            selection.setCurrentIndex(
+                self.model.index(current_row, 0), selection.SelectionFlag.NoUpdate
+            )
+        for row in rows:
+            selection.select(
+                self.model.index(row, 0),
+                selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+            )
+        if current_row >= 0:
+            view.scrollTo(self.model.index(current_row, 0))
+        self._update_buttons()
 
     def shutdown(self) -> None:
         """Stop the live-update watcher (its thread and connection); idempotent."""

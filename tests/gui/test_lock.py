@@ -117,6 +117,16 @@ def test_idle_lock_hides_all_personal_data_and_unlock_restores(
     _unlock(qtbot, window, PASSWORD)
     qtbot.waitUntil(lambda: not window.locked, timeout=5_000)
     assert window.stack.currentWidget() is window.splitter
+    # The selection and the right panel come back (the reveal does not: it must be redone).
+    qtbot.waitUntil(
+        lambda: case.case is not None and case.case.appointment.id == mine, timeout=10_000
+    )
+    qtbot.waitUntil(
+        lambda: pane.current_row() is not None and pane.current_row().id == mine,  # type: ignore[union-attr]
+        timeout=10_000,
+    )
+    assert full_phone not in pii_found(window, pii)
+    shot(window, "unlocked_selection_restored")
     qtbot.waitUntil(lambda: bool(pii_found(window, pii)), timeout=10_000)
     qtbot.waitUntil(lambda: "session.unlock" in _audit_actions(services), timeout=5_000)
     actions = _audit_actions(services)
