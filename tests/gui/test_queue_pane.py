@@ -234,6 +234,31 @@ def test_reassign_to_another_squad_removes_the_rows(
     assert moved not in pane.model.ids()
 
 
+@pytest.mark.parametrize("number", ["900001", "900002"])  # admin, auditor: no squad of their own
+def test_admins_and_auditors_pick_a_squad_and_read_its_queue(
+    qtbot: QtBot, make_pane: Callable[[str], QueuePane], number: str
+) -> None:
+    pane = make_pane(number)  # waits until the first squad's six rows are shown
+    picker = pane.squad_picker
+    assert picker is not None and picker.objectName() == "squad_picker"
+    assert [picker.itemText(i) for i in range(picker.count())] == ["历下区大队", "市中区大队"]
+    assert picker.currentText() == "历下区大队"
+    assert pane.read_only and not pane.claim_button.isVisible()
+    assert pane.findChild(QPushButton, "reassign_button") is None
+    assert not pane.queue_message.isVisible()  # no "no squad" notice, and nothing green
+    pane.queue_view.selectRow(0)
+    assert not pane.claim_button.isEnabled()
+    if number == "900002":
+        shot(pane, "queue_squad_picker_auditor")
+    picker.setCurrentIndex(picker.findText("市中区大队"))
+    picker.activated.emit(picker.currentIndex())
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 0 and not pane.model.loading, timeout=5_000)
+    assert pane.squad_id == pane.model.squad_id == pane.watcher.squad_id
+    picker.setCurrentIndex(picker.findText("历下区大队"))
+    picker.activated.emit(picker.currentIndex())
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 6, timeout=5_000)
+
+
 def test_reassign_to_the_same_officer_is_refused(
     qtbot: QtBot, make_pane: Callable[[str], QueuePane]
 ) -> None:
