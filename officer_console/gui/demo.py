@@ -74,8 +74,8 @@ def seed_if_empty(engine: Engine, factory: Callable[[], Session], settings: Sett
     with transaction(factory) as session:  # type: ignore[arg-type]
         if session.scalar(select(func.count()).select_from(Squad)):
             return False
-        today = datetime.now(ZoneInfo(settings.timezone)).date()
-        seed_demo(session, today=today, tz=settings.timezone, password=DEMO_PASSWORD)
+        now = datetime.now(ZoneInfo(settings.timezone))  # the queue is built around it
+        seed_demo(session, today=now.date(), tz=settings.timezone, password=DEMO_PASSWORD, now=now)
     return True
 
 

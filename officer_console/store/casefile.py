@@ -43,6 +43,10 @@ ACTION_LABELS = {
     "appointment.status": "状态变更",
     "case.open": "查看案卷",
     "citizen.reveal": "查看完整信息",
+    "dispatch.create": "一键呼叫",
+    "code.issue": "生成验证码",
+    "sms.send": "发送短信",
+    "call.place": "拨打电话",
 }
 OUTCOME_LABELS = {"ok": "成功", "denied": "被拒绝", "failed": "失败"}
 # Roles that see every squad's appointments (read-only, masked).
