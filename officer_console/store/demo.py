@@ -163,9 +163,15 @@ def _places_around(ctx: _Ctx, count: int) -> list[Any]:
     ended = [i for i, s in enumerate(places) if s.end <= now]
     later = [i for i, s in enumerate(places) if s.end > now]
     n_past = min(len(ended), max(3, count // 3))
+    # Ended slots of today first: the queue's default view starts at today (local), so just
+    # after midnight yesterday's overdue slots would not show.
+    on_today = [i for i in ended if places[i].start.astimezone(ctx.tz).date() == ctx.today]
+    earlier = [i for i in ended if i not in on_today]
+    past = rng.sample(on_today, min(n_past, len(on_today)))
+    past += rng.sample(earlier, n_past - len(past))
     running = later[:CAPACITY]  # the slot under way now: its places are being worked
     rest = later[CAPACITY:]
-    chosen = rng.sample(ended, n_past) + running + rng.sample(rest, count - n_past - len(running))
+    chosen = past + running + rng.sample(rest, count - n_past - len(running))
     return [places[i] for i in sorted(chosen)]
 
 
