@@ -46,7 +46,11 @@ def main() -> int:
     pump(app, lambda: pane.model.rowCount() > 0)  # type: ignore[attr-defined]
     rows = [pane.model.row_at(r) for r in range(pane.model.rowCount())]  # type: ignore[attr-defined]
     working = next(
-        (i for i, r in enumerate(rows) if r.status == "in_procedure" and r.officer_id == officer.officer.id),  # type: ignore[union-attr]
+        (
+            i
+            for i, r in enumerate(rows)
+            if r.status == "in_procedure" and r.officer_id == officer.officer.id
+        ),  # type: ignore[union-attr]
         0,
     )
     pane.queue_view.selectRow(working)  # type: ignore[attr-defined]
