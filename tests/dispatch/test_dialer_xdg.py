@@ -54,7 +54,7 @@ def test_failing_softphone_is_a_failure_with_manual_dial(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     phone = softphone(tmp_path, 3)
-    status, message = _call(XdgOpener(phone.env))
+    status, message = _call(XdgOpener(phone.env, timeout=30))
     assert status == "failed"
     assert "请手动拨打 138****5678" in message
     assert phone.calls() == [f"tel:+86{PHONE}"]  # it was tried, once, and no browser after it

@@ -215,7 +215,7 @@ def test_failing_softphone_asks_for_manual_dial_and_copies_after_reveal(
 ) -> None:
     st = setup
     phone = softphone(tmp_path, 1)
-    st.panel.dispatch.dialer = UriDialer(XdgOpener(phone.env))
+    st.panel.dispatch.dialer = UriDialer(XdgOpener(phone.env, timeout=30)  # a loaded machine is slow)
     _load(qtbot, st)
     assert not st.panel.manual_dial.isVisible()
     qtbot.mouseClick(st.panel.dispatch_button, Qt.MouseButton.LeftButton)
