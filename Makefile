@@ -1,14 +1,19 @@
 # Two commands do everything on a fresh machine:
 #   make run   — set up and start the program on the embedded SQLite demo database
+#                (make run DEMO_DIR=~/oc-demo keeps the demo data; otherwise it is removed on exit)
 #   make test  — set up and run the whole test suite (SQLite and a throwaway PostgreSQL)
-.PHONY: setup run test lint bench clean package
+.PHONY: setup setup-run run test lint bench clean package
 
 VENV := .venv/bin
 
 setup:
 	@scripts/setup.sh
 
-run: setup
+# Running needs less than testing: no PostgreSQL server, Chromium or poppler (scripts/setup.sh).
+setup-run:
+	@scripts/setup.sh --run
+
+run: setup-run
 	@scripts/run-demo.sh
 
 test: setup

@@ -118,7 +118,7 @@ def main() -> int:
     pump(app, lambda: False, 0.2)
     save(schedules, out, "schedules_dialog")
     schedules.close()
-    settings = SettingsDialog(admin.settings)
+    settings = SettingsDialog(admin.settings, services=admin)
     settings.show()
     pump(app, lambda: False, 0.2)
     save(settings, out, "settings_dialog")

@@ -10,13 +10,14 @@ Anything missing is reported as one clear Chinese message naming where to put it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.dialers.ami import AmiConfig, AmiDialer
 from officer_console.dispatch.dialers.base import Dialer, DialerError
+from officer_console.dispatch.dialers.uri import Opener as UriOpener
 from officer_console.dispatch.dialers.uri import UriDialer
 from officer_console.dispatch.dialers.webhook import WebhookConfig, WebhookDialer
 from officer_console.dispatch.outbox import OutboxSmsProvider
@@ -38,7 +39,7 @@ __all__ = [
 
 log = logging.getLogger("officer_console.dispatch.factory")
 
-Opener = Callable[[str], bool]
+Opener = UriOpener  # tel:/sip: opener: bool or OpenOutcome, directly or awaitable
 
 
 class Settings(Protocol):

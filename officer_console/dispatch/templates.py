@@ -33,8 +33,10 @@ MAX_SMS_CHARS = 300
 DEFAULT_SIGN_NAME = "济南交警"
 DEFAULT_ALIYUN_TEMPLATE_CODE = "SMS_OFFICER_JOIN"
 DEFAULT_TENCENT_TEMPLATE_ID = "1000001"
+# Sent when the officer dispatches — on time, late or for an overdue slot alike — so it says
+# the officer is waiting, never that the slot "is about to start".
 DEFAULT_TEXT = (
-    "您预约的{squad}远程违法处理视频即将开始，验证码{code}，{minutes}分钟内有效。"
+    "{squad}民警正在等候您进行远程违法处理视频，验证码{code}，{minutes}分钟内有效。"
     "请点击 {link} 输入验证码进入视频。如非本人操作请忽略。"
 )
 VENDOR_PARAMS = ("code", "squad", "link")  # what the vendors' templates are given

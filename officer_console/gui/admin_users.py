@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 from officer_console.domain.errors import DomainError
 from officer_console.gui import crash
 from officer_console.gui.admin_common import add_footer, picker_table
+from officer_console.gui.disable_account import DisableAccountDialog
 from officer_console.gui.services import Services
+from officer_console.gui.widgets import local_text
 from officer_console.store import admin_ops
 from officer_console.store.accounts import ROLE_LABELS, ROLES
 from officer_console.store.admin_ops import SquadRow, TotpEnrolment, UserRow
@@ -83,6 +85,16 @@ class UsersDialog(QDialog):
         ]
         self.table = picker_table("users_table", headers)
         self.table.itemSelectionChanged.connect(self._selection_changed)
+        # Lockouts are told here (and in the audit log), never to whoever typed the password.
+        self.locked_label = QLabel()
+        self.locked_label.setObjectName("locked_accounts_label")
+        self.locked_label.setWordWrap(True)
+        self.locked_label.setStyleSheet(
+            "color:#b71c1c; background:#ffebee; border:1px solid #ef9a9a; padding:4px;"
+        )
+        self.locked_label.hide()
+        self.disable_dialog: DisableAccountDialog | None = None
+        layout.addWidget(self.locked_label)
         layout.addWidget(self.table, 1)
         boxes = QHBoxLayout()
         boxes.addWidget(self._build_account_box(), 1)
@@ -189,6 +201,16 @@ class UsersDialog(QDialog):
             for squad in squads:
                 self.new_squad_combo.addItem(f"{squad.name}（{squad.code}）", squad.code)
         yes = self.tr("yes")
+        tz = self._services.settings.timezone
+        locked = [u for u in self.users if u.locked]
+        self.locked_label.setText(
+            "以下账号因连续登录失败已被锁定，核实本人后选中并点“解锁”："
+            + "；".join(
+                f"{u.police_number} {u.name}（锁定于 {local_text(u.locked_at, tz, '%m-%d %H:%M')}）"
+                for u in locked
+            )
+        )
+        self.locked_label.setVisible(bool(locked))
         self.table.setRowCount(len(self.users))
         for r, user in enumerate(self.users):
             cells = (
@@ -196,7 +218,7 @@ class UsersDialog(QDialog):
                 user.name,
                 user.squad_name,
                 user.role_label,
-                yes if user.locked else "",
+                (local_text(user.locked_at, tz, "%m-%d %H:%M") or yes) if user.locked else "",
                 yes if user.disabled else "",
                 self.tr("enrolled") if user.totp_enabled else "",
             )
@@ -274,15 +296,25 @@ class UsersDialog(QDialog):
         if user is None:
             return
         number, disable = user.police_number, not user.disabled
-        message = (
-            self.tr("Account {number} disabled.")
-            if disable
-            else self.tr("Account {number} enabled.")
-        )
-        self._run(
-            lambda s: admin_ops.set_disabled(s, actor, role, number, disable),
-            self._done(message.format(number=number)),
-        )
+        if not disable:
+            self._run(
+                lambda s: admin_ops.set_disabled(s, actor, role, number, False),
+                self._done(self.tr("Account {number} enabled.").format(number=number)),
+            )
+            return
+        # Disabling asks first, with a reason; both go into the audit row.
+        dialog = DisableAccountDialog(number, user.name, self)
+        self.disable_dialog = dialog
+
+        def confirmed(reason: str) -> None:
+            self._run(
+                lambda s: admin_ops.set_disabled(s, actor, role, number, True, reason=reason),
+                self._done(self.tr("Account {number} disabled.").format(number=number)),
+            )
+
+        dialog.confirmed.connect(confirmed)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def change_role(self) -> None:
         user, actor, role = self.selected(), self._services.actor(), self._role()

@@ -172,6 +172,7 @@ class ConsoleShell(QObject):
         self.recovery: Future[list[Recovery]] | None = None
         self._shut_down = False
         self._quitting = False
+        self._signing_out = False
         self._recovery_finished.connect(self._report_recovery)
 
     def start(self) -> None:
@@ -196,6 +197,7 @@ class ConsoleShell(QObject):
         self.services.officer = info
         window = MainWindow(self.services)
         window.quit_requested.connect(self.request_quit)
+        window.sign_out_requested.connect(self.sign_out)
         self.window = window
         window.show()
         self._recover_recordings()
@@ -234,6 +236,41 @@ class ConsoleShell(QObject):
             self.window.statusBar().showMessage(str(exc), 60_000)
             return
         self.window.statusBar().addPermanentWidget(PendingUploadsLabel(self.uploads, self.window))
+    def sign_out(self) -> None:
+        """Back to the login window (another user may sign in); the program keeps running.
+
+        A running video call is hung up first (its recording stored), as on quit.
+        """
+        if self.window is None or self._quitting or self._signing_out:
+            return
+        self._signing_out = True
+        if self.loop is None or not self.loop.is_running():
+            self._finish_sign_out()
+            return
+        self.loop.create_task(self._sign_out_async())
+
+    async def _sign_out_async(self) -> None:
+        if self.window is not None:
+            try:
+                await asyncio.wait_for(self.window.end_calls(), timeout=15)
+            except Exception:
+                log.exception("hanging up the video call at sign-out failed")
+        self._finish_sign_out()
+
+    def _finish_sign_out(self) -> None:
+        from officer_console.gui.lock import audit_session_event
+
+        self._signing_out = False
+        if self._quitting or self.window is None:
+            return
+        audit_session_event(self.services, "session.logout")
+        window, self.window = self.window, None
+        window.close_for_shutdown()
+        self.services.officer = None
+        log.info("signed out")
+        if self.login is not None:
+            self.login.reset()
+            self.login.show()
 
     def request_quit(self, code: int = 0) -> None:
         """Async clean-ups (embedded gateway) first, then the synchronous shutdown."""
@@ -323,12 +360,22 @@ def install_signal_handlers(loop: asyncio.AbstractEventLoop, shell: ConsoleShell
 
 
 def run(options: LaunchOptions) -> int:
-    started = time.perf_counter()
+    """Run the console; a temporary demo directory is removed however it ends."""
+    temporary = options.demo and options.data_dir is None
     try:
         settings = load_launch_settings(options)
     except StartupError as exc:
         report_startup_error(None, str(exc))
         return 1
+    try:
+        return _run(options, settings, temporary=temporary)
+    finally:
+        if temporary and demo.remove_temporary_dir(settings.data_dir):
+            print(f"officer-console: 已删除临时演示数据目录 {settings.data_dir}", flush=True)
+
+
+def _run(options: LaunchOptions, settings: Settings, *, temporary: bool) -> int:
+    started = time.perf_counter()
     log_file = setup_logging(
         settings.data_dir,
         json_format=settings.log_json,
@@ -363,7 +410,8 @@ def run(options: LaunchOptions) -> int:
         return 1
     hint = font.hint
     if options.demo:
-        print(demo.render_logins(demo.demo_logins(services.factory), settings.data_dir), flush=True)
+        logins = demo.demo_logins(services.factory)
+        print(demo.render_logins(logins, settings.data_dir, temporary=temporary), flush=True)
         hint = "\n".join(h for h in (demo.login_hint(), font.hint) if h)
     import qasync
 

@@ -2,7 +2,9 @@
 
 The demo never touches the user's configured database: it uses its own data directory (a
 new temporary one unless ``--data-dir`` names one) and ignores any configured URL. An
-existing demo database in that directory is reused as it is.
+existing demo database in that directory is reused as it is — ``make run DEMO_DIR=<dir>``
+keeps the demo's work (and recordings) across restarts. A temporary directory is removed with
+everything in it (database, recordings, log) when the console exits.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import importlib
 import logging
 import os
+import shutil
 import tempfile
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -53,8 +56,11 @@ class DemoLogin:
     squad_name: str
 
 
+TEMP_PREFIX = "officer-console-demo-"
+
+
 def demo_settings(data_dir: Path | None) -> Settings:
-    target = data_dir or Path(tempfile.mkdtemp(prefix="officer-console-demo-"))
+    target = data_dir or Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
     target.mkdir(parents=True, exist_ok=True)
     # Nothing about data from the environment; the network side may be moved (busy port).
     env = {k: v for k, v in os.environ.items() if k in _DEMO_ENV_KEYS}
@@ -70,8 +76,8 @@ def seed_if_empty(engine: Engine, factory: Callable[[], Session], settings: Sett
     with transaction(factory) as session:  # type: ignore[arg-type]
         if session.scalar(select(func.count()).select_from(Squad)):
             return False
-        today = datetime.now(ZoneInfo(settings.timezone)).date()
-        seed_demo(session, today=today, tz=settings.timezone, password=DEMO_PASSWORD)
+        now = datetime.now(ZoneInfo(settings.timezone))  # the queue is built around it
+        seed_demo(session, today=now.date(), tz=settings.timezone, password=DEMO_PASSWORD, now=now)
     seed_procedure_demo(settings, engine, DEMO_PASSWORD)  # finished and resumable cases
     return True
 
@@ -92,10 +98,33 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(1, width - used)
 
 
-def render_logins(logins: list[DemoLogin], data_dir: Path) -> str:
+def remove_temporary_dir(data_dir: Path) -> bool:
+    """Delete a temporary demo directory (database, recordings, log); refuses anything else."""
+    resolved = data_dir.resolve()
+    if (
+        not resolved.name.startswith(TEMP_PREFIX)
+        or resolved.parent != Path(tempfile.gettempdir()).resolve()
+    ):
+        log.warning("not removing %s: not a temporary demo directory", data_dir)
+        return False
+    root = logging.getLogger()
+    for handler in root.handlers[:]:  # the console's log file lives in there
+        if isinstance(handler, logging.FileHandler) and Path(
+            handler.baseFilename
+        ).resolve().is_relative_to(resolved):
+            handler.close()
+            root.removeHandler(handler)
+    shutil.rmtree(resolved, ignore_errors=True)
+    return not resolved.exists()
+
+
+def render_logins(logins: list[DemoLogin], data_dir: Path, *, temporary: bool = False) -> str:
+    where = f"数据目录: {data_dir}"
+    if temporary:
+        where += "（临时目录，退出时连同录像一起删除；要保留演示数据请用 make run DEMO_DIR=<目录>）"
     lines = [
         "Officer Console 演示模式（demo）",
-        f"数据目录: {data_dir}",
+        where,
         f"演示账号（密码均为 {DEMO_PASSWORD}）:",
         "  " + _pad("警号", 12) + _pad("姓名", 8) + _pad("角色", 10) + "大队",
     ]

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from officer_console.dispatch.dialers.xdg import OpenOutcome, XdgOpener, xdg_available
 from officer_console.dispatch.records import (
     AppointmentSnapshot,
     DispatchOutcome,
@@ -47,6 +48,7 @@ from officer_console.dispatch.records import (
 from officer_console.dispatch.service import DispatchService
 from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError
+from officer_console.gui.manual_dial import ManualDial
 from officer_console.gui.services import Changed, Services
 from officer_console.gui.widgets import MessageBar, RecordTableModel, local_text, named
 
@@ -75,15 +77,19 @@ Work = Callable[[Report], Coroutine[Any, Any, DispatchOutcome]]
 
 
 class DesktopOpener(QObject):
-    """The URI dialer's opener: ``QDesktopServices.openUrl`` on the GUI thread, from any thread."""
+    """The URI dialer's opener: with xdg-utils an :class:`XdgOpener` (real outcome, no child
+    output); elsewhere ``QDesktopServices.openUrl`` on the GUI thread, from any thread."""
 
     _open = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._open.connect(self._on_open)
+        self._xdg = XdgOpener() if xdg_available() else None
 
-    def __call__(self, uri: str) -> bool:
+    def __call__(self, uri: str) -> bool | Awaitable[OpenOutcome]:
+        if self._xdg is not None:
+            return self._xdg(uri)
         if QThread.currentThread() == self.thread():
             return bool(QDesktopServices.openUrl(QUrl(uri)))
         self._open.emit(uri)  # queued to the GUI thread; the result cannot be waited for
@@ -184,6 +190,8 @@ class DispatchPanel(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(steps)
         layout.addWidget(self.error_label)
+        self.manual_dial = ManualDial(self.services, self)
+        layout.addWidget(self.manual_dial)
         self.log_title = QLabel("短信记录", self)
         layout.addWidget(self.log_title)
         layout.addWidget(self.message_log, 1)
@@ -199,6 +207,7 @@ class DispatchPanel(QWidget):
             self._states = {}
             self.error_label.clear_message()
             self.log_model.set_rows([])
+            self.manual_dial.set_appointment(appointment_id)
         same = appointment_id == self._appointment_id and version == self._read_version
         self._appointment_id, self._version = appointment_id, version
         if appointment_id is None:
@@ -230,6 +239,7 @@ class DispatchPanel(QWidget):
         """Cancel running work; idempotent (the window's shutdown path calls it)."""
         self._token += 1
         self._clock_timer.stop()
+        self.manual_dial.set_appointment(None)
         for task in list(self._tasks):
             task.cancel()
 
@@ -401,3 +411,5 @@ class DispatchPanel(QWidget):
         self.dispatch_button.setShortcut(QKeySequence("Ctrl+D"))
         self.retry_button.setVisible(failed and self._dispatch_id is not None)
         self.retry_button.setEnabled(failed and not self._busy and self._can_dispatch())
+        masked = self._snap.phone_masked if self._snap else ""
+        self.manual_dial.show_for(masked if self.step_state("call") == "failed" else "")

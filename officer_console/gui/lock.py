@@ -23,9 +23,16 @@ from officer_console.gui.forms.ui_lock_screen import Ui_LockScreen
 from officer_console.gui.login_dialog import sign_in
 from officer_console.gui.services import Services
 from officer_console.store import audit
-from officer_console.store.accounts import OfficerInfo
+from officer_console.store.accounts import LoginFailed, OfficerInfo
 
 log = logging.getLogger("officer_console.gui.lock")
+
+# The lock screen has no police-number field: its failure message names only what it asks for,
+# and (like the login) does not tell a wrong password from a locked account.
+UNLOCK_FAILED = "密码不正确，或该账号当前不能使用。仍无法解锁时请退出登录并联系管理员。"
+UNLOCK_FAILED_TOTP = (
+    "密码或动态口令不正确，或该账号当前不能使用。仍无法解锁时请退出登录并联系管理员。"
+)
 
 _INPUT_EVENTS = frozenset(
     {
@@ -185,7 +192,10 @@ class LockScreen(QWidget):
         self.ui.lock_password_edit.clear()
         self.ui.lock_totp_edit.clear()
         self.ui.lock_password_edit.setFocus()
-        if isinstance(error, DomainError):
+        if isinstance(error, LoginFailed):
+            totp = self.ui.lock_totp_edit.isVisibleTo(self)
+            self.ui.lock_error_label.setText(UNLOCK_FAILED_TOTP if totp else UNLOCK_FAILED)
+        elif isinstance(error, DomainError):
             self.ui.lock_error_label.setText(error.message)
         elif isinstance(error, DBAPIError):
             self.ui.lock_error_label.setText(

@@ -64,6 +64,14 @@ class LoginDialog(QDialog):
             edit.returnPressed.connect(self.submit)
         self.ui.police_number_edit.setFocus()
 
+    def reset(self) -> None:
+        """Empty form for the next user (after a sign-out)."""
+        for edit in (self.ui.police_number_edit, self.ui.password_edit, self.ui.totp_edit):
+            edit.clear()
+        self.ui.login_error_label.clear()
+        self._set_busy(False)
+        self.ui.police_number_edit.setFocus()
+
     def submit(self) -> None:
         if self._busy:
             return

@@ -86,6 +86,7 @@ def window_title(services: Services) -> str:
 
 class MainWindow(QMainWindow):
     quit_requested = Signal()
+    sign_out_requested = Signal()  # back to the login window, the program keeps running
 
     def __init__(self, services: Services, panes: PaneFactory | None = None) -> None:
         super().__init__()
@@ -113,7 +114,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self._queue().appointment_selected.connect(self._on_selected)
         self.lock_screen.unlocked.connect(self.unlock)
-        self.lock_screen.exit_requested.connect(self.quit_requested)
+        self.lock_screen.exit_requested.connect(self.sign_out_requested)
         self.window_actions = build_menus(self)
         self._build_status_bar()
         self.inactivity = InactivityLock(services, self)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 class WindowActions:
     lock: QAction
     quit: QAction
+    sign_out: QAction
     settings: QAction
     about: QAction
     refresh: QAction
@@ -51,7 +52,7 @@ def open_schedules(window: MainWindow) -> None:
 def open_settings(window: MainWindow) -> None:
     from officer_console.gui.settings_dialog import SettingsDialog
 
-    dialog = SettingsDialog(window.services.settings, window)
+    dialog = SettingsDialog(window.services.settings, window, services=window.services)
 
     def apply_devices(_path: object) -> None:
         # Devices are read when a call starts; everything else waits for a restart.
@@ -101,6 +102,10 @@ def build_menus(window: MainWindow) -> WindowActions:
         window, QCoreApplication.translate("MainWindow", "Quit"), "quit_action", "Ctrl+Q"
     )
     quit_.triggered.connect(window.request_quit)
+    sign_out = _action(
+        window, QCoreApplication.translate("MainWindow", "Sign out"), "sign_out_action"
+    )
+    sign_out.triggered.connect(window.sign_out_requested)
     refresh = _action(
         window, QCoreApplication.translate("MainWindow", "Refresh"), "refresh_action", "F5"
     )
@@ -111,13 +116,15 @@ def build_menus(window: MainWindow) -> WindowActions:
     settings.triggered.connect(lambda: open_settings(window))
     about = _action(window, QCoreApplication.translate("MainWindow", "About"), "about_action")
     about.triggered.connect(lambda: show_about(window))
-    actions = WindowActions(lock=lock, quit=quit_, settings=settings, about=about, refresh=refresh)
+    actions = WindowActions(
+        lock=lock, quit=quit_, sign_out=sign_out, settings=settings, about=about, refresh=refresh
+    )
 
     file_menu = bar.addMenu(QCoreApplication.translate("MainWindow", "&File"))
     file_menu.setObjectName("file_menu")
     file_menu.addActions([lock, refresh])
     file_menu.addSeparator()
-    file_menu.addAction(quit_)
+    file_menu.addActions([sign_out, quit_])
     officer = window.services.officer
     if officer is not None and officer.role == "admin":
         admin_menu = QMenu(QCoreApplication.translate("MainWindow", "&Administration"), bar)

@@ -16,8 +16,10 @@ from PySide6.QtCore import QItemSelection, QModelIndex, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -34,12 +36,14 @@ from officer_console.gui.reassign_dialog import ReassignDialog
 from officer_console.gui.services import Changed, Services
 from officer_console.gui.widgets import MessageBar, named
 from officer_console.store import directory, queue
-from officer_console.store.directory import OfficerRef
+from officer_console.store.directory import OfficerRef, SquadRef
 from officer_console.store.queue import QueueFilter, QueueRow
 
 CLAIM_ROLES = ("officer", "shift_lead")
 MOVABLE = rules.BEFORE_PROCEDURE  # what a shift lead may still reassign
 REASSIGN_ROLES = ("shift_lead", "admin")
+# Admins and auditors pick a squad and see its queue read-only (no claim, no reassign).
+PICKER_ROLES = ("admin", "auditor")
 # Sample texts that size each column (no per-row measuring with 100,000 rows).
 COLUMN_SAMPLES = (
     "12-31 23:59",
@@ -63,11 +67,13 @@ class QueuePane(QWidget):
         self.services = services
         officer = services.officer
         self.role = officer.role if officer else ""
+        self.read_only = self.role in PICKER_ROLES
         self.squad_id = officer.squad_id if officer else None
         self.officer_id = officer.id if officer else None
         self._zone = ZoneInfo(services.settings.timezone)
         self._selected = -1
         self._locked = False
+        self._restore: tuple[int, list[int]] | None = None  # (current, selected ids) at lock
         self._anchor: tuple[int, int] | None = None
         self._publishing = False
         self.model = QueueModel(
@@ -81,11 +87,14 @@ class QueuePane(QWidget):
         self.watcher = ChangeWatcher(
             services, self.squad_id, self, tracked=lambda i: self.model.row_of(i) >= 0
         )
+        self.squad_picker: QComboBox | None = None
         self._build()
         self._connect()
         self.reload()
         if self.squad_id is not None:
             self.watcher.start()
+        if self.read_only:
+            self._load_squads()
 
     # --- construction --------------------------------------------------------------------
 
@@ -127,8 +136,9 @@ class QueuePane(QWidget):
         self.claim_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.claim_button.setToolTip(self.tr("Claim the selected appointment (Ctrl+Enter)"))
         self.claim_button.setEnabled(False)
+        self.claim_button.setVisible(not self.read_only)
         # Officers must not see reassignment at all: their button never enters the widget tree.
-        allowed = self.role in REASSIGN_ROLES
+        allowed = self.role in REASSIGN_ROLES and not self.read_only
         self.reassign_button = named(
             QPushButton(self.tr("Reassign…"), self if allowed else None), "reassign_button"
         )
@@ -144,10 +154,59 @@ class QueuePane(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        if self.read_only:
+            layout.addLayout(self._build_picker())
         layout.addWidget(self.filters)
         layout.addWidget(self.queue_message)
         layout.addWidget(view, 1)
         layout.addLayout(buttons)
+
+    def _build_picker(self) -> QHBoxLayout:
+        picker = named(QComboBox(self), "squad_picker")
+        picker.setPlaceholderText("请选择大队")
+        picker.setMinimumContentsLength(10)
+        picker.activated.connect(lambda _i: self._pick_squad())
+        self.squad_picker = picker
+        note = named(QLabel("只读查看：不能认领或改派", self), "squad_picker_note")
+        note.setStyleSheet("color:#616161;")
+        row = QHBoxLayout()
+        row.addWidget(QLabel("大队", self))
+        row.addWidget(picker)
+        row.addWidget(note, 1)
+        return row
+
+    def _load_squads(self) -> None:
+        self.services.runner.run(
+            directory.list_squads, self._fill_squads, self._on_load_failed, write=False
+        )
+
+    def _fill_squads(self, squads: list[SquadRef]) -> None:
+        picker = self.squad_picker
+        if picker is None:
+            return
+        picker.clear()
+        for squad in squads:
+            picker.addItem(squad.name, squad.id)
+        index = picker.findData(self.squad_id) if self.squad_id is not None else -1
+        picker.setCurrentIndex(index)
+        if index < 0 and squads:  # start with the first squad rather than an empty table
+            picker.setCurrentIndex(0)
+            self._pick_squad()
+
+    def _pick_squad(self) -> None:
+        """Show the picked squad's queue (read-only)."""
+        if self.squad_picker is None or self.squad_picker.currentData() is None:
+            return
+        squad_id = int(self.squad_picker.currentData())
+        if squad_id == self.squad_id:
+            return
+        self.squad_id = squad_id
+        self.model.squad_id = squad_id
+        self.watcher.squad_id = squad_id
+        self.queue_message.clear_message()
+        if not self._locked:
+            self.watcher.start()  # idempotent
+        self.reload()
 
     def _connect(self) -> None:
         self.filters.changed.connect(self._apply_filter)
@@ -176,9 +235,11 @@ class QueuePane(QWidget):
         """Re-read the queue from scratch (filters kept; the day list follows the date)."""
         if self._locked:
             return
-        if self.squad_id is None:
+        if self.squad_id is None and self.read_only:
+            self.queue_message.show_message("请在上方选择要查看的大队。", "hint")
+        elif self.squad_id is None:
             self.queue_message.show_message(
-                self.tr("This account belongs to no squad, so there is no queue to show."), "info"
+                self.tr("This account belongs to no squad, so there is no queue to show."), "hint"
             )
         self.filters.fill_days(self._today())
         self._load_officers()
@@ -187,6 +248,7 @@ class QueuePane(QWidget):
     def clear_for_lock(self) -> None:
         """Drop every row and message: nothing about a citizen stays in the widget tree."""
         self._locked = True
+        self._restore = (self._selected, [r.id for r in self.selected_rows()])  # ids only
         self.watcher.stop()
         self.model.clear()
         self.queue_message.clear_message()
@@ -196,10 +258,44 @@ class QueuePane(QWidget):
         self._update_buttons()
 
     def restore_after_lock(self) -> None:
+        """Reload; the selection (and so the case panel) comes back as it was at the lock."""
         self._locked = False
         self.reload()
         if self.squad_id is not None:
             self.watcher.start()
+        restore, self._restore = self._restore, None
+        if restore is None or restore[0] < 0:
+            return
+        current, ids = restore
+        self._emit_selected(current)  # the right panel reloads it at once
+
+        def reselect(loading: bool) -> None:
+            if loading:
+                return
+            self.model.loading_changed.disconnect(reselect)
+            self._reselect(current, ids)
+
+        self.model.loading_changed.connect(reselect)
+
+    def _reselect(self, current: int, ids: list[int]) -> None:
+        """Select ``ids`` again where they are loaded, ``current`` as the current row."""
+        if self._locked or self._selected != current:
+            return  # locked again, or the user already chose something else
+        view, selection = self.queue_view, self.queue_view.selectionModel()
+        rows = [r for r in (self.model.row_of(i) for i in ids) if r >= 0]
+        current_row = self.model.row_of(current)
+        if current_row >= 0:
+            selection.setCurrentIndex(
+                self.model.index(current_row, 0), selection.SelectionFlag.NoUpdate
+            )
+        for row in rows:
+            selection.select(
+                self.model.index(row, 0),
+                selection.SelectionFlag.Select | selection.SelectionFlag.Rows,
+            )
+        if current_row >= 0:
+            view.scrollTo(self.model.index(current_row, 0))
+        self._update_buttons()
 
     def shutdown(self) -> None:
         """Stop the live-update watcher (its thread and connection); idempotent."""

@@ -112,6 +112,10 @@ class ReassignDialog(QDialog):
         for q in squads:
             if q.id != self.squad_id:
                 self.squad_combo.addItem(q.name, q.id)
+        # Nothing is pre-selected: the shift lead picks the target on purpose.
+        for combo, hint in ((self.officer_combo, "请选择民警"), (self.squad_combo, "请选择大队")):
+            combo.setPlaceholderText(hint)
+            combo.setCurrentIndex(-1)
         self.ok_button.setEnabled(True)
         self._sync()
 

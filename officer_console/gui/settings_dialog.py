@@ -2,6 +2,14 @@
 
 Only a few keys are edited here; the rest of an existing file is kept. The file is plain text
 on the workstation, so a database URL that carries a password is refused.
+
+Who may change what: every signed-in user chooses their own devices (camera, microphone,
+speaker). The workstation-wide settings — database, citizen gateway (the join link the SMS
+carries), auto-lock and the TOTP requirement — need the admin role: for anyone else they are
+shown read-only and never written. An admin's change is checked by the store
+(:func:`~officer_console.store.admin_ops.record_settings_change`, which audits a refusal too)
+and audited in the transaction during which the file is written; if the file cannot be written
+the audit row rolls back.
 """
 
 from __future__ import annotations
@@ -13,18 +21,25 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session
 
 from officer_console.config import ENV_PREFIX, Settings
-from officer_console.domain.errors import ValidationError
+from officer_console.domain.errors import DomainError, ValidationError
+from officer_console.gui import crash
 from officer_console.gui.forms.ui_settings_dialog import Ui_SettingsDialog
+from officer_console.gui.services import Services
+from officer_console.store import admin_ops
 from officer_console.video import devices
 from officer_console.video.audio_bridge import InputLevelMeter, ToneTester
 from officer_console.video.devices import DeviceChoice
 
 TomlValue = str | int | bool | float | list[str] | tuple[str, ...]
+# Workstation-wide keys this dialog edits; admins only (see the module docstring).
+WORKSTATION_KEYS = ("database_url", "gateway_url", "inactivity_lock_minutes", "require_totp")
+READ_ONLY_NOTE = "数据库、网关和安全设置影响整个工作站，只有管理员可以修改（此处只读）；您可以选择自己的音视频设备。"
 HEADER = "# Officer Console settings (keys as in officer_console/config.py). Written by the\n# settings dialog; no passwords here — use the environment or a password file.\n"
 
 
@@ -97,12 +112,21 @@ def write_settings(path: Path, updates: dict[str, TomlValue]) -> None:
 
 
 class SettingsDialog(QDialog):
+    """``services`` gives the signed-in user: only an admin may edit workstation settings."""
+
     saved = Signal(Path)
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, services: Services | None = None
+    ) -> None:
         super().__init__(parent)
         self.ui = Ui_SettingsDialog()
         self.ui.setupUi(self)
+        self._settings = settings
+        self._services = services
+        officer = services.officer if services else None
+        self.is_admin = officer is not None and officer.role == "admin"
+        self._saving = False
         self.path = config_path(settings)
         self.ui.database_url_edit.setText(settings.database_url)
         self.ui.gateway_url_edit.setText(settings.gateway_url)
@@ -119,6 +143,29 @@ class SettingsDialog(QDialog):
         )
         self.ui.button_box.accepted.connect(self.save)
         self.ui.button_box.rejected.connect(self.reject)
+        self.read_only_label = QLabel(READ_ONLY_NOTE, self)
+        self.read_only_label.setObjectName("settings_read_only_label")
+        self.read_only_label.setWordWrap(True)
+        self.read_only_label.setStyleSheet(
+            "color:#5d4037; background:#fff8e1; border:1px solid #ffe082; padding:4px;"
+        )
+        self.ui.main_layout.insertWidget(0, self.read_only_label)
+        self.read_only_label.setVisible(not self.is_admin)
+        if not self.is_admin:
+            self._make_read_only()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
+    def _make_read_only(self) -> None:
+        ui = self.ui
+        for edit in (ui.database_url_edit, ui.gateway_url_edit):
+            edit.setReadOnly(True)
+            edit.setStyleSheet("background:#eeeeee; color:#616161;")
+        ui.inactivity_spin.setReadOnly(True)
+        ui.inactivity_spin.setStyleSheet("background:#eeeeee; color:#616161;")
+        ui.inactivity_spin.setButtonSymbols(ui.inactivity_spin.ButtonSymbols.NoButtons)
+        ui.require_totp_check.setEnabled(False)
+        for group in (ui.database_group, ui.gateway_group, ui.security_group):
+            group.setTitle(f"{group.title()}（仅管理员可修改）")
 
     # --- devices --------------------------------------------------------------------------
     def _fill_devices(self, settings: Settings) -> None:
@@ -234,30 +281,77 @@ class SettingsDialog(QDialog):
     def save_button(self) -> QWidget:
         return self.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
 
-    def save(self) -> None:
+    def workstation_changes(self) -> dict[str, TomlValue]:
+        """The workstation-wide values the form now holds that differ from the settings."""
         url = self.ui.database_url_edit.text().strip()
         gateway = self.ui.gateway_url_edit.text().strip()
+        check_database_url(url)
+        if gateway and not gateway.startswith(("http://", "https://")):
+            raise ValidationError("gateway_url", "网关地址应以 http:// 或 https:// 开头")
+        form: dict[str, TomlValue] = {
+            "database_url": url,
+            "gateway_url": gateway or Settings().gateway_url,
+            "inactivity_lock_minutes": self.ui.inactivity_spin.value(),
+            "require_totp": self.ui.require_totp_check.isChecked(),
+        }
+        return {k: v for k, v in form.items() if v != getattr(self._settings, k)}
+
+    def save(self) -> None:
+        if self._saving:
+            return
         try:
-            check_database_url(url)
-            if gateway and not gateway.startswith(("http://", "https://")):
-                raise ValidationError("gateway_url", "网关地址应以 http:// 或 https:// 开头")
-            write_settings(
-                self.path,
-                {
-                    "database_url": url,
-                    "gateway_url": gateway or Settings().gateway_url,
-                    "inactivity_lock_minutes": self.ui.inactivity_spin.value(),
-                    "require_totp": self.ui.require_totp_check.isChecked(),
-                    **self.device_choices(),
-                },
-            )
+            changes = self.workstation_changes() if self.is_admin else {}
         except ValidationError as exc:
             self.ui.settings_error_label.setText(exc.message)
             return
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            self.ui.settings_error_label.setText(
-                self.tr("Could not write {path}: {error}").format(path=self.path, error=exc)
-            )
+        updates: dict[str, TomlValue] = {**changes, **self.device_choices()}
+        if not changes or self._services is None:  # devices only: the user's own choice
+            try:
+                write_settings(self.path, updates)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                self._write_failed(exc)
+                return
+            self._saved()
             return
+        services, path = self._services, self.path
+        actor = services.actor()
+        role = services.officer.role if services.officer else ""
+        audited = {
+            k: (_url_for_audit(str(v)) if k == "database_url" else v) for k, v in changes.items()
+        }
+
+        def work(session: Session) -> None:
+            admin_ops.record_settings_change(session, actor, role, audited)
+            write_settings(path, updates)  # fails → the audit row rolls back
+
+        self._saving = True
+        self.save_button().setEnabled(False)
+        services.runner.run(work, lambda _none: self._saved(), self._failed)
+
+    def _saved(self) -> None:
+        self._saving = False
         self.saved.emit(self.path)
         self.accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self._saving = False
+        self.save_button().setEnabled(True)
+        if isinstance(error, DomainError):
+            self.ui.settings_error_label.setText(error.message)
+        elif isinstance(error, OSError | tomllib.TOMLDecodeError):
+            self._write_failed(error)
+        else:
+            crash.report(error)
+
+    def _write_failed(self, exc: BaseException) -> None:
+        self.ui.settings_error_label.setText(
+            self.tr("Could not write {path}: {error}").format(path=self.path, error=exc)
+        )
+
+
+def _url_for_audit(url: str) -> str:
+    """The database URL as audited: no password (refused anyway), no query secrets."""
+    if not url:
+        return ""
+    parsed = make_url(url)
+    return parsed.set(password=None, query={}).render_as_string(hide_password=True)

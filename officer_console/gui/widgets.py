@@ -77,6 +77,7 @@ class MessageBar(QLabel):
     STYLES: ClassVar[dict[str, str]] = {
         "error": "background:#fdecea; color:#b71c1c; border:1px solid #f5c6c6;",
         "info": "background:#e8f5e9; color:#1b5e20; border:1px solid #c8e6c9;",
+        "hint": "background:#f5f5f5; color:#424242; border:1px solid #e0e0e0;",  # neither
     }
 
     def __init__(self, object_name: str, parent: QWidget | None = None) -> None:

@@ -2,6 +2,12 @@
 
 Lockout (CJIS AC-7): ``max_failures`` failed logins within ``window`` lock the account until
 an admin unlocks it. Every attempt, lock and unlock is audited in the same transaction.
+
+Whoever types learns nothing about the account: an unknown police number, a wrong password or
+one-time code, a locked or a disabled account all raise :class:`LoginFailed` with the one
+:data:`LOGIN_FAILED` message (no remaining-tries count), and each costs one argon2 verification
+so the time taken does not tell them apart either. The reason is in the audit row; the lockout
+is for the admin to see (``account.lock`` audit, the users dialog).
 """
 
 from __future__ import annotations
@@ -36,6 +42,13 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 128
 # argon2id, m = 64 MiB, t = 3, p = 2: above the ASVS floor (m ≥ 19 MiB, t ≥ 2).
 _hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
 Clock = Callable[[], datetime]
+LOGIN_FAILED = "登录失败：警号、密码或动态口令不正确，或该账号当前不能登录。请核对后重试，仍有问题请联系管理员。"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when there is no usable account (same cost as a real one)."""
+    return _hasher.hash("not-a-password-of-anyone")
 
 
 @functools.cache
@@ -172,10 +185,11 @@ def authenticate(
         police_number=police_number.strip()[:32] or "?", officer_id=None, workstation=workstation
     )
     if officer is None:
+        verify_password(_dummy_hash(), password)  # same time as a known number
         audit.record(
             session, who, "login", outcome="denied", detail={"reason": "unknown_user"}, at=now
         )
-        raise LoginFailed("警号或密码错误")
+        raise LoginFailed(LOGIN_FAILED)
     who = Actor(police_number=officer.police_number, officer_id=officer.id, workstation=workstation)
 
     def denied(reason: str, message: str, **extra: object) -> LoginFailed:
@@ -191,12 +205,12 @@ def authenticate(
         )
         return LoginFailed(message)
 
-    if officer.disabled:
-        raise denied("disabled", "该账号已停用，请联系管理员")
-    if officer.locked_at is not None:
-        raise denied("locked", "账号已锁定（多次密码错误），请联系管理员解锁")
-    totp_needed = officer.totp_secret is not None or officer.totp_required or require_totp
     ok = verify_password(officer.password_hash, password)
+    if officer.disabled:
+        raise denied("disabled", LOGIN_FAILED)
+    if officer.locked_at is not None:
+        raise denied("locked", LOGIN_FAILED, password_ok=ok)
+    totp_needed = officer.totp_secret is not None or officer.totp_required or require_totp
     if ok and totp_needed:
         if officer.totp_secret is None:
             raise denied("totp_not_enrolled", "管理员要求启用动态口令，请先联系管理员绑定动态口令")
@@ -208,12 +222,7 @@ def authenticate(
             officer.first_failed_at = now
             officer.failed_logins = 0
         officer.failed_logins += 1
-        left = max_failures - officer.failed_logins
-        failure = denied(
-            "bad_credentials",
-            f"警号、密码或动态口令错误（再错 {left} 次将锁定账号）",
-            failures=officer.failed_logins,
-        )
+        failure = denied("bad_credentials", LOGIN_FAILED, failures=officer.failed_logins)
         if officer.failed_logins >= max_failures:
             officer.locked_at = now
             audit.record(
@@ -222,10 +231,9 @@ def authenticate(
                 "account.lock",
                 entity_type="officer",
                 entity_id=officer.id,
-                detail={"failures": officer.failed_logins},
+                detail={"failures": officer.failed_logins, "notify": "admin"},
                 at=now,
             )
-            raise LoginFailed(f"连续 {max_failures} 次登录失败，账号已锁定，请联系管理员解锁")
         raise failure
     officer.failed_logins = 0
     officer.first_failed_at = None
@@ -263,7 +271,10 @@ def reset_password(session: Session, actor: Actor, police_number: str, new_passw
     )
 
 
-def set_disabled(session: Session, actor: Actor, police_number: str, disabled: bool) -> None:
+def set_disabled(
+    session: Session, actor: Actor, police_number: str, disabled: bool, *, reason: str = ""
+) -> None:
+    """``reason`` (why it was disabled) goes into the audit row."""
     officer = _get(session, police_number)
     officer.disabled = disabled
     audit.record(
@@ -272,6 +283,7 @@ def set_disabled(session: Session, actor: Actor, police_number: str, disabled: b
         "account.disable" if disabled else "account.enable",
         entity_type="officer",
         entity_id=officer.id,
+        detail={"reason": reason} if reason else None,
     )
 
 

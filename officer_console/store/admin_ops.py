@@ -8,6 +8,7 @@ survive that), so role checks come first, before the caller's session touches th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from officer_console.store.models import Officer, SlotSchedule, Squad
 TOTP_ISSUER = "Officer Console"
 SLOT_MINUTES_RANGE = (10, 120)
 CAPACITY_RANGE = (1, 20)
+DISABLE_REASON_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class UserRow:
     disabled: bool
     totp_enabled: bool
     totp_required: bool
+    locked_at: datetime | None = None  # UTC; when too many failed logins locked it
 
     @property
     def role_label(self) -> str:
@@ -82,6 +85,27 @@ def require_admin(session: Session, actor: Actor, actor_role: str, action: str) 
     raise PermissionDenied("只有管理员可以执行此操作")
 
 
+# --- workstation settings ------------------------------------------------------------------
+
+
+def record_settings_change(
+    session: Session, actor: Actor, actor_role: str, changes: Mapping[str, object]
+) -> None:
+    """An admin changes workstation-wide settings (database, gateway, security): audited.
+
+    The caller writes the settings file inside the same transaction, after this returns.
+    """
+    require_admin(session, actor, actor_role, "settings.change")
+    audit.record(
+        session,
+        actor,
+        "settings.change",
+        entity_type="workstation",
+        entity_id=actor.workstation,
+        detail={"changed": sorted(changes), "values": dict(changes)},
+    )
+
+
 # --- users ---------------------------------------------------------------------------------
 
 
@@ -103,6 +127,7 @@ def list_users(session: Session, actor: Actor, actor_role: str) -> list[UserRow]
             disabled=o.disabled,
             totp_enabled=o.totp_secret is not None,
             totp_required=o.totp_required,
+            locked_at=o.locked_at,
         )
         for o, s in rows
     ]
@@ -151,12 +176,24 @@ def unlock(session: Session, actor: Actor, actor_role: str, police_number: str) 
 
 
 def set_disabled(
-    session: Session, actor: Actor, actor_role: str, police_number: str, disabled: bool
+    session: Session,
+    actor: Actor,
+    actor_role: str,
+    police_number: str,
+    disabled: bool,
+    *,
+    reason: str = "",
 ) -> None:
+    """Disabling needs a reason (2–200 characters), audited with the change."""
     require_admin(session, actor, actor_role, "account.disable" if disabled else "account.enable")
     if disabled and police_number == actor.police_number:
         raise ValidationError("police_number", "不能停用自己正在使用的账号")
-    accounts.set_disabled(session, actor, police_number, disabled)
+    reason = " ".join(reason.split())
+    if disabled and not 2 <= len(reason) <= DISABLE_REASON_MAX:
+        raise ValidationError("reason", f"停用账号须填写原因（2–{DISABLE_REASON_MAX} 个字）")
+    accounts.set_disabled(
+        session, actor, police_number, disabled, reason=reason[:DISABLE_REASON_MAX]
+    )
 
 
 def set_role(

@@ -6,6 +6,11 @@ one password given by the caller (``officer-admin seed-demo --password``), hashe
 Urgent bookings are built backwards from a due date and then re-checked with the domain
 functions the booking path uses (``urgent_reason``, ``check_booking_date``), so the demo
 never contradicts the rules. The same ``rng_seed`` and ``today`` give the same data.
+
+Given ``now`` (the console's demo does), the squads work around the clock and today's queue
+is built around that moment: slots that ended hours ago (done, or still waiting: overdue),
+the ones running now (in call, in procedure), and upcoming ones — a demo at 23:00 looks like
+one at 10:00. Every appointment's audit history matches its status (``demo_history``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.booking import SlotTemplate, check_booking_date, generate_slots
@@ -24,7 +29,7 @@ from officer_console.domain.catalogue import CatalogueEntry
 from officer_console.domain.dates import inspection_due_date, month_end, urgent_reason
 from officer_console.domain.errors import RuleViolation, ValidationError
 from officer_console.paths import resource
-from officer_console.store import accounts, audit, changes, demo_data
+from officer_console.store import accounts, audit, changes, demo_data, demo_history
 from officer_console.store.audit import Actor
 from officer_console.store.catalogue import (
     ImportReport,
@@ -50,6 +55,8 @@ __all__ = ["DemoAccount", "DemoSummary", "seed_demo"]
 
 REGION = "370100"  # 济南市: the catalogue region of every demo violation
 WINDOWS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))  # local, Mon–Sun
+AROUND_THE_CLOCK = ((time(0, 0), time(23, 59)),)  # demo seeded with ``now``
+PAST, AHEAD = timedelta(hours=3), timedelta(hours=4)  # today's queue around ``now``
 SLOT_MINUTES, CAPACITY = 30, 2
 # Row version after the transitions that lead to each status (domain/appointment.py).
 _VERSIONS = dict(zip(STATUS_LABELS, (1, 2, 3, 4, 5, 6, 2, 4, 5), strict=True))
@@ -126,6 +133,7 @@ class _Ctx:
     draws: Draws = field(default_factory=Draws)
     bookings: list[dict[str, Any]] = field(default_factory=list)
     serial: int = 0
+    now: datetime | None = None  # UTC; the queue is built around it when given
 
     def at(self, day: date, first_hour: int, last_hour: int) -> datetime:
         """A random local time on ``day`` in ``[first_hour, last_hour)``, as UTC."""
@@ -134,8 +142,49 @@ class _Ctx:
         return local.astimezone(UTC)
 
 
-def _templates() -> list[SlotTemplate]:
-    return [SlotTemplate(wd, a, b, SLOT_MINUTES, CAPACITY) for wd in range(7) for a, b in WINDOWS]
+def _templates(around_the_clock: bool = False) -> list[SlotTemplate]:
+    windows = AROUND_THE_CLOCK if around_the_clock else WINDOWS
+    return [SlotTemplate(wd, a, b, SLOT_MINUTES, CAPACITY) for wd in range(7) for a, b in windows]
+
+
+def _statuses_around(slots: list[Any], now: datetime, rng: random.Random) -> list[str]:
+    """Ended slots: done, the last two still claimed/waiting (overdue); then three being
+    worked (they start around now); later ones claimed or waiting (upcoming, due)."""
+    ended = sum(slot.end <= now for slot in slots)
+    finished = ["no_show", "cancelled"] + ["completed"] * max(0, ended - 4)
+    rng.shuffle(finished)
+    past = [*finished, "claimed", "waiting"][-ended:] if ended else []
+    rest = len(slots) - ended - 3
+    claimed = max(1, rest // 3)
+    return [*past, *_WORKING, *["claimed"] * claimed, *["waiting"] * (rest - claimed)]
+
+
+def _places_around(ctx: _Ctx, count: int) -> list[Any]:
+    """``count`` slot places from ``now - PAST`` to ``now + AHEAD`` (maybe across midnight),
+    at least a third of them already ended."""
+    assert ctx.now is not None
+    now, rng, tz = ctx.now, ctx.rng, str(ctx.tz)
+    days = [ctx.today + timedelta(days=d) for d in (-1, 0, 1)]
+    places = [
+        s
+        for day in days
+        for s in generate_slots(day, _templates(True), tz)
+        for _ in range(s.capacity)
+        if now - PAST <= s.start < now + AHEAD
+    ]
+    ended = [i for i, s in enumerate(places) if s.end <= now]
+    later = [i for i, s in enumerate(places) if s.end > now]
+    n_past = min(len(ended), max(3, count // 3))
+    # Ended slots of today first: the queue's default view starts at today (local), so just
+    # after midnight yesterday's overdue slots would not show.
+    on_today = [i for i in ended if places[i].start.astimezone(ctx.tz).date() == ctx.today]
+    earlier = [i for i in ended if i not in on_today]
+    past = rng.sample(on_today, min(n_past, len(on_today)))
+    past += rng.sample(earlier, n_past - len(past))
+    running = later[:CAPACITY]  # the slot under way now: its places are being worked
+    rest = later[CAPACITY:]
+    chosen = past + running + rng.sample(rest, count - n_past - len(running))
+    return [places[i] for i in sorted(chosen)]
 
 
 def _today_statuses(n: int, rng: random.Random) -> list[str]:
@@ -212,6 +261,10 @@ def _booking(ctx: _Ctx, district: District, day: date, urgent: bool, points: int
     if points is None:
         points = rng.choices(range(9), (30, 12, 10, 12, 8, 6, 8, 4, 3))[0]
     created = ctx.at(d.booked, 7, 8) if d.booked == ctx.today else ctx.at(d.booked, 8, 22)
+    if ctx.now is not None and created > ctx.now:  # booked earlier today, before "now"
+        midnight = datetime.combine(d.booked, time(0), tzinfo=ctx.tz).astimezone(UTC)
+        created = midnight + (ctx.now - midnight) * rng.uniform(0.1, 0.9)
+        created = created.replace(microsecond=0)
     citizen, licence = demo_data.citizen_and_licence(
         rng,
         ctx.draws,
@@ -248,19 +301,30 @@ def _plan_queue(
     ctx: _Ctx, district: District, *, squad_id: int, officers: list[int], per_day: int, seq: int
 ) -> None:
     """Today and the next three days; only urgent bookings reach beyond tomorrow."""
-    rng, tz = ctx.rng, str(ctx.tz)
+    rng, tz, now = ctx.rng, str(ctx.tz), ctx.now
     for offset, count in enumerate((per_day, per_day, max(2, per_day // 3), max(1, per_day // 4))):
         day = ctx.today + timedelta(days=offset)
-        places = [s for s in generate_slots(day, _templates(), tz) for _ in range(s.capacity)]
-        slots = [places[i] for i in sorted(rng.sample(range(len(places)), count))]
-        statuses = (
-            _today_statuses(count, rng)
-            if offset == 0
-            else rng.choices(("waiting", "claimed", "cancelled"), (7, 2, 1), k=count)
-        )
+        if now is not None and offset == 0:
+            slots = _places_around(ctx, count)
+            statuses = _statuses_around(slots, now, rng)
+        else:
+            places = [
+                s
+                for s in generate_slots(day, _templates(now is not None), tz)
+                for _ in range(s.capacity)
+                if now is None or s.start >= now + AHEAD  # not the places of today's queue
+            ]
+            slots = [places[i] for i in sorted(rng.sample(range(len(places)), count))]
+            statuses = (
+                _today_statuses(count, rng)
+                if offset == 0
+                else rng.choices(("waiting", "claimed", "cancelled"), (7, 2, 1), k=count)
+            )
         for i, (slot, status) in enumerate(zip(slots, statuses, strict=True)):
             points = {(0, 1): 9, (1, 2): 10}.get((offset, i))  # a couple near the 12 limit
-            _booking(ctx, district, day, urgent=offset >= 2 or rng.random() < 0.15, points=points)
+            slot_day = slot.start.astimezone(ctx.tz).date()
+            urgent = offset >= 2 or rng.random() < 0.15
+            _booking(ctx, district, slot_day, urgent=urgent, points=points)
             officer = (
                 officers[_WORKING.index(status)]
                 if status in _WORKING
@@ -269,13 +333,16 @@ def _plan_queue(
                 else None
             )
             claimed_at = None
+            appointment = ctx.bookings[-1]["appointment"]
             if officer is not None:
                 claimed_at = (
                     slot.start - timedelta(minutes=rng.randint(10, 40))
                     if offset == 0
                     else ctx.at(ctx.today, 8, 9) + timedelta(minutes=30)
                 )
-            appointment = ctx.bookings[-1]["appointment"]
+                if now is not None:  # claimed before now, after the booking
+                    claimed_at = min(claimed_at, now - timedelta(minutes=rng.randint(15, 40)))
+                    claimed_at = max(claimed_at, appointment["created_at"] + timedelta(minutes=1))
             appointment.update(
                 squad_id=squad_id,
                 slot_start=slot.start,
@@ -318,6 +385,7 @@ def _write_bookings(session: Session, bookings: list[dict[str, Any]]) -> dict[st
     )
     links: list[dict[str, int]] = []
     for b, appointment_id in zip(bookings, appointment_ids, strict=True):
+        b["appointment_id"] = appointment_id
         ids = [next(violation_ids) for _ in b["violations"]]  # linked first, then the extra
         links.extend(
             {"appointment_id": appointment_id, "violation_id": v} for v in ids[: b["linked"]]
@@ -333,6 +401,45 @@ def _write_bookings(session: Session, bookings: list[dict[str, Any]]) -> dict[st
     }
 
 
+def _write_histories(
+    session: Session,
+    ctx: _Ctx,
+    officer_rows: list[dict[str, Any]],
+    officer_ids: list[int],
+    workstation: str,
+) -> None:
+    """Each appointment's audit history, then ``updated_at`` = its last event."""
+    numbers = {i: str(r["police_number"]) for i, r in zip(officer_ids, officer_rows, strict=True)}
+    horizon = ctx.now or datetime.combine(
+        ctx.today + timedelta(days=1), time(0), tzinfo=ctx.tz
+    ).astimezone(UTC)
+    stamps = []
+    for b in ctx.bookings:
+        appt = b["appointment"]
+        officer_id = appt["officer_id"]
+        officer = (
+            Actor(numbers[officer_id], officer_id, f"{workstation}-{officer_id}")
+            if officer_id is not None
+            else None
+        )
+        last = demo_history.write_history(
+            session,
+            ctx.rng,
+            appt,
+            b["appointment_id"],
+            phone=str(b["citizen"]["phone"]),
+            officer=officer,
+            now=horizon,
+        )
+        stamps.append({"b_id": b["appointment_id"], "b_at": last})
+    session.connection().execute(
+        update(Appointment)
+        .where(Appointment.id == bindparam("b_id"))
+        .values(updated_at=bindparam("b_at")),
+        stamps,
+    )
+
+
 def seed_demo(
     session: Session,
     *,
@@ -342,10 +449,13 @@ def seed_demo(
     rng_seed: int = 20261124,
     appointments_per_squad_day: int = 12,
     workstation: str = "demo-seed",
+    now: datetime | None = None,
 ) -> DemoSummary:
     """Seed an empty database in the caller's transaction; every demo account gets ``password``.
 
-    ``today`` is the squads' local calendar day the queue is built around (today + 3 days).
+    ``today`` is the squads' local calendar day the queue is built around (today + 3 days);
+    with ``now`` (aware; its local day must be ``today``) the squads work around the clock
+    and today's queue surrounds ``now`` (see the module docstring).
     Raises RuleViolation when the database already has squads or one of the demo police
     numbers, ValidationError for a weak password or an ``appointments_per_squad_day``
     outside 9 … one day's capacity (28).
@@ -355,6 +465,8 @@ def seed_demo(
             "数据库中已有大队数据，演示数据只能写入空库；请换一个新数据库再试",
             code="demo_not_empty",
         )
+    if now is not None and now.astimezone(ZoneInfo(tz)).date() != today:
+        raise ValidationError("now", "演示数据的当前时间应在基准日内")
     day_capacity = sum(s.capacity for s in generate_slots(today, _templates(), tz))
     if not len(STATUS_LABELS) <= appointments_per_squad_day <= day_capacity:
         raise ValidationError(
@@ -378,10 +490,12 @@ def seed_demo(
     report = import_catalogue_file(
         session, actor, resource("catalogue", f"violations_{REGION}.csv")
     )
-    ctx = _Ctx(rng, today, ZoneInfo(tz), [to_domain(r) for r in list_entries(session, REGION)])
+    entries = [to_domain(r) for r in list_entries(session, REGION)]
+    ctx = _Ctx(rng, today, ZoneInfo(tz), entries, now=now.astimezone(UTC) if now else None)
     squad_ids = _insert_ids(session, Squad, [demo_data.squad_row(d, tz) for d in DISTRICTS])
     squad_of = dict(zip(DISTRICTS, squad_ids, strict=True))
-    schedules = [r for sid in squad_ids for r in demo_data.schedule_rows(sid, _templates())]
+    templates = _templates(now is not None)
+    schedules = [r for sid in squad_ids for r in demo_data.schedule_rows(sid, templates)]
     session.execute(insert(SlotSchedule), schedules)
     officer_rows = demo_data.officer_rows(plan, squad_of, password_hash)
     officer_ids = _insert_ids(session, Officer, officer_rows)
@@ -395,6 +509,7 @@ def seed_demo(
         ]
         _plan_queue(ctx, d, squad_id=squad_of[d], officers=officers, per_day=per_day, seq=seq)
     written = _write_bookings(session, ctx.bookings)
+    _write_histories(session, ctx, officer_rows, officer_ids, workstation)
 
     counts = {
         "squads": len(squad_ids),

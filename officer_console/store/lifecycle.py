@@ -480,6 +480,10 @@ def reassign(
     if (to_officer_id is None) == (to_squad_id is None):
         raise ValidationError("target", "请选择改派给某位民警或另一个大队（二选一）")
     current = _check(session, actor, appt, "reassign", now)
+    if (to_officer_id is not None and appt.officer_id == to_officer_id) or (
+        to_squad_id is not None and appt.squad_id == to_squad_id
+    ):  # a no-op is refused, not logged as a change
+        raise ValidationError("target", "所选预约已由该民警（或该大队）负责，无需改派")
     reason = rules.check_reason(reason, required=True, what="改派原因")
     target_squad: int
     if to_officer_id is not None:

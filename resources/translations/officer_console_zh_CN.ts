@@ -218,7 +218,7 @@
         <translation>动态口令</translation>
     </message>
     <message>
-        <source>Sign out and quit</source>
+        <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
@@ -344,6 +344,10 @@ Remote traffic violation processing by video — officer workstation.</source>
     <message>
         <source>Quit</source>
         <translation>退出</translation>
+    </message>
+    <message>
+        <source>Sign out</source>
+        <translation>退出登录</translation>
     </message>
     <message>
         <source>Refresh</source>

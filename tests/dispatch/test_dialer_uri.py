@@ -38,7 +38,7 @@ def test_opener_refusal_and_exception_are_failures() -> None:
     for opener in (lambda _: False, boom):
         result = asyncio.run(UriDialer(opener).place_call(CallRequest("13812345678", "A1")))
         assert result.status == "failed"
-        assert "无法打开软电话" in result.message_zh
+        assert "请手动拨打 138****5678" in result.message_zh
         assert result.retryable
 
 

@@ -38,7 +38,7 @@ def test_default_template_renders_the_brief_text() -> None:
     params = t.params(code="482913", squad="历下区大队", link="https://jj.cn/join")
     assert params == {"code": "482913", "squad": "历下区大队", "link": "https://jj.cn/join"}
     assert t.render(params) == (
-        "【济南交警】您预约的历下区大队远程违法处理视频即将开始，验证码482913，10分钟内有效。"
+        "【济南交警】历下区大队民警正在等候您进行远程违法处理视频，验证码482913，10分钟内有效。"
         "请点击 https://jj.cn/join 输入验证码进入视频。如非本人操作请忽略。"
     )
 

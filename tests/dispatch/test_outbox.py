@@ -70,7 +70,8 @@ def test_fills_the_dispatch_row_once(factory, world) -> None:  # type: ignore[no
         [row] = s.scalars(select(SmsRow)).all()
         latest = latest_outbox_message(s, "+86 138 0000 0000")
     assert row.status == "queued"  # the dispatch service owns the status
-    assert row.body.startswith("【济南交警】您预约的历下区大队远程违法处理视频即将开始")
+    assert row.body.startswith("【济南交警】历下区大队民警正在等候您进行远程违法处理视频")
+    assert "即将开始" not in row.body  # also sent for slots that began or ended long ago
     assert "验证码482913，5分钟内有效" in row.body
     assert LINK in row.body
     assert "000111" not in row.body

@@ -124,3 +124,64 @@ def test_unreachable_database_is_explained_without_traceback(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "无法连接数据库" in result.stderr and "OFFICER_CONSOLE_DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _start_and_stop(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str], str]:
+    """Start the console, wait for ready, SIGTERM it; (exit code, stdout lines, stderr)."""
+    proc = subprocess.Popen(
+        [str(CONSOLE), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=cwd,
+    )
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.strip() == "officer-console: ready":
+                ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert ready.wait(60), f"not ready within 60 s; output so far: {lines!r}"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    assert proc.stdout is not None and proc.stderr is not None
+    stderr = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    return code, lines, stderr
+
+
+@pytest.mark.slow
+def test_temporary_demo_directory_is_removed_on_exit(tmp_path: Path) -> None:
+    """Without --data-dir the demo's database, recordings and log go away when it exits."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    port = _free_port()
+    env = _env() | {
+        "TMPDIR": str(tmp),
+        "OFFICER_CONSOLE_GATEWAY_PORT": str(port),
+        "OFFICER_CONSOLE_GATEWAY_URL": f"http://127.0.0.1:{port}",
+    }
+    code, lines, stderr = _start_and_stop(["--demo"], env, tmp_path)
+    assert code == 0, stderr
+    where = next(line for line in lines if line.startswith("数据目录: "))
+    assert "临时目录" in where and "DEMO_DIR" in where
+    data_dir = Path(where.removeprefix("数据目录: ").split("（")[0])
+    assert data_dir.parent == tmp
+    assert not data_dir.exists()
+    assert list(tmp.iterdir()) == []
+    assert any(line.startswith("officer-console: 已删除临时演示数据目录") for line in lines)

@@ -25,9 +25,11 @@ from officer_console.store import accounts, admin_ops
 from officer_console.store.admin_ops import ScheduleRow
 from officer_console.store.engine import transaction
 from officer_console.store.models import AuditEvent, Officer, SlotSchedule
+from officer_console.video import devices
 from tests.support import console
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
+from tests.support.shots import shot
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -113,6 +115,9 @@ def test_admin_unlocks_resets_disables_and_changes_role(
             )
     users.reload()
     qtbot.waitUntil(lambda: any(u.locked for u in users.users), timeout=5_000)
+    assert users.locked_label.isVisible()  # the lockout is told to the admin
+    assert "370102002" in users.locked_label.text() and "锁定于" in users.locked_label.text()
+    shot(users, "users_dialog_locked")
     users.select_user("370102002")
     assert users.selected_label.text().startswith("370102002")
     assert users.unlock_button.isEnabled()
@@ -131,11 +136,33 @@ def test_admin_unlocks_resets_disables_and_changes_role(
         officer.password_hash, "Brand-New-Secret-9"
     )
 
+    assert not users.locked_label.isVisible()
+
+    users.select_user("370102002")
+    qtbot.mouseClick(users.disable_button, LEFT)  # asks first: cancel changes nothing
+    dialog = users.disable_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.objectName() == "disable_account_dialog"
+    assert not dialog.confirm_button.isEnabled()  # no reason yet
+    dialog.reject()
+    officer = _officer(services, "370102002")
+    assert officer is not None and not officer.disabled
     users.select_user("370102002")
     qtbot.mouseClick(users.disable_button, LEFT)
+    dialog = users.disable_dialog
+    assert dialog is not None
+    dialog.reason_edit.setText("调离本单位")  # keyClicks types ASCII only
+    assert dialog.confirm_button.isEnabled()
+    shot(dialog, "disable_account_dialog")
+    qtbot.mouseClick(dialog.confirm_button, LEFT)
     _message(qtbot, users, "账号 370102002 已停用。")
     officer = _officer(services, "370102002")
     assert officer is not None and officer.disabled
+    with services.factory() as s:
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "account.disable")).one()
+        assert row.detail == {"reason": "调离本单位"}
+    with pytest.raises(ValidationError, match="原因"), transaction(services.factory) as s:
+        admin_ops.set_disabled(s, services.actor(), "admin", "370102001", True)  # no reason
 
     users.select_user("370102002")
     users.role_combo.setCurrentIndex(users.role_combo.findData("shift_lead"))
@@ -256,10 +283,10 @@ def test_schedule_ranges_are_checked_by_the_store(slot: int, capacity: int, mess
 # --- settings --------------------------------------------------------------------------------
 
 
-def test_settings_dialog_writes_the_toml(qtbot: QtBot, tmp_path: Path) -> None:
+def test_settings_dialog_writes_the_toml(qtbot: QtBot, tmp_path: Path, services: Services) -> None:
     settings = load_settings(env={}, data_dir=tmp_path)
     (tmp_path / "config.toml").write_text('region_code = "370100"\n', encoding="utf-8")
-    dialog = SettingsDialog(settings)
+    dialog = SettingsDialog(settings, services=services)  # signed in as the admin
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.objectName() == "settings_dialog"
@@ -293,6 +320,61 @@ def test_settings_dialog_writes_the_toml(qtbot: QtBot, tmp_path: Path) -> None:
         True,
     )
     assert reloaded.region_code == "370100"  # other keys kept
+    with services.factory() as s:
+        row = s.scalars(select(AuditEvent).where(AuditEvent.action == "settings.change")).one()
+    assert row.detail is not None
+    assert row.detail["changed"] == [
+        "database_url",
+        "gateway_url",
+        "inactivity_lock_minutes",
+        "require_totp",
+    ]
+    assert row.detail["values"]["database_url"] == "postgresql+psycopg://officer@db/console"
+
+
+@pytest.mark.parametrize("number", ["370102001", "370102900", "900002"])
+def test_non_admins_see_workstation_settings_read_only(
+    qtbot: QtBot, tmp_path: Path, services: Services, number: str
+) -> None:
+    """Officer, shift lead and auditor: devices editable; database/gateway/security not."""
+    console.signed_in(services, number)
+    settings = load_settings(env={}, data_dir=tmp_path)
+    dialog = SettingsDialog(settings, services=services)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    ui = dialog.ui
+    assert dialog.read_only_label.isVisible()
+    assert ui.database_url_edit.isReadOnly() and ui.gateway_url_edit.isReadOnly()
+    assert ui.inactivity_spin.isReadOnly() and not ui.require_totp_check.isEnabled()
+    assert "仅管理员" in ui.security_group.title()
+    assert ui.camera_combo.isEnabled() and ui.speaker_combo.isEnabled()
+    if number == "370102001":
+        shot(dialog, "settings_dialog_officer")
+    # Even if the widgets were changed behind the UI's back, nothing workstation-wide is saved.
+    ui.database_url_edit.setText("sqlite:////tmp/elsewhere.db")
+    ui.inactivity_spin.setValue(0)
+    ui.require_totp_check.setChecked(False)
+    ui.speaker_combo.setCurrentIndex(ui.speaker_combo.findData(devices.SILENT))
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(dialog.save_button(), LEFT)
+    table = tomllib.loads((tmp_path / "config.toml").read_text(encoding="utf-8"))
+    assert table["speaker"] == devices.SILENT
+    assert not set(table) & {"database_url", "inactivity_lock_minutes", "require_totp"}
+    # The store refuses a non-admin change itself, and audits the refusal.
+    with pytest.raises(PermissionDenied), transaction(services.factory) as s:
+        admin_ops.record_settings_change(
+            s,
+            services.actor(),
+            services.officer.role,
+            {"require_totp": False},  # type: ignore[union-attr]
+        )
+    with services.factory() as s:
+        denied = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "settings.change", AuditEvent.outcome == "denied"
+            )
+        ).all()
+    assert len(denied) == 1
 
 
 def test_toml_writer_escapes_and_types() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from officer_console.gui.demo import demo_settings
+from officer_console.gui.demo import demo_settings, remove_temporary_dir
 
 
 def test_demo_takes_devices_from_the_environment_but_not_the_database(
@@ -30,3 +30,12 @@ def test_demo_takes_devices_from_the_environment_but_not_the_database(
         settings.effective_database_url == f"sqlite:///{tmp_path / 'demo' / 'officer-console.db'}"
     )
     assert settings.sms_provider == "outbox"  # the demo never texts a real phone
+
+
+def test_only_temporary_demo_directories_are_removed(tmp_path: Path) -> None:
+    temporary = demo_settings(None).data_dir
+    (temporary / "evidence").mkdir()
+    (temporary / "evidence" / "call.mp4").write_bytes(b"x")
+    assert remove_temporary_dir(temporary) and not temporary.exists()
+    kept = demo_settings(tmp_path / "oc-demo").data_dir  # make run DEMO_DIR=…
+    assert not remove_temporary_dir(kept) and kept.is_dir()

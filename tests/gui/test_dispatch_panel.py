@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import qasync
@@ -16,6 +18,7 @@ from sqlalchemy import func, select
 
 from officer_console.config import load_settings
 from officer_console.dispatch.dialers.uri import UriDialer
+from officer_console.dispatch.dialers.xdg import XdgOpener
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.dispatch.service import DispatchService
 from officer_console.gui.dispatch_panel import DispatchPanel
@@ -23,8 +26,10 @@ from officer_console.gui.services import OpRunner, Services
 from officer_console.store import queue
 from officer_console.store.accounts import OfficerInfo
 from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.models import Officer, SmsMessage
+from officer_console.store.models import AuditEvent, Officer, SmsMessage
 from tests.support import builders
+from tests.support.shots import shot
+from tests.support.softphone import softphone
 
 PHONE = "13800000000"
 WAIT = 15_000
@@ -202,3 +207,52 @@ def test_runs_as_a_task_on_the_qasync_loop(qtbot: QtBot, setup: Setup) -> None:
         loop.close()
         asyncio.set_event_loop(None)
     assert opener_threads == [True]
+
+
+@pytest.mark.skipif(shutil.which("xdg-open") is None, reason="needs xdg-utils")
+def test_failing_softphone_asks_for_manual_dial_and_copies_after_reveal(
+    qtbot: QtBot, setup: Setup, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    st = setup
+    phone = softphone(tmp_path, 1)
+    # A long timeout: on a loaded machine the failing handler may take seconds to fail.
+    st.panel.dispatch.dialer = UriDialer(XdgOpener(phone.env, timeout=30))
+    _load(qtbot, st)
+    assert not st.panel.manual_dial.isVisible()
+    qtbot.mouseClick(st.panel.dispatch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: st.panel.step_state("call") == "failed", timeout=WAIT)
+    qtbot.waitUntil(st.panel.manual_dial.isVisible, timeout=WAIT)
+    assert phone.calls() == [f"tel:+86{PHONE}"]
+    dial = st.panel.manual_dial
+    assert dial.label.text() == "请手动拨打：138****0000"
+    qtbot.waitUntil(  # the step fails first; the message comes with the dispatch's outcome
+        lambda: "请手动拨打 138****0000" in st.panel.error_label.text(), timeout=WAIT
+    )
+    assert "已交软电话" not in st.panel.step_labels["call"].text()
+    assert PHONE not in _texts(st)
+    st.panel.resize(640, 420)
+    shot(st.panel, "dispatch_manual_dial")
+    QApplication.clipboard().clear()
+    qtbot.mouseClick(dial.copy_button, Qt.MouseButton.LeftButton)  # audited reveal + copy
+    qtbot.waitUntil(lambda: QApplication.clipboard().text() == PHONE, timeout=WAIT)
+    assert PHONE in dial.label.text() and dial.copy_button.text() == "复制号码"
+    with st.services.factory() as s:
+        reveals = s.scalars(select(AuditEvent).where(AuditEvent.action == "citizen.reveal")).all()
+        assert [r.outcome for r in reveals] == ["ok"]
+    st.panel.set_appointment(None, None)  # another case, or the screen locks
+    assert QApplication.clipboard().text() == ""
+    assert PHONE not in dial.label.text()
+    out, err = capfd.readouterr()
+    assert PHONE not in out + err  # the softphone's own output never reached the terminal
+
+
+@pytest.mark.skipif(shutil.which("xdg-open") is None, reason="needs xdg-utils")
+def test_working_softphone_is_handed_off(qtbot: QtBot, setup: Setup, tmp_path: Path) -> None:
+    st = setup
+    phone = softphone(tmp_path, 0)
+    st.panel.dispatch.dialer = UriDialer(XdgOpener(phone.env))
+    _load(qtbot, st)
+    qtbot.mouseClick(st.panel.dispatch_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: st.panel.step_state("call") == "handed_off", timeout=WAIT)
+    assert phone.calls() == [f"tel:+86{PHONE}"]
+    assert not st.panel.manual_dial.isVisible()

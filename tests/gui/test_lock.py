@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from officer_console.gui import i18n
 from officer_console.gui.case_panel import CasePanel
+from officer_console.gui.lock import UNLOCK_FAILED
 from officer_console.gui.main_window import MainWindow
 from officer_console.gui.queue_pane import QueuePane
 from officer_console.gui.services import Services
@@ -28,6 +29,7 @@ from tests.support.console import (
     pii_found,
     seed_world,
 )
+from tests.support.shots import shot
 
 
 @pytest.fixture(autouse=True)
@@ -109,11 +111,22 @@ def test_idle_lock_hides_all_personal_data_and_unlock_restores(
 
     _unlock(qtbot, window, "wrong-password")
     assert window.locked
-    assert "再错 4 次" in window.lock_screen.ui.lock_error_label.text()
+    assert window.lock_screen.ui.lock_error_label.text() == UNLOCK_FAILED  # no 警号, no count
+    shot(window, "lock_screen_error")
     assert window.lock_screen.ui.lock_password_edit.text() == ""
     _unlock(qtbot, window, PASSWORD)
     qtbot.waitUntil(lambda: not window.locked, timeout=5_000)
     assert window.stack.currentWidget() is window.splitter
+    # The selection and the right panel come back (the reveal does not: it must be redone).
+    qtbot.waitUntil(
+        lambda: case.case is not None and case.case.appointment.id == mine, timeout=10_000
+    )
+    qtbot.waitUntil(
+        lambda: pane.current_row() is not None and pane.current_row().id == mine,  # type: ignore[union-attr]
+        timeout=10_000,
+    )
+    assert full_phone not in pii_found(window, pii)
+    shot(window, "unlocked_selection_restored")
     qtbot.waitUntil(lambda: bool(pii_found(window, pii)), timeout=10_000)
     qtbot.waitUntil(lambda: "session.unlock" in _audit_actions(services), timeout=5_000)
     actions = _audit_actions(services)

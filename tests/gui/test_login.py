@@ -14,12 +14,13 @@ from sqlalchemy import select
 from officer_console.gui import i18n
 from officer_console.gui.login_dialog import LoginDialog
 from officer_console.gui.services import Services
-from officer_console.store import admin_ops
+from officer_console.store import accounts, admin_ops
 from officer_console.store.audit import Actor
 from officer_console.store.engine import transaction
 from officer_console.store.models import AuditEvent, Officer
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
+from tests.support.shots import shot
 
 ADMIN = Actor(police_number="900001", officer_id=None, workstation="ws-test")
 
@@ -73,7 +74,7 @@ def test_success_emits_the_officer(qtbot: QtBot, services: Services) -> None:
 def test_wrong_password_shows_the_message(qtbot: QtBot, services: Services) -> None:
     dialog = _dialog(qtbot, services)
     _attempt(qtbot, dialog, "370102001", "wrong-password-1")
-    assert dialog.ui.login_error_label.text() == "警号、密码或动态口令错误（再错 4 次将锁定账号）"
+    assert dialog.ui.login_error_label.text() == accounts.LOGIN_FAILED
     assert dialog.ui.password_edit.text() == ""
     dialog.ui.police_number_edit.clear()
     qtbot.mouseClick(dialog.ui.login_button, Qt.MouseButton.LeftButton)
@@ -82,11 +83,14 @@ def test_wrong_password_shows_the_message(qtbot: QtBot, services: Services) -> N
 
 def test_five_failures_lock_until_an_admin_unlocks(qtbot: QtBot, services: Services) -> None:
     dialog = _dialog(qtbot, services)
+    _attempt(qtbot, dialog, "370102999", "not-the-password")  # unknown number
+    unknown = dialog.ui.login_error_label.text()
     for _ in range(5):
         _attempt(qtbot, dialog, "370102001", "not-the-password")
-    assert "账号已锁定" in dialog.ui.login_error_label.text()
+        assert dialog.ui.login_error_label.text() == unknown  # wrong password, then locked
     _attempt(qtbot, dialog, "370102001", PASSWORD)  # right password, still locked
-    assert dialog.ui.login_error_label.text() == "账号已锁定（多次密码错误），请联系管理员解锁"
+    assert dialog.ui.login_error_label.text() == unknown == accounts.LOGIN_FAILED
+    shot(dialog, "login_dialog_error")
     with transaction(services.factory) as s:
         admin_ops.unlock(s, ADMIN, "admin", "370102001")
     with qtbot.waitSignal(dialog.logged_in, timeout=15_000):

@@ -28,6 +28,7 @@ from tests.support import console
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
 from tests.support.databases import SqliteTemplate
+from tests.support.shots import shot
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +94,65 @@ def test_shell_signs_in_and_titles_the_window(
         assert actions[-1] == "session.logout"
     finally:
         check.close()
+
+
+def _sign_in(qtbot: QtBot, shell: ConsoleShell, number: str) -> MainWindow:
+    login = shell.login
+    assert login is not None and login.isVisible()
+    assert login.ui.police_number_edit.text() == ""  # nothing left from the previous user
+    qtbot.keyClicks(login.ui.police_number_edit, number)
+    qtbot.keyClicks(login.ui.password_edit, PASSWORD)
+    qtbot.keyClick(login.ui.password_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.window is not None, timeout=15_000)
+    assert shell.window is not None
+    return shell.window
+
+
+def test_sign_out_returns_to_login_and_another_role_signs_in(
+    qtbot: QtBot, qapp: QApplication, services: Services
+) -> None:
+    shell = ConsoleShell(qapp, services)
+    shell.start()
+    try:
+        officer_window = _sign_in(qtbot, shell, "370102001")
+        assert "办案民警" in officer_window.windowTitle()
+        file_menu = officer_window.findChild(QMenu, "file_menu")
+        assert file_menu is not None
+        assert "退出登录" in [a.text() for a in file_menu.actions()]
+        officer_window.window_actions.sign_out.trigger()  # File → 退出登录
+        qtbot.waitUntil(lambda: shell.login is not None and shell.login.isVisible(), timeout=5_000)
+        assert shell.window is None and services.officer is None
+        assert not officer_window.isVisible()
+        assert not shell._shut_down and not shell._quitting  # the program keeps running
+        services.runner.run(lambda s: None).result(timeout=5)  # runner still alive
+
+        lead_window = _sign_in(qtbot, shell, "370102900")
+        assert "带班领导" in lead_window.windowTitle()
+        assert services.officer is not None and services.officer.role == "shift_lead"
+        lead_window.lock("manual")  # the lock screen's button signs out too
+        assert lead_window.lock_screen.ui.lock_exit_button.text() == "退出登录"
+        shot(lead_window.lock_screen, "lock_screen")
+        qtbot.mouseClick(lead_window.lock_screen.ui.lock_exit_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: shell.login is not None and shell.login.isVisible(), timeout=5_000)
+        assert shell.window is None
+
+        admin_window = _sign_in(qtbot, shell, "900001")
+        assert admin_window.findChild(QMenu, "admin_menu") is not None
+        with services.factory() as s:
+            rows = s.execute(
+                select(AuditEvent.action, AuditEvent.actor)
+                .where(AuditEvent.action.in_(("login", "session.logout")))
+                .order_by(AuditEvent.id)
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("login", "370102001"),
+            ("session.logout", "370102001"),
+            ("login", "370102900"),
+            ("session.logout", "370102900"),
+            ("login", "900001"),
+        ]
+    finally:
+        shell.shutdown()
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from officer_console.gui.reassign_dialog import ReassignDialog
 from officer_console.gui.services import Services
 from officer_console.store.models import Appointment, AuditEvent
 from tests.support import console, queue_world
+from tests.support.shots import shot
 
 OFFICER, COLLEAGUE, LEAD = "370102001", "370102002", "370102900"
 
@@ -168,7 +169,9 @@ def test_ctrl_return_claims(qtbot: QtBot, make_pane: Callable[[str], QueuePane])
 
 def _reassign_dialog(qtbot: QtBot, pane: QueuePane) -> ReassignDialog:
     qtbot.mouseClick(pane.reassign_button, Qt.MouseButton.LeftButton)
-    dialog = pane.findChild(QDialog, "reassign_dialog")
+    shown = [d for d in pane.findChildren(QDialog, "reassign_dialog") if d.isVisible()]
+    assert len(shown) == 1  # an earlier, closed dialog may not be deleted yet
+    dialog = shown[0]
     assert isinstance(dialog, ReassignDialog)
     qtbot.waitUntil(
         lambda: dialog.officer_combo.count() > 0 and dialog.ok_button.isEnabled(), timeout=5_000
@@ -190,10 +193,16 @@ def test_shift_lead_reassigns_several_rows_with_a_reason(
     )
     assert len(pane.selected_rows()) == 2 and pane.reassign_button.isEnabled()
     dialog = _reassign_dialog(qtbot, pane)
+    assert dialog.officer_combo.currentIndex() == -1  # nobody pre-selected
+    assert dialog.officer_combo.currentText() == "" and dialog.squad_combo.currentIndex() == -1
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.reassign_error.isVisible, timeout=5_000)
+    assert dialog.reassign_error.text() == "Choose where to reassign to."  # (English in here)
+    shot(dialog, "reassign_dialog")
     dialog.officer_combo.setCurrentIndex(dialog.officer_combo.findText("赵强（370102002）"))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no reason yet
-    qtbot.waitUntil(dialog.reassign_error.isVisible, timeout=5_000)
-    assert dialog.reassign_error.text() == "请填写改派原因" and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.reassign_error.text() == "请填写改派原因", timeout=5_000)
+    assert dialog.isVisible()
     dialog.reason_edit.insert("李明请假")  # QTest types ASCII only
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
@@ -217,11 +226,61 @@ def test_reassign_to_another_squad_removes_the_rows(
     moved = pane.model.row_at(1).id  # type: ignore[union-attr]
     dialog = _reassign_dialog(qtbot, pane)
     dialog.to_squad_radio.setChecked(True)
-    assert dialog.squad_combo.currentText() == "市中区大队" and dialog.squad_combo.isEnabled()
+    assert dialog.squad_combo.currentIndex() == -1 and dialog.squad_combo.isEnabled()
+    dialog.squad_combo.setCurrentIndex(dialog.squad_combo.findText("市中区大队"))
     dialog.reason_edit.insert("辖区调整")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pane.model.rowCount() == 5, timeout=5_000)
     assert moved not in pane.model.ids()
+
+
+@pytest.mark.parametrize("number", ["900001", "900002"])  # admin, auditor: no squad of their own
+def test_admins_and_auditors_pick_a_squad_and_read_its_queue(
+    qtbot: QtBot, make_pane: Callable[[str], QueuePane], number: str
+) -> None:
+    pane = make_pane(number)  # waits until the first squad's six rows are shown
+    picker = pane.squad_picker
+    assert picker is not None and picker.objectName() == "squad_picker"
+    assert [picker.itemText(i) for i in range(picker.count())] == ["历下区大队", "市中区大队"]
+    assert picker.currentText() == "历下区大队"
+    assert pane.read_only and not pane.claim_button.isVisible()
+    assert pane.findChild(QPushButton, "reassign_button") is None
+    assert not pane.queue_message.isVisible()  # no "no squad" notice, and nothing green
+    pane.queue_view.selectRow(0)
+    assert not pane.claim_button.isEnabled()
+    if number == "900002":
+        shot(pane, "queue_squad_picker_auditor")
+    picker.setCurrentIndex(picker.findText("市中区大队"))
+    picker.activated.emit(picker.currentIndex())
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 0 and not pane.model.loading, timeout=5_000)
+    assert pane.squad_id == pane.model.squad_id == pane.watcher.squad_id
+    picker.setCurrentIndex(picker.findText("历下区大队"))
+    picker.activated.emit(picker.currentIndex())
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 6, timeout=5_000)
+
+
+def test_reassign_to_the_same_officer_is_refused(
+    qtbot: QtBot, make_pane: Callable[[str], QueuePane]
+) -> None:
+    pane = make_pane(LEAD)
+    pane.queue_view.selectRow(0)
+    dialog = _reassign_dialog(qtbot, pane)
+    dialog.officer_combo.setCurrentIndex(dialog.officer_combo.findText("赵强（370102002）"))
+    dialog.reason_edit.insert("first")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _officer_text(pane, 0) == "赵强", timeout=5_000)
+    pane.queue_view.selectRow(0)
+    dialog = _reassign_dialog(qtbot, pane)
+    dialog.officer_combo.setCurrentIndex(dialog.officer_combo.findText("赵强（370102002）"))
+    dialog.reason_edit.insert("again")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.reassign_error.isVisible, timeout=5_000)
+    assert "无需改派" in dialog.reassign_error.text() and dialog.isVisible()
+    with pane.services.factory() as s:
+        reasons = s.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "appointment.reassign")
+        ).all()
+    assert [d["reason"] for d in reasons] == ["first"]  # the no-op is not logged as a change
 
 
 def test_filters_status_officer_and_plate(

@@ -64,16 +64,18 @@ def test_hash_is_argon2id_with_strong_parameters() -> None:
 
 def test_five_failures_in_window_lock_until_admin_unlocks(factory, officer_number) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
-    for i in range(4):
-        with pytest.raises(accounts.LoginFailed, match=f"再错 {4 - i} 次"):
+    for _ in range(4):
+        with pytest.raises(accounts.LoginFailed) as failed:
             _login(factory, "wrong", clock)
+        assert failed.value.message == accounts.LOGIN_FAILED  # no remaining-tries count
         clock.now += timedelta(minutes=2)
-    with pytest.raises(accounts.LoginFailed, match="已锁定"):
+    with pytest.raises(accounts.LoginFailed) as failed:
         _login(factory, "wrong", clock)
-    with pytest.raises(accounts.LoginFailed, match="锁定"):
+    assert failed.value.message == accounts.LOGIN_FAILED  # the lock is not told to the typist
+    with pytest.raises(accounts.LoginFailed):
         _login(factory, builders.PASSWORD, clock)  # right password, still locked
     clock.now += timedelta(hours=5)
-    with pytest.raises(accounts.LoginFailed, match="锁定"):
+    with pytest.raises(accounts.LoginFailed):
         _login(factory, builders.PASSWORD, clock)  # no automatic unlock
     with transaction(factory) as s:
         accounts.unlock(s, ADMIN, officer_number)
@@ -84,6 +86,44 @@ def test_five_failures_in_window_lock_until_admin_unlocks(factory, officer_numbe
         assert audit.verify_chain(s).ok
     assert actions.count("login") == 8
     assert "account.lock" in actions and "account.unlock" in actions
+    with factory() as s:
+        lock = s.scalars(select(AuditEvent).where(AuditEvent.action == "account.lock")).one()
+        assert lock.detail["failures"] == 5  # type: ignore[index]
+
+
+def test_unknown_wrong_and_locked_get_one_identical_message(factory, officer_number) -> None:  # type: ignore[no-untyped-def]
+    """Nothing tells an unknown police number from a wrong password or a locked account."""
+    clock = Clock()
+
+    def message(number: str, password: str) -> str:
+        with pytest.raises(accounts.LoginFailed) as failed:
+            accounts.login(
+                factory, police_number=number, password=password, workstation="ws", clock=clock
+            )
+        return str(failed.value.message)
+
+    unknown = message("999999", "Whatever-Pass-1")
+    wrong = message(officer_number, "Whatever-Pass-1")
+    for _ in range(5):
+        message(officer_number, "Whatever-Pass-1")
+    locked = message(officer_number, builders.PASSWORD)
+    with transaction(factory) as s:
+        accounts.unlock(s, ADMIN, officer_number)
+        accounts.set_disabled(s, ADMIN, officer_number, True)
+    disabled = message(officer_number, builders.PASSWORD)
+    assert unknown == wrong == locked == disabled == accounts.LOGIN_FAILED
+    for hint in ("次", "锁定", "停用", "不存在"):
+        assert hint not in accounts.LOGIN_FAILED
+    with factory() as s:
+        reasons = [
+            e.detail["reason"]  # type: ignore[index]
+            for e in s.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "login", AuditEvent.outcome == "denied")
+                .order_by(AuditEvent.id)
+            )
+        ]
+    assert reasons[0] == "unknown_user" and reasons[-2:] == ["locked", "disabled"]
 
 
 def test_failures_outside_the_window_do_not_lock(factory, officer_number) -> None:  # type: ignore[no-untyped-def]
@@ -99,11 +139,11 @@ def test_failures_outside_the_window_do_not_lock(factory, officer_number) -> Non
 
 def test_unknown_user_and_disabled_user_are_denied_and_audited(factory, officer_number) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
-    with pytest.raises(accounts.LoginFailed, match="警号或密码错误"):
+    with pytest.raises(accounts.LoginFailed, match="登录失败"):
         accounts.login(factory, police_number="999999", password="x", workstation="ws", clock=clock)
     with transaction(factory) as s:
         accounts.set_disabled(s, ADMIN, officer_number, True)
-    with pytest.raises(accounts.LoginFailed, match="停用"):
+    with pytest.raises(accounts.LoginFailed, match="登录失败"):
         _login(factory, builders.PASSWORD, clock)
     with factory() as s:
         denied = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time as clock
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,7 +33,7 @@ from officer_console.store.models import (
     Vehicle,
     ViolationRecord,
 )
-from officer_console.store.queue import STATUS_LABELS
+from officer_console.store.queue import STATUS_LABELS, TRANSITIONS
 from tests.support import builders
 from tests.support.databases import SqliteTemplate
 
@@ -297,10 +297,91 @@ def test_seed_is_audited_stamped_once_and_the_chain_verifies(
         seqs = set(s.scalars(select(Appointment.changed_seq)))
         current = changes.current(s)
     assert report.ok, report.reason
-    assert actions == ["catalogue.import", "demo.seed"]
+    assert actions[0] == "catalogue.import" and actions[-1] == "demo.seed"
+    assert set(actions[1:-1]) <= {"appointment.claim", "appointment.status", *DISPATCH}
     assert {k: event.detail[k] for k in seeded.counts} == seeded.counts
     assert event.detail["statuses"] == seeded.statuses and event.actor == "system"
     assert seqs == {current} and current >= 1
+
+
+DISPATCH = ("dispatch.create", "code.issue", "sms.send", "call.place")
+
+
+def _replay(events: list[AuditEvent]) -> tuple[str, int]:
+    """Status and version an appointment's history leads to, checking each step is legal."""
+    status, version, dispatched = "waiting", 1, False
+    for e in events:
+        if e.action == "appointment.claim":
+            assert status == "waiting"
+            status, version = "claimed", version + 1
+        elif e.action == "dispatch.create":
+            assert status == "claimed" and e.officer_id is not None
+            dispatched = True
+        elif e.action == "appointment.status":
+            assert e.detail["from"] == status and e.detail["to"] in TRANSITIONS[status]
+            if e.detail["to"] == "contacting":
+                assert dispatched  # nobody is contacted without a dispatch
+            status, version = e.detail["to"], version + 1
+    return status, version
+
+
+def _check_histories(s: Session, now: datetime | None = None) -> Counter[str]:
+    appts = s.scalars(select(Appointment)).all()
+    for a in appts:
+        events = audit.events_for(s, "appointment", a.id)
+        assert _replay(events) == (a.status, a.version), (a.status, [e.action for e in events])
+        times = [a.created_at, *(e.at for e in events)]
+        assert times == sorted(times)
+        assert a.updated_at == times[-1]
+        if a.officer_id is not None:
+            assert {e.officer_id for e in events} == {a.officer_id}
+        if now is not None:
+            assert times[-1] <= now
+    return Counter(a.status for a in appts)
+
+
+def test_every_history_matches_its_appointment(
+    factory: sessionmaker[Session], seeded: DemoSummary
+) -> None:
+    """An in-procedure case has a claim, a dispatch and the calls before it — always."""
+    with factory() as s:
+        assert _check_histories(s) == Counter({k: v for k, v in seeded.statuses.items() if v})
+
+
+@pytest.mark.parametrize("hour_minute", [(3, 5), (10, 40), (13, 0), (23, 0), (23, 50), (0, 10)])
+def test_seeded_around_now_at_any_hour(
+    factory: sessionmaker[Session], hour_minute: tuple[int, int]
+) -> None:
+    """A demo at any hour has overdue, running and upcoming appointments, nothing after now."""
+    now = datetime.combine(TODAY, time(*hour_minute), tzinfo=TZ).astimezone(UTC)
+    seed(factory, TODAY, now=now)
+    with factory() as s:
+        _check_histories(s, now)
+        appts = s.scalars(select(Appointment)).all()
+        schedules = s.scalars(select(SlotSchedule)).all()
+    assert {(x.start_time, x.end_time) for x in schedules} == {(time(0), time(23, 59))}
+    assert max(Counter((a.squad_id, a.slot_start) for a in appts).values()) <= 2
+    for squad_id in {a.squad_id for a in appts}:
+        near = [
+            a
+            for a in appts
+            if a.squad_id == squad_id
+            and now - timedelta(hours=3) <= a.slot_start < now + timedelta(hours=4)
+        ]
+        overdue = [a for a in near if a.status in ("waiting", "claimed") and a.slot_end <= now]
+        running = [a for a in near if a.status in ("in_call", "in_procedure")]
+        upcoming = [a for a in near if a.status == "waiting" and a.slot_start > now]
+        assert overdue and running and upcoming, [(a.slot_start, a.status) for a in near]
+        if hour_minute[0] >= 1:  # the queue's default view starts at today's local midnight
+            assert any(local_day(a.slot_start) == TODAY for a in overdue)
+        assert all(a.claimed_at is None or a.claimed_at <= now for a in near)
+        for a in running:
+            assert a.slot_start <= now + timedelta(minutes=30)
+
+
+def test_now_must_lie_on_the_seeded_day(factory: sessionmaker[Session]) -> None:
+    with pytest.raises(ValidationError, match="基准日"):
+        seed(factory, TODAY, now=datetime.combine(TODAY + timedelta(days=1), time(9), tzinfo=TZ))
 
 
 def test_seeding_twice_is_refused_and_changes_nothing(

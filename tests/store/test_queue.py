@@ -164,6 +164,27 @@ def test_reassign_requires_shift_lead_and_a_reason(factory, world) -> None:  # t
     assert (reassigned, denied) == (2, 0)  # the denied attempt rolled back with its transaction
 
 
+def test_reassign_to_the_current_officer_or_squad_is_refused(factory, world) -> None:  # type: ignore[no-untyped-def]
+    with transaction(factory) as s:
+        queue.claim(s, _actor(s, world["a"]), world["squad"], world["first"])
+    for target in ({"to_officer_id": world["a"]}, {"to_squad_id": world["squad"]}):
+        with pytest.raises(ValidationError, match="无需改派"), transaction(factory) as s:
+            queue.reassign(
+                s,
+                _actor(s, world["lead"]),
+                "shift_lead",
+                world["squad"],
+                [(world["first"], 2)],
+                reason="no-op",
+                **target,
+            )
+    with factory() as s:
+        row = queue.get_rows(s, [world["first"]])[0]
+        actions = s.scalars(select(AuditEvent.action)).all()
+    assert (row.version, row.officer_id) == (2, world["a"])
+    assert "appointment.reassign" not in actions
+
+
 def test_reassign_to_another_squad_puts_it_back_in_their_queue(factory, world) -> None:  # type: ignore[no-untyped-def]
     with transaction(factory) as s:
         queue.claim(s, _actor(s, world["a"]), world["squad"], world["first"])

@@ -1,15 +1,19 @@
 """Hand the call to the workstation's softphone with a ``tel:`` or ``sip:`` URI (the default).
 
-The GUI supplies the opener (``QDesktopServices.openUrl``), so this module has no Qt import and
-is testable with a plain function. The opener runs on the caller's thread: with qasync that is
-the Qt thread, where ``openUrl`` must run.
+The GUI supplies the opener, so this module has no Qt import and is testable with a plain
+function. An opener returns ``True``/``False`` (``QDesktopServices.openUrl``) or an
+:data:`~officer_console.dispatch.dialers.xdg.OpenOutcome`, directly or as an awaitable
+(:class:`~officer_console.dispatch.dialers.xdg.XdgOpener`, which tells "no softphone" from
+"softphone failed"). It is called on the caller's thread: with qasync that is the Qt thread,
+where ``openUrl`` must run. When no softphone took the call the officer is told to dial by hand.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal, TypeAlias
 
 from officer_console.dispatch.dialers.base import (
     CallRequest,
@@ -18,13 +22,18 @@ from officer_console.dispatch.dialers.base import (
     DialerError,
     check_token,
 )
+from officer_console.dispatch.dialers.xdg import OpenOutcome
 from officer_console.domain.errors import ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
 
-__all__ = ["UriDialer", "build_call_uri"]
+__all__ = ["MANUAL_DIAL", "Opener", "UriDialer", "build_call_uri"]
 
 log = logging.getLogger("officer_console.dispatch.dialers.uri")
+
+Opened: TypeAlias = bool | OpenOutcome
+Opener: TypeAlias = Callable[[str], Opened | Awaitable[Opened]]
+MANUAL_DIAL = "请手动拨打"
 
 
 def build_call_uri(
@@ -53,7 +62,7 @@ class UriDialer(Dialer):
 
     def __init__(
         self,
-        opener: Callable[[str], bool],
+        opener: Opener,
         *,
         scheme: Literal["tel", "sip"] = "tel",
         sip_domain: str = "",
@@ -84,18 +93,27 @@ class UriDialer(Dialer):
             )
         masked = mask_phone(req.phone)
         try:
-            opened = bool(self._opener(uri))
+            got = self._opener(uri)
+            opened: Opened = await got if inspect.isawaitable(got) else got
         except Exception as exc:  # the opener is GUI code we do not control
             log.warning("opener raised %s for %s", type(exc).__name__, masked)
-            opened = False
-        if not opened:
+            opened = "failed"
+        if opened is False or opened == "no_handler":
             log.warning("no softphone accepted the %s: URI for %s", self._scheme, masked)
             return CallResult(
                 "failed",
-                f"无法打开软电话：本机未关联 {self._scheme}: 协议的电话软件，"
-                "请联系管理员安装或配置。",
+                f"未找到软电话，{MANUAL_DIAL} {masked}（本机未关联 {self._scheme}: 协议的电话软件，"
+                "请联系管理员安装或配置）。",
                 True,
-                "opener returned False",
+                "no handler",
+            )
+        if opened == "failed":
+            log.warning("the softphone failed to take the %s: URI for %s", self._scheme, masked)
+            return CallResult(
+                "failed",
+                f"软电话未能打开，{MANUAL_DIAL} {masked}。",
+                True,
+                "handler failed",
             )
         log.info("handed %s: URI for %s to the softphone", self._scheme, masked)
         return CallResult(

@@ -148,7 +148,7 @@ class Ui_LockScreen(object):
         self.lock_title_label.setText(QCoreApplication.translate("LockScreen", u"Console locked", None))
         self.lock_password_label.setText(QCoreApplication.translate("LockScreen", u"Password", None))
         self.lock_totp_label.setText(QCoreApplication.translate("LockScreen", u"One-time code", None))
-        self.lock_exit_button.setText(QCoreApplication.translate("LockScreen", u"Sign out and quit", None))
+        self.lock_exit_button.setText(QCoreApplication.translate("LockScreen", u"Sign out", None))
         self.unlock_button.setText(QCoreApplication.translate("LockScreen", u"Unlock", None))
     # retranslateUi
 
