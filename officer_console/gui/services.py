@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
+from officer_console.dispatch.dialers.uri import Opener
 from officer_console.domain.errors import DomainError
 from officer_console.store.accounts import OfficerInfo
 from officer_console.store.audit import Actor
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
     from officer_console.store.lifecycle import AppointmentChange
 
 log = logging.getLogger("officer_console.gui")
-Opener = Callable[[str], bool]
 
 T = TypeVar("T")
 Work = Callable[[Session], T]
