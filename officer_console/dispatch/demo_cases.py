@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
 from officer_console.domain.errors import DomainError
+from officer_console.store import lifecycle, procedure_cosign, procedure_service
 from officer_console.store import procedure_cases as pc
-from officer_console.store import procedure_cosign, procedure_service, queue
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
 from officer_console.store.models import (
@@ -111,8 +111,8 @@ class _Seeder:
         def to_call(s: Session) -> pc.CaseView:
             appt = s.get(Appointment, appointment_id)
             assert appt is not None
-            version = queue.set_status(s, actor, appointment_id, appt.version, "contacting")
-            queue.set_status(s, actor, appointment_id, version, "in_call", reason="video")
+            change = lifecycle.dispatch(s, appointment_id, actor, expected_version=appt.version)
+            lifecycle.open_video(s, appointment_id, actor, expected_version=change.version)
             return pc.start_case(s, actor, appointment_id)
 
         return actor, self.run(to_call)

@@ -31,6 +31,7 @@ PATHS: dict[str, tuple[str, ...]] = {
     "in_procedure": ("claimed", "contacting", "in_call", "in_procedure"),
     "completed": ("claimed", "contacting", "in_call", "in_procedure", "completed"),
     "no_show": ("claimed", "contacting", "no_show"),
+    "handed_over": ("claimed", "contacting", "in_call", "handed_over"),
     "cancelled": ("cancelled",),
 }
 _DISPATCH = ("dispatch.create", "code.issue", "sms.send", "call.place")
@@ -110,7 +111,9 @@ def write_history(
                 step, (10, 15)
             )
             when = at(start + timedelta(minutes=rng.randint(*offset)))
-            reason = "三次呼叫未接通，群众未到场" if step == "no_show" else ""
+            reason = {"no_show": "三次呼叫未接通，群众未到场", "handed_over": "当事人有异议"}.get(
+                step, ""
+            )
             detail = {"from": previous, "to": step, "reason": reason}
             _event(session, officer, "appointment.status", appointment_id, at=when, detail=detail)
     return last

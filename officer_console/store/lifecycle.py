@@ -215,6 +215,8 @@ def _write(
     if row is None:
         raise _explain_conflict(session, appointment_id, name)
     version, seq, officer_id, squad_id = (int(row[0]), int(row[1]), row[2], int(row[3]))
+    # The next read in this session (a second transition, the procedure) sees the new row.
+    session.expire(appt)
     changes.notify(session, seq, appointment_id, old_squad, squad_id)
     audit.record(
         session,

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -39,7 +40,7 @@ from officer_console.domain.procedure import (
     Step,
     procedure_kind,
 )
-from officer_console.store import audit, queue
+from officer_console.store import audit, lifecycle, queue
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
@@ -93,24 +94,27 @@ __all__ = [
 
 
 def _move(session: Session, actor: Actor, appt: Appointment, status: str, reason: str) -> None:
-    """in_call → in_procedure → completed (today: queue.set_status; at merge: lifecycle)."""
-    queue.set_status(session, actor, appt.id, appt.version, status, reason=reason)
+    """in_call → in_procedure → completed, through the lifecycle (rule, version, audit)."""
+    move = {"in_procedure": lifecycle.start_procedure, "completed": lifecycle.complete}[status]
+    move(session, appt.id, actor, expected_version=appt.version)
+
+
+# A procedure stop → the lifecycle's 转窗口办理 reason (the stop's text goes with it).
+_HANDOVER_REASON = {
+    "hearing_requested": "hearing",
+    "remote_not_allowed": "licence_seizure",
+}
 
 
 def _hand_over(session: Session, actor: Actor, appt: Appointment, code: str, text: str) -> None:
-    """转窗口办理. Until lifecycle.hand_over exists: audited and noted on the appointment."""
-    session.execute(
-        update(Appointment)
-        .where(Appointment.id == appt.id)
-        .values(note=f"转窗口办理：{text}"[:200])
-    )
-    audit.record(
+    """转窗口办理: the appointment ends as handed_over with the stop's reason (lifecycle)."""
+    lifecycle.hand_over(
         session,
+        appt.id,
         actor,
-        "appointment.hand_over",
-        entity_type="appointment",
-        entity_id=appt.id,
-        detail={"reason_code": code, "text": text[:200]},
+        reason_code=_HANDOVER_REASON.get(code, "other"),
+        text=text[: rules.REASON_MAX],
+        expected_version=appt.version,
     )
 
 

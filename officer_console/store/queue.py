@@ -16,7 +16,7 @@ from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from officer_console.domain import appointment as rules
-from officer_console.domain.errors import ConflictError, PermissionDenied, ValidationError
+from officer_console.domain.errors import ConflictError, PermissionDenied
 from officer_console.domain.masking import mask_name, mask_phone
 from officer_console.store import audit, changes, lifecycle
 from officer_console.store.audit import Actor
@@ -31,15 +31,6 @@ from officer_console.store.models import (
 # The lifecycle's owner is domain/appointment.py; these names stay for the queue's readers.
 STATUS_LABELS = rules.STATUS_LABELS
 ACTIVE_STATUSES = rules.ACTIVE_STATUSES
-# set_status(new_status) → the one lifecycle transition that leads there.
-_BY_TARGET = {
-    "contacting": "dispatch",
-    "in_call": "open_video",
-    "in_procedure": "start_procedure",
-    "completed": "complete",
-    "no_show": "no_show",
-    "waiting": "release",
-}
 
 
 @dataclass(frozen=True)
@@ -218,33 +209,6 @@ def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
         return None
     lifecycle.claim(session, appointment_id, actor)
     return int(appointment_id)
-
-
-def set_status(
-    session: Session,
-    actor: Actor,
-    appointment_id: int,
-    expected_version: int,
-    new_status: str,
-    *,
-    reason: str = "",
-) -> int:
-    """Compatibility shim: the lifecycle transition leading to ``new_status``; new version.
-
-    New code calls :mod:`officer_console.store.lifecycle` directly (it returns the change).
-    """
-    name = _BY_TARGET.get(new_status)
-    if name is None:
-        raise ValidationError("status", f"不能直接变为“{rules.label(new_status)}”")
-    if name == "release":
-        change = lifecycle.release(
-            session, appointment_id, actor, reason=reason, expected_version=expected_version
-        )
-    else:
-        change = getattr(lifecycle, name)(
-            session, appointment_id, actor, expected_version=expected_version
-        )
-    return int(change.version)
 
 
 def reassign(

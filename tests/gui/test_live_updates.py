@@ -15,7 +15,7 @@ from officer_console.gui.live_updates import ChangeWatcher, _parse
 from officer_console.gui.queue_model import QueueModel
 from officer_console.gui.queue_pane import QueuePane
 from officer_console.gui.services import Services
-from officer_console.store import changes, queue
+from officer_console.store import changes, lifecycle, queue
 from officer_console.store.audit import Actor
 from officer_console.store.engine import transaction
 from officer_console.store.models import Appointment, Squad
@@ -104,7 +104,7 @@ def test_status_change_of_the_selected_row_refreshes_the_case(
     colleague = Actor(COLLEAGUE, queue_world.officer_id(other, COLLEAGUE), "ws-other")
     version = int(pane.model.index(1, 0).data(QueueModel.VERSION_ROLE))
     with transaction(other.factory) as s:
-        queue.set_status(s, colleague, target, version, "contacting")
+        lifecycle.dispatch(s, target, colleague, expected_version=version)
     qtbot.waitUntil(
         lambda: _text(pane, 1, QueueModel.COL_STATUS) == "联系中", timeout=_deadline(other)
     )

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.booking import check_booking_date
 from officer_console.domain.dates import urgent_reason
 from officer_console.domain.errors import RuleViolation, ValidationError
@@ -33,9 +34,14 @@ from officer_console.store.models import (
     Vehicle,
     ViolationRecord,
 )
-from officer_console.store.queue import STATUS_LABELS, TRANSITIONS
+from officer_console.store.queue import STATUS_LABELS
 from tests.support import builders
 from tests.support.databases import SqliteTemplate
+
+# status → the statuses the lifecycle can move it to (domain/appointment.py).
+TRANSITIONS = {
+    s: {t.target for t in rules.TRANSITIONS.values() if s in t.sources} for s in STATUS_LABELS
+}
 
 TODAY = date(2026, 11, 28)  # 30 November is within three days: inspections can be urgent too
 PASSWORD = "Demo-Pass-2026!"

@@ -232,7 +232,7 @@ def test_twelve_points_stop_up_front_and_at_ruling(
     assert "累积将达到12分" in view.stop_text and view.next_step is None
     with read_session(factory) as s:
         appt = s.get(Appointment, w.appointment_id)
-        assert appt is not None and appt.note.startswith("转窗口办理")
+        assert appt is not None and appt.status == "handed_over"  # the lifecycle's 转窗口办理
         assert "appointment.hand_over" in [
             e.action for e in audit.events_for(s, "appointment", appt.id)
         ]

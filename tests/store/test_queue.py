@@ -17,7 +17,7 @@ from officer_console.domain.errors import (
     RuleViolation,
     ValidationError,
 )
-from officer_console.store import audit, queue
+from officer_console.store import audit, lifecycle, queue
 from officer_console.store.engine import transaction
 from officer_console.store.models import Appointment, AuditEvent
 from tests.support import builders
@@ -100,7 +100,9 @@ def test_status_change_is_optimistic(factory, world) -> None:  # type: ignore[no
     with transaction(factory) as s:
         v = queue.claim(s, _actor(s, world["a"]), world["squad"], world["first"])
     with transaction(factory) as s:
-        v2 = queue.set_status(s, _actor(s, world["a"]), world["first"], v, "contacting")
+        v2 = lifecycle.dispatch(
+            s, world["first"], _actor(s, world["a"]), expected_version=v
+        ).version
     assert v2 == v + 1
     with factory() as s:
         event = s.scalars(
@@ -108,11 +110,11 @@ def test_status_change_is_optimistic(factory, world) -> None:  # type: ignore[no
         ).one()
     assert (event.detail["from"], event.detail["to"]) == ("claimed", "contacting")
     with pytest.raises(ConflictError), transaction(factory) as s:
-        queue.set_status(s, _actor(s, world["a"]), world["first"], v, "in_call")  # stale version
+        lifecycle.open_video(s, world["first"], _actor(s, world["a"]), expected_version=v)  # stale
     with pytest.raises(RuleViolation), transaction(factory) as s:
-        queue.set_status(s, _actor(s, world["a"]), world["first"], v2, "completed")  # not allowed
+        lifecycle.complete(s, world["first"], _actor(s, world["a"]), expected_version=v2)  # no
     with pytest.raises(PermissionDenied), transaction(factory) as s:
-        queue.set_status(s, _actor(s, world["b"]), world["first"], v2, "in_call")  # not the owner
+        lifecycle.open_video(s, world["first"], _actor(s, world["b"]), expected_version=v2)  # other
 
 
 def test_reassign_requires_shift_lead_and_a_reason(factory, world) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.paths import resource
-from officer_console.store import catalogue, queue
+from officer_console.store import catalogue, lifecycle, queue
 from officer_console.store.audit import Actor
 from officer_console.store.engine import transaction
 from officer_console.store.models import (
@@ -101,9 +101,9 @@ def build(
         lead_actor = builders.actor_for(lead, "ws-lead")
         version = queue.claim(s, lead_actor, sq.id, aid)
         if status in ("contacting", "in_call"):
-            version = queue.set_status(s, lead_actor, aid, version, "contacting")
+            version = lifecycle.dispatch(s, aid, lead_actor, expected_version=version).version
         if status == "in_call":
-            queue.set_status(s, lead_actor, aid, version, "in_call")
+            lifecycle.open_video(s, aid, lead_actor, expected_version=version)
         return World(
             sq.id,
             aid,
