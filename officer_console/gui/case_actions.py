@@ -15,8 +15,11 @@ Wiring, all on the GUI thread:
   "re-send code" runs the dispatch panel's dispatch again for the call's appointment.
 * The outcomes (:class:`~officer_console.gui.case_outcomes.CaseOutcomes`): 未到场,
   转窗口办理, 释放, 改派 — with a live call they ask and hang up first.
-* ``procedure_slot`` holds the procedure panel (:meth:`install_procedure_panel`); until the
-  wizard lands it shows the disabled step placeholder.
+* ``procedure_slot`` holds the wizard's procedure panel (built once here,
+  :mod:`~officer_console.gui.case_procedure`): it follows this box's case — the live case — and
+  the running call's channel.
+* ``citizen_waiting_label`` (:mod:`~officer_console.gui.waiting_room`): the citizen is already in
+  the waiting room (联系中, before 开始视频) — 开始视频 connects at once.
 * ``call_started(id)`` / ``call_ended(id)`` let the case panel pin the live case.
 * Errors appear inline in ``case_actions_message``; nothing here is modal.
 
@@ -51,10 +54,11 @@ from officer_console.dispatch.service import DispatchService
 from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError
 from officer_console.gui.case_outcomes import CaseOutcomes
-from officer_console.gui.case_placeholders import WizardPlaceholder
+from officer_console.gui.case_procedure import ProcedureWiring
 from officer_console.gui.dispatch_panel import DesktopOpener, DispatchPanel
 from officer_console.gui.services import Opener, Services
 from officer_console.gui.video_pane import VideoPane
+from officer_console.gui.waiting_room import WaitingIndicator
 from officer_console.gui.widgets import MessageBar, named
 from officer_console.store import lifecycle
 from officer_console.store.casefile import AppointmentPart
@@ -144,6 +148,8 @@ class CaseActions(QGroupBox):
         self.video_hint = named(QLabel(self), "start_video_hint")
         self.video_hint.setStyleSheet("color:#757575;")
         self.video_hint.setWordWrap(True)
+        self.waiting = WaitingIndicator(self.services, self)
+        layout.addWidget(self.waiting)
         row = QHBoxLayout()
         row.addWidget(self.start_video_button)
         row.addWidget(self.video_hint, 1)
@@ -168,11 +174,12 @@ class CaseActions(QGroupBox):
         self.procedure_slot = named(QWidget(self), "procedure_slot")
         slot = QVBoxLayout(self.procedure_slot)
         slot.setContentsMargins(0, 0, 0, 0)
-        self.wizard_placeholder: QWidget | None = WizardPlaceholder(self.procedure_slot)
-        slot.addWidget(self.wizard_placeholder)
+        self.wizard_placeholder: QWidget | None = None
         self.procedure_panel: QWidget | None = None
         self._slot_index = layout.count()
         layout.addWidget(self.procedure_slot)
+        self.procedure = ProcedureWiring(self.services)
+        self.install_procedure_panel(self.procedure.panel)
         self._refresh()
 
     def _service(self, opener: Opener | None) -> DispatchService:
@@ -218,7 +225,19 @@ class CaseActions(QGroupBox):
             else:
                 self.dispatch_panel.set_appointment(appointment.id, appointment.version)
         self.outcomes.set_case(appointment)
+        self.procedure.case_loaded(appointment)
+        self._watch_waiting()
         self._refresh()
+
+    def _watch_waiting(self) -> None:
+        """Before the call, for the assigned officer of a case 联系中: is the citizen waiting?"""
+        a = self.appointment
+        if self.call is not None:
+            self.waiting.stop_watching()  # the session's messages say it from now on
+        elif a is not None and a.status == "contacting" and self._is_assigned():
+            self.waiting.watch(a.id)
+        else:
+            self.waiting.watch(None)
 
     def clear_for_lock(self) -> None:
         """No citizen text stays; a running call keeps running (video only, see module doc)."""
@@ -230,6 +249,8 @@ class CaseActions(QGroupBox):
         if self._shut_down:
             return
         self._shut_down = True
+        self.waiting.watch(None)
+        self.procedure.shutdown()
         if self.dispatch_panel is not None:
             self.dispatch_panel.shutdown()
         call, running = self.call, self._loop()
@@ -304,6 +325,7 @@ class CaseActions(QGroupBox):
         self._refresh()
         call = self.make_call()
         self.call, self.call_appointment = call, a.id
+        self.waiting.stop_watching()  # from now on the call's own messages say it
         self.call_started.emit(a.id)
         self._start_task = self._spawn(self._start(call, a.id), loop)
 
@@ -325,8 +347,15 @@ class CaseActions(QGroupBox):
             return
         self.video_pane.attach(session)
         session.state_changed.connect(self._on_call_state)
+        session.message_received.connect(self.waiting.on_message)
+        self.procedure.attach(session)
         self._scroll_to_pane()
-        self.message.show_message("视频房间已打开，正在录像，等待当事人凭验证码加入。", "info")
+        if self.waiting.since is not None:
+            self.message.show_message(
+                "视频房间已打开，正在录像，当事人已在等候，正在接通。", "info"
+            )
+        else:
+            self.message.show_message("视频房间已打开，正在录像，等待当事人凭验证码加入。", "info")
         self._move_to_in_call()
 
     def _scroll_to_pane(self) -> None:
@@ -339,6 +368,7 @@ class CaseActions(QGroupBox):
 
     def _on_call_state(self, state: CallState) -> None:
         if state == CallState.CONNECTED:
+            self.waiting.set_since(None)
             self.message.clear_message()
             self._move_to_in_call()
         elif state == CallState.FAILED:
@@ -408,6 +438,9 @@ class CaseActions(QGroupBox):
         if session is not None:
             with contextlib.suppress(ValueError, KeyError):
                 session.state_changed.disconnect(self._on_call_state)
+            session.message_received.disconnect(self.waiting.on_message)
+        self.procedure.attach(None)
+        self.waiting.set_since(None)
         self.video_pane.detach()
         ended = self.call_appointment
         self.call = self.call_appointment = None

@@ -9,7 +9,8 @@ view of other rows — never mixed.
 
 Without a call the live case follows the queue selection. From the moment a call starts until
 it is over the live case is pinned to the call's appointment and its video pane sits in the
-fixed ``live_call_area`` at the top (with the procedure slot), under the header naming the call's appointment: selecting
+fixed ``live_call_area`` at the top with the procedure panel beside it, under the header naming
+the call's appointment (the case panel takes most of the window's width meanwhile): selecting
 other rows shows them below it in the browse view (never in the live view), the call keeps
 running and stays visible, and ``active_case_button`` brings the live case's actions back in
 one click. During the call the live case file condenses (title and masked citizen only) so the
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -41,6 +43,8 @@ from officer_console.store.casefile import CaseFile
 __all__ = ["REVEAL_SECONDS", "CasePanel"]
 
 LIVE_STYLE = "#live_case_header { background:#e3f2fd; border-left:4px solid #1565c0; }"
+CALL_WIDTH = 1040  # video (with 挂断) beside the procedure panel
+QUEUE_DURING_CALL = 480  # the queue stays usable for browsing
 BROWSE_STYLE = "#browse_banner { background:#fff8e1; border-left:4px solid #f9a825; }"
 
 
@@ -66,6 +70,7 @@ class CasePanel(QWidget):
         self.services = services
         self.tz = services.settings.timezone
         self.pinned: int | None = None  # the live call's appointment while a call runs
+        self._sizes: list[int] | None = None  # the window's split before the call widened us
         self._build(opener)
         self._alias_live_parts()
         self._show_live()
@@ -84,7 +89,7 @@ class CasePanel(QWidget):
         self.live_header.setWordWrap(True)
         self.live_header.hide()
         self.call_area = named(QWidget(self), "live_call_area")
-        self.call_layout = QVBoxLayout(self.call_area)
+        self.call_layout = QHBoxLayout(self.call_area)
         self.call_layout.setContentsMargins(0, 0, 0, 0)
         self.call_area.hide()
         live_body = QWidget(self)
@@ -124,7 +129,7 @@ class CasePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.live_header)
-        layout.addWidget(self.call_area, 3)
+        layout.addWidget(self.call_area, 5)
         layout.addWidget(self.stack, 2)
 
         self.live.loaded.connect(self._on_live_loaded)
@@ -215,9 +220,10 @@ class CasePanel(QWidget):
         self.pinned = appointment_id
         self.live.set_condensed(True)
         self.handling.set_live(True)
-        self.call_layout.addWidget(self.handling.video_pane, 1)
-        self.call_layout.addWidget(self.handling.procedure_slot)
+        self.call_layout.addWidget(self.handling.video_pane, 2)
+        self.call_layout.addWidget(self.handling.procedure_slot, 3)
         self.call_area.show()
+        self._widen(True)
         self._update_header()
 
     def _unpin(self, appointment_id: int) -> None:
@@ -225,10 +231,27 @@ class CasePanel(QWidget):
             return
         self.pinned = None
         self.call_area.hide()
+        self._widen(False)
         self.handling.restore_call_widgets()
         self.live.set_condensed(False)
         self.handling.set_live(False)
         self._update_header()
+
+    def _widen(self, on: bool) -> None:
+        """During a call the video and the procedure sit side by side: the queue narrows."""
+        split = self.parentWidget()
+        if not isinstance(split, QSplitter) or split.count() != 2:
+            return
+        if not on:
+            if self._sizes is not None:
+                split.setSizes(self._sizes)
+                self._sizes = None
+            return
+        if self._sizes is None:
+            self._sizes = split.sizes()
+        total, me = sum(split.sizes()), split.indexOf(self)
+        want = max(split.sizes()[me], min(total - QUEUE_DURING_CALL, CALL_WIDTH))
+        split.setSizes([total - want, want] if me == 1 else [want, total - want])
 
     def _show_live(self) -> None:
         self.stack.setCurrentWidget(self.live_view)

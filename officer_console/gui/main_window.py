@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from officer_console.gui import crash
+from officer_console.gui.cosign_dock import CosignDock
 from officer_console.gui.lock import InactivityLock, LockScreen, audit_session_event
 from officer_console.gui.menus import build_menus
 from officer_console.gui.services import Services
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.exit_requested.connect(self.sign_out_requested)
         self.window_actions = build_menus(self)
         self._build_status_bar()
+        self.cosign_dock = CosignDock(services, self)  # co-sign requests arrive live
         self.inactivity = InactivityLock(services, self)
         self.inactivity.lock_due.connect(lambda: self.lock("inactivity"))
         services.runner.unhandled_error.connect(self.show_error)
@@ -191,6 +193,7 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():  # dialogs may show personal data too
             if widget is not self and widget.isVisible():
                 widget.close()
+        self.cosign_dock.set_locked(True)
         self.lock_screen.prepare(self.services.officer, reason)
         self.stack.setCurrentWidget(self.lock_screen)
         for action in self.window_actions.lockable:
@@ -203,6 +206,7 @@ class MainWindow(QMainWindow):
             return
         self.locked = False
         self.stack.setCurrentWidget(self.splitter)
+        self.cosign_dock.set_locked(False)
         for action in self.window_actions.lockable:
             action.setEnabled(True)
         self._queue().restore_after_lock()
@@ -291,6 +295,7 @@ class MainWindow(QMainWindow):
             case_shutdown()
         self.inactivity.stop()
         self.heartbeat.stop()
+        self.cosign_dock.stop()
         with contextlib.suppress(RuntimeError, TypeError):
             self.services.runner.unhandled_error.disconnect(self.show_error)
         self.close()

@@ -134,6 +134,8 @@ class VideoPane(QWidget):
         self.device_warning_label.setVisible(False)
         self.devices_label = named(QLabel(), "call_devices_label")
         self.devices_label.setStyleSheet("color: #666;")
+        # Beside the procedure panel the pane is narrow: the device names give way (tooltip).
+        self.devices_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.resend_button = named(QPushButton("重新发送验证码"), "resend_code_button")
         self.mute_button = named(QPushButton("静音"), "mute_button")
         self.camera_button = named(QPushButton("关闭摄像头"), "camera_button")
@@ -243,6 +245,7 @@ class VideoPane(QWidget):
             f"摄像头：{media.camera_name} · 麦克风：{media.microphone_name}"
             f" · 扬声器：{media.speaker_name}"
         )
+        self.devices_label.setToolTip(self.devices_label.text())
         self.device_warning_label.setText("\n".join(f"⚠ {w}" for w in media.warnings))
         self.device_warning_label.setVisible(bool(media.warnings))
         self._set_controls(session.state)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFrame, QGroupBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QGroupBox, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -111,13 +111,14 @@ def test_case_panel_shows_masked_sections_and_the_handling_box(
     assert len(dispatches) == 1  # the dispatch panel's real button, nothing else
     dispatch = panel.findChild(QPushButton, "dispatch_button")
     start_video = panel.findChild(QPushButton, "start_video_button")
-    wizard = panel.findChild(QFrame, "wizard_placeholder")
+    wizard = panel.findChild(QWidget, "procedure_panel")  # the wizard, in the live case
     assert dispatch is not None and start_video is not None and wizard is not None
     assert panel.findChild(QWidget, "video_pane") is not None
     assert panel.findChild(QWidget, "video_placeholder") is None
     qtbot.waitUntil(dispatch.isEnabled, timeout=5_000)  # claimed by this officer
     assert not start_video.isEnabled()  # not contacting yet
-    assert not wizard.isEnabled()
+    start = panel.findChild(QPushButton, "start_procedure_button")
+    assert start is not None and not start.isEnabled()  # not in a call
     steps = [w.text() for w in wizard.findChildren(QLabel) if w.objectName().startswith("step_")]
     assert steps == ["询问", "告知", "裁决", "确认", "电子送达"]
     panel.show_appointment(-1)

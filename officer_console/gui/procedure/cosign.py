@@ -32,9 +32,11 @@ __all__ = ["CosignRequests"]
 
 
 class CosignRequests(QGroupBox):
-    """``decided(request_id)`` after an approval or a decline was saved."""
+    """``decided(request_id)`` after an approval or a decline was saved; ``count_changed(n)``
+    whenever the pending list was re-read (the main window's badge and dock follow it)."""
 
     decided = Signal(int)
+    count_changed = Signal(int)
 
     def __init__(
         self, services: Services, parent: QWidget | None = None, *, poll_ms: int = 1000
@@ -123,6 +125,7 @@ class CosignRequests(QGroupBox):
             self.decline_button,
         ):
             widget.setEnabled(has)
+        self.count_changed.emit(len(items))
 
     def _decide(self, approve: bool) -> None:
         row = self.list.currentRow()

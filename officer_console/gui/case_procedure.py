@@ -1,0 +1,114 @@
+"""The procedure wizard wired into the live case (built once per case panel).
+
+* :func:`build_procedure_panel` — the :class:`ProcedurePanel` with its
+  :class:`DecisionServer` (the settings' SMS provider; a misconfigured one leaves e-service
+  refused inline, paper service still works).
+* :class:`ProcedureWiring` — follows the **live** case only (the case actions hand it every
+  reload of the live case, never a browsed row): ``set_appointment`` when the case, the
+  officer's assignment or — where the panel does not already show it — the status changed, so a
+  reload after the panel's own step does not reset a page being filled in; the running call's
+  :class:`CallChannel` while a call is attached; and the panel's ``case_changed`` published once
+  on ``Services.hub`` with the appointment's new version, so the queue and the case panel read it
+  once (no echo reloads).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officer_console.dispatch.factory import build_sms_provider
+from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.domain.errors import DomainError
+from officer_console.gui.procedure.citizen import CallChannel
+from officer_console.gui.procedure.panel import ProcedurePanel
+from officer_console.gui.services import Services
+from officer_console.store.casefile import AppointmentPart
+from officer_console.store.models import Appointment
+from officer_console.video.session import CallSession
+
+__all__ = ["ProcedureWiring", "build_procedure_panel"]
+
+log = logging.getLogger("officer_console.gui.case_procedure")
+
+# The appointment status a saved case implies (store/procedure_view.py case statuses).
+_IMPLIED = {
+    "open": "in_procedure",
+    "completed": "completed",
+    "paper_pending": "completed",
+    "handed_over": "handed_over",
+}
+
+
+def build_procedure_panel(services: Services) -> ProcedurePanel:
+    settings = services.settings
+    server: DecisionServer | None
+    try:
+        server = DecisionServer(
+            services.factory,
+            build_sms_provider(settings, services.factory),
+            evidence_dir=settings.evidence_dir,
+            link_base=settings.gateway_url,
+            sign_name=settings.sms_sign_name,
+        )
+    except DomainError as exc:  # e.g. SMS vendor keys missing: the service page says so
+        log.warning("procedure e-service unavailable: %s", exc.message)
+        server = None
+    return ProcedurePanel(services, server=server)
+
+
+class ProcedureWiring(QObject):
+    def __init__(self, services: Services, panel: ProcedurePanel | None = None) -> None:
+        super().__init__(panel)
+        self.services = services
+        self.panel = panel or build_procedure_panel(services)
+        self.setParent(self.panel)
+        self.channel: CallChannel | None = None
+        self._shown: tuple[int | None, str, bool] = (None, "", False)
+        self.panel.case_changed.connect(self._publish)
+
+    def case_loaded(self, appointment: AppointmentPart | None) -> None:
+        """Every (re)load of the live case (None: no live case)."""
+        officer = self.services.officer
+        if appointment is None:
+            key: tuple[int | None, str, bool] = (None, "", False)
+        else:
+            assigned = officer is not None and appointment.officer_id == officer.id
+            key = (appointment.id, appointment.status, assigned)
+        if key == self._shown:
+            return
+        same_case = key[0] == self._shown[0] and key[2] == self._shown[2]
+        self._shown = key
+        view = self.panel.view
+        if same_case and view is not None and _IMPLIED.get(view.status) == key[1]:
+            return  # the panel's own step moved the status: it already shows the next page
+        self.panel.set_appointment(key[0], key[1], assigned=key[2])
+
+    def attach(self, session: CallSession | None) -> None:
+        """The call's session attached (None: hung up)."""
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
+        if session is not None:
+            self.channel = CallChannel(session)
+        self.panel.set_channel(self.channel)
+
+    def shutdown(self) -> None:
+        self.attach(None)
+        self.panel.shutdown()
+
+    def _publish(self, appointment_id: int) -> None:
+        """One publish with the new version: every listener reads it once."""
+
+        def version(s: Session) -> int | None:
+            return s.scalar(select(Appointment.version).where(Appointment.id == appointment_id))
+
+        self.services.runner.run(
+            version,
+            lambda v: self.services.hub.publish([(appointment_id, v)]),
+            lambda _e: self.services.hub.publish([(appointment_id, None)]),
+            write=False,
+        )

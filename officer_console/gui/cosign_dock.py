@@ -1,0 +1,73 @@
+"""The co-sign inbox on every workstation: a dock beside the queue and a status-bar badge.
+
+:class:`~officer_console.gui.procedure.cosign.CosignRequests` (objectName ``cosign_requests``)
+polls the change counter every second; when a request for this officer arrives the dock opens
+by itself (an assisting officer or the shift lead sees it live, without refreshing) and the
+badge ``cosign_badge`` shows how many wait. With nothing pending both stay out of the way. The
+lock hides the dock (its summaries are masked, but the screen belongs to the lock page).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QPushButton
+
+from officer_console.gui.procedure.cosign import CosignRequests
+from officer_console.gui.services import Services
+
+__all__ = ["CosignDock"]
+
+BADGE_STYLE = "background:#c62828; color:white; font-weight:bold; padding:2px 10px;"
+
+
+class CosignDock(QDockWidget):
+    """objectName ``cosign_dock``; ``inbox`` is the ``cosign_requests`` widget."""
+
+    def __init__(self, services: Services, window: QMainWindow) -> None:
+        super().__init__("会签请求", window)
+        self.setObjectName("cosign_dock")
+        self.setAllowedAreas(
+            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.inbox = CosignRequests(services, self)
+        self.setWidget(self.inbox)
+        self.badge = QPushButton(window)
+        self.badge.setObjectName("cosign_badge")
+        self.badge.setStyleSheet(BADGE_STYLE)
+        self.badge.setToolTip("有案件请您会签，点击查看")
+        self.badge.clicked.connect(self._toggle)
+        self.badge.hide()
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self)
+        window.statusBar().addWidget(self.badge)
+        self.count = 0
+        self.locked = False
+        self.hide()
+        self.inbox.count_changed.connect(self._counted)
+
+    def _counted(self, n: int) -> None:
+        arrived = n > self.count
+        self.count = n
+        self.badge.setText(f"会签请求 {n}")
+        self.badge.setVisible(n > 0 and not self.locked)
+        if self.locked:
+            return
+        if arrived:
+            self.show()
+            self.raise_()
+        elif n == 0:
+            self.hide()
+
+    def _toggle(self) -> None:
+        self.setVisible(not self.isVisible())
+
+    def set_locked(self, locked: bool) -> None:
+        self.locked = locked
+        if locked:
+            self.hide()
+            self.badge.hide()
+        else:
+            self._counted(self.count)
+            self.setVisible(self.count > 0)
+
+    def stop(self) -> None:
+        self.inbox.stop()
