@@ -1,0 +1,233 @@
+"""The wizard reachable in the console: the real main window (queue + case panel) at 1366×768,
+an appointment in a call → 开始办理 → the inquiry page in the live call area beside the video;
+browsing another row leaves it there; a hearing request ends the appointment as 转窗口办理 in
+the queue; a co-sign request opens the second window's dock live; the waiting room shows
+「当事人已在等候」. SQLite and PostgreSQL.
+
+The call itself is not run here (tests/gui/test_procedure_call.py runs the wizard over a real
+call, tests/gui/test_live_case.py the pinned call): the case panel is pinned with its own
+``call_started`` signal and the panel gets the in-process citizen channel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import update
+
+from officer_console.gui import i18n
+from officer_console.gui.case_panel import CasePanel
+from officer_console.gui.main_window import MainWindow
+from officer_console.gui.procedure.panel import ProcedurePanel
+from officer_console.gui.queue_model import QueueModel
+from officer_console.gui.queue_pane import QueuePane
+from officer_console.gui.services import Services
+from officer_console.store import lifecycle, rooms
+from officer_console.store.engine import transaction
+from officer_console.store.models import Appointment, Squad, VideoSession
+from tests.support import builders, console, queue_world
+from tests.support.procedure_gui import FakeChannel, Officer, walk_simple_case
+from tests.support.procedure_world import World, build
+
+WAIT = 15_000
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def _source_language(qapp: QApplication) -> None:
+    i18n.install_translators(qapp, "zh_CN")
+
+
+class Opener:
+    def __call__(self, uri: str) -> bool:
+        return True
+
+
+@pytest.fixture
+def services(db_url: str) -> Iterator[Services]:
+    svc = console.make_services(db_url)
+    yield svc
+    svc.close()
+
+
+def _window(qtbot: QtBot, services: Services) -> tuple[MainWindow, CasePanel, QueuePane]:
+    window = MainWindow(services, panes=lambda s: (QueuePane(s), CasePanel(s, opener=Opener())))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    case, queue = window.case_panel, window.queue_pane
+    assert isinstance(case, CasePanel) and isinstance(queue, QueuePane)
+    return window, case, queue
+
+
+def _open(qtbot: QtBot, case: CasePanel, appointment_id: int) -> None:
+    case.show_appointment(appointment_id)
+    qtbot.waitUntil(
+        lambda: case.case is not None and case.case.appointment.id == appointment_id,
+        timeout=WAIT,
+    )
+
+
+def _other_row(services: Services, world: World) -> int:
+    with transaction(services.factory) as s:
+        squad = s.get(Squad, world.squad_id)
+        assert squad is not None
+        start = datetime.now(UTC) + timedelta(minutes=40)
+        (other,) = builders.appointments(s, squad, 1, start=start, first_citizen=9100)
+    return other
+
+
+def _live_procedure(
+    qtbot: QtBot, services: Services, world: World
+) -> tuple[MainWindow, CasePanel, QueuePane, ProcedurePanel, Officer]:
+    queue_world.sign_in(services, world.lead.police_number)
+    window, case, queue = _window(qtbot, services)
+    _open(qtbot, case, world.appointment_id)
+    case.handling.call_started.emit(world.appointment_id)  # the call pins its case
+    panel = case.handling.procedure.panel
+    panel.set_channel(FakeChannel())
+    officer = Officer(panel, lambda p: qtbot.waitUntil(p, timeout=WAIT))
+    officer.wait(panel.start_button.isEnabled)  # 视频中, the assigned officer
+    return window, case, queue, panel, officer
+
+
+def _fully_visible(widget: QWidget) -> bool:
+    return widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+
+
+def test_start_browse_and_hearing_stop_from_the_console(
+    qtbot: QtBot, services: Services, db_url: str
+) -> None:
+    world = build(services.factory, ("1721",))  # 2000 yuan: the hearing right applies
+    other = _other_row(services, world)
+    window, case, queue, panel, officer = _live_procedure(qtbot, services, world)
+    assert panel.objectName() == "procedure_panel"
+    assert case.call_area.isAncestorOf(panel)  # beside the video, in the live call area
+    officer.click("start_procedure_button")
+    officer.wait(lambda: officer.page() == "inquiry")
+    qtbot.waitUntil(  # published once on the hub: the live case reloaded as 办理中
+        lambda: case.case is not None and case.case.appointment.status == "in_procedure",
+        timeout=WAIT,
+    )
+    QApplication.processEvents()
+    assert (window.width(), window.height()) == (1366, 768)
+    for name in ("video_pane", "hangup_button", "procedure_panel", "complete_inquiry_button"):
+        widget = window.findChild(QWidget, name)
+        assert widget is not None and _fully_visible(widget), name
+    if db_url.startswith("sqlite") and os.environ.get("OC_SCREENSHOTS_DOCS"):
+        window.grab().save(str(SHOTS / "live_case_procedure_1366.png"))
+    # Browsing another row: the wizard stays with the live case, on the same page.
+    typed = panel.pages["inquiry"].findChild(QWidget, "id_last4")
+    assert typed is not None
+    officer.type("id_last4", world.id_last4)
+    case.show_appointment(other)
+    qtbot.waitUntil(lambda: case.browse.case is not None, timeout=WAIT)
+    assert case.stack.currentWidget() is case.browse_view
+    assert case.call_area.isAncestorOf(panel) and panel.isVisible()
+    assert panel.appointment_id == world.appointment_id and officer.page() == "inquiry"
+    assert typed.text() == world.id_last4  # nothing reset under the officer's hands
+    case.show_live_case()
+    # The hearing request: the appointment ends as 转窗口办理, visible in the queue.
+    officer.click("snapshot_button")
+    officer.wait(lambda: panel.pages["inquiry"].snapshot_id is not None)  # type: ignore[attr-defined]
+    officer.tick("name_confirmed")
+    for row in range(panel.pages["inquiry"].qa_table.rowCount()):  # type: ignore[attr-defined]
+        officer.answer(row, "是")
+    officer.complete("inquiry", "notice")
+    officer.type("statement", "我要求举行听证。")
+    officer.tick("hearing_requested")
+    officer.complete("notice", "done")
+    assert "转窗口办理" in panel.done_text.text()
+
+    def queue_status() -> str:
+        row = queue.model.row_of(world.appointment_id)
+        return "" if row < 0 else str(queue.model.index(row, QueueModel.COL_STATUS).data())
+
+    qtbot.waitUntil(lambda: queue_status() == "转窗口办理", timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: case.case is not None and case.case.appointment.status == "handed_over",
+        timeout=WAIT,
+    )
+    with services.factory() as s:
+        appt = s.get(Appointment, world.appointment_id)
+        assert appt is not None and appt.status == "handed_over"
+    window.close_for_shutdown()
+
+
+def test_cosign_request_opens_the_second_windows_dock(
+    qtbot: QtBot, services: Services, db_url: str
+) -> None:
+    world = build(services.factory, ("1721",))  # general procedure: a second officer
+    window, _case, _queue, panel, officer = _live_procedure(qtbot, services, world)
+    assistant = console.make_services(db_url)
+    try:
+        queue_world.sign_in(assistant, world.assist.police_number)
+        second = MainWindow(assistant, panes=lambda s: (QueuePane(s), QWidget()))
+        qtbot.addWidget(second)
+        second.resize(1366, 768)
+        second.show()
+        dock = second.cosign_dock
+        assert dock.inbox.objectName() == "cosign_requests" and not dock.isVisible()
+        walk_simple_case(officer, world.id_last4)
+        ruling = panel.pages["ruling"]
+        officer.wait(lambda: ruling.assist_combo.count() >= 2)  # type: ignore[attr-defined]
+        index = ruling.assist_combo.findData(world.assist.officer_id)  # type: ignore[attr-defined]
+        ruling.assist_combo.setCurrentIndex(index)  # type: ignore[attr-defined]
+        officer.click("cosign_request_button")
+        # Arrives live on the assisting officer's window: the dock opens, the badge counts.
+        qtbot.waitUntil(lambda: dock.isVisible() and len(dock.inbox.items) == 1, timeout=WAIT)
+        assert "拟罚款2000元" in dock.inbox.items[0].summary
+        assert dock.badge.isVisible() and dock.badge.text() == "会签请求 1"
+        dock.inbox.password.setText(builders.PASSWORD)
+        dock.inbox.approve_button.click()
+        qtbot.waitUntil(lambda: not dock.isVisible(), timeout=WAIT)
+        officer.wait(lambda: "已会签" in ruling.cosign_status.text())  # type: ignore[attr-defined]
+        second.close_for_shutdown()
+    finally:
+        assistant.close()
+    window.close_for_shutdown()
+
+
+def test_waiting_citizen_shows_in_the_live_case(
+    qtbot: QtBot, services: Services, db_url: str
+) -> None:
+    world = build(services.factory, status="contacting")
+    queue_world.sign_in(services, world.lead.police_number)
+    _window_, case, _queue = _window(qtbot, services)
+    waiting = case.handling.waiting
+    chimes: list[bool] = []
+    waiting.chime = lambda: chimes.append(True)  # silent under tests; the call is made
+    _open(qtbot, case, world.appointment_id)
+    assert not waiting.isVisible()
+    arrived = datetime.now(UTC) - timedelta(seconds=75)
+    with transaction(services.factory) as s:  # the citizen's verified code: the waiting room
+        room = rooms.open_waiting_room(s, world.appointment_id, now=datetime.now(UTC))
+        rooms.mark_citizen(s, room, arrived)
+    waiting.poll()
+    qtbot.waitUntil(waiting.isVisible, timeout=WAIT)
+    assert waiting.objectName() == "citizen_waiting_label"
+    assert "当事人已在等候 01:1" in waiting.text()  # 01:15 and ticking
+    first = waiting.text()
+    qtbot.waitUntil(lambda: waiting.text() != first, timeout=5_000)
+    waiting.poll()
+    qtbot.wait(300)
+    assert chimes == [True]  # once per arrival, not per poll
+    assert case.handling.start_video_button.isEnabled()  # 开始视频 connects at once
+    # The gateway's message during the call says the same; the citizen leaving clears it.
+    waiting.on_message({"type": "peer_left", "role": "citizen"})
+    assert not waiting.isVisible()
+    waiting.on_message({"type": "waiting", "since": arrived.isoformat()})
+    assert waiting.isVisible() and chimes == [True]
+    # The case leaves 联系中 (here: the lifecycle's 开始视频): the poll stops, the label goes.
+    with transaction(services.factory) as s:
+        lifecycle.open_video(s, world.appointment_id, world.lead)
+        s.execute(update(VideoSession).values(citizen_waiting_since=None))
+    services.hub.publish([(world.appointment_id, None)])
+    qtbot.waitUntil(lambda: not waiting.isVisible(), timeout=WAIT)
+    _window_.close_for_shutdown()
