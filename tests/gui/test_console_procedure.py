@@ -11,15 +11,18 @@ call, tests/gui/test_live_case.py the pinned call): the case panel is pinned wit
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.gui import i18n
 from officer_console.gui.case_panel import CasePanel
@@ -28,12 +31,27 @@ from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.queue_model import QueueModel
 from officer_console.gui.queue_pane import QueuePane
 from officer_console.gui.services import Services
-from officer_console.store import lifecycle, rooms
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, Squad, VideoSession
+from officer_console.paths import resource
+from officer_console.store import catalogue, lifecycle, rooms
+from officer_console.store.engine import make_engine, transaction
+from officer_console.store.models import (
+    Appointment,
+    AppointmentViolation,
+    Citizen,
+    Licence,
+    Squad,
+    VideoSession,
+    ViolationRecord,
+)
+from tests.gui.test_live_case import _start_call, live_desk
 from tests.support import builders, console, queue_world
 from tests.support.procedure_gui import FakeChannel, Officer, walk_simple_case
 from tests.support.procedure_world import World, build
+from tests.support.qtloop import qt_run, until
+
+__all__ = ["qt_run"]
+
+Run = Callable[..., Any]
 
 WAIT = 15_000
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -121,7 +139,7 @@ def test_start_browse_and_hearing_stop_from_the_console(
         widget = window.findChild(QWidget, name)
         assert widget is not None and _fully_visible(widget), name
     if db_url.startswith("sqlite") and os.environ.get("OC_SCREENSHOTS_DOCS"):
-        window.grab().save(str(SHOTS / "live_case_procedure_1366.png"))
+        window.grab().save(str(SHOTS / "live_case_procedure_inquiry_1366.png"))
     # Browsing another row: the wizard stays with the live case, on the same page.
     typed = panel.pages["inquiry"].findChild(QWidget, "id_last4")
     assert typed is not None
@@ -231,3 +249,89 @@ def test_waiting_citizen_shows_in_the_live_case(
     services.hub.publish([(world.appointment_id, None)])
     qtbot.waitUntil(lambda: not waiting.isVisible(), timeout=WAIT)
     _window_.close_for_shutdown()
+
+
+def _violations_for_the_call(factory: sessionmaker[Session], appointment_id: int) -> None:
+    """The call's booking gets a catalogued violation and the citizen a licence (the wizard
+    handles the booking's violations)."""
+    with transaction(factory) as s:
+        admin = builders.officer(s, None, "370102990", role="admin", name="管理员")
+        catalogue.import_catalogue_file(
+            s, builders.actor_for(admin), resource("catalogue", "violations_370100.csv")
+        )
+        appt = s.get(Appointment, appointment_id)
+        assert appt is not None
+        citizen = s.get(Citizen, appt.citizen_id)
+        assert citizen is not None
+        s.add(
+            Licence(
+                citizen_id=citizen.id,
+                licence_number=citizen.id_number,
+                file_number="370100123457",
+                licence_class="C1",
+                first_issue_date=date(2015, 6, 10),
+                issuing_authority="济南市公安局交通警察支队车辆管理所",
+                cycle_points=0,
+            )
+        )
+        record = ViolationRecord(
+            vehicle_id=appt.vehicle_id,
+            region="370100",
+            code="1625",
+            occurred_at=datetime(2026, 11, 20, 1, 15, tzinfo=UTC),
+            location="经十路与舜耕路路口",
+            fine=200,
+            points=6,
+            source_ref=f"live-{appointment_id}",
+        )
+        s.add(record)
+        s.flush()
+        s.add(AppointmentViolation(appointment_id=appointment_id, violation_id=record.id))
+
+
+def test_real_call_beside_the_procedure_panel_at_1366(
+    qtbot: QtBot, db_url: str, qt_run: Run, tmp_path: Path
+) -> None:
+    """A real call (gateway on loopback, in-process citizen): 开始办理 on 视频中, the inquiry page
+    beside the live video, the ID snapshot taken from the incoming video over the channel."""
+    engine = make_engine(db_url)
+    with live_desk(qtbot, engine, db_url, tmp_path) as desk:
+        _violations_for_the_call(desk.factory, desk.call.appointment_id)
+        panel, handling = desk.panel, desk.panel.handling
+        window = MainWindow(desk.services, panes=lambda s: (QueuePane(s), panel))
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        wizard = handling.procedure.panel
+
+        async def scenario() -> None:
+            citizen = await _start_call(desk)
+            try:
+                assert handling.procedure.channel is not None  # the call's CallChannel
+                await until(wizard.start_button.isEnabled)
+                wizard.start_button.click()
+                await until(lambda: wizard.stack.currentWidget() is wizard.pages["inquiry"])
+                wizard.findChild(QPushButton, "snapshot_button").click()
+                await until(lambda: wizard.pages["inquiry"].snapshot_id is not None)  # type: ignore[attr-defined]
+                await until(lambda: window.queue_pane.model.rowCount() >= 4)  # type: ignore[attr-defined]
+                await asyncio.sleep(0.3)  # layouts settle
+                assert (window.width(), window.height()) == (1366, 768)
+                assert panel.call_area.isAncestorOf(wizard)
+                for name in ("video_pane", "hangup_button", "procedure_panel"):
+                    widget = window.findChild(QWidget, name)
+                    assert widget is not None and _fully_visible(widget), name
+                if db_url.startswith("sqlite"):
+                    window.grab().save(str(SHOTS / "live_case_procedure_1366.png"))
+                handling.video_pane.hangup_button.click()
+                await until(lambda: handling.call is None)
+                assert handling.procedure.channel is None and wizard.channel is None
+            finally:
+                await handling.close_call()
+                await citizen.close()
+
+        try:
+            qt_run(scenario(), 120)
+        finally:
+            window.close_for_shutdown()
+            desk.services.runner.shutdown()
+    engine.dispose()
