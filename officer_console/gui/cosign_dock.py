@@ -4,7 +4,7 @@
 polls the change counter every second; when a request for this officer arrives the dock opens
 by itself (an assisting officer or the shift lead sees it live, without refreshing) and the
 badge ``cosign_badge`` shows how many wait. With nothing pending both stay out of the way. The
-lock hides the dock (its summaries are masked, but the screen belongs to the lock page).
+lock hides both and empties the list (polling pauses); unlocking reads it again.
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ class CosignDock(QDockWidget):
         if locked:
             self.hide()
             self.badge.hide()
+            self.inbox.clear_for_lock()
         else:
-            self._counted(self.count)
-            self.setVisible(self.count > 0)
+            self.inbox.resume()  # a pending request opens the dock again when read
 
     def stop(self) -> None:
         self.inbox.stop()

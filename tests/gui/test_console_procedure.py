@@ -186,10 +186,7 @@ def test_cosign_request_opens_the_second_windows_dock(
     assistant = console.make_services(db_url)
     try:
         queue_world.sign_in(assistant, world.assist.police_number)
-        second = MainWindow(assistant, panes=lambda s: (QueuePane(s), QWidget()))
-        qtbot.addWidget(second)
-        second.resize(1366, 768)
-        second.show()
+        second, _c, _q = _window(qtbot, assistant)
         dock = second.cosign_dock
         assert dock.inbox.objectName() == "cosign_requests" and not dock.isVisible()
         walk_simple_case(officer, world.id_last4)
@@ -202,6 +199,10 @@ def test_cosign_request_opens_the_second_windows_dock(
         qtbot.waitUntil(lambda: dock.isVisible() and len(dock.inbox.items) == 1, timeout=WAIT)
         assert "拟罚款2000元" in dock.inbox.items[0].summary
         assert dock.badge.isVisible() and dock.badge.text() == "会签请求 1"
+        second.lock()  # the lock page: no summary stays behind it
+        assert not dock.isVisible() and dock.inbox.items == [] and not dock.badge.isVisible()
+        second.unlock()
+        qtbot.waitUntil(lambda: dock.isVisible() and len(dock.inbox.items) == 1, timeout=WAIT)
         dock.inbox.password.setText(builders.PASSWORD)
         dock.inbox.approve_button.click()
         qtbot.waitUntil(lambda: not dock.isVisible(), timeout=WAIT)

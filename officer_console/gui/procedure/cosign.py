@@ -81,6 +81,16 @@ class CosignRequests(QGroupBox):
     def stop(self) -> None:
         self._timer.stop()
 
+    def clear_for_lock(self) -> None:
+        """Locked: no case summary stays; polling pauses until :meth:`resume`."""
+        self._timer.stop()
+        self._seen = -1
+        self._show([])
+
+    def resume(self) -> None:
+        self._timer.start()
+        self.poll()
+
     def poll(self) -> None:
         """Re-read the pending list when the change counter moved (cheap otherwise)."""
         officer = self.services.officer
