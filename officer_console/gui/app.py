@@ -236,6 +236,7 @@ class ConsoleShell(QObject):
             self.window.statusBar().showMessage(str(exc), 60_000)
             return
         self.window.statusBar().addPermanentWidget(PendingUploadsLabel(self.uploads, self.window))
+
     def sign_out(self) -> None:
         """Back to the login window (another user may sign in); the program keeps running.
 
