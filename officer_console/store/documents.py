@@ -50,6 +50,7 @@ __all__ = [
     "DecisionIssue",
     "IssuedDecision",
     "VerifiedDecision",
+    "archived_document",
     "case_trail",
     "decision_for_hash",
     "issue_decision",
@@ -326,6 +327,17 @@ def decision_for_hash(session: Session, sha256: str) -> tuple[str, str] | None:
     if row is None:
         return None
     return str(row[0]), str(row[1] or "")
+
+
+def archived_document(session: Session, sha256: str) -> tuple[str, int, str] | None:
+    """(key, size, stored_in) of the stored document with this SHA-256 — to re-check the
+    archived copy through the evidence store."""
+    row = session.execute(
+        select(EvidenceFile.path, EvidenceFile.size, EvidenceFile.stored_in)
+        .where(EvidenceFile.sha256 == sha256, EvidenceFile.kind.in_(tuple(DOCUMENT_KINDS)))
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (str(row[0]), int(row[1]), str(row[2] or ""))
 
 
 @dataclass(frozen=True)
