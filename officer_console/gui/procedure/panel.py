@@ -9,7 +9,6 @@ on a worker thread (:class:`_Background`); widgets never run SQL.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +45,7 @@ from officer_console.gui.procedure.support import (
     DonePage,
     decision_text,
 )
+from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named, run_keeping_denials
 from officer_console.store import changes, procedure_cosign, procedure_service
@@ -95,7 +95,14 @@ class ProcedurePanel(QWidget):
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
         self._cosign_timer.timeout.connect(self._poll_cosign)
-        self.viewer: DocumentViewer | None = None  # one window, reused (print, re-send link)
+        self.documents_window = DocumentWindow(
+            self._bg,
+            server,
+            actor=services.actor,
+            case_id=lambda: self.view.case_id if self.view else None,
+            sent=self._resent,
+            failed=self._failed,
+        )
         self._build()
         self.set_appointment(None)
 
@@ -213,8 +220,7 @@ class ProcedurePanel(QWidget):
         self._generation += 1
         self._cosign_timer.stop()
         self._bg.shutdown()
-        if self.viewer is not None:
-            self.viewer.shutdown()
+        self.documents_window.shutdown()
 
     # --- showing -------------------------------------------------------------------------
     def _loaded(self, generation: int, view: CaseView | None) -> None:
@@ -505,48 +511,20 @@ class ProcedurePanel(QWidget):
             write=False,
         )
 
+    @property
+    def viewer(self) -> DocumentViewer | None:
+        return self.documents_window.viewer
+
     def open_pdf(
         self, title: str, pdf: bytes, *, number: str = "", resendable: bool = False
     ) -> None:
         """Show a document in the viewer window (print; re-send link for a served decision)."""
-        if self.viewer is None:
-            self.viewer = DocumentViewer()
-            self.viewer.setWindowTitle("文书查看")
-            self.viewer.resize(760, 900)
-            self.viewer.resend_requested.connect(self._resend)
-        self.viewer.show_pdf(pdf, title, number, resendable=resendable and self.server is not None)
-        self.viewer.show()
-        self.viewer.raise_()
+        self.documents_window.show(title, pdf, number=number, resendable=resendable)
 
-    def _resend(self, number: str) -> None:
-        """重新发送链接: an explicit officer action; one new SMS per click, audited."""
-        view, server = self.view, self.server
-        if view is None or server is None or not number or self._busy:
-            return
-        actor, request = self.services.actor(), secrets.token_hex(8)
-        self._busy = True
-        if self.viewer is not None:
-            self.viewer.resend_button.setEnabled(False)
-            self.viewer.status.setText("正在重新发送链接……")
-
-        def sent(outcome: ServeOutcome) -> None:
-            self._busy = False
-            if self.viewer is not None:
-                self.viewer.resend_button.setEnabled(True)
-                self.viewer.status.setText(outcome.message)
-            if outcome.link and self.channel is not None:
-                self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
-            self.message.show_message(
-                outcome.message, "info" if outcome.state == "sent" else "error"
-            )
-
-        def failed(error: BaseException) -> None:
-            self._busy = False
-            if self.viewer is not None:
-                self.viewer.resend_button.setEnabled(True)
-            self._failed(error)
-
-        self._bg.run(lambda: server.resend(actor, view.case_id, request), sent, failed)
+    def _resent(self, outcome: ServeOutcome) -> None:
+        if outcome.link and self.channel is not None:
+            self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
+        self.message.show_message(outcome.message, "info" if outcome.state == "sent" else "error")
 
     def _complete_confirmation(self) -> None:
         page = self.pages["confirmation"]
