@@ -481,3 +481,31 @@ def test_configuration_error_leaves_the_send_retryable(
     assert first.state == "failed" and "短信模板未配置" in first.message
     sms = CountingSms()
     assert _serve(factory, w, tmp_path, view, sms).state == "sent" and len(sms.sent) == 1
+
+
+def test_documents_that_cannot_be_signed_leave_nothing_half_written(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """No unit certificate: the service step is refused with the Chinese reason; no document,
+    no SMS row, the number the ruling took is kept, and the step can be retried."""
+    from officer_console.config import load_settings
+    from officer_console.documents.signing import SigningError
+
+    w = build(factory)
+    view = _to_service(factory, w, tmp_path)
+    unsigned = CaseDocuments(load_settings(env={}, data_dir=tmp_path / "nopki", database_url=""))
+    server = DecisionServer(
+        factory, CountingSms(), evidence_dir=tmp_path, link_base="https://gw", documents=unsigned
+    )
+    with pytest.raises(SigningError) as err:
+        server.serve(w.lead, view.case_id, confirm_png=png())
+    assert "signing_p12" in err.value.message
+    with read_session(factory) as s:
+        assert s.scalar(select(func.count()).select_from(SmsRow)) == 0
+        pdfs = s.scalar(
+            select(func.count()).select_from(EvidenceFile).where(EvidenceFile.path.like("%.pdf"))
+        )
+        assert pdfs == 0 and s.scalar(select(Decision.evidence_id)) is None
+        assert s.scalar(select(Decision.number)) == view.decision_number
+    sms = CountingSms()
+    assert _serve(factory, w, tmp_path, view, sms).state == "sent" and len(sms.sent) == 1

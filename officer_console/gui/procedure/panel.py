@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.documents.signing import SigningError
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
 from officer_console.evidence_store import EvidenceStore, open_store
@@ -327,7 +328,7 @@ class ProcedurePanel(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
-        if isinstance(error, DomainError):
+        if isinstance(error, DomainError | SigningError):  # SigningError: the unit's certificate
             self.message.show_message(error.message, "error")
             return
         log.error("procedure step failed", exc_info=error)
