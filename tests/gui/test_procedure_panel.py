@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -247,6 +248,10 @@ def test_no_consent_paper_service(qtbot: QtBot, services: Services) -> None:
     officer.click("open_decision_button")  # the draft decision, also read along on the phone
     officer.wait(lambda: panel.viewer is not None and "草稿" in panel.viewer.title.text())
     assert panel.viewer is not None and not panel.viewer.resend_button.isEnabled()
+    if SCREENS is not None and services.settings.effective_database_url.startswith("sqlite"):
+        panel.viewer.resize(760, 900)
+        QTest.qWait(500)
+        panel.viewer.grab().save(str(SCREENS / "procedure_viewer_draft.png"))
     draft = "".join(_pdf_text(panel.viewer.data).split())
     assert "决定处以罚款200元" in draft and "草稿：待当事人签名" in draft
     assert "处罚决定书" in channel.sent[-1]["text"]
