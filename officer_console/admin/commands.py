@@ -90,17 +90,16 @@ def seed_procedure_demo(settings: Settings, engine: Engine, password: str) -> li
     """Finished and resumable procedure cases, made through the wizard's service functions."""
     from officer_console.dispatch.demo_cases import seed_demo_cases
     from officer_console.dispatch.outbox import OutboxSmsProvider
-    from officer_console.gui.procedure.documents import PlaceholderDocuments
+    from officer_console.documents.case_docs import CaseDocuments
+    from officer_console.evidence_store import open_store
 
-    factory, docs = session_factory(engine), PlaceholderDocuments()
+    factory = session_factory(engine)
     return seed_demo_cases(
         factory,
         OutboxSmsProvider(factory),
-        evidence_dir=settings.evidence_dir,
+        evidence_dir=open_store(settings),
         password=password,
-        render=lambda view, png, refused: docs.render_decision(
-            view, signature_png=png, refused=refused
-        ),
+        documents=CaseDocuments(settings, workstation="demo-seed"),
         link_base=settings.gateway_url,
     )
 

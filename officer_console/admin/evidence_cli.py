@@ -1,7 +1,8 @@
 """``officer-admin verify-evidence`` and ``officer-admin export-case``.
 
 verify-evidence re-hashes every evidence file (recordings, documents, signature images,
-snapshots) against its row and validates the signature of every document; it names each file
+snapshots) against its row, reading through the shared evidence store (``evidence_store``;
+a recording not yet handed off from this machine's spool), and validates the signature of every document; it names each file
 that is missing, altered or badly signed and exits 1 if there is any. export-case writes the
 case file (卷宗) for review or litigation: the documents, images and recordings of one case,
 the case's audit extract and ``manifest.json`` with every file's SHA-256 — into a new
@@ -25,6 +26,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from officer_console.config import Settings
+from officer_console.evidence_store.base import EvidenceMissing, EvidenceStore, IntegrityFailure
+from officer_console.evidence_store.local import DirectoryStore
+from officer_console.evidence_store.reading import read_verified
 from officer_console.store import audit
 from officer_console.store.documents import DOCUMENT_KINDS
 from officer_console.store.engine import read_session, session_factory, transaction
@@ -43,9 +47,23 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _absolute(row: EvidenceFile, evidence_dir: Path) -> Path:
-    path = Path(row.path)
-    return path if path.is_absolute() else evidence_dir / path
+@dataclass(frozen=True)
+class Sources:
+    """Where evidence is read: the shared store, and this machine's spool for a recording
+    not yet handed off (``stored_in`` NULL — it exists only where it was recorded)."""
+
+    store: EvidenceStore
+    spool: EvidenceStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Sources:
+        from officer_console.evidence_store import open_store
+        from officer_console.evidence_store.factory import spool_dir
+
+        return cls(open_store(settings), DirectoryStore(spool_dir(settings), "local"))
+
+    def of(self, row: EvidenceFile) -> EvidenceStore:
+        return self.store if row.stored_in is not None else self.spool
 
 
 @dataclass(frozen=True)
@@ -64,17 +82,24 @@ class Finding:
         return f"{label}: {self.path}（证据 #{self.evidence_id}，{self.kind}）{extra}"
 
 
-def check_row(row: EvidenceFile, evidence_dir: Path, roots: list[Path]) -> Finding | None:
-    """One file's verdict; None when the file is intact (and, for documents, validly signed)."""
-    path = _absolute(row, evidence_dir)
-    if not path.is_file():
+def check_row(row: EvidenceFile, sources: Sources, roots: list[Path]) -> Finding | None:
+    """One file's verdict, read through the evidence store; None when the file is intact
+    (and, for documents, validly signed). An unreachable store raises StoreUnavailable."""
+    source = sources.of(row)
+    try:
+        digest, size = source.digest(row.path)
+    except EvidenceMissing:
         return Finding(row.id, row.kind, row.path, "missing")
-    if path.stat().st_size != row.size or _sha256_file(path) != row.sha256:
+    if size != row.size or digest != row.sha256:
         return Finding(row.id, row.kind, row.path, "altered")
     if row.kind in DOCUMENT_KINDS:
         from officer_console.documents.signing import validate_signature
 
-        report = validate_signature(path.read_bytes(), roots)
+        try:
+            data = read_verified(source, row.path, row.sha256, row.size)
+        except IntegrityFailure:  # changed between the two reads
+            return Finding(row.id, row.kind, row.path, "altered")
+        report = validate_signature(data, roots)
         if not report.valid:
             return Finding(row.id, row.kind, row.path, "bad_signature", report.problem)
     return None
@@ -90,7 +115,8 @@ def cmd_verify_evidence(settings: Settings, args: argparse.Namespace) -> int:
     with read_session(factory) as session:
         rows = list(session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)))
         session.expunge_all()
-    findings = [f for row in rows if (f := check_row(row, settings.evidence_dir, roots))]
+    sources = Sources.from_settings(settings)
+    findings = [f for row in rows if (f := check_row(row, sources, roots))]
     signed = sum(1 for row in rows if row.kind in DOCUMENT_KINDS)
     with transaction(factory) as session:
         audit.record(
@@ -203,17 +229,18 @@ def cmd_export_case(settings: Settings, args: argparse.Namespace) -> int:
         extract = _audit_extract(session, case, [r.id for r in rows])
         case_id = case.id
         session.expunge_all()
+    sources = Sources.from_settings(settings)
     problems = [
         f.line()
         for row in rows
-        if (f := check_row(row, settings.evidence_dir, [])) and f.problem != "bad_signature"
+        if (f := check_row(row, sources, [])) and f.problem != "bad_signature"
     ]
     if problems:
         raise CommandError("证据文件不完整，未导出：" + "；".join(problems))
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
-        manifest = _write_case_file(target, rows, extract, settings.evidence_dir)
+        manifest = _write_case_file(target, rows, extract, sources)
         manifest.update({"case_id": case_id, "decision_number": number})
         (target / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
@@ -241,7 +268,7 @@ def cmd_export_case(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _write_case_file(
-    target: Path, rows: list[EvidenceFile], extract: list[dict[str, Any]], evidence_dir: Path
+    target: Path, rows: list[EvidenceFile], extract: list[dict[str, Any]], sources: Sources
 ) -> dict[str, Any]:
     used: set[str] = set()
     files = []
@@ -249,7 +276,8 @@ def _write_case_file(
         name = _target_name(row, used)
         destination = target / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(_absolute(row, evidence_dir), destination)
+        with sources.of(row).open(row.path) as src, destination.open("xb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
         sha = _sha256_file(destination)
         if sha != row.sha256:
             raise RuntimeError(f"复制后哈希不一致: {row.path}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,11 +30,12 @@ from officer_console.store.models import (
     Officer,
     ViolationRecord,
 )
+from officer_console.store.procedure_documents import CaseDocumentMaker
+from officer_console.store.procedure_files import StoreLike
 
-__all__ = ["DemoCase", "RenderDecision", "seed_demo_cases"]
+__all__ = ["DemoCase", "seed_demo_cases"]
 
 #: (view, signature PNG or None, refused to sign) → decision PDF
-RenderDecision = Callable[[pc.CaseView, bytes | None, bool], bytes]
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,17 @@ class _Seeder:
         factory: sessionmaker[Session],
         sms: SmsProvider,
         *,
-        evidence_dir: Path,
+        evidence_dir: StoreLike,
         password: str,
-        render: RenderDecision,
+        documents: CaseDocumentMaker,
         link_base: str,
         workstation: str,
     ) -> None:
         self.factory, self.evidence, self.password = factory, evidence_dir, password
-        self.render, self.workstation = render, workstation
-        self.server = DecisionServer(factory, sms, evidence_dir=evidence_dir, link_base=link_base)
+        self.documents, self.workstation = documents, workstation
+        self.server = DecisionServer(
+            factory, sms, evidence_dir=evidence_dir, link_base=link_base, documents=documents
+        )
 
     def run(self, work: Callable[[Session], pc.CaseView]) -> pc.CaseView:
         return run_in_transaction(self.factory, work)
@@ -170,15 +172,15 @@ class _Seeder:
                 s, actor, evidence, case_id, signature_png=signature, refused=not signed
             )
         )
-        pdf = self.render(view, signature, not signed)
         if not consent:
+            docs = self.documents
             view = self.run(
                 lambda s: procedure_service.serve_on_paper(
-                    s, actor, evidence, case_id, decision_pdf=pdf
+                    s, actor, evidence, case_id, documents=docs
                 )
             )
             return view.status
-        outcome = self.server.serve(actor, case_id, decision_pdf=pdf, confirm_png=_png("signature"))
+        outcome = self.server.serve(actor, case_id, confirm_png=_png("signature"))
         return outcome.view.status
 
     def cosign(self, actor: Actor, view: pc.CaseView) -> bool:
@@ -203,9 +205,9 @@ def seed_demo_cases(
     factory: sessionmaker[Session],
     sms: SmsProvider,
     *,
-    evidence_dir: Path,
+    evidence_dir: StoreLike,
     password: str,
-    render: RenderDecision,
+    documents: CaseDocumentMaker,
     link_base: str = "http://127.0.0.1:8470",
     workstation: str = "demo-seed",
 ) -> list[DemoCase]:
@@ -215,7 +217,7 @@ def seed_demo_cases(
         sms,
         evidence_dir=evidence_dir,
         password=password,
-        render=render,
+        documents=documents,
         link_base=link_base,
         workstation=workstation,
     )

@@ -12,16 +12,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.sms.base import SmsError, SmsMessage, SmsProvider, SmsResult
 from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
-from officer_console.store import procedure_cases, procedure_service
+from officer_console.store import procedure_cases, procedure_resend, procedure_service
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.procedure_cases import CaseView
+from officer_console.store.procedure_documents import CaseDocumentMaker
+from officer_console.store.procedure_files import StoreLike
 from officer_console.store.types import utcnow
 
 __all__ = ["SERVICE_TEMPLATE_CODE", "SERVICE_TEXT", "DecisionServer", "ServeOutcome"]
@@ -33,6 +34,11 @@ SERVICE_TEXT = (
     "【{sign}】您的公安交通管理行政处罚决定书（编号{number}）已电子送达，"
     "请点击 {link} 查看下载，并于十五日内通过交管12123缴纳罚款。"
 )
+RESEND_TEXT = {
+    "sent": "已重新发送文书下载链接（新链接，旧链接已失效）。",
+    "failed": "重新发送失败，可再次点击重新发送。",
+    "unknown": "重新发送状态未知：请先在短信平台核实，切勿重复发送。",
+}
 STATE_TEXT = {
     "sent": "处罚决定书已电子送达，短信已发出。",
     "failed": "短信发送失败，可重试送达（不会重复发送）。",
@@ -56,14 +62,16 @@ class DecisionServer:
         factory: sessionmaker[Session],
         sms: SmsProvider,
         *,
-        evidence_dir: Path,
+        evidence_dir: StoreLike,
         link_base: str,
+        documents: CaseDocumentMaker,
         sign_name: str = DEFAULT_SIGN_NAME,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._factory = factory
         self.sms = sms
         self._evidence_dir = evidence_dir
+        self.documents = documents
         self._link_base = link_base.rstrip("/")
         self._sign = sign_name
         self._clock = clock
@@ -71,9 +79,8 @@ class DecisionServer:
     def link(self, token: str) -> str:
         return f"{self._link_base}/api/v1/documents/{token}"
 
-    def serve(
-        self, actor: Actor, case_id: int, *, decision_pdf: bytes, confirm_png: bytes | None
-    ) -> ServeOutcome:
+    def serve(self, actor: Actor, case_id: int, *, confirm_png: bytes | None) -> ServeOutcome:
+        """Claim, store the signed documents (first time only), send, record."""
         evidence_dir, provider = self._evidence_dir, self.sms.name
 
         def prepare(s: Session) -> procedure_service.ServiceJob:
@@ -82,7 +89,7 @@ class DecisionServer:
                 actor,
                 evidence_dir,
                 case_id,
-                decision_pdf=decision_pdf,
+                documents=self.documents,
                 confirm_png=confirm_png,
                 provider=provider,
                 body_template=template,
@@ -97,20 +104,7 @@ class DecisionServer:
             state = "sent" if job.state == "sent" else "unknown"
             return ServeOutcome(state, STATE_TEXT[state], view)
         link = self.link(job.token)
-        message = SmsMessage(
-            phone=job.phone,
-            template_code=SERVICE_TEMPLATE_CODE,
-            params={"number": job.decision_number, "link": link},
-            sign_name=self._sign,
-            idempotency_key=job.idempotency_key,
-        )
-        try:
-            result = self.sms.send(message)
-        except SmsError as exc:  # configuration refused before anything was sent
-            result = SmsResult(False, None, "CONFIG", exc.message, False)
-        except Exception:  # a provider bug: the message may or may not have left
-            log.exception("SMS provider %s raised while serving case %d", provider, case_id)
-            result = SmsResult(False, None, "PROVIDER_ERROR", "短信组件出错", False, True)
+        result = self._send(job, link, case_id)
         now = self._clock()
 
         def record(s: Session) -> CaseView:
@@ -131,3 +125,63 @@ class DecisionServer:
             STATE_TEXT[state] if result.accepted else f"{STATE_TEXT[state]}（{result.message_zh}）"
         )
         return ServeOutcome(state, message_zh, view, link if result.accepted else "")
+
+    def _send(self, job: procedure_service.ServiceJob, link: str, case_id: int) -> SmsResult:
+        """The provider call, outside any transaction; never raises."""
+        message = SmsMessage(
+            phone=job.phone,
+            template_code=SERVICE_TEMPLATE_CODE,
+            params={"number": job.decision_number, "link": link},
+            sign_name=self._sign,
+            idempotency_key=job.idempotency_key,
+        )
+        try:
+            return self.sms.send(message)
+        except SmsError as exc:  # configuration refused before anything was sent
+            return SmsResult(False, None, "CONFIG", exc.message, False)
+        except Exception:  # a provider bug: the message may or may not have left
+            log.exception("SMS provider %s raised while serving case %d", self.sms.name, case_id)
+            return SmsResult(False, None, "PROVIDER_ERROR", "短信组件出错", False, True)
+
+    def resend(self, actor: Actor, case_id: int, request: str) -> ServeOutcome:
+        """重新发送链接 on the officer's explicit request ``request`` (one id per click): a new
+        SMS with a fresh link; the same request retried never sends twice (audited)."""
+        template = SERVICE_TEXT.replace("{sign}", self._sign)
+        job = run_in_transaction(
+            self._factory,
+            lambda s: procedure_resend.prepare_resend(
+                s,
+                actor,
+                case_id,
+                request=request,
+                provider=self.sms.name,
+                body_template=template,
+                link_base=self._link_base,
+            ),
+        )
+        with read_session(self._factory) as s:
+            view = procedure_cases.load_case(s, case_id)
+        if job.state != "send":
+            state = "sent" if job.state == "sent" else "unknown"
+            return ServeOutcome(state, RESEND_TEXT[state], view)
+        link = self.link(job.token)
+        result = self._send(job, link, case_id)
+        state = run_in_transaction(
+            self._factory,
+            lambda s: procedure_resend.record_resend_result(
+                s,
+                actor,
+                case_id,
+                job.idempotency_key,
+                accepted=result.accepted,
+                outcome_unknown=result.outcome_unknown,
+                provider_message_id=result.provider_message_id,
+                error=result.message_zh,
+            ),
+        )
+        text = (
+            RESEND_TEXT[state]
+            if result.accepted
+            else f"{RESEND_TEXT[state]}（{result.message_zh}）"
+        )
+        return ServeOutcome(state, text, view, link if result.accepted else "")

@@ -151,14 +151,17 @@ def render_decision(doc: DecisionDoc) -> bytes:
     sheet.text(right, date_y + 7 * mm, doc.unit.name, 10)
     sheet.text(right + 12 * mm, date_y, local_time(doc.decided_at, tz, minutes=False), 11)
     seal_image = ImageReader(str(doc.unit.seal_image)) if doc.unit.seal_image is not None else None
-    draw_seal(
-        c,
-        right + 30 * mm,
-        date_y + 4 * mm,
-        17 * mm,
-        doc.unit.seal_text or doc.unit.name,
-        image=seal_image,
-    )
+    if doc.party_signature.pending:  # a draft preview never carries the unit's seal
+        sheet.text(right + 12 * mm, date_y - 5 * mm, "（草稿，不加盖印章）", 9)
+    else:
+        draw_seal(
+            c,
+            right + 30 * mm,
+            date_y + 4 * mm,
+            17 * mm,
+            doc.unit.seal_text or doc.unit.name,
+            image=seal_image,
+        )
     sheet.y = date_y - 13 * mm
     if doc.audit is not None:
         sheet.new_page()

@@ -243,7 +243,9 @@ class Sheet:
         c = self.canvas
         self.text(x, y, label, 11)
         sx = x + stringWidth(label, FONT, 11) + 4
-        if slot.refused or slot.image_png is None:
+        if slot.pending:
+            self.text(sx, y, "（草稿：待当事人签名）", 11, bold=True)
+        elif slot.refused or slot.image_png is None:
             self.text(sx, y, f"（{refusal}）", 11, bold=True)
         else:
             image = ImageReader(io.BytesIO(slot.image_png))

@@ -91,9 +91,12 @@ class SignatureSlot:
     image_png: bytes | None = field(default=None, repr=False)
     refused: bool = False
     signed_at: datetime | None = None
+    pending: bool = False  # a DRAFT shown before signing: prints 待当事人签名 (never signed/stored)
 
     def __post_init__(self) -> None:
-        if (self.image_png is None) == (not self.refused):
+        if self.pending and self.image_png is None and not self.refused:
+            return
+        if self.pending or (self.image_png is None) == (not self.refused):
             raise ValueError("a signature slot holds either an image or a refusal note")
 
 

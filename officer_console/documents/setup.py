@@ -100,7 +100,13 @@ def decision_renderer(
     return render
 
 
-_FILE_LABELS = {**DOCUMENT_KINDS, "recording": "录像", "signature": "签名图像", "snapshot": "截图"}
+_FILE_LABELS = {
+    **DOCUMENT_KINDS,
+    "recording": "录像",
+    "signature": "签名图像",
+    "snapshot": "截图",
+    "id_snapshot": "身份证件截图",
+}
 
 
 def audit_trail(trail: CaseTrail, workstation: str = "") -> AuditTrail:
@@ -120,8 +126,10 @@ def audit_trail(trail: CaseTrail, workstation: str = "") -> AuditTrail:
         item = FileHash(f"{label}{counts[kind]}" if kind == "recording" else label, sha, size)
         if kind == "recording":
             recordings.append(item)
+        elif kind == "signature" and signature is None:
+            signature = item  # the first: the one printed on the decision
         elif kind == "signature":
-            signature = item
+            documents.append(FileHash(f"签名图像{counts[kind]}", sha, size))
         else:
             documents.append(item)
     return AuditTrail(

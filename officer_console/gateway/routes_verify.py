@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import BodyPartReader, web
 
+from officer_console.evidence_store.base import StoreUnavailable
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.ratelimit import Limit, RateLimiter
 from officer_console.gateway.state import GATEWAY, Gateway, client_ip
@@ -212,23 +213,39 @@ async def verify_upload(request: web.Request) -> web.Response:
 
         with read_session(gateway.factory) as s:
             found = repo.decision_for_hash(s, sha)
+            archived = repo.archived_document(s, sha) if found is not None else None
+        intact = True
+        if archived is not None:  # the archive itself, re-hashed through the evidence store
+            try:
+                intact = gateway.evidence_store.verify(archived[0], sha, archived[1])
+            except StoreUnavailable:
+                log.warning("verify: evidence store unreachable; archive not re-checked")
         roots = trust_roots(gateway.settings)
         report = validate_signature(data, roots)
-        return _answer(sha, found, report, bool(roots))
+        return _answer(sha, found, report, bool(roots), archive_intact=intact)
 
     return web.json_response(await gateway.db(work))
 
 
 def _answer(
-    sha: str, found: tuple[str, str] | None, report: Any, have_roots: bool
+    sha: str,
+    found: tuple[str, str] | None,
+    report: Any,
+    have_roots: bool,
+    *,
+    archive_intact: bool = True,
 ) -> dict[str, Any]:
     failed: list[str] = []
     if found is None:
         failed.append("hash_mismatch")
     if not report.valid:
         failed.append("signature_invalid")
+    if found is not None and not archive_intact:
+        failed.append("archive_altered")
     problem = report.problem if have_roots or not report.present else "系统未配置受信任的签名证书"
-    if not failed:
+    if failed == ["archive_altered"]:
+        message = "核验未通过：系统存档的文书文件缺失或已被改动，请联系出具文书的交警大队核查。"
+    elif not failed:
         assert found is not None
         name = repo.DOCUMENT_KINDS.get(found[0], "文书")
         message = f"核验通过：该文件与系统存档的{name}完全一致，电子签名有效。"

@@ -31,8 +31,18 @@ PATHS: dict[str, tuple[str, ...]] = {
     "in_procedure": ("claimed", "contacting", "in_call", "in_procedure"),
     "completed": ("claimed", "contacting", "in_call", "in_procedure", "completed"),
     "no_show": ("claimed", "contacting", "no_show"),
-    "handed_over": ("claimed", "contacting", "in_call", "handed_over"),
     "cancelled": ("cancelled",),
+    "handed_over": ("claimed", "contacting", "in_call", "handed_over"),
+}
+# The lifecycle transition (audit action ``appointment.<name>``) that reaches each status.
+_TRANSITION = {
+    "cancelled": "cancel",
+    "contacting": "dispatch",
+    "in_call": "open_video",
+    "in_procedure": "start_procedure",
+    "completed": "complete",
+    "no_show": "no_show",
+    "handed_over": "hand_over",
 }
 _DISPATCH = ("dispatch.create", "code.issue", "sms.send", "call.place")
 
@@ -84,7 +94,7 @@ def write_history(
             when = at(min(cancel, start - timedelta(minutes=30)))
             detail = {"from": "waiting", "to": "cancelled", "reason": "群众通过小程序取消预约"}
             _event(
-                session, CITIZEN_ACTOR, "appointment.status", appointment_id, at=when, detail=detail
+                session, CITIZEN_ACTOR, "appointment.cancel", appointment_id, at=when, detail=detail
             )
             continue
         assert officer is not None, f"{status} without an officer"
@@ -100,7 +110,7 @@ def write_history(
             _event(
                 session,
                 officer,
-                "appointment.status",
+                "appointment.dispatch",
                 appointment_id,
                 at=at(dispatched),
                 detail=detail,
@@ -111,9 +121,11 @@ def write_history(
                 step, (10, 15)
             )
             when = at(start + timedelta(minutes=rng.randint(*offset)))
-            reason = {"no_show": "三次呼叫未接通，群众未到场", "handed_over": "当事人有异议"}.get(
-                step, ""
-            )
-            detail = {"from": previous, "to": step, "reason": reason}
-            _event(session, officer, "appointment.status", appointment_id, at=when, detail=detail)
+            reason = {
+                "no_show": "三次呼叫未接通，群众未到场",
+                "handed_over": "当事人有异议，转窗口办理",
+            }
+            detail = {"from": previous, "to": step, "reason": reason.get(step, "")}
+            action = f"appointment.{_TRANSITION[step]}"
+            _event(session, officer, action, appointment_id, at=when, detail=detail)
     return last

@@ -1,9 +1,9 @@
 """Rendered documents as evidence, and the decision with its gap-free number and QR code.
 
-A document is written to the evidence directory and recorded (path, SHA-256, size) in the
+A document is written to the shared evidence store and recorded (path, SHA-256, size) in the
 caller's transaction together with its audit row, so a rolled-back case leaves no row — and
 at most an orphan file, never a row without a file. All document bytes go through
-:func:`write_evidence_bytes` (one place to redirect to the shared evidence store).
+:func:`write_evidence_bytes` / :func:`store_document` → ``EvidenceStore.put_bytes``.
 
 The decision number is taken from the per-unit, per-year counter in the same transaction as
 the decision row, and the PDF (which prints the number and the verification link) is rendered
@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 from officer_console.domain.errors import ConflictError, NotFoundError
 from officer_console.domain.masking import mask_name, mask_plate
 from officer_console.domain.numbering import DecisionNumberFormat
+from officer_console.evidence_store.base import PutResult
 from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
@@ -43,6 +42,7 @@ from officer_console.store.models import (
     Vehicle,
 )
 from officer_console.store.numbering import next_number
+from officer_console.store.procedure_files import StoreLike, as_store, put_evidence
 
 __all__ = [
     "DOCUMENT_KINDS",
@@ -50,6 +50,7 @@ __all__ = [
     "DecisionIssue",
     "IssuedDecision",
     "VerifiedDecision",
+    "archived_document",
     "case_trail",
     "decision_for_hash",
     "issue_decision",
@@ -76,22 +77,12 @@ def new_verify_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(VERIFY_CODE_LENGTH))
 
 
-def write_evidence_bytes(evidence_dir: Path, relative: str, data: bytes) -> Path:
-    """Write one evidence file atomically (temp file, fsync, rename); refuses to overwrite.
+def write_evidence_bytes(store: StoreLike, relative: str, data: bytes) -> PutResult:
+    """Write one evidence object through the shared evidence store (verified read-back).
 
-    The single write path for documents and images — the shared evidence store replaces it.
+    Write-once: the same bytes again are a no-op (a retry), different bytes are refused.
     """
-    target = evidence_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise ConflictError(f"证据文件已存在，不能覆盖：{relative}", code="evidence_exists")
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
-    return target
+    return as_store(store).put_bytes(relative, data)
 
 
 def store_document(
@@ -103,24 +94,24 @@ def store_document(
     kind: str,
     data: bytes,
     relative: str,
-    evidence_dir: Path,
+    evidence_dir: StoreLike,
     at: datetime | None = None,
     detail: dict[str, object] | None = None,
 ) -> EvidenceFile:
-    """Write ``data`` and record it (path, SHA-256, size) with an audit row, in one go."""
-    sha = hashlib.sha256(data).hexdigest()
-    write_evidence_bytes(evidence_dir, relative, data)
-    row = EvidenceFile(
+    """Store ``data`` (evidence store, verified) and record it (key, SHA-256, size) with its
+    audit rows, in the caller's transaction. ``evidence_dir``: the store (or a directory)."""
+    row = put_evidence(
+        session,
+        actor,
+        evidence_dir,
+        key=relative,
+        kind=kind,
+        data=data,
         case_id=case_id,
         appointment_id=appointment_id,
-        kind=kind,
-        path=relative,
-        sha256=sha,
-        size=len(data),
-        **({"created_at": at} if at is not None else {}),
     )
-    session.add(row)
-    session.flush()
+    if at is not None:
+        row.created_at = at
     audit.record(
         session,
         actor,
@@ -131,8 +122,9 @@ def store_document(
             "evidence_id": row.id,
             "kind": kind,
             "file": relative,
-            "sha256": sha,
-            "size": len(data),
+            "sha256": row.sha256,
+            "size": row.size,
+            "stored_in": row.stored_in,
             **(detail or {}),
         },
         at=at,
@@ -175,11 +167,14 @@ def issue_decision(
     points_total: int,
     warning: bool,
     render: Callable[[DecisionIssue], bytes],
-    evidence_dir: Path,
+    evidence_dir: StoreLike,
     now: datetime,
     fmt: DecisionNumberFormat | None = None,
 ) -> IssuedDecision:
-    """Number, render (callback), store and audit the decision of ``case_id`` — one transaction."""
+    """Number, render (callback), store and audit the decision of ``case_id`` — one transaction.
+
+    When the procedure's ruling already took the number (a ``decisions`` row without its
+    document), that number is used: one gap-free number per decision, never two."""
     row = session.execute(
         select(Case, Appointment.id, Squad)
         .join(Appointment, Appointment.id == Case.appointment_id)
@@ -189,15 +184,20 @@ def issue_decision(
     if row is None:
         raise NotFoundError("案件不存在", code="case_not_found")
     case, appointment_id, squad = row
-    if session.scalar(select(Decision.id).where(Decision.case_id == case_id)) is not None:
+    taken = session.scalar(select(Decision).where(Decision.case_id == case_id))
+    if taken is not None and taken.evidence_id is not None:
         raise ConflictError("本案已作出处罚决定，不能重复制作决定书", code="decision_exists")
-    year = now.astimezone(ZoneInfo(squad.timezone)).year
-    number, serial = next_number(session, squad.code, squad.division_code, year, fmt)
+    if taken is not None:  # the wizard's ruling took the number: exactly one per decision
+        number, serial, year = taken.number, taken.serial, taken.year
+    else:
+        year = now.astimezone(ZoneInfo(squad.timezone)).year
+        number, serial = next_number(session, squad.code, squad.division_code, year, fmt)
+    issued = taken.issued_at if taken is not None else now  # the decision's date: the ruling's
     issue = DecisionIssue(
         case_id=case.id,
         number=number,
-        verify_code=new_verify_code(),
-        issued_at=now,
+        verify_code=(taken.verify_code if taken else None) or new_verify_code(),
+        issued_at=issued,
         unit_name=squad.unit_name,
         division_code=squad.division_code,
         review_body=squad.review_authority,
@@ -205,7 +205,11 @@ def issue_decision(
         timezone=squad.timezone,
     )
     pdf = render(issue)
-    relative = f"documents/{year}/{case.id}/decision-{number}.pdf"
+    # The hash in the key: a retry after a rolled-back attempt (whose object stays: write-once)
+    # signs different bytes and must not collide with it.
+    relative = (
+        f"documents/{year}/{case.id}/decision-{number}-{hashlib.sha256(pdf).hexdigest()[:12]}.pdf"
+    )
     evidence = store_document(
         session,
         actor,
@@ -218,20 +222,14 @@ def issue_decision(
         at=now,
         detail={"number": number},
     )
-    decision = Decision(
-        case_id=case.id,
-        number=number,
-        unit_code=squad.code,
-        year=year,
-        serial=serial,
-        fine_total=fine_total,
-        points_total=points_total,
-        warning=warning,
-        issued_at=now,
-        evidence_id=evidence.id,
-        verify_code=issue.verify_code,
+    decision = taken or Decision(
+        case_id=case.id, number=number, unit_code=squad.code, year=year, serial=serial
     )
-    session.add(decision)
+    decision.fine_total, decision.points_total, decision.warning = fine_total, points_total, warning
+    decision.issued_at, decision.evidence_id = issued, evidence.id
+    decision.verify_code = issue.verify_code
+    if taken is None:
+        session.add(decision)
     session.flush()
     audit.record(
         session,
@@ -329,6 +327,17 @@ def decision_for_hash(session: Session, sha256: str) -> tuple[str, str] | None:
     if row is None:
         return None
     return str(row[0]), str(row[1] or "")
+
+
+def archived_document(session: Session, sha256: str) -> tuple[str, int, str] | None:
+    """(key, size, stored_in) of the stored document with this SHA-256 — to re-check the
+    archived copy through the evidence store."""
+    row = session.execute(
+        select(EvidenceFile.path, EvidenceFile.size, EvidenceFile.stored_in)
+        .where(EvidenceFile.sha256 == sha256, EvidenceFile.kind.in_(tuple(DOCUMENT_KINDS)))
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (str(row[0]), int(row[1]), str(row[2] or ""))
 
 
 @dataclass(frozen=True)

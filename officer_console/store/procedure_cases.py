@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -55,7 +54,7 @@ from officer_console.store.models import (
     Vehicle,
 )
 from officer_console.store.numbering import next_number
-from officer_console.store.procedure_files import store_file
+from officer_console.store.procedure_files import StoreLike, store_file
 from officer_console.store.procedure_view import (
     COMPLETED,
     HANDED_OVER,
@@ -331,7 +330,7 @@ def _stop_case(
 
 
 def record_snapshot(
-    session: Session, actor: Actor, evidence_dir: Path, case_id: int, png: bytes
+    session: Session, actor: Actor, evidence_dir: StoreLike, case_id: int, png: bytes
 ) -> int:
     """The ID card held to the camera, from the incoming video: kept as evidence, hashed."""
     case = _open_case(session, actor, case_id, Step.INQUIRY)
@@ -528,7 +527,7 @@ def complete_ruling(
 def complete_confirmation(
     session: Session,
     actor: Actor,
-    evidence_dir: Path,
+    evidence_dir: StoreLike,
     case_id: int,
     *,
     signature_png: bytes | None,

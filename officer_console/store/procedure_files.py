@@ -1,9 +1,13 @@
 """Files the procedure keeps as evidence: ID snapshot, signatures, rendered documents.
 
-ONE function writes them (:func:`store_file`) so moving to the shared evidence store is a
-one-line redirect. The row and its ``evidence.hash`` audit row are written in the caller's
-transaction; the file is written first (a rolled-back transaction leaves an unreferenced file,
-never a row without its file).
+ONE write path for evidence files: the shared evidence store's verified ``put_bytes``
+(:mod:`officer_console.evidence_store`) followed by :func:`store.evidence.record_document` in
+the caller's transaction. The object is written first (a rolled-back transaction leaves an
+unreferenced object, never a row without its file); a store that cannot be written raises
+``StoreUnavailable`` with a Chinese message and the step rolls back.
+
+``store`` may be given as a directory :class:`~pathlib.Path` (tests, the demo): it is the
+``local`` directory store on that directory.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from officer_console.store import audit
+from officer_console.evidence_store.base import EvidenceMissing, EvidenceStore, IntegrityFailure
+from officer_console.evidence_store.local import DirectoryStore
+from officer_console.evidence_store.reading import read_verified
 from officer_console.store.audit import Actor
+from officer_console.store.evidence import record_document
 from officer_console.store.models import EvidenceFile
 from officer_console.store.types import utcnow
 
-__all__ = ["KINDS", "read_file", "store_file"]
+__all__ = ["KINDS", "StoreLike", "as_store", "put_evidence", "read_file", "store_file"]
 
 KINDS = {
     "id_snapshot": "png",
@@ -30,11 +37,50 @@ KINDS = {
     "service_confirm": "pdf",
 }
 
+StoreLike = EvidenceStore | Path
+
+
+def as_store(store: StoreLike) -> EvidenceStore:
+    """The evidence store; a bare directory is the ``local`` store on it."""
+    return DirectoryStore(store, "local") if isinstance(store, Path) else store
+
+
+def put_evidence(
+    session: Session,
+    actor: Actor,
+    store: StoreLike,
+    *,
+    key: str,
+    kind: str,
+    data: bytes,
+    case_id: int | None,
+    appointment_id: int | None,
+) -> EvidenceFile:
+    """``put_bytes`` (verified read-back) then the hashed, audited ``EvidenceFile`` row."""
+    if not data:
+        raise ValueError("empty evidence file")
+    target = as_store(store)
+    put = target.put_bytes(key, data)
+    row_id = record_document(
+        session,
+        actor,
+        kind=kind,
+        key=put.key,
+        sha256=put.sha256,
+        size=put.size,
+        stored_in=target.kind,
+        case_id=case_id,
+        appointment_id=appointment_id,
+    )
+    row = session.get(EvidenceFile, row_id)
+    assert row is not None
+    return row
+
 
 def store_file(
     session: Session,
     actor: Actor,
-    evidence_dir: Path,
+    store: StoreLike,
     *,
     case_id: int,
     appointment_id: int,
@@ -42,7 +88,7 @@ def store_file(
     data: bytes,
     label: str = "",
 ) -> EvidenceFile:
-    """Write ``data`` under ``cases/<id>/`` and add its hashed ``EvidenceFile`` row."""
+    """Store ``data`` under ``cases/<id>/`` and add its hashed ``EvidenceFile`` row."""
     if kind not in KINDS:
         raise ValueError(f"unknown evidence kind {kind!r}")
     if not data:
@@ -50,38 +96,23 @@ def store_file(
     now = utcnow().astimezone(UTC)
     digest = hashlib.sha256(data).hexdigest()
     name = f"{kind}{'-' + label if label else ''}-{now:%Y%m%dT%H%M%S%f}-{digest[:8]}.{KINDS[kind]}"
-    relative = Path("cases") / str(case_id) / name
-    target = evidence_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    row = EvidenceFile(
-        case_id=case_id,
-        appointment_id=appointment_id,
-        kind=kind,
-        path=relative.as_posix(),
-        sha256=digest,
-        size=len(data),
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
+    return put_evidence(
         session,
         actor,
-        "evidence.hash",
-        entity_type="evidence",
-        entity_id=row.id,
-        detail={"case_id": case_id, "kind": kind, "sha256": digest, "size": len(data)},
+        store,
+        key=f"cases/{case_id}/{name}",
+        kind=kind,
+        data=data,
+        case_id=case_id,
+        appointment_id=appointment_id,
     )
-    return row
 
 
-def read_file(evidence_dir: Path, row: EvidenceFile) -> bytes:
-    """The stored bytes, re-hashed; raises ValueError when the file was changed."""
-    path = Path(row.path)
-    data = (path if path.is_absolute() else evidence_dir / path).read_bytes()
-    if hashlib.sha256(data).hexdigest() != row.sha256:
-        raise ValueError(f"evidence {row.id} does not match its hash")
-    return data
+def read_file(store: StoreLike, row: EvidenceFile) -> bytes:
+    """The stored bytes, re-hashed; ValueError when changed, OSError when missing."""
+    try:
+        return read_verified(as_store(store), row.path, row.sha256, row.size)
+    except IntegrityFailure:
+        raise ValueError(f"evidence {row.id} does not match its hash") from None
+    except EvidenceMissing:
+        raise FileNotFoundError(row.path) from None

@@ -1,7 +1,7 @@
 """电子送达 in the store: the transactions around the one SMS with the download link.
 
-(a) :func:`prepare_service` stores the decision PDF and the signed address confirmation as
-evidence, creates the ``service_records`` row (only the token's hash) and the ``sms_messages``
+(a) :func:`prepare_service` stores the signed documents (records, 送达地址确认书 and the
+decision under the ruling's number: :mod:`.procedure_documents`) as evidence, creates the ``service_records`` row (only the token's hash) and the ``sms_messages``
 row with the unique idempotency key ``svc-<case id>``, born ``sending`` — claimed by this
 caller. (b) The caller sends outside any transaction. (c) :func:`record_service_result`
 stores the outcome; on success the sent time is the service time (the 15-day payment period
@@ -19,7 +19,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -51,7 +50,8 @@ from officer_console.store.procedure_cases import (
     _save,
     _view,
 )
-from officer_console.store.procedure_files import read_file, store_file
+from officer_console.store.procedure_documents import CaseDocumentMaker, issue_case_documents
+from officer_console.store.procedure_files import StoreLike, read_file, store_file
 from officer_console.store.types import utcnow
 
 __all__ = [
@@ -95,12 +95,13 @@ def _decision(session: Session, case_id: int) -> Decision:
 def prepare_service(
     session: Session,
     actor: Actor,
-    evidence_dir: Path,
+    evidence_dir: StoreLike,
     case_id: int,
     *,
-    decision_pdf: bytes,
+    documents: CaseDocumentMaker,
     confirm_png: bytes | None,
     provider: str,
+    now: datetime | None = None,
     body_template: str = "",
     link_base: str = "",
 ) -> ServiceJob:
@@ -140,16 +141,6 @@ def prepare_service(
             .values(token_hash=hash_token(token))
         )
         return ServiceJob("send", case.id, phone, decision.number, key, token)
-    doc = store_file(
-        session,
-        actor,
-        evidence_dir,
-        case_id=case.id,
-        appointment_id=appt.id,
-        kind="decision",
-        data=decision_pdf,
-    )
-    decision.evidence_id = doc.id
     if confirm_png is not None:
         store_file(
             session,
@@ -161,6 +152,16 @@ def prepare_service(
             data=confirm_png,
             label="service",
         )
+    issued = issue_case_documents(
+        session,
+        actor,
+        evidence_dir,
+        case.id,
+        documents,
+        now=now or utcnow(),
+        service_png=confirm_png,
+        service_channel="sms",
+    )
     session.add(
         ServiceRecord(
             decision_id=decision.id,
@@ -190,7 +191,11 @@ def prepare_service(
         "service.prepare",
         entity_type="case",
         entity_id=case.id,
-        detail={"decision": decision.number, "evidence_id": doc.id, "provider": provider},
+        detail={
+            "decision": decision.number,
+            "evidence_id": issued.evidence_id,
+            "provider": provider,
+        },
     )
     return ServiceJob("send", case.id, phone, decision.number, key, token)
 
@@ -254,21 +259,18 @@ def record_service_result(
 
 
 def serve_on_paper(
-    session: Session, actor: Actor, evidence_dir: Path, case_id: int, *, decision_pdf: bytes
+    session: Session,
+    actor: Actor,
+    evidence_dir: StoreLike,
+    case_id: int,
+    *,
+    documents: CaseDocumentMaker,
+    now: datetime | None = None,
 ) -> CaseView:
     """No consent to e-service: recorded; the decision is kept for postal/counter service."""
     case = _open_case(session, actor, case_id, Step.SERVICE)
     decision = _decision(session, case.id)
-    doc = store_file(
-        session,
-        actor,
-        evidence_dir,
-        case_id=case.id,
-        appointment_id=case.appointment_id,
-        kind="decision",
-        data=decision_pdf,
-    )
-    decision.evidence_id = doc.id
+    issue_case_documents(session, actor, evidence_dir, case.id, documents, now=now or utcnow())
     data = {"consent": False, "channel": "paper", "decision_number": decision.number}
     _save(session, actor, case, Step.SERVICE, data, status=PAPER_PENDING)
     appt = session.get(Appointment, case.appointment_id)
@@ -277,7 +279,7 @@ def serve_on_paper(
     return _view(session, case)
 
 
-def decision_document(session: Session, case_id: int, evidence_dir: Path) -> tuple[str, bytes]:
+def decision_document(session: Session, case_id: int, evidence_dir: StoreLike) -> tuple[str, bytes]:
     """(number, PDF) of the served or printable decision, re-hashed against its evidence row."""
     decision = session.scalar(select(Decision).where(Decision.case_id == case_id))
     row = (
@@ -293,7 +295,7 @@ def decision_document(session: Session, case_id: int, evidence_dir: Path) -> tup
         raise ConflictError("决定书文件缺失或与存证哈希不符，请联系管理员核查") from None
 
 
-def confirmation_signature(session: Session, case_id: int, evidence_dir: Path) -> bytes | None:
+def confirmation_signature(session: Session, case_id: int, evidence_dir: StoreLike) -> bytes | None:
     """The citizen's accepted confirmation signature (for the decision), None when refused."""
     row = session.scalar(
         select(CaseStep.data).where(CaseStep.case_id == case_id, CaseStep.step == "confirmation")

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.demo_cases import seed_demo_cases
 from officer_console.dispatch.outbox import OutboxSmsProvider
+from officer_console.documents.signing import validate_signature
 from officer_console.domain.procedure import Step
-from officer_console.gui.procedure.documents import PlaceholderDocuments
 from officer_console.store import audit
 from officer_console.store import procedure_cases as pc
 from officer_console.store import procedure_service as ps
 from officer_console.store.demo import seed_demo
 from officer_console.store.engine import read_session, transaction
-from officer_console.store.models import Appointment, ServiceRecord, SmsMessage
+from officer_console.store.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
+from tests.support.case_documents import case_documents, demo_pki, pdf_text
 
 PASSWORD = "Demo-Pass-2026!"
 
@@ -30,15 +31,12 @@ def test_demo_cases_through_the_service_functions(
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     with transaction(factory) as s:
         seed_demo(s, today=today, password=PASSWORD)
-    docs = PlaceholderDocuments()
     made = seed_demo_cases(
         factory,
         OutboxSmsProvider(factory),
         evidence_dir=tmp_path,
         password=PASSWORD,
-        render=lambda view, png, refused: docs.render_decision(
-            view, signature_png=png, refused=refused
-        ),
+        documents=case_documents(tmp_path / "data"),
     )
     outcomes = {(c.kind, c.outcome) for c in made}
     assert outcomes == {
@@ -58,6 +56,15 @@ def test_demo_cases_through_the_service_functions(
             assert appt.status == "completed" and len(view.steps) == 5
             number, pdf = ps.decision_document(s, case.case_id, tmp_path)  # re-hashed
             assert pdf.startswith(b"%PDF") and number == view.decision_number
+            assert validate_signature(pdf, [demo_pki().ca_cert]).valid  # the real, signed one
+            text = "".join(pdf_text(pdf).split())
+            assert f"编号：{number}" in text and view.violations[0].code in text
+            assert ("拒绝签名" in text) == (case.outcome == "paper_pending")
+            kinds = set(
+                s.scalars(select(EvidenceFile.kind).where(EvidenceFile.case_id == case.case_id))
+            )
+            assert {"decision", "inquiry_record", "notice_record"} <= kinds
+            assert ("service_confirm" in kinds) == (case.outcome == "completed")
             if case.kind == "general":
                 assert view.assist_officer_id is not None and view.cosign_status == "approved"
         assert s.scalar(select(func.count()).select_from(ServiceRecord)) == 2

@@ -22,11 +22,14 @@ from tests.documents.world import IssuedCase, issued_case
 BIN = Path(sys.executable).with_name("officer-admin")
 
 
-def admin(args: list[str], url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+def admin(
+    args: list[str], url: str, data_dir: Path, **extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "OFFICER_CONSOLE_DATABASE_URL": url,
         "OFFICER_CONSOLE_DATA_DIR": str(data_dir),
+        **extra,
     }
     return subprocess.run(
         [str(BIN), *args], capture_output=True, text=True, env=env, timeout=180, check=False
@@ -127,3 +130,25 @@ def test_export_of_unknown_or_damaged_case_is_refused(
     damaged = admin(["export-case", case.decision.number, str(tmp_path / "y")], db_url, data_dir)
     assert damaged.returncode == 1 and "未导出" in damaged.stderr
     assert not (tmp_path / "y").exists()
+
+
+def test_verify_evidence_reads_through_the_configured_store(
+    db_url: str, tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    """``path`` store (a share): the files live only there, not in the workstation's data
+    directory — verify-evidence and export-case read them through the store."""
+    share, data_dir = tmp_path / "share" / "evidence", tmp_path / "ws"
+    case = issued_case(factory, share, ensure_demo_pki(data_dir))
+    env = {"OFFICER_CONSOLE_EVIDENCE_STORE": "path", "OFFICER_CONSOLE_EVIDENCE_PATH": str(share)}
+    assert not (data_dir / "evidence").exists() or not any((data_dir / "evidence").iterdir())
+    result = admin(["verify-evidence"], db_url, data_dir, **env)
+    assert result.returncode == 0, result.stderr
+    assert "其中 4 份文书签名有效" in result.stdout
+    exported = admin(
+        ["export-case", case.decision.number, str(tmp_path / "out")], db_url, data_dir, **env
+    )
+    assert exported.returncode == 0, exported.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text("utf-8"))
+    for entry in manifest["files"]:
+        on_disk = (tmp_path / "out" / entry["path"]).read_bytes()
+        assert hashlib.sha256(on_disk).hexdigest() == entry["sha256"]

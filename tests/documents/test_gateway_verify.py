@@ -202,3 +202,21 @@ async def test_uploads_are_rate_limited(client: TestClient, case: IssuedCase) ->
         for _ in range(3)
     ]
     assert codes == [422, 422, 429]
+
+
+async def test_an_authentic_copy_whose_archive_was_altered_is_not_confirmed(
+    client: TestClient, case: IssuedCase, settings: Settings
+) -> None:
+    """The gateway re-hashes the archived copy through the evidence store: a matching upload
+    does not vouch for an archive that was changed behind the database's back."""
+    data = _decision(settings, case)
+    archived = settings.evidence_dir / case.files["decision"]
+    archived.chmod(0o644)
+    archived.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    response = await client.post(
+        "/api/v1/verify", data=data, headers={"Content-Type": "application/pdf"}
+    )
+    body = await response.json()
+    assert response.status == 200 and body["authentic"] is False
+    assert body["failed"] == ["archive_altered"] and body["signature_valid"]
+    assert "存档" in body["message"]

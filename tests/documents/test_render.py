@@ -174,3 +174,12 @@ def test_character_outside_the_font_is_refused_with_a_message() -> None:
 def test_rendering_is_deterministic() -> None:
     doc = sample_decision(several=True)
     assert render(doc) == render(doc)
+
+
+def test_draft_decision_has_no_seal_and_says_it_is_a_draft(tmp_path: Path) -> None:
+    """The wizard's preview: signature slot 待当事人签名, no seal drawn; never a signed form."""
+    draft = replace(sample_decision(with_audit=False), party_signature=SignatureSlot(pending=True))
+    flat = pdf_text(render(draft), tmp_path)
+    assert "草稿：待当事人签名" in flat and "草稿，不加盖印章" in flat
+    with pytest.raises(ValueError, match="either an image or a refusal"):
+        SignatureSlot(b"\x89PNG", pending=True)  # a draft slot holds nothing

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from officer_console.config import load_settings
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.documents.signing import validate_signature
 from officer_console.gui.procedure.citizen import CallChannel
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.services import OpRunner, Services
@@ -31,6 +32,7 @@ from officer_console.video.recorder import RecordingLayout
 from officer_console.video.session import CallState
 from tests.gateway.calls import Call
 from tests.gateway.world import live_gateway
+from tests.support.case_documents import case_documents, demo_pki
 from tests.support.procedure_world import build, png
 from tests.support.qtloop import qt_run, until
 from tests.video.test_video_gateway import citizen_joins
@@ -54,10 +56,15 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
         settings = replace(settings, gateway_url=base)
         services = Services(settings, engine, factory, OpRunner(factory))
         services.officer = info
+        docs = case_documents(settings.data_dir)
         server = DecisionServer(
-            factory, OutboxSmsProvider(factory), evidence_dir=settings.evidence_dir, link_base=base
+            factory,
+            OutboxSmsProvider(factory),
+            evidence_dir=settings.evidence_dir,
+            link_base=base,
+            documents=docs,
         )
-        panel = ProcedurePanel(services, server=server)
+        panel = ProcedurePanel(services, server=server, documents=docs)
         qtbot.addWidget(panel)
         panel.resize(600, 720)
         panel.show()
@@ -166,6 +173,7 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
     assert seen["rejoin"][0] == "notice"  # the re-joined page starts on the same step
     status, pdf = seen["download"]
     assert status == 200 and pdf.startswith(b"%PDF")
+    assert validate_signature(pdf, [demo_pki().ca_cert]).valid  # the real, signed decision
     steps = seen["stages"]  # what the re-joined page was told, in order, without repeats
     assert [s for i, s in enumerate(steps) if i == 0 or steps[i - 1] != s] == [
         "notice",

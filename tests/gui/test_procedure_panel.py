@@ -10,21 +10,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.documents.signing import validate_signature
 from officer_console.gui.procedure.cosign import CosignRequests
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.services import Services
+from officer_console.store import audit
 from officer_console.store.models import Appointment, SmsMessage
 from tests.store.test_procedure_cases import CountingSms
 from tests.support import builders, console, queue_world
+from tests.support.case_documents import case_documents, demo_pki
 from tests.support.procedure_gui import FakeChannel, Officer, desk, finish_case, walk_simple_case
 from tests.support.procedure_world import World, build
 
-OPENED: list[tuple[str, bytes]] = []
 _SCREEN_DIR = os.environ.get("OC_SCREENSHOT_DIR")
 SCREENS = Path(_SCREEN_DIR) if _SCREEN_DIR else None
 
@@ -40,14 +43,15 @@ def _panel(
     qtbot: QtBot, services: Services, world: World, sms: CountingSms | None = None
 ) -> tuple[ProcedurePanel, FakeChannel, Officer]:
     queue_world.sign_in(services, world.lead.police_number)
+    docs = case_documents(services.settings.data_dir)
     server = DecisionServer(
         services.factory,
         sms or CountingSms(),
         evidence_dir=services.settings.evidence_dir,
         link_base="http://127.0.0.1:8470",
+        documents=docs,
     )
-    panel = ProcedurePanel(services, server=server)
-    panel.open_pdf = lambda title, pdf: OPENED.append((title, pdf))
+    panel = ProcedurePanel(services, server=server, documents=docs)
     window = desk(panel)  # beside the video pane at 1366×768
     qtbot.addWidget(window)
     window.show()
@@ -102,16 +106,30 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     assert "尚未下载" in record.text()
     _shot(panel, "procedure_done_served.png")
     assert len(sms.sent) == 1
-    OPENED.clear()
-    officer.click("open_served_decision_button")
-    officer.wait(lambda: bool(OPENED))
-    title, pdf = OPENED[0]
-    assert panel.view is not None and panel.view.decision_number in title
-    text = _pdf_text(pdf)
-    assert panel.view.decision_number in text and "占位文书" in text and "罚款200元" in text
+    officer.click("open_served_decision_button")  # the served, signed decision in the viewer
+    officer.wait(lambda: panel.viewer is not None and bool(panel.viewer.data))
+    viewer = panel.viewer
+    assert viewer is not None and viewer.objectName() == "document_viewer"
+    assert panel.view is not None and panel.view.decision_number in viewer.title.text()
+    assert viewer.page_count == 2  # the decision and its 办案过程记录 page
+    assert validate_signature(viewer.data, [demo_pki().ca_cert]).valid
+    text = "".join(_pdf_text(viewer.data).split())
+    assert panel.view.decision_number in text and "决定处以罚款200元" in text
+    assert "张三丰" in text and "鲁A" in text and "办案过程记录" in text
     document = [m for m in channel.sent if m["type"] == "document"]
     assert len(document) == 1 and "/api/v1/documents/" in document[0]["url"]
-    assert channel.sent[-1] == {"type": "stage", "step": "done", "title": "办理完毕"}
+    # 重新发送链接: only on the explicit click, one new SMS with a fresh link, audited.
+    assert viewer.resend_button.isEnabled() and len(sms.sent) == 1
+    viewer.resend_button.click()
+    officer.wait(lambda: len(sms.sent) == 2 and viewer.resend_button.isEnabled())
+    assert "已重新发送" in viewer.status.text()
+    links = [m["url"] for m in channel.sent if m["type"] == "document"]
+    assert len(links) == 2 and links[0] != links[1]
+    with services.factory() as s:
+        resends = audit.events_for(s, "case", panel.view.case_id)
+        assert [e.action for e in resends].count("service.resend") == 1
+    stages = [m for m in channel.sent if m["type"] == "stage"]
+    assert stages[-1] == {"type": "stage", "step": "done", "title": "办理完毕"}
     assert officer.interactions <= 25, officer.interactions
     with services.factory() as s:
         assert s.get(Appointment, world.appointment_id).status == "completed"  # type: ignore[union-attr]
@@ -227,10 +245,16 @@ def test_no_consent_paper_service(qtbot: QtBot, services: Services) -> None:
     officer.click("request_signature_button")
     channel.on_signature(b"not a png")  # type: ignore[misc]  # ignored: not an image
     assert not officer.find(type(panel.start_button), "accept_signature_button").isEnabled()
-    OPENED.clear()
     officer.click("open_decision_button")  # the draft decision, also read along on the phone
-    officer.wait(lambda: bool(OPENED))
-    assert "罚款200元" in _pdf_text(OPENED[0][1]) and "处罚决定书" in channel.sent[-1]["text"]
+    officer.wait(lambda: panel.viewer is not None and "草稿" in panel.viewer.title.text())
+    assert panel.viewer is not None and not panel.viewer.resend_button.isEnabled()
+    if SCREENS is not None and services.settings.effective_database_url.startswith("sqlite"):
+        panel.viewer.resize(760, 900)
+        QTest.qWait(500)
+        panel.viewer.grab().save(str(SCREENS / "procedure_viewer_draft.png"))
+    draft = "".join(_pdf_text(panel.viewer.data).split())
+    assert "决定处以罚款200元" in draft and "草稿：待当事人签名" in draft
+    assert "处罚决定书" in channel.sent[-1]["text"]
     _shot(panel, "procedure_confirmation.png")
     officer.tick("refused_to_sign")
     officer.complete("confirmation", "service")

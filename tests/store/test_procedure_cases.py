@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsMessage, SmsProvider, SmsResult
+from officer_console.documents.case_docs import CaseDocuments
+from officer_console.documents.signing import validate_signature
 from officer_console.domain.errors import (
     ConflictError,
     PermissionDenied,
@@ -40,10 +42,10 @@ from officer_console.store.models import (
 )
 from officer_console.store.types import utcnow
 from tests.support import builders
+from tests.support.case_documents import case_documents, demo_pki, pdf_text
 from tests.support.procedure_world import World, build, png
 
 T = TypeVar("T")
-PDF = b"%PDF-1.4\n% test decision\n"
 
 
 class CountingSms(SmsProvider):
@@ -115,8 +117,14 @@ def _lead(s: Session, view: pc.CaseView):  # type: ignore[no-untyped-def]
 
 
 def _serve(factory, w, tmp, view, sms):  # type: ignore[no-untyped-def]
-    server = DecisionServer(factory, sms, evidence_dir=tmp, link_base="https://gw.example.cn")
-    return server.serve(w.lead, view.case_id, decision_pdf=PDF, confirm_png=png())
+    server = DecisionServer(
+        factory, sms, evidence_dir=tmp, link_base="https://gw.example.cn", documents=_docs(tmp)
+    )
+    return server.serve(w.lead, view.case_id, confirm_png=png())
+
+
+def _docs(tmp: Path) -> CaseDocuments:
+    return case_documents(tmp / "data")
 
 
 def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> None:
@@ -151,13 +159,24 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         served = delivery.fetch_document(
             s, token, now=utcnow(), evidence_dir=tmp_path, actor=w.lead
         )
-        assert served.data == PDF and served.number == view.decision_number
+        assert served.number == view.decision_number
+        text = "".join(pdf_text(served.data).split())  # the real, signed decision
+        assert "公安交通管理简易程序处罚决定书" in text and view.decision_number in text
+        assert "被处罚人张三丰" in text and "鲁A00102" in text and "记6分" in text
+        assert "在经十路与舜耕路路口实施驾驶机动车违反道路交通信号灯通行的（代码1625）" in text
+        assert "决定处以罚款200元" in text and "被处罚人签名" in text
+        assert validate_signature(served.data, [demo_pki().ca_cert]).valid
         body = s.scalar(select(SmsRow.body))  # kept for the demo outbox only
         assert body is not None and outcome.link in body and view.decision_number in body
         record = s.scalar(select(ServiceRecord))
         assert record is not None and record.sent_at is not None and record.consent
         kinds = sorted(e.kind for e in s.scalars(select(EvidenceFile)))
-        assert kinds == ["decision", "id_snapshot", "signature", "signature"]
+        assert kinds == [
+            "decision", "id_snapshot", "inquiry_record", "notice_record", "service_confirm",
+            "signature", "signature",
+        ]  # fmt: skip
+        numbers = s.scalars(select(Decision.number)).all()
+        assert numbers == [view.decision_number]  # one number per decision, taken at the ruling
         actions = [e.action for e in audit.events_for(s, "case", view.case_id)]
         assert actions.count("case.step") == 5 and "case.start" in actions
         assert audit.verify_chain(s).ok
@@ -386,7 +405,8 @@ def test_no_consent_is_paper_service_pending(
     view = _to_service(factory, w, tmp_path)
     assert view.step_data["confirmation"]["refused_to_sign"] is True
     view = run(
-        factory, lambda s: ps.serve_on_paper(s, w.lead, tmp_path, view.case_id, decision_pdf=PDF)
+        factory,
+        lambda s: ps.serve_on_paper(s, w.lead, tmp_path, view.case_id, documents=_docs(tmp_path)),
     )
     assert view.status == pc.PAPER_PENDING and view.step_data["service"]["consent"] is False
     with read_session(factory) as s:
@@ -434,7 +454,8 @@ def test_unknown_outcome_is_never_resent(factory: sessionmaker[Session], tmp_pat
     w = build(factory)
     view = _to_service(factory, w, tmp_path)
     job = run(factory, lambda s: ps.prepare_service(
-        s, w.lead, tmp_path, view.case_id, decision_pdf=PDF, confirm_png=None, provider="outbox"))  # fmt: skip
+        s, w.lead, tmp_path, view.case_id, documents=_docs(tmp_path), confirm_png=None,
+        provider="outbox"))  # fmt: skip
     assert job.state == "send" and "svc-" in job.idempotency_key and job.token not in repr(job)
     # The console died after claiming: the next attempt must not send.
     sms = CountingSms()
@@ -458,5 +479,33 @@ def test_configuration_error_leaves_the_send_retryable(
     view = _to_service(factory, w, tmp_path)
     first = _serve(factory, w, tmp_path, view, MisconfiguredSms())
     assert first.state == "failed" and "短信模板未配置" in first.message
+    sms = CountingSms()
+    assert _serve(factory, w, tmp_path, view, sms).state == "sent" and len(sms.sent) == 1
+
+
+def test_documents_that_cannot_be_signed_leave_nothing_half_written(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """No unit certificate: the service step is refused with the Chinese reason; no document,
+    no SMS row, the number the ruling took is kept, and the step can be retried."""
+    from officer_console.config import load_settings
+    from officer_console.documents.signing import SigningError
+
+    w = build(factory)
+    view = _to_service(factory, w, tmp_path)
+    unsigned = CaseDocuments(load_settings(env={}, data_dir=tmp_path / "nopki", database_url=""))
+    server = DecisionServer(
+        factory, CountingSms(), evidence_dir=tmp_path, link_base="https://gw", documents=unsigned
+    )
+    with pytest.raises(SigningError) as err:
+        server.serve(w.lead, view.case_id, confirm_png=png())
+    assert "signing_p12" in err.value.message
+    with read_session(factory) as s:
+        assert s.scalar(select(func.count()).select_from(SmsRow)) == 0
+        pdfs = s.scalar(
+            select(func.count()).select_from(EvidenceFile).where(EvidenceFile.path.like("%.pdf"))
+        )
+        assert pdfs == 0 and s.scalar(select(Decision.evidence_id)) is None
+        assert s.scalar(select(Decision.number)) == view.decision_number
     sms = CountingSms()
     assert _serve(factory, w, tmp_path, view, sms).state == "sent" and len(sms.sent) == 1

@@ -56,6 +56,8 @@ def build(
     """Catalogue imported from the shipped CSV; one citizen with a licence; claimed → in call."""
     with transaction(factory) as s:
         sq = builders.squad(s, squad_code)
+        sq.review_authority = "济南市历下区人民政府"  # printed on the real decision
+        sq.court = "济南市历下区人民法院"
         lead = builders.officer(s, sq, f"{squad_code}001", name="李明")
         assist = builders.officer(s, sq, f"{squad_code}002", name="赵强")
         shift = builders.officer(s, sq, f"{squad_code}009", role="shift_lead", name="孙队")

@@ -25,10 +25,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.documents.signing import SigningError
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
+from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
-from officer_console.gui.procedure.documents import DocumentMaker, PlaceholderDocuments
+from officer_console.gui.procedure.documents import DRAFT_KINDS, CaseDocuments, DocumentMaker
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
     InquiryPage,
@@ -42,13 +45,14 @@ from officer_console.gui.procedure.support import (
     Background,
     DonePage,
     decision_text,
-    open_with_desktop,
 )
+from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named, run_keeping_denials
 from officer_console.store import changes, procedure_cosign, procedure_service
 from officer_console.store import procedure_cases as pc
 from officer_console.store.procedure_cases import CaseView
+from officer_console.store.procedure_documents import CaseFacts, case_facts
 
 __all__ = ["ProcedurePanel"]
 
@@ -69,11 +73,16 @@ class ProcedurePanel(QWidget):
         *,
         documents: DocumentMaker | None = None,
         server: DecisionServer | None = None,
+        store: EvidenceStore | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("procedure_panel")
         self.services = services
-        self.documents: DocumentMaker = documents or PlaceholderDocuments()
+        settings = services.settings
+        self.documents: DocumentMaker = documents or CaseDocuments(
+            settings, workstation=settings.workstation_name
+        )
+        self.evidence: EvidenceStore = store if store is not None else open_store(settings)
         self.server = server
         self.channel: CitizenChannel | None = None
         self.view: CaseView | None = None
@@ -82,18 +91,19 @@ class ProcedurePanel(QWidget):
         self._generation = 0
         self._busy = False
         self._assigned = False
-        self._decision_pdf: tuple[int, bytes] | None = None
-        self._serve_when_ready: Callable[[bytes], None] | None = None
         self._bg = Background(self)
-        warm_up = getattr(self.documents, "warm_up", None)
-        if callable(warm_up):
-            self._bg.run(warm_up, lambda _none: None, lambda _exc: None)
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
         self._cosign_timer.timeout.connect(self._poll_cosign)
-        # Replaced by the document viewer at merge; today the desktop's PDF viewer.
-        self.open_pdf: Callable[[str, bytes], None] = self._open_with_desktop
+        self.documents_window = DocumentWindow(
+            self._bg,
+            server,
+            actor=services.actor,
+            case_id=lambda: self.view.case_id if self.view else None,
+            sent=self._resent,
+            failed=self._failed,
+        )
         self._build()
         self.set_appointment(None)
 
@@ -211,6 +221,7 @@ class ProcedurePanel(QWidget):
         self._generation += 1
         self._cosign_timer.stop()
         self._bg.shutdown()
+        self.documents_window.shutdown()
 
     # --- showing -------------------------------------------------------------------------
     def _loaded(self, generation: int, view: CaseView | None) -> None:
@@ -265,8 +276,6 @@ class ProcedurePanel(QWidget):
             if step == "ruling":
                 self._load_assistants(view)
                 self._cosign_changed(view)
-            elif step == "service":
-                self._prepare_decision(view)
             self.stack.setCurrentWidget(page)
         self._sync_citizen(view)
         self.page_ready.emit(step or "done")
@@ -319,7 +328,7 @@ class ProcedurePanel(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
-        if isinstance(error, DomainError):
+        if isinstance(error, DomainError | SigningError):  # SigningError: the unit's certificate
             self.message.show_message(error.message, "error")
             return
         log.error("procedure step failed", exc_info=error)
@@ -344,7 +353,7 @@ class ProcedurePanel(QWidget):
         actor, case_id, evidence = (
             self.services.actor(),
             self._case_id(),
-            self.services.settings.evidence_dir,
+            self.evidence,
         )
         page = self.pages["inquiry"]
         assert isinstance(page, InquiryPage)
@@ -468,38 +477,55 @@ class ProcedurePanel(QWidget):
             page.signature.arrived(png)
 
     def _open_document(self, kind: str) -> None:
-        view, docs = self.view, self.documents
+        """A DRAFT (unsigned, never stored) of the confirmation step's documents, read from the
+        case through the op runner and rendered on the worker thread."""
+        view, docs, store = self.view, self.documents, self.evidence
         if view is None:
             return
-        makers: dict[str, tuple[str, Callable[[], bytes]]] = {
-            "inquiry": ("询问笔录", lambda: docs.render_inquiry(view)),
-            "notice": ("告知笔录", lambda: docs.render_notice(view)),
-            "decision": (
-                "处罚决定书（草稿）",
-                lambda: docs.render_decision(view, signature_png=None, refused=False),
-            ),
-        }
-        title, render = makers[kind]
+        title = f"{DRAFT_KINDS[kind]}（草稿）"
         if kind == "decision" and self.channel is not None:
             self.channel.send({"type": "notice", "text": decision_text(view)})
-        self._bg.run(render, lambda pdf: self.open_pdf(title, pdf), self._failed)
+        case_id = view.case_id
+
+        def render(facts: CaseFacts) -> None:
+            self._bg.run(
+                lambda: docs.draft(kind, facts),
+                lambda pdf: self.open_pdf(title, pdf),
+                self._failed,
+            )
+
+        self.services.runner.run(
+            lambda s: case_facts(s, store, case_id), render, self._failed, write=False
+        )
 
     def _open_decision(self) -> None:
         if self.view is None:
             return
-        case_id, evidence = self.view.case_id, self.services.settings.evidence_dir
+        case_id, evidence = self.view.case_id, self.evidence
+        served = self.view.status == "completed"
         self.services.runner.run(
             lambda s: procedure_service.decision_document(s, case_id, evidence),
-            lambda got: self.open_pdf(f"处罚决定书 {got[0]}", got[1]),
+            lambda got: self.open_pdf(
+                f"处罚决定书 {got[0]}", got[1], number=got[0], resendable=served
+            ),
             self._failed,
             write=False,
         )
 
-    def _open_with_desktop(self, title: str, pdf: bytes) -> None:
-        folder = self.services.settings.data_dir / "documents-view"
-        path = open_with_desktop(folder, title, pdf)
-        if path is not None:
-            self.message.show_message(f"已保存到 {path}，请用PDF阅读器打开", "info")
+    @property
+    def viewer(self) -> DocumentViewer | None:
+        return self.documents_window.viewer
+
+    def open_pdf(
+        self, title: str, pdf: bytes, *, number: str = "", resendable: bool = False
+    ) -> None:
+        """Show a document in the viewer window (print; re-send link for a served decision)."""
+        self.documents_window.show(title, pdf, number=number, resendable=resendable)
+
+    def _resent(self, outcome: ServeOutcome) -> None:
+        if outcome.link and self.channel is not None:
+            self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
+        self.message.show_message(outcome.message, "info" if outcome.state == "sent" else "error")
 
     def _complete_confirmation(self) -> None:
         page = self.pages["confirmation"]
@@ -512,7 +538,7 @@ class ProcedurePanel(QWidget):
         actor, case_id, evidence = (
             self.services.actor(),
             self._case_id(),
-            self.services.settings.evidence_dir,
+            self.evidence,
         )
         self._run(
             lambda s: pc.complete_confirmation(
@@ -520,52 +546,19 @@ class ProcedurePanel(QWidget):
             )
         )
 
-    def _prepare_decision(self, view: CaseView) -> None:
-        """Render the decision (with the stored signature) while the service page is read,
-        so the 送达 click does not wait for it."""
-        self._decision_pdf = None
-        case_id, evidence, docs = view.case_id, self.services.settings.evidence_dir, self.documents
-        refused = bool(view.step_data.get("confirmation", {}).get("refused_to_sign"))
-        generation = self._generation
-
-        def rendered(pdf: bytes) -> None:
-            if generation != self._generation:
-                return
-            self._decision_pdf = (case_id, pdf)
-            waiting, self._serve_when_ready = self._serve_when_ready, None
-            if waiting is not None:
-                waiting(pdf)
-
-        def render(signature: bytes | None) -> None:
-            self._bg.run(
-                lambda: docs.render_decision(view, signature_png=signature, refused=refused),
-                rendered,
-                self._failed,
-            )
-
-        self.services.runner.run(
-            lambda s: procedure_service.confirmation_signature(s, case_id, evidence),
-            render,
-            self._failed,
-            write=False,
-        )
-
-    def _with_decision(self, then: Callable[[bytes], None]) -> None:
-        ready = self._decision_pdf
-        if self.view is not None and ready is not None and ready[0] == self.view.case_id:
-            then(ready[1])
-            return
-        self._serve_when_ready = then  # the pre-render is still running: go on when it ends
-        self.message.show_message("正在生成处罚决定书，请稍候……", "info")
-
     def _complete_service(self) -> None:
         page = self.pages["service"]
         assert isinstance(page, ServicePage)
         view = self.view
         assert view is not None
-        actor, evidence = self.services.actor(), self.services.settings.evidence_dir
+        actor, evidence = self.services.actor(), self.evidence
         if not page.consent.isChecked():
-            self._with_decision(lambda pdf: self._paper(actor, evidence, view.case_id, pdf))
+            docs = self.documents
+            self._run(
+                lambda s: procedure_service.serve_on_paper(
+                    s, actor, evidence, view.case_id, documents=docs
+                )
+            )
             return
         confirm = page.signature.accepted
         if confirm is None:
@@ -576,23 +569,13 @@ class ProcedurePanel(QWidget):
             return
         server = self.server
 
-        def serve(pdf: bytes) -> None:
-            self._busy = True
-            page.complete_button.setEnabled(False)
-            page.result.setText("正在送达（发送短信）……")
-            self._bg.run(
-                lambda: server.serve(actor, view.case_id, decision_pdf=pdf, confirm_png=confirm),
-                self._served,
-                self._serve_failed,
-            )
-
-        self._with_decision(serve)
-
-    def _paper(self, actor: Any, evidence: Any, case_id: int, pdf: bytes) -> None:
-        self._run(
-            lambda s: procedure_service.serve_on_paper(
-                s, actor, evidence, case_id, decision_pdf=pdf
-            )
+        self._busy = True
+        page.complete_button.setEnabled(False)
+        page.result.setText("正在生成签章文书并送达（发送短信）……")
+        self._bg.run(
+            lambda: server.serve(actor, view.case_id, confirm_png=confirm),
+            self._served,
+            self._serve_failed,
         )
 
     def _served(self, outcome: ServeOutcome) -> None:

@@ -7,18 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from officer_console.gui.widgets import local_text, named
 from officer_console.store.procedure_cases import PAPER_PENDING
 from officer_console.store.procedure_service import CaseRecord, CaseView
 
-__all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text", "open_with_desktop"]
+__all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text"]
 
 T = TypeVar("T")
 STAGE_TITLES = {
@@ -128,11 +126,3 @@ class DonePage(QWidget):
             when = local_text(item.created_at, self.tz, "%m-%d %H:%M:%S")
             lines.append(f"· {item.label} #{item.evidence_id} · {when} · {item.sha256[:16]}…")
         self.record.setText("<br>".join(lines))
-
-
-def open_with_desktop(folder: Path, title: str, pdf: bytes) -> Path | None:
-    """Save and open in the desktop's PDF viewer; the path when no viewer took it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{title.replace(' ', '_').replace('/', '_')}.pdf"
-    path.write_bytes(pdf)
-    return None if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))) else path

@@ -1,0 +1,221 @@
+"""The case's statutory documents at service time: read the facts, store the signed records,
+issue the decision — inside the service transaction.
+
+The store does not import the renderers (layering): a :class:`CaseDocumentMaker` (built from
+``officer_console.documents`` by the composition root, see ``documents/case_docs.py``) turns
+the plain :class:`CaseFacts` into signed PDFs. The records (询问笔录, 告知笔录, 送达地址确认书) are
+stored first, so the decision's 办案过程记录 page lists their hashes; then
+:func:`store.documents.issue_decision` stores the decision under the number the ruling took.
+The maker runs on the calling thread — a worker (op runner, the panel's background thread),
+never the GUI thread: signing is slow and pyHanko starts its own event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officer_console.domain.errors import ConflictError, NotFoundError
+from officer_console.store.audit import Actor
+from officer_console.store.documents import (
+    CaseTrail,
+    DecisionIssue,
+    IssuedDecision,
+    case_trail,
+    issue_decision,
+    store_document,
+)
+from officer_console.store.models import (
+    Appointment,
+    Case,
+    CaseStep,
+    Citizen,
+    Decision,
+    EvidenceFile,
+    Licence,
+    Officer,
+    Squad,
+    Vehicle,
+    ViolationRecord,
+)
+from officer_console.store.procedure_files import StoreLike, read_file
+from officer_console.store.procedure_view import CaseView, _view
+
+__all__ = ["CaseDocumentMaker", "CaseFacts", "case_facts", "issue_case_documents"]
+
+RECORD_KINDS = ("inquiry_record", "notice_record", "service_confirm")
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """Everything the documents print, as plain values (full personal data: it is the
+    party's own document; never logged)."""
+
+    view: CaseView
+    unit: dict[str, str]  # name, division_code, review_body, court, timezone
+    party: dict[str, str]  # name, id_number, licence_number, … (Party's fields)
+    vehicle_type: str
+    occurred_at: dict[int, datetime]  # violation id → time
+    lead: tuple[str, str]  # (name, police number)
+    assist: tuple[str, str] | None
+    step_times: dict[str, datetime]
+    signature_png: bytes | None = field(default=None, repr=False)
+    refused: bool = False
+    service_png: bytes | None = field(default=None, repr=False)
+    service_channel: str = ""  # sms, or "" on paper
+    service_address: str = ""
+    decision_number: str = ""
+    now: datetime | None = None
+
+
+class CaseDocumentMaker(Protocol):
+    def records(self, facts: CaseFacts) -> dict[str, bytes]:
+        """Signed PDFs by evidence kind (``inquiry_record``, ``notice_record`` and, when
+        served electronically, ``service_confirm``)."""
+        ...
+
+    def decision(self, facts: CaseFacts, trail: CaseTrail) -> Callable[[DecisionIssue], bytes]:
+        """The ``render`` callback for :func:`store.documents.issue_decision`."""
+        ...
+
+
+def _short(data: bytes) -> str:
+    """Part of the key: a retry after a rolled-back attempt signs different bytes, and the
+    earlier attempt's object stays (write-once)."""
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def _officer(session: Session, officer_id: int | None) -> tuple[str, str] | None:
+    officer = session.get(Officer, officer_id) if officer_id else None
+    return (officer.name, officer.police_number) if officer else None
+
+
+def case_facts(
+    session: Session,
+    store: StoreLike,
+    case_id: int,
+    *,
+    service_png: bytes | None = None,
+    service_channel: str = "",
+    now: datetime | None = None,
+) -> CaseFacts:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("案件不存在")
+    view = _view(session, case)
+    appt = session.get(Appointment, case.appointment_id)
+    assert appt is not None
+    citizen = session.get(Citizen, appt.citizen_id)
+    squad = session.get(Squad, appt.squad_id)
+    assert citizen is not None and squad is not None
+    licence = session.scalar(select(Licence).where(Licence.citizen_id == citizen.id))
+    vehicle = session.get(Vehicle, appt.vehicle_id) if appt.vehicle_id else None
+    ids = [v.violation_id for v in view.violations]
+    occurred = dict(
+        session.execute(
+            select(ViolationRecord.id, ViolationRecord.occurred_at).where(
+                ViolationRecord.id.in_(ids)
+            )
+        ).all()
+    )
+    times = dict(
+        session.execute(
+            select(CaseStep.step, CaseStep.completed_at).where(CaseStep.case_id == case.id)
+        ).all()
+    )
+    confirmation: dict[str, Any] = view.step_data.get("confirmation", {})
+    signature = None
+    if confirmation.get("signature"):
+        row = session.get(EvidenceFile, confirmation["signature"])
+        if row is not None:
+            try:
+                signature = read_file(store, row)
+            except (OSError, ValueError):
+                raise ConflictError("签名文件缺失或与存证哈希不符，请联系管理员核查") from None
+    lead = _officer(session, case.lead_officer_id)
+    assert lead is not None
+    return CaseFacts(
+        view=view,
+        unit={
+            "name": squad.unit_name,
+            "division_code": squad.division_code,
+            "review_body": squad.review_authority,
+            "court": squad.court,
+            "timezone": squad.timezone,
+        },
+        party={
+            "name": citizen.name,
+            "id_number": citizen.id_number or "",
+            "licence_number": licence.licence_number if licence else "",
+            "licence_file_number": (licence.file_number or "") if licence else "",
+            "issuing_authority": (licence.issuing_authority or "") if licence else "",
+            "licence_class": (licence.licence_class or "") if licence else "",
+            "phone": citizen.phone or "",
+            "address": citizen.address or "",
+        },
+        vehicle_type=(vehicle.vehicle_type or "") if vehicle else "",
+        occurred_at=occurred,
+        lead=lead,
+        assist=_officer(session, case.assist_officer_id),
+        step_times=times,
+        signature_png=signature,
+        refused=bool(confirmation.get("refused_to_sign")),
+        service_png=service_png,
+        service_channel=service_channel,
+        service_address=citizen.phone or "",
+        decision_number=view.decision_number,
+        now=now,
+    )
+
+
+def issue_case_documents(
+    session: Session,
+    actor: Actor,
+    store: StoreLike,
+    case_id: int,
+    maker: CaseDocumentMaker,
+    *,
+    now: datetime,
+    service_png: bytes | None = None,
+    service_channel: str = "",
+) -> IssuedDecision:
+    """Store the signed records, then issue the decision under the ruling's number."""
+    facts = case_facts(
+        session, store, case_id, service_png=service_png, service_channel=service_channel, now=now
+    )
+    view = facts.view
+    decision = session.scalar(select(Decision).where(Decision.case_id == case_id))
+    assert decision is not None, "the ruling step takes the decision number"
+    year = decision.year
+    for kind, pdf in maker.records(facts).items():
+        store_document(
+            session,
+            actor,
+            case_id=case_id,
+            appointment_id=view.appointment_id,
+            kind=kind,
+            data=pdf,
+            relative=f"documents/{year}/{case_id}/{kind}-{decision.number}-{_short(pdf)}.pdf",
+            evidence_dir=store,
+            at=now,
+            detail={"number": decision.number},
+        )
+    trail = case_trail(session, case_id)
+    ruling = view.step_data.get("ruling", {})
+    return issue_decision(
+        session,
+        actor,
+        case_id,
+        fine_total=sum(int(x) for x in ruling.get("fines", {}).values()),
+        points_total=sum(int(x) for x in ruling.get("points", {}).values()),
+        warning=bool(ruling.get("warning")),
+        render=maker.decision(facts, trail),
+        evidence_dir=store,
+        now=now,
+    )
