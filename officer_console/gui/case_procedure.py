@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 from officer_console.dispatch.factory import build_sms_provider
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.errors import DomainError
+from officer_console.evidence_store import open_store
 from officer_console.gui.procedure.citizen import CallChannel
+from officer_console.gui.procedure.documents import CaseDocuments
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.services import Services
 from officer_console.store.casefile import AppointmentPart
@@ -44,20 +46,24 @@ _IMPLIED = {
 
 
 def build_procedure_panel(services: Services) -> ProcedurePanel:
+    """The panel with the statutory documents, the shared evidence store and e-service."""
     settings = services.settings
+    store = open_store(settings)
+    documents = CaseDocuments(settings, workstation=settings.workstation_name)
     server: DecisionServer | None
     try:
         server = DecisionServer(
             services.factory,
             build_sms_provider(settings, services.factory),
-            evidence_dir=settings.evidence_dir,
+            evidence_dir=store,
             link_base=settings.gateway_url,
+            documents=documents,
             sign_name=settings.sms_sign_name,
         )
     except DomainError as exc:  # e.g. SMS vendor keys missing: the service page says so
         log.warning("procedure e-service unavailable: %s", exc.message)
         server = None
-    return ProcedurePanel(services, server=server)
+    return ProcedurePanel(services, documents=documents, server=server, store=store)
 
 
 class ProcedureWiring(QObject):
