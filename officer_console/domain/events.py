@@ -40,6 +40,7 @@ EVENT_LABELS: dict[str, str] = {
     "recording.hash": "录像已存证",
     "recording.recovered": "录像已恢复存证",
     "recording.missing": "录像文件缺失",
+    "recording.play": "回放录像",
     "document.download": "当事人下载文书",
 }
 OUTCOME_LABELS: dict[str, str] = {"ok": "成功", "denied": "被拒绝", "failed": "失败"}
