@@ -2,11 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name>CasePanel</name>
-    <message>
-        <source>Select an appointment in the queue.</source>
-        <translation>请在左侧队列中选择一个预约。</translation>
-    </message>
+    <name>CaseDetails</name>
     <message>
         <source>Citizen</source>
         <translation>当事人</translation>
@@ -150,6 +146,13 @@
     <message>
         <source>Hide (%1 s)</source>
         <translation>隐藏（%1 秒）</translation>
+    </message>
+</context>
+<context>
+    <name>CasePanel</name>
+    <message>
+        <source>Select an appointment in the queue.</source>
+        <translation>请在左侧队列中选择一个预约。</translation>
     </message>
 </context>
 <context>
