@@ -207,7 +207,16 @@ class CaseDetails(QWidget):
         self.history_model: RecordTableModel[HistoryEntry] = RecordTableModel(hcols, self)
         self.history_view = self._table("history_view", self.history_model, 4)  # type: ignore[arg-type]
         self.history_box = QGroupBox(self.tr("Appointment history"), self)
-        QVBoxLayout(self.history_box).addWidget(self.history_view)
+        history = QVBoxLayout(self.history_box)
+        history.addWidget(self.history_view)
+        # The case's recordings: the store decides who may play them (and audits either way).
+        self.recordings_button = named(QPushButton("查看录像…", self), self._n("recordings_button"))
+        self.recordings_button.setToolTip(
+            "回放本预约的通话录像（办案民警、带班领导、审计员；每次回放均记录）"
+        )
+        self.recordings_button.setEnabled(False)
+        self.recordings_button.clicked.connect(self._show_recordings)
+        history.addWidget(self.recordings_button, 0, Qt.AlignmentFlag.AlignRight)
 
         self.content = named(QWidget(self), f"{self.prefix}_content")
         body = QVBoxLayout(self.content)
@@ -329,6 +338,7 @@ class CaseDetails(QWidget):
             .replace("%3", str(cf.points_total))
         )
         self.history_model.set_rows(cf.history)
+        self.recordings_button.setEnabled(True)
         for view in (self.violations_view, self.history_view):
             fit_rows(view)
         self.loaded.emit(cf)
@@ -359,9 +369,16 @@ class CaseDetails(QWidget):
         self.violations_model.set_rows([])
         self.violations_total.clear()
         self.history_model.set_rows([])
+        self.recordings_button.setEnabled(False)
         self.reveal_button.setEnabled(False)
         self.content.hide()
         self.cleared.emit()
+
+    def _show_recordings(self) -> None:
+        if self.appointment_id is not None:
+            from officer_console.gui.recording_player import show_recordings
+
+            show_recordings(self.services, self.appointment_id, self)
 
     # --- reveal --------------------------------------------------------------------------
 

@@ -173,3 +173,46 @@ def test_the_player_shows_a_verified_copy_from_the_store(
     finally:
         dialog.close()
         services.close()
+
+
+def test_the_case_file_opens_the_recordings_of_its_appointment(
+    qtbot: QtBot, qapp: QApplication, db_url: str, tmp_path: Path
+) -> None:
+    """The button under the case history (live and browse views alike) lists the case's
+    recordings for whoever may play them."""
+    from PySide6.QtWidgets import QDialog
+
+    from officer_console.config import load_settings
+    from officer_console.gui.case_details import CaseDetails
+
+    clip = tmp_path / "clip.mp4"
+    _clip(clip, seconds=1.0)
+    engine = make_engine(db_url)
+    factory = session_factory(engine)
+    ids = _world(factory, clip)
+    settings = load_settings(env={}, database_url=db_url, data_dir=tmp_path / "lead-ws")
+    services = Services(settings, engine, factory, OpRunner(factory), clock=FakeClock())
+    with factory() as s:
+        lead = s.get(Officer, ids["lead"])
+        assert lead is not None
+        services.officer = officer_info(s, lead)
+    details = CaseDetails(services, prefix="browse", revealable=False)
+    qtbot.addWidget(details)
+    details.show()
+    try:
+        assert not details.recordings_button.isEnabled()  # nothing loaded yet
+        assert details.recordings_button.objectName() == "browse_recordings_button"
+        details.show_appointment(ids["appointment"])
+        qtbot.waitUntil(details.recordings_button.isEnabled, timeout=10_000)
+        details.resize(700, 640)
+        details.grab().save(str(SHOTS / "case_file_recordings_button.png"))
+        details.recordings_button.click()
+        dialog = details.findChild(QDialog, "case_recordings_dialog")
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.recordings_list.count() == 1, timeout=10_000)
+        dialog.close()
+        details.clear()
+        assert not details.recordings_button.isEnabled()
+    finally:
+        details.stop()
+        services.close()
