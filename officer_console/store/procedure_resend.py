@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import ConflictError, NotFoundError, ValidationError
@@ -21,7 +21,7 @@ from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.delivery import hash_token
 from officer_console.store.models import Appointment, Case, Decision, ServiceRecord, SmsMessage
-from officer_console.store.procedure_service import ServiceJob
+from officer_console.store.procedure_service import ServiceJob, mark_sms_result
 from officer_console.store.types import utcnow
 
 __all__ = ["prepare_resend", "record_resend_result", "resend_key"]
@@ -110,17 +110,14 @@ def record_resend_result(
     provider_message_id: str | None = None,
     error: str = "",
 ) -> str:
-    state = "sent" if accepted else "unknown" if outcome_unknown else "failed"
-    session.execute(
-        update(SmsMessage)
-        .where(SmsMessage.idempotency_key == key)
-        .values(
-            status=state,
-            provider_message_id=(provider_message_id or "")[:64] or None,
-            error_message=None if accepted else error[:200],
-            attempts=SmsMessage.attempts + 1,
-            sent_at=utcnow() if accepted else None,
-        )
+    state = mark_sms_result(
+        session,
+        key,
+        accepted=accepted,
+        outcome_unknown=outcome_unknown,
+        provider_message_id=provider_message_id,
+        error=error,
+        now=utcnow(),
     )
     audit.record(
         session,

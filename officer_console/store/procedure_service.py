@@ -200,6 +200,33 @@ def prepare_service(
     return ServiceJob("send", case.id, phone, decision.number, key, token)
 
 
+def mark_sms_result(
+    session: Session,
+    key: str,
+    *,
+    accepted: bool,
+    outcome_unknown: bool,
+    provider_message_id: str | None,
+    error: str,
+    now: datetime,
+) -> str:
+    """Write a provider's answer onto the SMS row of ``key``; returns the row's new status
+    (``unknown`` is never resent: the message may have gone out)."""
+    state = "sent" if accepted else "unknown" if outcome_unknown else "failed"
+    session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.idempotency_key == key)
+        .values(
+            status=state,
+            provider_message_id=(provider_message_id or "")[:64] or None,
+            error_message=None if accepted else error[:200],
+            attempts=SmsMessage.attempts + 1,
+            sent_at=now if accepted else None,
+        )
+    )
+    return state
+
+
 def record_service_result(
     session: Session,
     actor: Actor,
@@ -216,17 +243,14 @@ def record_service_result(
     case = _open_case(session, actor, case_id, Step.SERVICE)
     decision = _decision(session, case.id)
     key = _key(case.id)
-    state = "sent" if accepted else "unknown" if outcome_unknown else "failed"
-    session.execute(
-        update(SmsMessage)
-        .where(SmsMessage.idempotency_key == key)
-        .values(
-            status=state,
-            provider_message_id=(provider_message_id or "")[:64] or None,
-            error_message=None if accepted else error[:200],
-            attempts=SmsMessage.attempts + 1,
-            sent_at=now if accepted else None,
-        )
+    state = mark_sms_result(
+        session,
+        key,
+        accepted=accepted,
+        outcome_unknown=outcome_unknown,
+        provider_message_id=provider_message_id,
+        error=error,
+        now=now,
     )
     audit.record(
         session,
