@@ -39,7 +39,7 @@ from officer_console.domain.procedure import (
     Step,
     procedure_kind,
 )
-from officer_console.store import audit, lifecycle, queue
+from officer_console.store import audit, lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
@@ -157,7 +157,7 @@ def start_case(
     if existing is not None:
         return _view(session, existing)
     if appt.status != "in_call":
-        label = queue.STATUS_LABELS.get(appt.status, appt.status)
+        label = rules.STATUS_LABELS.get(appt.status, appt.status)
         raise ValidationError("status", f"预约当前为“{label}”，须在视频通话中开始办理")
     facts = _facts(session, appt, _tz(session, appt.squad_id))
     if not facts:
