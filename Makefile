@@ -16,8 +16,11 @@ setup-run:
 run: setup-run
 	@scripts/run-demo.sh
 
+# Parallel workers (pytest-xdist): the tests mostly wait (servers, sockets, Qt timers), so
+# 4 workers keep 2 cores busy (docs/testing.md has the measurements). PYTEST_WORKERS=0: serial.
+PYTEST_WORKERS ?= 4
 test: setup
-	$(VENV)/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/python -m pytest -n $(PYTEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/ruff check officer_console tests bench

@@ -14,15 +14,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.store import accounts
 from officer_console.store.engine import make_engine, session_factory
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.pgcluster import Cluster, PostgresUnavailable, start_cluster
 from tests.support.pulse import PulseServer, PulseUnavailable, start_pulse
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The backend rule (docs/testing.md): tests that use ``db_url`` run on SQLite only, unless the
+# backend matters — everything under these folders, and tests marked ``both_backends`` — where
+# they run on SQLite and PostgreSQL. OFFICER_CONSOLE_TEST_ALL_BACKENDS=1 runs all on both.
+BOTH_BACKEND_FOLDERS = ("store",)
+ALL_BACKENDS = os.environ.get("OFFICER_CONSOLE_TEST_ALL_BACKENDS", "") == "1"
+_TESTS = Path(__file__).resolve().parent
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _MISSING: list[str] = []  # what could not run here, reported once at the end
 
@@ -40,6 +48,27 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
             monkeypatch.delenv(key)
     monkeypatch.setenv("OFFICER_CONSOLE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+
+
+# argon2id at its production cost (m = 64 MiB, t = 3) takes ≈ 190 ms per login, unlock or new
+# user; tests hash with the cheapest valid parameters. tests/store/test_accounts.py checks the
+# production parameters with the ``production_hasher`` fixture.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    previous = accounts.use_hasher(CHEAP_HASHER)
+    yield
+    accounts.use_hasher(previous)
+
+
+@pytest.fixture
+def production_hasher() -> Iterator[PasswordHasher]:
+    """The program's own argon2id parameters for one test."""
+    previous = accounts.use_hasher(accounts.PRODUCTION_HASHER)
+    yield accounts.PRODUCTION_HASHER
+    accounts.use_hasher(previous)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -107,9 +136,33 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def _backends(metafunc: pytest.Metafunc) -> list[str]:
+    """Which backends a test that uses ``db_url`` runs on (docs/testing.md: the backend rule)."""
+    if ALL_BACKENDS or metafunc.definition.get_closest_marker("both_backends"):
+        return ["sqlite", "postgresql"]
+    path = Path(str(metafunc.definition.path)).resolve()
+    if any(path.is_relative_to(_TESTS / folder) for folder in BOTH_BACKEND_FOLDERS):
+        return ["sqlite", "postgresql"]
+    return ["sqlite"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_url" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+        if "db_url" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return  # the test chose its backends itself
+    params = [
+        pytest.param(b, marks=pytest.mark.postgres) if b == "postgresql" else b
+        for b in _backends(metafunc)
+    ]
+    metafunc.parametrize("db_url", params, indirect=True)
+
+
+@pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh, migrated database on each backend."""
+    """URL of a fresh, migrated database on the backend(s) the backend rule gives the test."""
     if request.param == "sqlite":
         template: SqliteTemplate = request.getfixturevalue("sqlite_template")
         yield template.fresh_url(tmp_path)

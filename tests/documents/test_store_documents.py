@@ -24,6 +24,8 @@ from officer_console.store.numbering import peek_last
 from tests.documents.world import NOW, issued_case
 from tests.support import builders
 
+pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)
+
 
 def test_issued_decision_is_stored_hashed_audited(
     factory: sessionmaker[Session], tmp_path: Path, pki: DemoPki

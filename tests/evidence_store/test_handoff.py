@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.evidence_store.local import DirectoryStore
@@ -13,6 +14,8 @@ from officer_console.video.evidence import verify_evidence
 from officer_console.video.handoff import pending_uploads, upload_pending
 from officer_console.video.recorder import read_sidecar, unfinished_recordings
 from tests.evidence_store.spool import actions, evidence_row, runner, seed, spooled_recording
+
+pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)
 
 
 def test_a_recording_is_uploaded_verified_marked_then_removed_from_the_spool(

@@ -17,6 +17,8 @@ from officer_console.video.handoff import upload_pending
 from tests.evidence_store.spool import evidence_row, runner, seed, spooled_recording
 from tests.servers.s3_server import S3Server
 
+pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)
+
 PDF = b"%PDF-1.4\n% decision of console B\n%%EOF\n"
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,8 @@ from tests.gateway.world import (
     settings_for,
     slot_iso,
 )
+
+pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)
 
 CAPACITY, PREBOOKED, CLIENTS = 5, 2, 14
 RACERS = 8

@@ -21,6 +21,8 @@ from officer_console.store.engine import transaction
 from officer_console.store.models import Appointment, Squad
 from tests.support import builders, console, queue_world
 
+pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)
+
 OFFICER, COLLEAGUE, LEAD = "370102001", "370102002", "370102900"
 
 

@@ -122,6 +122,7 @@ def test_selection_enables_claim_and_opens_the_case(
     assert selected[-1] == -1 and not pane.claim_button.isEnabled()
 
 
+@pytest.mark.both_backends  # claims: row locks differ between the backends
 def test_claim_race_between_two_workstations(
     qtbot: QtBot, make_pane: Callable[[str], QueuePane]
 ) -> None:

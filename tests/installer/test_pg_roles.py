@@ -3,7 +3,6 @@ append to the audit log, but cannot change or delete audit rows, nor the schema.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +15,9 @@ from officer_console.store import accounts, audit
 from officer_console.store.audit import Actor
 from officer_console.store.engine import make_engine, read_session, session_factory, transaction
 from officer_console.store.schema import current_revision, head_revision, migrate
+from tests.support.databases import unique_name
 
 GRANTS = Path(__file__).resolve().parents[2] / "installer" / "postgresql" / "grants.sql"
-_names = itertools.count()
 pytestmark = pytest.mark.postgres
 
 
@@ -30,7 +29,7 @@ def _url(server_url: str, *, user: str, database: str) -> str:
 @pytest.fixture
 def console_engine(pg_server_url: str) -> Iterator[Engine]:
     """A database owned and migrated by oc_owner, grants applied, opened as oc_console."""
-    database = f"oc_roles_{next(_names)}"
+    database = unique_name("oc_roles")
     admin = create_engine(
         make_url(pg_server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
     )

@@ -53,11 +53,13 @@ def test_password_policy() -> None:
     accounts.check_password_policy("长城-Wall-2026!", police_number="370102001")
 
 
-def test_hash_is_argon2id_with_strong_parameters() -> None:
+def test_hash_is_argon2id_with_strong_parameters(production_hasher: object) -> None:
+    """The program's parameters (the suite hashes with cheap ones, tests/conftest.py)."""
     h = accounts.hash_password("Correct-Horse-42")
     assert h.startswith("$argon2id$")
     params = dict(p.split("=") for p in h.split("$")[3].split(","))
-    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2
+    assert int(params["m"]) == 64 * 1024 and int(params["t"]) == 3 and int(params["p"]) == 2
+    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2  # the ASVS floor
     assert accounts.verify_password(h, "Correct-Horse-42")
     assert not accounts.verify_password(h, "wrong")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time as clock
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -51,10 +50,9 @@ def seed(factory: sessionmaker[Session], today: date = TODAY, **kw: object) -> D
 
 @pytest.fixture
 def seeded(factory: sessionmaker[Session]) -> DemoSummary:
-    started = clock.perf_counter()
-    summary = seed(factory)
-    assert clock.perf_counter() - started < 10  # about 0.3 s; a regression guard, not a benchmark
-    return summary
+    # No time limit here: under parallel workers on a loaded machine it only flaked (speed
+    # belongs to bench/, not to timed tests).
+    return seed(factory)
 
 
 def local_day(at: datetime) -> date:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,13 @@ from officer_console.store.engine import make_engine
 from officer_console.store.schema import migrate
 
 _counter = itertools.count()
+
+
+def unique_name(prefix: str) -> str:
+    """A database name no other test, pytest-xdist worker or parallel run on a shared server
+    (OFFICER_CONSOLE_TEST_DATABASE_URL) uses: worker id and process id in it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{prefix}_{worker}_{os.getpid()}_{next(_counter)}"
 
 
 class SqliteTemplate:
@@ -36,7 +44,7 @@ class PostgresTemplate:
         self.admin = create_engine(
             make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
         )
-        self.template = f"oc_template_{next(_counter)}"
+        self.template = unique_name("oc_template")
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}"'))
             conn.execute(text(f'CREATE DATABASE "{self.template}"'))
@@ -51,7 +59,7 @@ class PostgresTemplate:
         )
 
     def fresh_url(self) -> str:
-        name = f"oc_test_{next(_counter)}"
+        name = unique_name("oc_test")
         with self.admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
@@ -64,4 +72,6 @@ class PostgresTemplate:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def close(self) -> None:
+        with self.admin.connect() as conn:  # a shared server keeps no template per run
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
         self.admin.dispose()

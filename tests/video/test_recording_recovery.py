@@ -41,6 +41,8 @@ from tests.support.console import FakeClock, make_services, seed_world
 from tests.support.gui_gc import gc_on_gui_thread
 from tests.video.record_child import record_until_killed
 
+pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)
+
 __all__ = ["gc_on_gui_thread"]  # the console test builds widgets
 
 WORKSTATION = "ws-recover"
