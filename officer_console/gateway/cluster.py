@@ -68,10 +68,22 @@ class Cluster:
         self._task = asyncio.create_task(self._listen_forever())
 
     async def _connect(self) -> None:
-        self._listen = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
-        await self._listen.execute("SELECT pg_advisory_lock(%s)", (instance_key(self.instance),))
-        await self._listen.execute(f"LISTEN {CHANNEL}")
-        self._send = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+        """Open both connections, or none: one opened before a failure or a cancellation
+        (a reconnect cut short by close()) is closed here, never left to the garbage collector."""
+        opened: list[psycopg.AsyncConnection[Any]] = []
+        try:
+            listen = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            opened.append(listen)
+            await listen.execute("SELECT pg_advisory_lock(%s)", (instance_key(self.instance),))
+            await listen.execute(f"LISTEN {CHANNEL}")
+            send = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            opened.append(send)
+        except BaseException:
+            for conn in opened:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            raise
+        self._listen, self._send = listen, send
 
     async def close(self) -> None:
         if self._task is not None:
