@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.store import accounts
 from officer_console.store.engine import make_engine, session_factory
+from tests.support import chromium
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.pgcluster import Cluster, PostgresUnavailable, start_cluster
 from tests.support.pulse import PulseServer, PulseUnavailable, start_pulse
@@ -69,6 +70,13 @@ def production_hasher() -> Iterator[PasswordHasher]:
     previous = accounts.use_hasher(accounts.PRODUCTION_HASHER)
     yield accounts.PRODUCTION_HASHER
     accounts.use_hasher(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_chromium() -> Iterator[None]:
+    """The one Chromium of this process (tests/support/chromium.py) ends with the session."""
+    yield
+    chromium.stop_shared()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.store.engine import make_engine, session_factory
 from officer_console.store.models import Appointment, Citizen
 from tests.gateway.calls import claimed_call, new_code, open_room
-from tests.gateway.webdriver import Browser, require_chromium
 from tests.gateway.world import World, build_world, live_gateway, settings_for
+from tests.support.chromium import Browser, require_chromium
 from tests.support.databases import SqliteTemplate
 
 pytestmark = pytest.mark.slow
