@@ -9,6 +9,7 @@ session fixture, which ``filterwarnings = error`` would turn into an error for e
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,29 @@ def production_hasher() -> Iterator[PasswordHasher]:
     previous = accounts.use_hasher(accounts.PRODUCTION_HASHER)
     yield accounts.PRODUCTION_HASHER
     accounts.use_hasher(previous)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_imports() -> None:
+    """Everything imported so far lives for the whole run: out of the collector's sight.
+
+    A full collection then costs milliseconds instead of over a second (175k objects of Qt,
+    aiortc, numpy, SQLAlchemy…), which makes collecting after every test affordable."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_main_thread(_frozen_imports: None) -> Iterator[None]:
+    """Python's cyclic GC runs on the main (GUI) thread only, after each test, for every test.
+
+    With parallel workers a GUI test is often followed by a non-GUI one in the same process;
+    a widget cycle left from the first, collected by whatever thread allocates next (an op
+    runner, a Chromium pipe reader), crashes Qt later (tests/support/gui_gc.py)."""
+    gc.disable()
+    yield
+    gc.collect()
+    gc.disable()  # tests/support/gui_gc.py re-enables it in its own teardown
 
 
 @pytest.fixture(scope="session", autouse=True)
