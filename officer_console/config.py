@@ -4,7 +4,7 @@ Sources, later wins: defaults → TOML file (``OFFICER_CONSOLE_CONFIG`` or ``<da
 → environment (``OFFICER_CONSOLE_<NAME>``). Every path is injectable so tests and ``--demo``
 never touch a user's real data. Values are checked when loaded, so a bad file is reported at
 start-up; secrets (vendor keys, PBX and webhook passwords) are never settings: they come from
-the environment or the OS keyring only (:mod:`officer_console.dispatch.secrets`) and are
+the environment or the OS keyring only (:mod:`officer_console.credentials`) and are
 refused in the TOML file.
 """
 
@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from officer_console.dispatch.secrets import KEYRING_SERVICE, SECRET_NAMES
-from officer_console.dispatch.sms.errors import SmsError
-from officer_console.dispatch.templates import (
+from officer_console.credentials import KEYRING_SERVICE, SECRET_NAMES
+from officer_console.domain.sms_text import (
     DEFAULT_ALIYUN_TEMPLATE_CODE,
     DEFAULT_SIGN_NAME,
     DEFAULT_TENCENT_TEMPLATE_ID,
     DEFAULT_TEXT,
     VENDOR_PARAMS,
-    SmsTemplate,
+    SmsError,
+    SmsText,
 )
 
 ENV_PREFIX = "OFFICER_CONSOLE_"
@@ -188,7 +188,7 @@ class Settings:
     speaker: str = field(
         default="", metadata=_meta("speaker device id; empty → system default, none → silent")
     )
-    # Dispatch (SMS + call). Secrets are not settings: see officer_console.dispatch.secrets.
+    # Dispatch (SMS + call). Secrets are not settings: see officer_console.credentials.
     sms_template_text: str = field(
         default=DEFAULT_TEXT,
         metadata=_meta(
@@ -507,7 +507,7 @@ def _check_values(settings: Settings, sources: dict[str, str]) -> None:
             where = sources.get(f.name, "默认值")
             raise ConfigError(f"配置项 {f.name}（{where}）的值无效：{problem}。当前值：{value!r}")
     try:
-        SmsTemplate(
+        SmsText(
             text=settings.sms_template_text,
             sign_name=settings.sms_sign_name,
             aliyun_template_code=settings.sms_template_code,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from officer_console.config import ENV_PREFIX, ConfigError, Settings, load_settings
-from officer_console.dispatch.secrets import SECRET_NAMES
+from officer_console.credentials import SECRET_NAMES
 from officer_console.dispatch.templates import DEFAULT_SIGN_NAME, DEFAULT_TEXT
 
 

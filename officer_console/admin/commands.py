@@ -20,14 +20,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from officer_console import __version__
+from officer_console.admin.common import CommandError
+from officer_console.admin.common import actor as _actor
+from officer_console.admin.common import open_engine as _engine
 from officer_console.config import ConfigError, Settings, load_settings
 from officer_console.domain.errors import DomainError
 from officer_console.store import accounts, audit
 from officer_console.store.audit import Actor
 from officer_console.store.engine import (
     DatabaseUnavailable,
-    check_connection,
-    make_engine,
     read_session,
     session_factory,
     transaction,
@@ -38,26 +39,6 @@ if TYPE_CHECKING:
     from officer_console.dispatch.demo_cases import DemoCase
 
 DEMO_PASSWORD = "Demo@2026jn"  # noqa: S105 - documented demo-only password
-
-
-class CommandError(Exception):
-    """A one-line message for the operator; the process exits with status 1."""
-
-
-def _actor(settings: Settings, name: str = "officer-admin") -> Actor:
-    return Actor.system(settings.workstation_name, name)
-
-
-def _engine(settings: Settings, *, require_schema: bool = True) -> Engine:
-    engine = make_engine(settings.effective_database_url)
-    check_connection(engine)
-    if require_schema:
-        rev = current_revision(engine)
-        if rev != head_revision():
-            raise CommandError(
-                f"数据库结构版本 {rev or '（空库）'} 不是最新 {head_revision()}，请先运行 officer-admin migrate"
-            )
-    return engine
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:

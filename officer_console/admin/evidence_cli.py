@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from officer_console.admin.common import CommandError, actor, open_engine
 from officer_console.config import Settings
 from officer_console.evidence_store.base import EvidenceMissing, EvidenceStore, IntegrityFailure
 from officer_console.evidence_store.local import DirectoryStore
@@ -106,10 +107,9 @@ def check_row(row: EvidenceFile, sources: Sources, roots: list[Path]) -> Finding
 
 
 def cmd_verify_evidence(settings: Settings, args: argparse.Namespace) -> int:
-    from officer_console.admin.commands import _actor, _engine
     from officer_console.documents.setup import trust_roots
 
-    engine = _engine(settings)
+    engine = open_engine(settings)
     factory = session_factory(engine)
     roots = trust_roots(settings)
     with read_session(factory) as session:
@@ -121,7 +121,7 @@ def cmd_verify_evidence(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(factory) as session:
         audit.record(
             session,
-            _actor(settings),
+            actor(settings),
             "evidence.verify",
             entity_type="evidence",
             outcome="ok" if not findings else "failed",
@@ -149,7 +149,6 @@ def cmd_verify_evidence(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _resolve_case(session: Session, ref: str) -> tuple[Case, str]:
-    from officer_console.admin.commands import CommandError
 
     ref = ref.strip()
     decision = session.scalar(select(Decision).where(Decision.number == ref))
@@ -205,12 +204,11 @@ def _target_name(row: EvidenceFile, used: set[str]) -> str:
 
 
 def cmd_export_case(settings: Settings, args: argparse.Namespace) -> int:
-    from officer_console.admin.commands import CommandError, _actor, _engine
 
     target = Path(args.dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise CommandError(f"目标目录 {target} 已存在且不为空，不会覆盖；请指定新的目录")
-    engine = _engine(settings)
+    engine = open_engine(settings)
     factory = session_factory(engine)
     with read_session(factory) as session:
         case, number = _resolve_case(session, args.case)
@@ -248,7 +246,7 @@ def cmd_export_case(settings: Settings, args: argparse.Namespace) -> int:
         with transaction(factory) as session:
             audit.record(
                 session,
-                _actor(settings),
+                actor(settings),
                 "case.export",
                 entity_type="case",
                 entity_id=case_id,

@@ -2,7 +2,7 @@
 
 Every non-secret option comes from ``Settings`` (TOML file or ``OFFICER_CONSOLE_<NAME>``,
 checked when the settings are loaded); only the secrets are looked up here, through
-:func:`~officer_console.dispatch.secrets.get_secret` (environment, then the OS keyring). The
+:func:`~officer_console.credentials.get_secret` (environment, then the OS keyring). The
 ``env`` arguments are where those secrets are read (default: the process environment).
 Anything missing is reported as one clear Chinese message naming where to put it.
 """
@@ -15,13 +15,13 @@ from typing import Literal, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.credentials import ENV_PREFIX, KEYRING_SERVICE, env_name, get_secret
 from officer_console.dispatch.dialers.ami import AmiConfig, AmiDialer
 from officer_console.dispatch.dialers.base import Dialer, DialerError
 from officer_console.dispatch.dialers.uri import Opener as UriOpener
 from officer_console.dispatch.dialers.uri import UriDialer
 from officer_console.dispatch.dialers.webhook import WebhookConfig, WebhookDialer
 from officer_console.dispatch.outbox import OutboxSmsProvider
-from officer_console.dispatch.secrets import ENV_PREFIX, KEYRING_SERVICE, env_name, get_secret
 from officer_console.dispatch.service import DispatchService
 from officer_console.dispatch.sms import aliyun, tencent
 from officer_console.dispatch.sms.aliyun import AliyunSmsConfig, AliyunSmsProvider

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from officer_console.config import ENV_PREFIX, Settings
-from officer_console.dispatch.secrets import KEYRING_SERVICE, get_secret
+from officer_console.credentials import KEYRING_SERVICE, get_secret
 from officer_console.evidence_store.base import EvidenceStore, StoreUnavailable
 from officer_console.evidence_store.local import DirectoryStore
 from officer_console.evidence_store.s3 import S3Config, S3Store

@@ -13,13 +13,13 @@ import pytest
 from keyring.backends import fail
 
 from officer_console.config import Settings, load_settings
+from officer_console.credentials import get_secret
 from officer_console.dispatch import factory as dispatch_factory
 from officer_console.dispatch.dialers.ami import AmiDialer
 from officer_console.dispatch.dialers.base import CallRequest, DialerError
 from officer_console.dispatch.dialers.uri import UriDialer
 from officer_console.dispatch.dialers.webhook import WebhookDialer
 from officer_console.dispatch.outbox import OutboxSmsProvider
-from officer_console.dispatch.secrets import get_secret
 from officer_console.dispatch.sms.aliyun import AliyunSmsProvider
 from officer_console.dispatch.sms.base import SmsError
 from officer_console.dispatch.sms.tencent import TencentSmsProvider

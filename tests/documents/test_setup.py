@@ -45,7 +45,7 @@ def test_configured_p12_needs_the_password_from_the_environment(
         "OFFICER_CONSOLE_SIGNING_TRUST_ROOTS": str(pki.ca_cert),
     }
     settings = load_settings(env=env, data_dir=tmp_path)
-    monkeypatch.setattr("officer_console.dispatch.secrets._keyring_lookup", lambda name: None)
+    monkeypatch.setattr("officer_console.credentials._keyring_lookup", lambda name: None)
     with pytest.raises(SigningError, match="OFFICER_CONSOLE_SIGNING_P12_PASSWORD"):
         signer_from_settings(settings)
     monkeypatch.setenv("OFFICER_CONSOLE_SIGNING_P12_PASSWORD", "wrong")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -24,24 +23,17 @@ from officer_console.dispatch.sms.base import (
     RetryPolicy,
     SmsError,
     SmsMessage,
-    SmsProvider,
     SmsResult,
+    VendorSmsProvider,
     accepted_result,
     http_error_result,
-    invalid_phone_result,
-    transport_failure_result,
     unrecognised_response_result,
     vendor_error_result,
 )
 from officer_console.dispatch.sms.messages import ALIYUN_ERRORS
-from officer_console.dispatch.transport import TransportError, send_with_retries
-from officer_console.domain.errors import ValidationError
-from officer_console.domain.masking import mask_phone
-from officer_console.domain.validators import validate_mobile
 
 __all__ = ["AliyunSmsConfig", "AliyunSmsProvider", "acs3_sign"]
 
-log = logging.getLogger("officer_console.dispatch.sms.aliyun")
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 ENDPOINT = "https://dysmsapi.aliyuncs.com"
@@ -128,10 +120,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class AliyunSmsProvider(SmsProvider):
+class AliyunSmsProvider(VendorSmsProvider[AliyunSmsConfig, dict[str, str]]):
     """Sends through Aliyun ``SendSms``; every attempt is signed afresh (new nonce and date)."""
 
     name = "aliyun"
+    vendor_zh = _VENDOR_ZH
 
     def __init__(
         self,
@@ -141,42 +134,18 @@ class AliyunSmsProvider(SmsProvider):
         clock: Callable[[], datetime] = _utc_now,
         nonce: Callable[[], str] = lambda: secrets.token_hex(16),
     ) -> None:
-        self.config = config
-        self._sleep = sleep
+        super().__init__(config, sleep=sleep)
         self._clock = clock
         self._nonce = nonce
-        parts = urlsplit(config.base_url)
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._host = parts.netloc
 
-    def send(self, msg: SmsMessage) -> SmsResult:
-        try:
-            number = validate_mobile(msg.phone)
-        except ValidationError as exc:
-            return invalid_phone_result(exc.message)
-        query = {
+    def _request(self, msg: SmsMessage, number: str) -> dict[str, str]:
+        return {
             "PhoneNumbers": number,
             "SignName": msg.sign_name,
             "TemplateCode": msg.template_code,
             "TemplateParam": json.dumps(msg.params, ensure_ascii=False, separators=(",", ":")),
             "OutId": msg.idempotency_key,
         }
-        what = f"aliyun SendSms {mask_phone(number)} key={msg.idempotency_key}"
-        attempts = 0
-
-        def attempt() -> requests.Response:
-            nonlocal attempts
-            attempts += 1
-            return self._post(query)
-
-        try:
-            response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
-        except TransportError as exc:
-            return transport_failure_result(exc, _VENDOR_ZH, msg.idempotency_key)
-        with response:
-            result = self._interpret(response, attempts)
-        log.info("%s: accepted=%s code=%s", what, result.accepted, result.error_code)
-        return result
 
     def _post(self, query: dict[str, str]) -> requests.Response:
         body = b""
@@ -204,9 +173,7 @@ class AliyunSmsProvider(SmsProvider):
             "Authorization": authorization,
             "Accept": "application/json",
         }
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
-        with requests.Session() as session:
-            return session.post(url, data=body, headers=all_headers, timeout=timeout)
+        return self._http_post(url, body, all_headers)
 
     def _interpret(self, response: requests.Response, attempts: int) -> SmsResult:
         try:

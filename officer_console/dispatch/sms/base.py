@@ -16,8 +16,13 @@ traced in the vendor's delivery log, and retry only where the vendor cannot have
 from __future__ import annotations
 
 import abc
+import logging
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -29,7 +34,9 @@ from officer_console.dispatch.transport import (
     TransportError,
     send_with_retries,
 )
+from officer_console.domain.errors import ValidationError
 from officer_console.domain.masking import mask_phone
+from officer_console.domain.validators import validate_mobile
 
 __all__ = [
     "OutcomeUnknownError",
@@ -39,6 +46,7 @@ __all__ = [
     "SmsMessage",
     "SmsProvider",
     "SmsResult",
+    "VendorSmsProvider",
     "send_with_retries",
 ]
 
@@ -91,6 +99,80 @@ class SmsProvider(abc.ABC):
     @abc.abstractmethod
     def send(self, msg: SmsMessage) -> SmsResult:
         """Send ``msg`` once (with safe transport retries) and report what happened."""
+
+
+class VendorConfig(Protocol):
+    """What every vendor's configuration has (read-only: the configs are frozen)."""
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def retry(self) -> RetryPolicy: ...
+    @property
+    def connect_timeout(self) -> float: ...
+    @property
+    def read_timeout(self) -> float: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=VendorConfig)
+RequestT = TypeVar("RequestT")
+
+
+class VendorSmsProvider(SmsProvider, Generic[ConfigT, RequestT], abc.ABC):
+    """The one ``send`` of the HTTPS vendors (template method): check the number, build the
+    request once, post it with safe retries (each attempt signed afresh by ``_post``), read
+    the answer, log it masked. A vendor supplies ``_request``, ``_post`` and ``_interpret``."""
+
+    vendor_zh: str = "短信平台"
+
+    def __init__(self, config: ConfigT, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config = config
+        self._sleep = sleep
+        parts = urlsplit(config.base_url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._host = parts.netloc
+
+    def send(self, msg: SmsMessage) -> SmsResult:
+        try:
+            number = validate_mobile(msg.phone)
+        except ValidationError as exc:
+            return invalid_phone_result(exc.message)
+        request = self._request(msg, number)
+        what = f"{self.name} SendSms {mask_phone(number)} key={msg.idempotency_key}"
+        attempts = 0
+
+        def attempt() -> requests.Response:
+            nonlocal attempts
+            attempts += 1
+            return self._post(request)
+
+        try:
+            response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
+        except TransportError as exc:
+            return transport_failure_result(exc, self.vendor_zh, msg.idempotency_key)
+        with response:
+            result = self._interpret(response, attempts)
+        logging.getLogger(type(self).__module__).info(
+            "%s: accepted=%s code=%s", what, result.accepted, result.error_code
+        )
+        return result
+
+    @abc.abstractmethod
+    def _request(self, msg: SmsMessage, number: str) -> RequestT:
+        """What to send for ``msg`` to the validated ``number`` (the same on every attempt)."""
+
+    @abc.abstractmethod
+    def _post(self, request: RequestT) -> requests.Response:
+        """One signed attempt."""
+
+    @abc.abstractmethod
+    def _interpret(self, response: requests.Response, attempts: int) -> SmsResult:
+        """The vendor's answer as a result for the officer."""
+
+    def _http_post(self, url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        with requests.Session() as session:
+            return session.post(url, data=body, headers=headers, timeout=timeout)
 
 
 def transport_failure_result(exc: TransportError, vendor_zh: str, key: str) -> SmsResult:

@@ -1,13 +1,6 @@
-"""The SMS configuration error, in a module without ``requests`` so settings can use it."""
+"""The SMS configuration error; defined with the SMS text rules in the domain
+(:mod:`officer_console.domain.sms_text`), named here for the providers."""
 
-from __future__ import annotations
-
-from officer_console.domain.errors import DomainError
+from officer_console.domain.sms_text import SmsError
 
 __all__ = ["SmsError"]
-
-
-class SmsError(DomainError):
-    """The SMS provider is not configured correctly (missing key, bad endpoint…)."""
-
-    code = "sms_config"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,24 +25,17 @@ from officer_console.dispatch.sms.base import (
     RetryPolicy,
     SmsError,
     SmsMessage,
-    SmsProvider,
     SmsResult,
+    VendorSmsProvider,
     accepted_result,
     http_error_result,
-    invalid_phone_result,
-    transport_failure_result,
     unrecognised_response_result,
     vendor_error_result,
 )
 from officer_console.dispatch.sms.messages import TENCENT_ERRORS
-from officer_console.dispatch.transport import TransportError, send_with_retries
-from officer_console.domain.errors import ValidationError
-from officer_console.domain.masking import mask_phone
-from officer_console.domain.validators import validate_mobile
 
 __all__ = ["TencentSmsConfig", "TencentSmsProvider", "tc3_sign"]
 
-log = logging.getLogger("officer_console.dispatch.sms.tencent")
 
 ALGORITHM = "TC3-HMAC-SHA256"
 ENDPOINT = "https://sms.tencentcloudapi.com"
@@ -128,10 +120,11 @@ class TencentSmsConfig:
             raise SmsError(f"腾讯云短信接口地址无效：{self.base_url}")
 
 
-class TencentSmsProvider(SmsProvider):
+class TencentSmsProvider(VendorSmsProvider[TencentSmsConfig, bytes]):
     """Sends through Tencent ``SendSms``; each attempt is signed with a fresh timestamp."""
 
     name = "tencent"
+    vendor_zh = _VENDOR_ZH
 
     def __init__(
         self,
@@ -140,12 +133,8 @@ class TencentSmsProvider(SmsProvider):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.config = config
-        self._sleep = sleep
+        super().__init__(config, sleep=sleep)
         self._clock = clock
-        parts = urlsplit(config.base_url)
-        self._origin = f"{parts.scheme}://{parts.netloc}"
-        self._host = parts.netloc
 
     def _param_list(self, msg: SmsMessage) -> list[str]:
         order = self.config.template_param_order.get(msg.template_code)
@@ -156,11 +145,7 @@ class TencentSmsProvider(SmsProvider):
             raise SmsError(f"短信模板 {msg.template_code} 缺少参数：{', '.join(missing)}")
         return [msg.params[k] for k in order]
 
-    def send(self, msg: SmsMessage) -> SmsResult:
-        try:
-            number = validate_mobile(msg.phone)
-        except ValidationError as exc:
-            return invalid_phone_result(exc.message)
+    def _request(self, msg: SmsMessage, number: str) -> bytes:
         body = {
             "PhoneNumberSet": [f"+86{number}"],
             "SmsSdkAppId": self.config.sdk_app_id,
@@ -169,23 +154,7 @@ class TencentSmsProvider(SmsProvider):
             "TemplateParamSet": self._param_list(msg),
             "SessionContext": msg.idempotency_key,
         }
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        what = f"tencent SendSms {mask_phone(number)} key={msg.idempotency_key}"
-        attempts = 0
-
-        def attempt() -> requests.Response:
-            nonlocal attempts
-            attempts += 1
-            return self._post(payload)
-
-        try:
-            response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
-        except TransportError as exc:
-            return transport_failure_result(exc, _VENDOR_ZH, msg.idempotency_key)
-        with response:
-            result = self._interpret(response, attempts)
-        log.info("%s: accepted=%s code=%s", what, result.accepted, result.error_code)
-        return result
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _post(self, payload: bytes) -> requests.Response:
         timestamp = int(self._clock())
@@ -211,9 +180,7 @@ class TencentSmsProvider(SmsProvider):
             "X-TC-Timestamp": str(timestamp),
             "X-TC-Region": self.config.region,
         }
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
-        with requests.Session() as session:
-            return session.post(self._origin + "/", data=payload, headers=headers, timeout=timeout)
+        return self._http_post(self._origin + "/", payload, headers)
 
     def _interpret(self, response: requests.Response, attempts: int) -> SmsResult:
         try:
