@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
 from officer_console.domain.masking import mask_text
-from officer_console.gateway import openapi, routes_booking, routes_join, signaling, static
+from officer_console.gateway import (
+    openapi,
+    routes_booking,
+    routes_documents,
+    routes_join,
+    signaling,
+    static,
+)
 from officer_console.gateway.cluster import Cluster, conninfo_of
 from officer_console.gateway.errors import error_middleware
 from officer_console.gateway.ratelimit import Limits
@@ -115,6 +122,7 @@ def create_app(
     app.router.add_get("/api/v1/openapi.json", openapi.openapi_handler)
     routes_booking.setup(app)
     routes_join.setup(app)
+    routes_documents.setup(app)
     setup_verify(app)  # statutory document verification (docs/documents.md)
     signaling.setup(app)
     static.setup(app)
