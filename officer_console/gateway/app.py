@@ -38,7 +38,8 @@ from officer_console.gateway.errors import error_middleware
 from officer_console.gateway.ratelimit import Limits
 from officer_console.gateway.routes_verify import setup as setup_verify
 from officer_console.gateway.server import GatewayRunner
-from officer_console.gateway.state import GATEWAY, RELAY, Gateway, utcnow
+from officer_console.gateway.signaling import RELAY
+from officer_console.gateway.state import GATEWAY, Gateway, utcnow
 from officer_console.store.engine import make_engine, session_factory
 
 __all__ = ["GATEWAY", "RELAY", "Gateway", "Running", "create_app", "serve", "start"]
