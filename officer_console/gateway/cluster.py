@@ -72,6 +72,10 @@ class Cluster:
         await self._listen.execute("SELECT pg_advisory_lock(%s)", (instance_key(self.instance),))
         await self._listen.execute(f"LISTEN {CHANNEL}")
         self._send = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+        # A NOTIFY-only transaction has nothing to make durable, but PostgreSQL holds its
+        # global notify lock across the commit's WAL flush: without this, every relayed
+        # message waited for an fsync, serialised with every other notifier.
+        await self._send.execute("SET synchronous_commit TO off")
 
     async def close(self) -> None:
         if self._task is not None:
