@@ -393,7 +393,7 @@ class Relay:
             if self.cluster is not None:
                 self._background(self._release_shared_seat(room, peer))
             other = room.other(peer.role)
-            if other is not None:
+            if other is not None and other.welcomed:  # else its welcome says who is there
                 await send(other.ws, {"type": "peer_left", "role": peer.role})
 
     async def _release_shared_seat(self, room: Room, peer: Peer) -> None:
