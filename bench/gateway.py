@@ -237,7 +237,12 @@ async def hold_rooms(base: str, rooms_: list[tuple[str, str, str]], gateway_pid:
             assert welcome["type"] == "welcome", welcome
             sockets.append(ws)
 
-        async def keepalive(ws: aiohttp.ClientWebSocketResponse, rounds: int) -> None:
+        async def keepalive(
+            ws: aiohttp.ClientWebSocketResponse, rounds: int, offset: float
+        ) -> None:
+            # phones' keep-alive timers are not in step: each socket starts at its own offset
+            # within the interval (the bench before issue 24 fired all 4000 at one instant)
+            await asyncio.sleep(offset)
             for _ in range(rounds):
                 t0 = time.perf_counter()
                 await ws.send_json({"type": "ping"})
@@ -265,7 +270,13 @@ async def hold_rooms(base: str, rooms_: list[tuple[str, str, str]], gateway_pid:
             connect_s = time.perf_counter() - t0
             done = target
             rtts.clear()
-            await asyncio.wait_for(asyncio.gather(*(keepalive(ws, 2) for ws in sockets)), 120)
+            spread = [KEEPALIVE_S * i / len(sockets) for i in range(len(sockets))]
+            await asyncio.wait_for(
+                asyncio.gather(
+                    *(keepalive(ws, 2, o) for ws, o in zip(sockets, spread, strict=True))
+                ),
+                120,
+            )
             async with http.get(f"{base}/api/v1/health") as resp:
                 held = (await resp.json())["rooms"]
             print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from officer_console import __version__
 
@@ -69,14 +70,10 @@ def gateway_main(argv: list[str] | None = None) -> int:
         "--version", action="version", version=version_text("officer-gateway"), help="显示版本号"
     )
     args = parser.parse_args(argv)
-    import logging
 
     from officer_console.config import ConfigError, load_settings
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    configure_gateway_logging(verbose=args.verbose)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -119,3 +116,18 @@ def admin_main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(admin_main())
+
+
+def configure_gateway_logging(*, verbose: bool, stream: TextIO | None = None) -> None:
+    """The gateway's log: INFO (DEBUG with ``-v``) on stderr, credentials always masked."""
+    import logging
+
+    from officer_console.evidence_store.redaction import install
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=stream,
+        force=stream is not None,
+    )
+    install()

@@ -15,6 +15,7 @@ from officer_console.config import ENV_PREFIX, Settings
 from officer_console.credentials import KEYRING_SERVICE, get_secret
 from officer_console.evidence_store.base import EvidenceStore, StoreUnavailable
 from officer_console.evidence_store.local import DirectoryStore
+from officer_console.evidence_store.redaction import remember
 from officer_console.evidence_store.s3 import S3Config, S3Store
 
 __all__ = ["KEY_ID", "KEY_SECRET", "open_store", "spool_dir", "upload_state_dir"]
@@ -48,6 +49,7 @@ def open_store(settings: Settings, *, env: Mapping[str, str] | None = None) -> E
             f"{ENV_PREFIX}{KEY_ID} 和 {ENV_PREFIX}{KEY_SECRET}，"
             f"或保存到系统钥匙串（服务名 {KEYRING_SERVICE}，条目名同上）"
         )
+    remember(key_id, secret)  # masked in every log line from now on (redaction.py)
     config = S3Config(
         endpoint=settings.s3_endpoint,
         bucket=settings.s3_bucket,

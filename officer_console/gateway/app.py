@@ -25,13 +25,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
 from officer_console.domain.masking import mask_text
-from officer_console.gateway import openapi, routes_booking, routes_join, signaling, static
+from officer_console.gateway import (
+    openapi,
+    routes_booking,
+    routes_documents,
+    routes_join,
+    signaling,
+    static,
+)
 from officer_console.gateway.cluster import Cluster, conninfo_of
 from officer_console.gateway.errors import error_middleware
 from officer_console.gateway.ratelimit import Limits
 from officer_console.gateway.routes_verify import setup as setup_verify
 from officer_console.gateway.server import GatewayRunner
-from officer_console.gateway.state import GATEWAY, RELAY, Gateway, utcnow
+from officer_console.gateway.signaling import RELAY
+from officer_console.gateway.state import GATEWAY, Gateway, utcnow
 from officer_console.store.engine import make_engine, session_factory
 
 __all__ = ["GATEWAY", "RELAY", "Gateway", "Running", "create_app", "serve", "start"]
@@ -115,6 +123,7 @@ def create_app(
     app.router.add_get("/api/v1/openapi.json", openapi.openapi_handler)
     routes_booking.setup(app)
     routes_join.setup(app)
+    routes_documents.setup(app)
     setup_verify(app)  # statutory document verification (docs/documents.md)
     signaling.setup(app)
     static.setup(app)

@@ -78,6 +78,10 @@ class Cluster:
             await listen.execute(f"LISTEN {CHANNEL}")
             send = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
             opened.append(send)
+            # A NOTIFY-only transaction has nothing to make durable, but PostgreSQL holds its
+            # global notify lock across the commit's WAL flush: without this, every relayed
+            # message waited for an fsync, serialised with every other notifier.
+            await send.execute("SET synchronous_commit TO off")
         except BaseException:
             for conn in opened:
                 with contextlib.suppress(Exception):

@@ -131,7 +131,9 @@ def _to_response(request: web.Request, exc: Exception) -> web.StreamResponse:
     if isinstance(exc, ApiError):
         extra = dict(exc.extra)
         wait = extra.pop("retry_after", None)
-        headers = {"Retry-After": str(wait)} if wait is not None else None
+        headers = {"Retry-After": str(wait)} if wait is not None else {}
+        if "content_range" in extra:  # a 416 names the document's size
+            headers["Content-Range"] = str(extra.pop("content_range"))
         return error_response(exc.status, exc.code, exc.message, headers, **extra)
     if isinstance(exc, DomainError):
         extra = {"field": exc.field} if isinstance(exc, ValidationError) else {}
@@ -141,8 +143,8 @@ def _to_response(request: web.Request, exc: Exception) -> web.StreamResponse:
             raise exc
         status = exc.status
         message = _HTTP_MESSAGES.get(status, exc.reason)
-        headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
-        return error_response(status, _HTTP_CODES.get(status, "http_error"), message, headers)
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return error_response(status, _HTTP_CODES.get(status, "http_error"), message, allow)
     log.error(
         "unhandled error on %s %s",
         request.method,

@@ -112,9 +112,9 @@ ROUTES = (
     Route(
         "get",
         "/api/v1/documents/{token}",
-        "下载已送达的处罚决定书（短信中的链接）",
+        "下载已送达的处罚决定书（短信中的链接；仅完整传输才记为送达，HEAD/部分Range不计）",
         None,
-        (404, 409, 429),
+        (404, 409, 416, 429),
         path_model=models.TokenPath,
         media="application/pdf",
     ),

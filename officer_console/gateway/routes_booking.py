@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from sqlalchemy.orm import Session
 
 from officer_console.domain.booking import BookingRequest, local_day
 from officer_console.domain.dates import urgent_reason
@@ -188,11 +189,13 @@ async def create_booking(request: web.Request) -> web.Response:
     req = to_request(validate(models.BookingRequest, raw), openid)
     now = gateway.now()
 
+    def booked(s: Session) -> reads.BookedAppointment:
+        appointment_id = repo.book(s, req, now)
+        # read back in the same transaction: no second connection checkout for the answer
+        return next(b for b in reads.list_bookings(s, openid, now) if b.id == appointment_id)
+
     def work() -> dict[str, object]:
-        appointment_id = run_in_transaction(gateway.factory, lambda s: repo.book(s, req, now))
-        with read_session(gateway.factory) as s:
-            mine = reads.list_bookings(s, openid, now)
-        found = next(b for b in mine if b.id == appointment_id)
+        found = run_in_transaction(gateway.factory, booked)
         return _booking_json(found, gateway.settings.timezone)
 
     return web.json_response({"booking": await gateway.db(work)}, status=201)

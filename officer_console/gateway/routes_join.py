@@ -1,4 +1,4 @@
-"""Joining the video with the SMS code, document download, and the demo SMS peek.
+"""Joining the video with the SMS code, and the demo SMS peek (documents: routes_documents).
 
 The code check is :func:`officer_console.dispatch.codes.verify_code` (hash, expiry, wrong-try
 lock, per-address failures in the database); on top, attempts per phone are limited in the
@@ -15,9 +15,9 @@ from officer_console.dispatch.codes import verify_code
 from officer_console.domain.validators import validate_mobile
 from officer_console.gateway import models
 from officer_console.gateway.errors import ApiError
-from officer_console.gateway.parsing import body, path, query
+from officer_console.gateway.parsing import body, query
 from officer_console.gateway.state import GATEWAY, Gateway, client_ip, limit
-from officer_console.store import delivery, gateway_shared, rooms
+from officer_console.store import gateway_shared, rooms
 from officer_console.store.booking import citizen_actor
 from officer_console.store.engine import read_session, transaction
 
@@ -76,29 +76,6 @@ async def shared_limit(gateway: Gateway, name: str, key: str, now: datetime) -> 
         raise ApiError(429, "rate_limited", "操作过于频繁，请稍后再试", retry_after=wait)
 
 
-async def document(request: web.Request) -> web.Response:
-    limit(request, "read_per_ip")
-    gateway: Gateway = request.app[GATEWAY]
-    token = path(request, models.TokenPath).token
-    now = gateway.now()
-
-    def work() -> delivery.ServedDocument:
-        with transaction(gateway.factory) as s:
-            return delivery.fetch_document(
-                s, token, now=now, store=gateway.evidence_store, actor=citizen_actor()
-            )
-
-    served = await gateway.db(work)
-    return web.Response(
-        body=served.data,
-        content_type="application/pdf",
-        headers={
-            "Content-Disposition": 'inline; filename="decision.pdf"',
-            "X-Delivered-At": served.delivered_at.isoformat(),
-        },
-    )
-
-
 async def demo_sms(request: web.Request) -> web.Response:
     """Demo only: the last outbox SMS of a phone, so the demo citizen can read 'the SMS'."""
     gateway: Gateway = request.app[GATEWAY]
@@ -122,5 +99,4 @@ async def demo_sms(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/v1/join", join)
-    app.router.add_get("/api/v1/documents/{token}", document)
     app.router.add_get("/api/v1/demo/sms", demo_sms)

@@ -25,13 +25,14 @@ from officer_console.evidence_store.base import StoreUnavailable
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.ratelimit import Limit, RateLimiter
 from officer_console.gateway.state import GATEWAY, Gateway, client_ip
+from officer_console.gateway.verify_worker import MAX_PDF, CheckRefused, VerifyPool
 from officer_console.store import documents as repo
 from officer_console.store.engine import read_session
 
 log = logging.getLogger("officer_console.gateway.verify")
 
-MAX_PDF = 8 * 1024 * 1024
 _CHUNK = 64 * 1024
+BUSY_RETRY = 10  # seconds; a check takes well under a second unless the file is hostile
 
 
 @dataclass
@@ -41,6 +42,7 @@ class VerifyLimits:
 
 
 LIMITS = web.AppKey("verify_limits", VerifyLimits)
+POOL = web.AppKey("verify_pool", VerifyPool)
 
 
 def _limit(request: web.Request, which: str) -> None:
@@ -203,14 +205,30 @@ async def _uploaded_pdf(request: web.Request) -> bytes:
 
 async def verify_upload(request: web.Request) -> web.Response:
     _limit(request, "upload")
+    pool = request.app[POOL]
+    if not pool.admit():  # gateway-wide: many addresses cannot queue unbounded checks
+        raise ApiError(429, "verify_busy", "核验请求较多，请稍后再试", retry_after=BUSY_RETRY)
+    try:
+        return await _verify(request, pool)
+    finally:
+        pool.release()
+
+
+async def _verify(request: web.Request, pool: VerifyPool) -> web.Response:
+    from officer_console.documents.setup import trust_roots
+
     gateway: Gateway = request.app[GATEWAY]
     data = await _uploaded_pdf(request)
     sha = hashlib.sha256(data).hexdigest()
+    roots = trust_roots(gateway.settings)
+    try:  # parsed in a bounded worker process (verify_worker.py), never in this process
+        report = await pool.check(data, roots)
+    except CheckRefused as exc:
+        status = 413 if exc.code == "payload_too_large" else 422
+        raise ApiError(status, exc.code, exc.message, field="file") from None
+    del data
 
     def work() -> dict[str, Any]:
-        from officer_console.documents.setup import trust_roots
-        from officer_console.documents.signing import validate_signature
-
         with read_session(gateway.factory) as s:
             found = repo.decision_for_hash(s, sha)
             archived = repo.archived_document(s, sha) if found is not None else None
@@ -220,8 +238,6 @@ async def verify_upload(request: web.Request) -> web.Response:
                 intact = gateway.evidence_store.verify(archived[0], sha, archived[1])
             except StoreUnavailable:
                 log.warning("verify: evidence store unreachable; archive not re-checked")
-        roots = trust_roots(gateway.settings)
-        report = validate_signature(data, roots)
         return _answer(sha, found, report, bool(roots), archive_intact=intact)
 
     return web.json_response(await gateway.db(work))
@@ -300,19 +316,31 @@ OPENAPI = {
                         "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
                     },
                 }
-                for code in (400, 413, 415, 422, 429)
+                for code in (400, 413, 415, 422, 429)  # 429 also verify_busy (gateway-wide)
             },
         },
     }
 }
 
 
-def setup(app: web.Application, *, page: Limit | None = None, upload: Limit | None = None) -> None:
+async def _close_pool(app: web.Application) -> None:
+    app[POOL].close()
+
+
+def setup(
+    app: web.Application,
+    *,
+    page: Limit | None = None,
+    upload: Limit | None = None,
+    pool: VerifyPool | None = None,
+) -> None:
     from officer_console.gateway.openapi import EXTRA_PATHS
 
     EXTRA_PATHS.setdefault("/api/v1/verify", OPENAPI)
     app[LIMITS] = VerifyLimits(
         RateLimiter(page or Limit(60, 60)), RateLimiter(upload or Limit(12, 60))
     )
+    app[POOL] = pool or VerifyPool()
+    app.on_cleanup.append(_close_pool)
     app.router.add_get("/verify", verify_page)
     app.router.add_post("/api/v1/verify", verify_upload)

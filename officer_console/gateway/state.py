@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,9 +22,6 @@ from officer_console.config import Settings
 from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.ratelimit import Limits, RateLimiter
-
-if TYPE_CHECKING:
-    from officer_console.gateway.signaling import Relay
 
 T = TypeVar("T")
 LIMIT_NAMES = ("booking_per_ip", "read_per_ip", "join_per_ip", "join_per_phone", "ws_per_ip")
@@ -71,7 +68,6 @@ class Gateway:
 
 
 GATEWAY = web.AppKey("gateway", Gateway)
-RELAY: web.AppKey[Relay] = web.AppKey("relay")
 
 
 def client_ip(request: web.Request) -> str:

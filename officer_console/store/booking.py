@@ -15,7 +15,7 @@ import socket
 import threading
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from officer_console.domain.booking import (
@@ -89,21 +89,34 @@ def _lock_keys(session: Session, *names: str) -> None:
     keys = sorted(
         {int.from_bytes(hashlib.sha256(n.encode()).digest()[:8], "big", signed=True) for n in names}
     )
-    for key in keys:
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    # One round trip: a function scan yields the (sorted) array in order and the aggregate
+    # takes the locks row by row in that order — the same order everywhere, so no deadlock.
+    session.execute(
+        text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS t(k)"),
+        {"keys": keys},
+    )
 
 
 def _bind_citizen(session: Session, req: BookingRequest, now: datetime) -> Citizen:
     """Find or create the citizen and bind openid ↔ phone at the first booking."""
-    by_openid = session.scalar(select(Citizen).where(Citizen.wechat_openid == req.openid))
-    by_phone = session.scalar(select(Citizen).where(Citizen.phone == req.phone))
+    found = session.scalars(
+        select(Citizen).where(
+            or_(
+                Citizen.wechat_openid == req.openid,
+                Citizen.phone == req.phone,
+                Citizen.id_number == req.id_number,
+            )
+        )
+    ).all()  # one round trip for the three unique keys
+    by_openid = next((c for c in found if c.wechat_openid == req.openid), None)
+    by_phone = next((c for c in found if c.phone == req.phone), None)
+    by_id = next((c for c in found if c.id_number == req.id_number), None)
     check_binding(
         by_openid.phone if by_openid else None,
         by_phone.wechat_openid if by_phone else None,
         req.openid,
         req.phone,
     )
-    by_id = session.scalar(select(Citizen).where(Citizen.id_number == req.id_number))
     if by_openid is not None and by_openid.id_number != req.id_number:
         raise RuleViolation(
             "本微信账号已绑定其他身份证号码，只能为本人预约", code="binding_conflict"
@@ -142,8 +155,9 @@ def _bind_citizen(session: Session, req: BookingRequest, now: datetime) -> Citiz
     return citizen
 
 
-def _violations(session: Session, req: BookingRequest) -> int:
-    """Check the named violations belong to the plate and are free; return the vehicle id."""
+def _violations(session: Session, req: BookingRequest, busy: int) -> int:
+    """Check the named violations belong to the plate and are free (``busy``: how many of
+    them an active booking already names); return the vehicle id."""
     rows = session.execute(
         select(ViolationRecord.id, ViolationRecord.status, Vehicle.id, Vehicle.plate)
         .join(Vehicle, Vehicle.id == ViolationRecord.vehicle_id)
@@ -155,15 +169,6 @@ def _violations(session: Session, req: BookingRequest) -> int:
         raise RuleViolation("所选违法记录不属于该车牌号码", code="violation_plate_mismatch")
     if any(status != "unhandled" for _, status, *_ in rows):
         raise RuleViolation("所选违法记录已处理，无需预约", code="violation_handled")
-    busy = session.scalar(
-        select(func.count())
-        .select_from(AppointmentViolation)
-        .join(Appointment, Appointment.id == AppointmentViolation.appointment_id)
-        .where(
-            AppointmentViolation.violation_id.in_(req.violation_ids),
-            Appointment.status.in_(ACTIVE_STATUSES),
-        )
-    )
     if busy:
         raise ConflictError("所选违法记录已有预约，请勿重复预约", code="violation_booked")
     return int(rows[0][2])
@@ -201,25 +206,15 @@ def book(
         *(f"violation:{v}" for v in req.violation_ids),  # one violation, one active booking
     )
     citizen = _bind_citizen(session, req, now)
-    active = session.scalar(
-        select(func.count()).where(
-            Appointment.citizen_id == citizen.id,
-            Appointment.status.in_(ACTIVE_STATUSES),
-            Appointment.slot_end > now,
-        )
+    active, busy, booked = _counts(
+        session, citizen.id, req, squad_id=squad.id, slot_start=slot.start, now=now
     )
     if active:
         raise ConflictError("您已有一个未办理的预约，请办理或取消后再预约", code="already_booked")
-    vehicle_id = _violations(session, req)
-    booked = session.scalar(
-        select(func.count()).where(
-            Appointment.squad_id == squad.id,
-            Appointment.slot_start == slot.start,
-            Appointment.status != "cancelled",
-        )
-    )
-    check_capacity(int(booked or 0), slot.capacity)
-    appointment_id = session.execute(
+    vehicle_id = _violations(session, req, busy)
+    check_capacity(booked, slot.capacity)
+    stamp = changes.stamp_value(session)  # PostgreSQL: nextval inside the INSERT itself
+    appointment_id, seq = session.execute(
         insert(Appointment)
         .values(
             squad_id=squad.id,
@@ -232,17 +227,17 @@ def book(
             urgent_due_date=eligibility.due_date if eligibility else None,
             status="waiting",
             version=1,
-            changed_seq=0,
+            changed_seq=stamp,
             created_at=now,
             updated_at=now,
         )
-        .returning(Appointment.id)
-    ).scalar_one()
+        .returning(Appointment.id, Appointment.changed_seq)
+    ).one()
     session.execute(
         insert(AppointmentViolation),
         [{"appointment_id": appointment_id, "violation_id": v} for v in req.violation_ids],
     )
-    _stamp(session, appointment_id, squad.id)
+    changes.notify(session, int(seq), int(appointment_id), squad.id)
     audit.record(
         session,
         actor or citizen_actor(),
@@ -261,11 +256,40 @@ def book(
     return int(appointment_id)
 
 
-def _stamp(session: Session, appointment_id: int, squad_id: int) -> None:
-    seq = changes.bump(session, squad_id, appointment_id=appointment_id)
-    session.execute(
-        update(Appointment).where(Appointment.id == appointment_id).values(changed_seq=seq)
+def _counts(
+    session: Session,
+    citizen_id: int,
+    req: BookingRequest,
+    *,
+    squad_id: int,
+    slot_start: datetime,
+    now: datetime,
+) -> tuple[int, int, int]:
+    """(the citizen's active bookings, active bookings naming one of the violations, the
+    slot's bookings) in one round trip — read under the advisory locks taken before."""
+    active = select(func.count()).where(
+        Appointment.citizen_id == citizen_id,
+        Appointment.status.in_(ACTIVE_STATUSES),
+        Appointment.slot_end > now,
     )
+    busy = (
+        select(func.count())
+        .select_from(AppointmentViolation)
+        .join(Appointment, Appointment.id == AppointmentViolation.appointment_id)
+        .where(
+            AppointmentViolation.violation_id.in_(req.violation_ids),
+            Appointment.status.in_(ACTIVE_STATUSES),
+        )
+    )
+    booked = select(func.count()).where(
+        Appointment.squad_id == squad_id,
+        Appointment.slot_start == slot_start,
+        Appointment.status != "cancelled",
+    )
+    row = session.execute(
+        select(active.scalar_subquery(), busy.scalar_subquery(), booked.scalar_subquery())
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
 
 def _own(session: Session, openid: str, appointment_id: int) -> Appointment:

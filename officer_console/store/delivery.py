@@ -1,9 +1,14 @@
 """Electronic service: the citizen downloads a served decision PDF with the SMS token.
 
 Only ``sha256(token)`` (hex) is stored in ``service_records.token_hash``; whoever issues the
-token uses :func:`hash_token`. The first download is recorded as the delivery time
-(``delivered_at``) and audited; the file is re-hashed against its evidence row before it is
+token uses :func:`hash_token`. The file is re-hashed against its evidence row before it is
 handed out, so a tampered or missing document is never served.
+
+Delivery starts statutory periods, so it is recorded apart from the read: the gateway calls
+:func:`load_document` (no writes), streams the file, and only after the whole document went
+out to the citizen calls :func:`record_delivery` (first time sets ``delivered_at``; every
+complete transfer is audited). :func:`fetch_document` does both at once for callers that
+hand the bytes over in-process.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import ConflictError, DomainError, NotFoundError
@@ -23,7 +29,14 @@ from officer_console.store.audit import Actor
 from officer_console.store.evidence import EvidenceReader
 from officer_console.store.models import Decision, EvidenceFile, ServiceRecord
 
-__all__ = ["TOKEN_PATTERN", "ServedDocument", "fetch_document", "hash_token"]
+__all__ = [
+    "TOKEN_PATTERN",
+    "ServedDocument",
+    "fetch_document",
+    "hash_token",
+    "load_document",
+    "record_delivery",
+]
 
 #: Tokens are URL-safe random strings (``secrets.token_urlsafe(24)`` → 32 characters).
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -38,7 +51,9 @@ def hash_token(token: str) -> str:
 class ServedDocument:
     number: str
     data: bytes = field(repr=False)
-    delivered_at: datetime
+    #: The recorded delivery time; None while no complete transfer has been recorded.
+    delivered_at: datetime | None
+    record_id: int = 0
 
 
 def _read(key: str, store: EvidenceReader | None, evidence_dir: Path | None) -> bytes:
@@ -56,17 +71,16 @@ def _not_found() -> NotFoundError:
     return NotFoundError("文书不存在或链接已过期", code="document_not_found")
 
 
-def fetch_document(
+def load_document(
     session: Session,
     token: str,
     *,
     now: datetime,
-    actor: Actor,
     store: EvidenceReader | None = None,
     evidence_dir: Path | None = None,
     valid_days: int = TOKEN_VALID_DAYS,
 ) -> ServedDocument:
-    """Resolve a download token to the decision PDF and record the delivery (first time).
+    """Resolve a download token to the verified decision PDF without recording anything.
 
     The file is read through the evidence ``store`` (any workstation's document, whichever
     backend); ``evidence_dir`` is the older direct read of a local directory."""
@@ -91,21 +105,54 @@ def fetch_document(
         raise NotFoundError("文书文件暂不可用，请联系办案大队", code="document_missing") from None
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
         raise ConflictError("文书校验失败，请联系办案大队", code="document_integrity")
-    delivered = record.delivered_at
-    if delivered is None:
-        delivered = now
-        session.execute(
-            update(ServiceRecord)
-            .where(ServiceRecord.id == record.id, ServiceRecord.delivered_at.is_(None))
-            .values(delivered_at=now)
+    return ServedDocument(number, data, record.delivered_at, record.id)
+
+
+def record_delivery(
+    session: Session, served: ServedDocument, *, now: datetime, actor: Actor
+) -> datetime:
+    """Record one complete transfer: the first sets ``delivered_at``; each is audited.
+
+    The conditional update keeps the earliest time when two transfers finish together."""
+    done = session.execute(
+        update(ServiceRecord)
+        .where(ServiceRecord.id == served.record_id, ServiceRecord.delivered_at.is_(None))
+        .values(delivered_at=now)
+    )
+    first = cast("CursorResult[Any]", done).rowcount
+    delivered = now
+    if not first:
+        delivered = (
+            session.scalar(
+                select(ServiceRecord.delivered_at).where(ServiceRecord.id == served.record_id)
+            )
+            or now
         )
     audit.record(
         session,
         actor,
         "document.download",
         entity_type="service_record",
-        entity_id=record.id,
-        detail={"decision": number, "first": record.delivered_at is None},
+        entity_id=served.record_id,
+        detail={"decision": served.number, "first": bool(first)},
         at=now,
     )
-    return ServedDocument(number, data, delivered)
+    return delivered
+
+
+def fetch_document(
+    session: Session,
+    token: str,
+    *,
+    now: datetime,
+    actor: Actor,
+    store: EvidenceReader | None = None,
+    evidence_dir: Path | None = None,
+    valid_days: int = TOKEN_VALID_DAYS,
+) -> ServedDocument:
+    """Load the document and record its delivery in one go (in-process hand-over)."""
+    served = load_document(
+        session, token, now=now, store=store, evidence_dir=evidence_dir, valid_days=valid_days
+    )
+    delivered = record_delivery(session, served, now=now, actor=actor)
+    return ServedDocument(served.number, served.data, delivered, served.record_id)

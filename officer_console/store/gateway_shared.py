@@ -24,6 +24,7 @@ __all__ = [
     "prune_payloads",
     "release_seat",
     "seats_of",
+    "seats_of_rooms",
     "store_payload",
     "take_seat",
 ]
@@ -46,6 +47,20 @@ def _insert(session: Session, model: type) -> postgresql.Insert | sqlite.Insert:
 def seats_of(session: Session, room_id: str) -> dict[str, Seat]:
     rows = session.scalars(select(RoomSeat).where(RoomSeat.room_id == room_id))
     return {r.role: Seat(r.room_id, r.role, r.instance, r.code_id, r.since) for r in rows}
+
+
+def seats_of_rooms(session: Session, room_ids: list[str]) -> dict[str, dict[str, Seat]]:
+    """The seats of many rooms in one query (the relay's sweep reconciles with them)."""
+    found: dict[str, dict[str, Seat]] = {}
+    for start in range(0, len(room_ids), 1000):
+        rows = session.scalars(
+            select(RoomSeat).where(RoomSeat.room_id.in_(room_ids[start : start + 1000]))
+        )
+        for r in rows:
+            found.setdefault(r.room_id, {})[r.role] = Seat(
+                r.room_id, r.role, r.instance, r.code_id, r.since
+            )
+    return found
 
 
 def take_seat(

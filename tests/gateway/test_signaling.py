@@ -11,7 +11,7 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.gateway.state import RELAY
+from officer_console.gateway.signaling import RELAY
 from officer_console.store import rooms
 from officer_console.store.engine import transaction
 from tests.gateway.calls import Call, claimed_call, new_code, open_room

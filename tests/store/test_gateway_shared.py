@@ -61,3 +61,20 @@ def test_payloads_and_rate_windows(factory: sessionmaker[Session]) -> None:
     assert waits[:3] == [0, 0, 0] and 55 <= waits[3] <= 60
     with transaction(factory) as s:  # the window ended: counting starts over
         assert shared.hit_window(s, "phone:1", 3, 60, NOW + timedelta(seconds=61)) == 0
+
+
+def test_seats_of_many_rooms_in_one_read(factory: sessionmaker[Session]) -> None:
+    """The relay's sweep reconciles every local room with one read (over 1000 ids too)."""
+    with transaction(factory) as s:
+        for n, role in ((1, "console"), (1, "citizen"), (2, "citizen")):
+            shared.take_seat(
+                s, f"room-{n}", role, instance=f"i{n}", code_id=n, now=NOW, may_replace=set()
+            )
+    ids = [f"room-{n}" for n in range(1, 1500)]
+    with transaction(factory) as s:
+        seats = shared.seats_of_rooms(s, ids)
+    assert {rid: sorted(by_role) for rid, by_role in seats.items()} == {
+        "room-1": ["citizen", "console"],
+        "room-2": ["citizen"],
+    }
+    assert seats["room-2"]["citizen"].instance == "i2"
