@@ -1,0 +1,167 @@
+"""Faster recovery from lost video packets than aiortc's own receiver (a contained patch).
+
+Why this exists (FACTS.md, "aiortc under an impaired network"): aiortc's video jitter buffer
+releases frames strictly in order, so one packet that never arrives blocks every later frame;
+its NACKs cover only the last 128 missing packets (the start of a long gap is never repaired)
+and it asks for a keyframe (PLI) only once its 512 slots are full — 5–7 s of frozen or stale
+picture after a 3 s outage, where a browser recovers in under a second.
+
+:class:`KeyframeJitterBuffer` keeps aiortc's frame assembly but adds what a browser does: a
+missing packet at the head of the buffer that is still missing ``loss_wait`` seconds later
+(NACK had a round trip to repair it) makes the frame *lost*; the buffer then asks for a
+keyframe at once (repeated every ``pli_interval`` until one comes), and as soon as a keyframe's
+first packet is buffered it skips everything before it — the decoder never sees a frame whose
+references are missing, and the picture resumes one round trip after the loss.
+
+:func:`install` swaps it into each video receiver of a peer connection. aiortc offers no hook
+for this, so it replaces the receiver's private ``__jitter_buffer`` attribute; it must run
+after ``setRemoteDescription`` (receivers exist) and before media flows. The aiortc version is
+pinned in pyproject.toml; ``tests/video/test_recovery.py`` fails if the attribute moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from aiortc import RTCPeerConnection
+from aiortc.codecs.vpx import VpxPayloadDescriptor
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.rtp import RtpPacket
+from aiortc.utils import uint16_gt
+
+log = logging.getLogger("officer_console.video.recovery")
+
+_ATTR = "_RTCRtpReceiver__jitter_buffer"
+_CODECS = "_RTCRtpReceiver__codecs"
+
+
+def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
+    """Does this RTP payload begin a keyframe (VP8 key frame / H.264 IDR or SPS)?"""
+    if not payload:
+        return False
+    if codec_name == "VP8":
+        try:
+            descriptor, data = VpxPayloadDescriptor.parse(payload)
+        except ValueError:
+            return False
+        start = descriptor.partition_start == 1 and descriptor.partition_id == 0
+        return start and bool(data) and data[0] & 0x01 == 0
+    if codec_name == "H264":
+        nal = payload[0] & 0x1F
+        if nal in (5, 7):
+            return True
+        if nal == 24 and len(payload) > 3:  # STAP-A: its first unit
+            return payload[3] & 0x1F in (5, 7)
+        if nal == 28 and len(payload) > 1:  # FU-A: the start fragment of an IDR
+            return bool(payload[1] & 0x80) and payload[1] & 0x1F == 5
+    return False
+
+
+class KeyframeJitterBuffer(JitterBuffer):
+    """aiortc's video jitter buffer plus loss detection, fast PLI and skip-to-keyframe."""
+
+    def __init__(
+        self,
+        codecs: Mapping[int, Any],
+        *,
+        capacity: int = 512,
+        loss_wait: float = 0.25,
+        pli_interval: float = 0.3,
+    ) -> None:
+        super().__init__(capacity=capacity, is_video=True)
+        self._codecs = codecs  # the receiver's own dict: filled once negotiation completes
+        self.loss_wait = loss_wait
+        self.pli_interval = pli_interval
+        self.frames_lost = 0
+        self.keyframe_requests = 0
+        self.skipped_to_keyframe = 0
+        self._newest: int | None = None
+        self._hole_since: float | None = None
+        self._waiting_key = False
+        self._last_pli = float("-inf")
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        if self._newest is None or uint16_gt(packet.sequence_number, self._newest):
+            self._newest = packet.sequence_number
+        pli, frame = super().add(packet)
+        now = time.monotonic()
+        if frame is not None:
+            self._hole_since = None
+            self._waiting_key = False  # the hole was repaired, or we resumed at a keyframe
+            return self._throttle(pli, now), frame
+        if self._head_missing():
+            if self._hole_since is None:
+                self._hole_since = now
+            elif not self._waiting_key and now - self._hole_since >= self.loss_wait:
+                self.frames_lost += 1
+                self._waiting_key = True
+                log.debug("video frame lost at seq %s: asking for a keyframe", self._origin)
+        else:
+            self._hole_since = None
+        if self._waiting_key:
+            frame = self._skip_to_keyframe(packet)
+            if frame is not None:
+                self._hole_since = None
+                self._waiting_key = False
+                return self._throttle(pli, now), frame
+            pli = pli or now - self._last_pli >= self.pli_interval
+        return self._throttle(pli, now), None
+
+    def _throttle(self, pli: bool, now: float) -> bool:
+        if not pli or now - self._last_pli < self.pli_interval:
+            return False
+        self._last_pli = now
+        self.keyframe_requests += 1
+        return True
+
+    def _head_missing(self) -> bool:
+        """A packet between the head and the newest one is missing (the head frame cannot
+        complete): the hole may sit inside the head frame, not only at its first packet."""
+        origin, newest = self._origin, self._newest
+        if origin is None or newest is None or not uint16_gt(newest, origin):
+            return False
+        span = (newest - origin) & 0xFFFF
+        return any(
+            self._packets[(origin + i) % self._capacity] is None
+            for i in range(min(span, self._capacity))
+        )
+
+    def _skip_to_keyframe(self, packet: RtpPacket) -> JitterFrame | None:
+        """Drop what precedes the first buffered keyframe start; release it if complete."""
+        origin = self._origin
+        assert origin is not None
+        for count in range(self._capacity):
+            candidate = self._packets[(origin + count) % self._capacity]
+            if candidate is None:
+                continue
+            codec = self._codecs.get(candidate.payload_type)
+            name = str(getattr(codec, "name", ""))
+            if is_keyframe_start(name, candidate.payload):
+                if count:
+                    self.remove(count)
+                    self.skipped_to_keyframe += 1
+                return self._remove_frame(packet.sequence_number)
+        return None
+
+
+def install(pc: RTCPeerConnection, **options: Any) -> list[KeyframeJitterBuffer]:
+    """Give every video receiver of ``pc`` a :class:`KeyframeJitterBuffer`."""
+    buffers = []
+    for transceiver in pc.getTransceivers():
+        receiver = transceiver.receiver
+        if transceiver.kind != "video" or not hasattr(receiver, _ATTR):
+            continue
+        current = getattr(receiver, _ATTR)
+        if isinstance(current, KeyframeJitterBuffer):
+            buffers.append(current)
+            continue
+        buffer = KeyframeJitterBuffer(getattr(receiver, _CODECS), **options)
+        setattr(receiver, _ATTR, buffer)
+        buffers.append(buffer)
+    return buffers
+
+
+__all__ = ["KeyframeJitterBuffer", "install", "is_keyframe_start"]
