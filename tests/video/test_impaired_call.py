@@ -155,3 +155,37 @@ def test_address_change_renegotiates_in_the_same_room_and_the_gap_is_recorded(
     with av.open(str(tmp_path / "call.mp4")) as container:  # playable, continuous
         frames = sum(1 for _ in container.decode(video=0))
     assert frames >= 15 * (sidecar["duration_s"] - 1)
+
+
+def test_pane_warns_of_a_poor_connection_before_it_fails(
+    qt_run: Run, tmp_path: Path, qtbot: Any
+) -> None:
+    from officer_console.gui.video_pane import VideoPane
+
+    pane = VideoPane()
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.show()
+    indicator = pane.poor_label
+
+    async def scenario() -> dict[str, Any]:
+        async with impaired(seed=11) as net, call_through(net, tmp_path) as (session, _s, _w):
+            pane.attach(session)
+            try:
+                await asyncio.sleep(1.5)
+                calm = indicator.isVisible()
+                outage = asyncio.get_running_loop().create_task(net.outage(3.0))
+                await until(indicator.isVisible, 3.5)
+                warned = (indicator.text(), session.state)
+                pane.grab().save(str(tmp_path / "poor.png"))
+                await outage
+                await until(lambda: not indicator.isVisible(), 5)
+                return {"calm": calm, "warned": warned, "states": list(session.history)}
+            finally:
+                pane.detach()
+
+    seen = qt_run(scenario(), 90)
+    assert seen["calm"] is False
+    text, state = seen["warned"]
+    assert "网络较差" in text and state == CallState.CONNECTED  # said before any failure
+    assert CallState.FAILED not in seen["states"]
