@@ -11,13 +11,20 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCConfiguration,
+    RTCIceTransportPolicy,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 
 from officer_console.video import recovery
+from officer_console.video.session import ice_server
 from officer_console.video.signaling import SignalingChannel
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
@@ -39,6 +46,8 @@ class SyntheticCitizen:
         tone_hz: float = 330.0,
         keep_audio: bool = False,
         rejoin_after: float | None = None,
+        ice_servers: Sequence[str] = (),
+        relay_only: bool = False,
     ) -> None:
         self.signaling = signaling
         self.width, self.height, self.fps = width, height, fps
@@ -55,11 +64,17 @@ class SyntheticCitizen:
         self._answered = asyncio.Event()
         self.rejoin_after = rejoin_after  # seconds without video → negotiate afresh (ICE restart)
         self.rejoins = 0
+        self.ice_servers = list(ice_servers)  # as OFFICER_CONSOLE_ICE_SERVERS spells them
+        self.relay_only = relay_only  # as a phone whose network allows nothing but TURN
         self._last_video = 0.0
 
     async def join(self) -> None:
         """Open a peer connection, send the offer, and wait for the console's answer."""
-        self.pc = pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        policy = RTCIceTransportPolicy.RELAY if self.relay_only else RTCIceTransportPolicy.ALL
+        servers = [ice_server(url) for url in self.ice_servers]
+        self.pc = pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
+        )
         self.video = SyntheticVideoTrack(
             self.width, self.height, self.fps, label="CITIZEN", capture_log=self.capture_log
         )

@@ -1,0 +1,109 @@
+"""video/recovery.py: a lost frame → a keyframe request at once, and the picture resumes at it.
+
+Packets are real RtpPackets with VP8 payload descriptors; time is the buffer's own clock
+(``time.monotonic``), so the tests wait ``loss_wait`` for real (50 ms here).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiortc import RTCPeerConnection
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RtpPacket
+
+from officer_console.gateway.routes_join import browser_ice_server
+from officer_console.video import recovery
+from officer_console.video.recovery import KeyframeJitterBuffer, is_keyframe_start
+
+VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
+
+
+def packet(seq: int, frame: int, *, first: bool, key: bool = False) -> RtpPacket:
+    descriptor = bytes([0x10 if first else 0x00])  # S bit, partition 0
+    data = bytes([0x00 if key else 0x01]) + b"x" * 20  # VP8 P bit: 0 = key frame
+    p = RtpPacket(payload_type=97, sequence_number=seq, timestamp=frame * 3000)
+    p.payload = descriptor + data
+    p._data = data  # type: ignore[attr-defined]  # what aiortc's depayload leaves
+    return p
+
+
+def stream(frames: range, *, per_frame: int = 2, keys: set[int] | None = None) -> list[RtpPacket]:
+    out = []
+    for f in frames:
+        for i in range(per_frame):
+            out.append(packet(f * per_frame + i, f, first=i == 0, key=f in (keys or set())))
+    return out
+
+
+def feed(buffer: KeyframeJitterBuffer, packets: list[RtpPacket]) -> tuple[list[int], int]:
+    released, plis = [], 0
+    for p in packets:
+        pli, frame = buffer.add(p)
+        plis += pli
+        if frame is not None:
+            released.append(frame.timestamp // 3000)
+    return released, plis
+
+
+def test_keyframe_detection_reads_the_vp8_descriptor() -> None:
+    assert is_keyframe_start("VP8", packet(1, 0, first=True, key=True).payload)
+    assert not is_keyframe_start("VP8", packet(1, 0, first=True, key=False).payload)
+    assert not is_keyframe_start("VP8", packet(2, 0, first=False, key=True).payload)
+    assert is_keyframe_start("H264", bytes([0x67, 0x42]))  # SPS
+    assert not is_keyframe_start("H264", bytes([0x41, 0x9A]))  # non-IDR slice
+
+
+def test_a_clean_stream_passes_in_order_without_requests() -> None:
+    buffer = KeyframeJitterBuffer({97: VP8}, loss_wait=0.05)
+    released, plis = feed(buffer, stream(range(10), keys={0}))
+    assert released == list(range(9))  # the last frame waits for its successor
+    assert plis == 0 and buffer.frames_lost == 0
+
+
+def test_a_lost_packet_asks_for_a_keyframe_and_resumes_there() -> None:
+    buffer = KeyframeJitterBuffer({97: VP8}, loss_wait=0.05, pli_interval=0.05)
+    packets = stream(range(20), keys={0, 12})
+    del packets[8]  # frame 4's first packet never arrives (beyond NACK's reach)
+    released, plis = feed(buffer, packets[:10])
+    assert released == [0, 1, 2]  # 3 ends where 4 would begin: everything from 3 waits
+    time.sleep(0.06)
+    more, more_plis = feed(buffer, packets[10:20])  # frames 5..9 keep coming: 4 is lost
+    assert buffer.frames_lost == 1 and plis + more_plis >= 1  # asked for a keyframe at once
+    assert more == []  # no frame with a missing reference reaches the decoder
+    after, _ = feed(buffer, packets[20:])  # the keyframe (12) arrives
+    assert after[:1] == [12] and after == list(range(12, 19))
+    assert buffer.skipped_to_keyframe == 1
+
+
+def test_a_late_retransmission_within_the_wait_is_not_a_loss() -> None:
+    buffer = KeyframeJitterBuffer({97: VP8}, loss_wait=0.5)
+    packets = stream(range(8), keys={0})
+    late = packets.pop(5)
+    released, _ = feed(buffer, packets[:7])
+    released += feed(buffer, [late, *packets[7:]])[0]
+    assert released == list(range(7)) and buffer.frames_lost == 0
+
+
+def test_install_replaces_the_receivers_buffer(qt_run: Any) -> None:
+    async def scenario() -> list[Any]:
+        pc = RTCPeerConnection()
+        try:
+            pc.addTransceiver("video")
+            pc.addTransceiver("audio")
+            return recovery.install(pc)
+        finally:
+            await pc.close()
+
+    buffers = qt_run(scenario(), 10)
+    assert len(buffers) == 1 and isinstance(buffers[0], KeyframeJitterBuffer)
+
+
+def test_browsers_get_turn_credentials_apart_from_the_url() -> None:
+    assert browser_ice_server("turn:u1:s3cret@turn.example:3478?transport=udp") == {
+        "urls": "turn:turn.example:3478?transport=udp",
+        "username": "u1",
+        "credential": "s3cret",
+    }
+    assert browser_ice_server("stun:stun.example:3478") == {"urls": "stun:stun.example:3478"}
