@@ -20,10 +20,12 @@ from officer_console.video.recovery import KeyframeJitterBuffer, is_keyframe_sta
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 
 
-def packet(seq: int, frame: int, *, first: bool, key: bool = False) -> RtpPacket:
+def packet(
+    seq: int, frame: int, *, first: bool, key: bool = False, last: bool = False
+) -> RtpPacket:
     descriptor = bytes([0x10 if first else 0x00])  # S bit, partition 0
     data = bytes([0x00 if key else 0x01]) + b"x" * 20  # VP8 P bit: 0 = key frame
-    p = RtpPacket(payload_type=97, sequence_number=seq, timestamp=frame * 3000)
+    p = RtpPacket(payload_type=97, marker=int(last), sequence_number=seq, timestamp=frame * 3000)
     p.payload = descriptor + data
     p._data = data  # type: ignore[attr-defined]  # what aiortc's depayload leaves
     return p
@@ -33,7 +35,8 @@ def stream(frames: range, *, per_frame: int = 2, keys: set[int] | None = None) -
     out = []
     for f in frames:
         for i in range(per_frame):
-            out.append(packet(f * per_frame + i, f, first=i == 0, key=f in (keys or set())))
+            key, last = f in (keys or set()), i == per_frame - 1
+            out.append(packet(f * per_frame + i, f, first=i == 0, key=key, last=last))
     return out
 
 
@@ -58,7 +61,7 @@ def test_keyframe_detection_reads_the_vp8_descriptor() -> None:
 def test_a_clean_stream_passes_in_order_without_requests() -> None:
     buffer = KeyframeJitterBuffer({97: VP8}, loss_wait=0.05)
     released, plis = feed(buffer, stream(range(10), keys={0}))
-    assert released == list(range(9))  # the last frame waits for its successor
+    assert released == list(range(10))  # each at its marker bit: no wait for the next frame
     assert plis == 0 and buffer.frames_lost == 0
 
 
@@ -67,14 +70,22 @@ def test_a_lost_packet_asks_for_a_keyframe_and_resumes_there() -> None:
     packets = stream(range(20), keys={0, 12})
     del packets[8]  # frame 4's first packet never arrives (beyond NACK's reach)
     released, plis = feed(buffer, packets[:10])
-    assert released == [0, 1, 2]  # 3 ends where 4 would begin: everything from 3 waits
+    assert released == [0, 1, 2, 3]  # frame 4 is incomplete: everything after it waits
     time.sleep(0.06)
     more, more_plis = feed(buffer, packets[10:20])  # frames 5..9 keep coming: 4 is lost
     assert buffer.frames_lost == 1 and plis + more_plis >= 1  # asked for a keyframe at once
     assert more == []  # no frame with a missing reference reaches the decoder
     after, _ = feed(buffer, packets[20:])  # the keyframe (12) arrives
-    assert after[:1] == [12] and after == list(range(12, 19))
+    assert after == list(range(12, 20))
     assert buffer.skipped_to_keyframe == 1
+
+
+def test_a_frame_whose_marker_was_lost_still_ends_at_the_next_timestamp() -> None:
+    buffer = KeyframeJitterBuffer({97: VP8}, loss_wait=5)
+    packets = stream(range(4), keys={0})
+    packets[1].marker = 0
+    released, _ = feed(buffer, packets)
+    assert released == [0, 1, 2, 3]
 
 
 def test_a_late_retransmission_within_the_wait_is_not_a_loss() -> None:
@@ -83,7 +94,7 @@ def test_a_late_retransmission_within_the_wait_is_not_a_loss() -> None:
     late = packets.pop(5)
     released, _ = feed(buffer, packets[:7])
     released += feed(buffer, [late, *packets[7:]])[0]
-    assert released == list(range(7)) and buffer.frames_lost == 0
+    assert released == list(range(8)) and buffer.frames_lost == 0
 
 
 def test_install_replaces_the_receivers_buffer(qt_run: Any) -> None:
