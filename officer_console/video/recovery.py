@@ -180,6 +180,45 @@ class KeyframeJitterBuffer(JitterBuffer):
         return None
 
 
+class AudioJitterBuffer(JitterBuffer):
+    """aiortc's audio buffer (16 packets, 4 prefetched) that steps over a lost packet.
+
+    aiortc's own waits for a missing packet until its 16 slots overflow, then drops a whole
+    run: one lost packet (2 % of them on a phone) silenced ~300 ms. Here a hole at the head
+    is given up once ``skip_after`` newer packets are in (60 ms: later than ±20 ms jitter reorders
+    them), and playback goes on — one 20 ms frame missing, not a sentence.
+    """
+
+    def __init__(self, *, capacity: int = 16, prefetch: int = 4, skip_after: int = 3) -> None:
+        super().__init__(capacity=capacity, prefetch=prefetch)
+        self.skip_after = skip_after
+        self.packets_skipped = 0
+        self._newest: int | None = None
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        if self._newest is None or uint16_gt(packet.sequence_number, self._newest):
+            self._newest = packet.sequence_number
+        pli, frame = super().add(packet)
+        origin, newest = self._origin, self._newest
+        if frame is not None or origin is None or not uint16_gt(newest, origin):
+            return pli, frame
+        present = 0  # packets in a row at the head, before the first hole
+        while present < self._capacity and self._packets[(origin + present) % self._capacity]:
+            present += 1
+        hole = (origin + present) & 0xFFFF
+        if not uint16_gt(newest, hole) or (newest - hole) & 0xFFFF < self.skip_after:
+            return pli, None  # no hole, or a recent one that reordering may still fill
+        if present:  # play what precedes the hole without waiting for the prefetch
+            head = self._packets[origin % self._capacity]
+            assert head is not None
+            self.remove(1)
+            return pli, JitterFrame(data=head._data, timestamp=head.timestamp)  # type: ignore[attr-defined]
+        while self._packets[self._origin % self._capacity] is None:
+            self._origin = (self._origin + 1) & 0xFFFF
+            self.packets_skipped += 1
+        return pli, self._remove_frame(packet.sequence_number)
+
+
 def released_at(buffers: list[KeyframeJitterBuffer], pts: int | None) -> float | None:
     """When the frame with this decoded ``pts`` left the jitter buffer (aiortc's receiver
     renumbers timestamps from the first frame on), if still known."""
@@ -192,11 +231,16 @@ def released_at(buffers: list[KeyframeJitterBuffer], pts: int | None) -> float |
 
 
 def install(pc: RTCPeerConnection, **options: Any) -> list[KeyframeJitterBuffer]:
-    """Give every video receiver of ``pc`` a :class:`KeyframeJitterBuffer`."""
+    """Give every video receiver of ``pc`` a :class:`KeyframeJitterBuffer` (returned) and
+    every audio receiver an :class:`AudioJitterBuffer`."""
     buffers = []
     for transceiver in pc.getTransceivers():
         receiver = transceiver.receiver
-        if transceiver.kind != "video" or not hasattr(receiver, _ATTR):
+        if not hasattr(receiver, _ATTR):
+            continue
+        if transceiver.kind == "audio":
+            if not isinstance(getattr(receiver, _ATTR), AudioJitterBuffer):
+                setattr(receiver, _ATTR, AudioJitterBuffer())
             continue
         current = getattr(receiver, _ATTR)
         if isinstance(current, KeyframeJitterBuffer):
@@ -208,4 +252,10 @@ def install(pc: RTCPeerConnection, **options: Any) -> list[KeyframeJitterBuffer]
     return buffers
 
 
-__all__ = ["KeyframeJitterBuffer", "install", "is_keyframe_start", "released_at"]
+__all__ = [
+    "AudioJitterBuffer",
+    "KeyframeJitterBuffer",
+    "install",
+    "is_keyframe_start",
+    "released_at",
+]

@@ -15,7 +15,11 @@ from aiortc.rtp import RtpPacket
 
 from officer_console.gateway.routes_join import browser_ice_server
 from officer_console.video import recovery
-from officer_console.video.recovery import KeyframeJitterBuffer, is_keyframe_start
+from officer_console.video.recovery import (
+    AudioJitterBuffer,
+    KeyframeJitterBuffer,
+    is_keyframe_start,
+)
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 
@@ -102,13 +106,15 @@ def test_install_replaces_the_receivers_buffer(qt_run: Any) -> None:
         pc = RTCPeerConnection()
         try:
             pc.addTransceiver("video")
-            pc.addTransceiver("audio")
-            return recovery.install(pc)
+            audio = pc.addTransceiver("audio")
+            buffers: list[Any] = recovery.install(pc)
+            return [*buffers, audio.receiver._RTCRtpReceiver__jitter_buffer]
         finally:
             await pc.close()
 
     buffers = qt_run(scenario(), 10)
-    assert len(buffers) == 1 and isinstance(buffers[0], KeyframeJitterBuffer)
+    assert isinstance(buffers[0], KeyframeJitterBuffer) and len(buffers) == 2
+    assert isinstance(buffers[1], AudioJitterBuffer)
 
 
 def test_browsers_get_turn_credentials_apart_from_the_url() -> None:
@@ -118,3 +124,19 @@ def test_browsers_get_turn_credentials_apart_from_the_url() -> None:
         "credential": "s3cret",
     }
     assert browser_ice_server("stun:stun.example:3478") == {"urls": "stun:stun.example:3478"}
+
+
+def test_audio_steps_over_a_lost_packet_instead_of_dropping_a_run() -> None:
+    buffer = AudioJitterBuffer(skip_after=3)
+    released = []
+    for seq in range(40):
+        if seq == 10:
+            continue  # lost for good
+        p = RtpPacket(payload_type=111, sequence_number=seq, timestamp=seq * 960)
+        p._data = b"opus"  # type: ignore[attr-defined]
+        _pli, frame = buffer.add(p)
+        if frame is not None:
+            released.append(frame.timestamp // 960)
+    assert buffer.packets_skipped == 1
+    assert released[:33] == [n for n in range(34) if n != 10]  # only the lost one is missing
+    assert 34 <= released[-1] + 1 <= 36  # the buffer stays shallow: 4–6 packets prefetched
