@@ -212,10 +212,12 @@ class AudioJitterBuffer(JitterBuffer):
             head = self._packets[origin % self._capacity]
             assert head is not None
             self.remove(1)
-            return pli, JitterFrame(data=head._data, timestamp=head.timestamp)  # type: ignore[attr-defined]
-        while self._packets[self._origin % self._capacity] is None:
-            self._origin = (self._origin + 1) & 0xFFFF
+            data: bytes = head._data  # type: ignore[attr-defined]
+            return pli, JitterFrame(data=data, timestamp=head.timestamp)
+        while self._packets[origin % self._capacity] is None:
+            origin = (origin + 1) & 0xFFFF
             self.packets_skipped += 1
+        self._origin = origin
         return pli, self._remove_frame(packet.sequence_number)
 
 
