@@ -7,8 +7,9 @@ and it asks for a keyframe (PLI) only once its 512 slots are full — 5–7 s of
 picture after a 3 s outage, where a browser recovers in under a second.
 
 :class:`KeyframeJitterBuffer` keeps aiortc's frame assembly but adds what a browser does: a
-missing packet at the head of the buffer that is still missing ``loss_wait`` seconds later
-(NACK had a round trip to repair it) makes the frame *lost*; the buffer then asks for a
+missing packet at the head of the buffer that is still missing after a wait (at least
+``loss_wait``; 1.5 × the slowest recent repair, so NACK has its round trip) makes the frame
+*lost*; the buffer then asks for a
 keyframe at once (repeated every ``pli_interval`` until one comes), and as soon as a keyframe's
 first packet is buffered it skips everything before it — the decoder never sees a frame whose
 references are missing, and the picture resumes one round trip after the loss.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,12 +70,15 @@ class KeyframeJitterBuffer(JitterBuffer):
         codecs: Mapping[int, Any],
         *,
         capacity: int = 512,
-        loss_wait: float = 0.25,
+        loss_wait: float = 0.15,
+        max_wait: float = 0.8,
         pli_interval: float = 0.3,
     ) -> None:
         super().__init__(capacity=capacity, is_video=True)
         self._codecs = codecs  # the receiver's own dict: filled once negotiation completes
         self.loss_wait = loss_wait
+        self.max_wait = max_wait
+        self._repairs: deque[float] = deque(maxlen=20)
         self.pli_interval = pli_interval
         self.frames_lost = 0
         self.keyframe_requests = 0
@@ -93,13 +98,15 @@ class KeyframeJitterBuffer(JitterBuffer):
         pli, frame = super().add(packet)
         now = time.monotonic()
         if frame is not None:
+            if self._hole_since is not None:  # NACK (or reordering) filled it — even if late
+                self._repairs.append(now - self._hole_since)
             self._hole_since = None
             self._waiting_key = False  # the hole was repaired, or we resumed at a keyframe
             return self._throttle(pli, now), frame
         if self._head_missing():
             if self._hole_since is None:
                 self._hole_since = now
-            elif not self._waiting_key and now - self._hole_since >= self.loss_wait:
+            elif not self._waiting_key and now - self._hole_since >= self.wait():
                 self.frames_lost += 1
                 self._waiting_key = True
                 log.debug("video frame lost at seq %s: asking for a keyframe", self._origin)
@@ -142,6 +149,13 @@ class KeyframeJitterBuffer(JitterBuffer):
         if len(self.released) > 300:
             del self.released[next(iter(self.released))]
         return JitterFrame(data=data, timestamp=timestamp)
+
+    def wait(self) -> float:
+        """How long a hole may stay open: ``loss_wait``, or longer when retransmissions on
+        this path have taken longer (1.5 × the slowest recent repair: ~1.5 round trips), so
+        NACK gets its chance on a 300 ms link; never more than ``max_wait``."""
+        slowest = max(self._repairs, default=0.0)
+        return min(max(self.loss_wait, 1.5 * slowest), self.max_wait)
 
     def _throttle(self, pli: bool, now: float) -> bool:
         if not pli or now - self._last_pli < self.pli_interval:

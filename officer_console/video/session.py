@@ -26,7 +26,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame, VideoFrame
 
-from officer_console.video import recovery
+from officer_console.video import encoder, recovery
 from officer_console.video.frames import LatestFrame
 from officer_console.video.media import LocalMedia
 from officer_console.video.recorder import EvidenceRecorder, RecordingResult
@@ -35,6 +35,7 @@ from officer_console.video.stats import CallStats, StatsTracker
 
 log = logging.getLogger("officer_console.video")
 T = TypeVar("T")
+encoder.install()  # VP8 follows REMB without a keyframe at every 10 % step (video/encoder.py)
 
 
 class CallState(StrEnum):

@@ -52,10 +52,13 @@ class DirectionStats:
     dropped: int = 0
     bytes: int = 0
     byte_log: list[tuple[float, int]] = field(default_factory=list, repr=False)  # (t, size)
+    offered_log: list[tuple[float, int]] = field(default_factory=list, repr=False)  # all sent
 
-    def kbps(self, since: float, until: float | None = None) -> float:
+    def kbps(self, since: float, until: float | None = None, *, offered: bool = False) -> float:
+        """Rate forwarded (or, ``offered``, what the sender put on the wire) in a window."""
         end = until if until is not None else time.monotonic()
-        total = sum(n for t, n in self.byte_log if since <= t <= end)
+        log = self.offered_log if offered else self.byte_log
+        total = sum(n for t, n in log if since <= t <= end)
         return total * 8 / 1000 / max(end - since, 1e-6)
 
 
@@ -136,6 +139,7 @@ class Impairer:
     # --- schedule ---------------------------------------------------------------------------
     def forward(self, direction: str, data: bytes, port: _Port, to: tuple[str, int]) -> None:
         c, stats, now = self.conditions, self.stats[direction], time.monotonic()
+        stats.offered_log.append((now, len(data)))
         if c.down or (c.loss and self.rng.random() < c.loss):
             stats.dropped += 1
             return

@@ -7,6 +7,7 @@ Packets are real RtpPackets with VP8 payload descriptors; time is the buffer's o
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from typing import Any
 
 from aiortc import RTCPeerConnection
@@ -140,3 +141,26 @@ def test_audio_steps_over_a_lost_packet_instead_of_dropping_a_run() -> None:
     assert buffer.packets_skipped == 1
     assert released[:33] == [n for n in range(34) if n != 10]  # only the lost one is missing
     assert 34 <= released[-1] + 1 <= 36  # the buffer stays shallow: 4–6 packets prefetched
+
+
+def test_vp8_follows_big_drops_at_once_and_small_steps_not_at_all() -> None:
+    import aiortc.rtcrtpsender
+    import av as pyav
+
+    from officer_console.video import encoder as steady
+
+    assert aiortc.rtcrtpsender.get_encoder(VP8).__class__ is steady.SteadyVp8Encoder
+    enc = steady.SteadyVp8Encoder()
+    frame = pyav.VideoFrame(320, 240, "yuv420p")
+    frame.pts, frame.time_base = 0, Fraction(1, 90000)
+    enc.encode(frame)
+    first = enc.codec
+    enc.target_bitrate = 540_000  # +8 %: REMB creeping up
+    enc.target_bitrate = 600_000  # +20 %
+    enc.encode(frame)
+    assert enc.codec is first and enc.changes_held == 2  # no restart, no keyframe
+    enc.target_bitrate = 400_000  # −20 %: the path got worse
+    enc.encode(frame)
+    assert enc.codec is not first and enc.codec is not None and enc.codec.bit_rate == 400_000
+    enc.target_bitrate = 900_000  # +125 %, but just after a change: wait
+    assert enc.target_bitrate == 400_000
