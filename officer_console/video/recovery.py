@@ -22,6 +22,7 @@ pinned in pyproject.toml; ``tests/video/test_recovery.py`` fails if the attribut
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -38,6 +39,8 @@ log = logging.getLogger("officer_console.video.recovery")
 
 _ATTR = "_RTCRtpReceiver__jitter_buffer"
 _CODECS = "_RTCRtpReceiver__codecs"
+_MAPPER = "_RTCRtpReceiver__timestamp_mapper"
+_QUEUE = "_RTCRtpReceiver__decoder_queue"
 
 
 def is_keyframe_start(codec_name: str, payload: bytes) -> bool:
@@ -91,8 +94,46 @@ class KeyframeJitterBuffer(JitterBuffer):
         # per-stage breakdown; bounded. ``first_timestamp`` maps a decoded frame's pts back.
         self.released: dict[int, float] = {}
         self.first_timestamp: int | None = None
+        self.receiver: Any = None  # set by install(): extra ready frames go to its decoder
+        self._stash: list[tuple[Any, JitterFrame]] = []
+        self._after: int | None = None
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        """aiortc takes one frame per packet; when a repair completes several, the others go
+        straight to the receiver's decoder queue (:meth:`_flush`) instead of one per later
+        packet — which kept the picture a few hundred ms behind after every repaired loss."""
+        self._flush(force=True)  # anything still stashed is older than what is released now
+        pli, frame = self._add(packet)
+        if frame is not None and self.receiver is not None:
+            codec = self._codecs.get(packet.payload_type)
+            while codec is not None and len(self._stash) < 64:
+                extra = self._remove_frame(packet.sequence_number)
+                if extra is None:
+                    break
+                self._stash.append((codec, extra))
+            if self._stash:
+                self._after = frame.timestamp
+                asyncio.get_running_loop().call_soon(self._flush)
+        return pli, frame
+
+    def _flush(self, tries: int = 3, *, force: bool = False) -> None:
+        """Queue stashed frames for decoding, after the frame ``add`` returned (the receiver
+        queues that one itself, possibly after an await: then try again a little later)."""
+        if not self._stash or self.receiver is None:
+            return
+        mapper = getattr(self.receiver, _MAPPER)
+        if not force and self._after is not None and getattr(mapper, "_last", None) != self._after:
+            if tries:
+                asyncio.get_running_loop().call_soon(self._flush, tries - 1)
+            return
+        queue = getattr(self.receiver, _QUEUE)
+        for codec, frame in self._stash:
+            frame.timestamp = mapper.map(frame.timestamp)
+            queue.put((codec, frame))
+        self._stash.clear()
+        self._after = None
+
+    def _add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         if self._newest is None or uint16_gt(packet.sequence_number, self._newest):
             self._newest = packet.sequence_number
         pli, frame = super().add(packet)
@@ -263,6 +304,8 @@ def install(pc: RTCPeerConnection, **options: Any) -> list[KeyframeJitterBuffer]
             buffers.append(current)
             continue
         buffer = KeyframeJitterBuffer(getattr(receiver, _CODECS), **options)
+        if hasattr(receiver, _MAPPER) and hasattr(receiver, _QUEUE):
+            buffer.receiver = receiver
         setattr(receiver, _ATTR, buffer)
         buffers.append(buffer)
     return buffers

@@ -6,6 +6,7 @@ Packets are real RtpPackets with VP8 payload descriptors; time is the buffer's o
 
 from __future__ import annotations
 
+import asyncio
 import time
 from fractions import Fraction
 from typing import Any
@@ -164,3 +165,36 @@ def test_vp8_follows_big_drops_at_once_and_small_steps_not_at_all() -> None:
     assert enc.codec is not first and enc.codec is not None and enc.codec.bit_rate == 400_000
     enc.target_bitrate = 900_000  # +125 %, but just after a change: wait
     assert enc.target_bitrate == 400_000
+
+
+def test_frames_completed_by_one_repair_reach_the_decoder_together(qt_run: Any) -> None:
+    """A late retransmission completes five frames at once: all go to the decoder queue
+    right away (aiortc alone would hand over one per later packet)."""
+    import queue
+
+    from aiortc.rtcrtpreceiver import TimestampMapper
+
+    class Receiver:  # the two private attributes the buffer uses, as aiortc names them
+        def __init__(self) -> None:
+            self._RTCRtpReceiver__timestamp_mapper = TimestampMapper()
+            self._RTCRtpReceiver__decoder_queue: queue.Queue[Any] = queue.Queue()
+
+    async def scenario() -> list[int]:
+        receiver = Receiver()
+        buffer = KeyframeJitterBuffer({97: VP8}, loss_wait=5)
+        buffer.receiver = receiver
+        packets = stream(range(8), keys={0})
+        late = packets.pop(2)  # frame 1's first packet
+        decoded: list[int] = []
+        for p in [*packets[:9], late]:  # frames 0, 2, 3, 4 complete; 1 waits for `late`
+            _pli, frame = buffer.add(p)
+            if frame is not None:  # what aiortc's receiver does with the returned frame
+                frame.timestamp = receiver._RTCRtpReceiver__timestamp_mapper.map(frame.timestamp)
+                receiver._RTCRtpReceiver__decoder_queue.put((VP8, frame))
+        await asyncio.sleep(0)  # the buffer's call_soon
+        await asyncio.sleep(0)
+        while not receiver._RTCRtpReceiver__decoder_queue.empty():
+            decoded.append(receiver._RTCRtpReceiver__decoder_queue.get()[1].timestamp // 3000)
+        return decoded
+
+    assert qt_run(scenario(), 10) == [0, 1, 2, 3, 4]
