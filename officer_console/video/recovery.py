@@ -89,6 +89,7 @@ class KeyframeJitterBuffer(JitterBuffer):
         self._newest: int | None = None
         self._hole_since: float | None = None
         self._waiting_key = False
+        self._asked = 0  # keyframe requests since the current loss
         self._last_pli = float("-inf")
         # When recent frames left the buffer (RTP timestamp → monotonic), for bench/video.py's
         # per-stage breakdown; bounded. ``first_timestamp`` maps a decoded frame's pts back.
@@ -143,6 +144,7 @@ class KeyframeJitterBuffer(JitterBuffer):
                 self._repairs.append(now - self._hole_since)
             self._hole_since = None
             self._waiting_key = False  # the hole was repaired, or we resumed at a keyframe
+            self._asked = 0
             return self._throttle(pli, now), frame
         if self._head_missing():
             if self._hole_since is None:
@@ -158,8 +160,15 @@ class KeyframeJitterBuffer(JitterBuffer):
             if frame is not None:
                 self._hole_since = None
                 self._waiting_key = False
+                self._asked = 0
                 return self._throttle(pli, now), frame
-            pli = pli or now - self._last_pli >= self.pli_interval
+            # Asked again while the keyframe is not complete: back off (0.3, 0.6, 1.2, 2 s) —
+            # on a saturated link every keyframe is a burst that makes the loss worse.
+            interval = min(self.pli_interval * 2**self._asked, 2.0)
+            if pli or now - self._last_pli >= interval:
+                pli = self._throttle(True, now)
+                self._asked += pli
+                return pli, None
         return self._throttle(pli, now), None
 
     def _remove_frame(self, sequence_number: int) -> JitterFrame | None:

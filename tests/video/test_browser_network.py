@@ -17,15 +17,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.codes import issue_code
 from officer_console.gui.services import OpRunner
+from officer_console.store.audit import verify_chain
 from officer_console.store.engine import transaction
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.media import MediaConfig
-from officer_console.video.recorder import RecordingLayout
+from officer_console.video.recorder import RecordingLayout, read_sidecar
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.signaling import SignalingChannel
 from tests.gateway.calls import Call, claimed_call
@@ -89,7 +91,7 @@ def _run_call(
     ice_servers: tuple[str, ...] = (),
     net: Impairer | None = None,
     page_script: str = "",
-) -> tuple[Any, int | None]:
+) -> tuple[Any, int | None, Any]:
     world = build_world(factory)
     call = claimed_call(factory, world.squad_id)
     settings = replace(settings_for(tmp_path), ice_servers=ice_servers)
@@ -119,6 +121,7 @@ def _run_call(
                     await until(lambda: session.remote_video.converted >= 20, 20)
                     out["result"] = await scenario(session, page, base)
                     out["evidence"] = await video.hang_up()
+                    out["recording"] = session.recording
             finally:
                 await video.hang_up()
 
@@ -126,7 +129,7 @@ def _run_call(
             qt_run(run(), 150)
         finally:
             runner.shutdown()
-    return out["result"], out["evidence"]
+    return out["result"], out["evidence"], out["recording"]
 
 
 def test_address_change_recovers_in_the_same_room_without_a_new_code(
@@ -166,7 +169,7 @@ def test_address_change_recovers_in_the_same_room_without_a_new_code(
         }
 
     try:
-        seen, evidence = _run_call(factory, qt_run, tmp_path, scenario, net=net)
+        seen, evidence, recording = _run_call(factory, qt_run, tmp_path, scenario, net=net)
     finally:
         net.close()
     assert "网络较差" in seen["notice"]  # the citizen was told before it came back
@@ -174,6 +177,14 @@ def test_address_change_recovers_in_the_same_room_without_a_new_code(
     assert seen["on_call"] is True and seen["playing"] == 320  # same page, same call
     assert seen["back_s"] < 15, seen
     assert evidence is not None
+    sidecar = read_sidecar(recording.path)  # the recording went on, with the gap noted
+    assert sidecar is not None and sidecar["status"] == "stored"
+    gaps = [g for g in sidecar["gaps"] if g["side"] == "citizen"]
+    assert gaps and all(g["length_s"] > 0 for g in gaps), sidecar["gaps"]
+    with av.open(str(recording.path)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 15 * (sidecar["duration_s"] - 1)
+    with transaction(factory) as s:
+        assert verify_chain(s).ok  # recording start/stop and its hash, audited in the chain
 
 
 @pytest.mark.skipif(not turn.available(), reason="needs coturn (scripts/setup.sh)")
@@ -185,7 +196,7 @@ def test_relay_only_browser_connects_and_is_recorded(
         return result
 
     with turn.running_turn(local_address()) as server:
-        kind, evidence = _run_call(
+        kind, evidence, _recording = _run_call(
             factory,
             qt_run,
             tmp_path,
