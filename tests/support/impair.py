@@ -1,10 +1,12 @@
-"""A user-space network impairer on loopback: what a phone on 4G does to a call, reproducibly.
+"""A user-space network impairer on this machine: what a phone on 4G does to a call, reproducibly.
 
 This kernel has no ``netem`` (FACTS.md), so loss, delay ± jitter, a rate cap, an outage and an
 address change are made here: a UDP forwarder that sits between two WebRTC peers. Each peer's
-ICE candidate in the SDP is rewritten (:func:`rewrite_sdp`) to one of the forwarder's ports, so
-every packet either way passes through :meth:`Impairer.schedule` — seeded, so a failing run can
-be repeated exactly.
+ICE candidate in the SDP is rewritten (:meth:`Impairer.rewrite`, through
+:class:`ImpairedSignaling`) to one of the forwarder's ports, so every packet either way passes
+through :meth:`Impairer.forward` — seeded, so a failing run can be repeated exactly. The ports
+are on the machine's own address, not 127.0.0.1: Chromium ignores loopback candidates unless
+started with ``--allow-loopback-in-peer-connection``; this way any browser works unchanged.
 
 One :class:`Path` is one candidate pair: port ``a`` stands for peer B (A sends there) and port
 ``b`` stands for peer A. A packet from A arriving at ``a`` leaves from ``b`` towards B, so each
