@@ -4,7 +4,8 @@ Like _chromium_receiver.py (same block-code reading on every presented frame), p
 bad network needs: the page asks for a (fake) microphone first — without a media permission
 Chromium hides its addresses behind mDNS names the impairer cannot rewrite — and renegotiates
 after 2 s "disconnected" or "failed", as the citizen page does. Audio loss is Chromium's own
-count of concealed 20 ms frames.
+count of concealed 20 ms frames (the audio track plays in an <audio> element, so Chromium
+decodes it and conceals what is missing).
 """
 
 from __future__ import annotations
@@ -61,7 +62,10 @@ window.concealedBefore = 0;
     const pc = window.pc = new RTCPeerConnection({ iceServers: [] });
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
-    pc.ontrack = (e) => { if (e.track.kind === "video") v.srcObject = new MediaStream([e.track]); };
+    pc.ontrack = (e) => {
+      if (e.track.kind === "video") v.srcObject = new MediaStream([e.track]);
+      else { const a = new Audio(); a.srcObject = new MediaStream([e.track]); a.play(); }
+    };
     let down = 0;
     const timer = setInterval(() => {
       if (window.pc !== pc) { clearInterval(timer); return; }
