@@ -19,7 +19,7 @@ RUN_PACKAGES=(fonts-wqy-zenhei xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-c
 # the GUI and the PDF documents, pdftoppm for looking at PDFs, Chromium as the citizen browser
 # in end-to-end tests, the X/EGL libraries Qt needs (offscreen or Xvfb), and PulseAudio (QtMultimedia
 # talks to it; tests run a private server with a null sink as speaker and microphone).
-SYSTEM_PACKAGES=(postgresql fonts-wqy-zenhei poppler-utils qpdf zbar-tools chromium chromium-driver xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libdbus-1-3 libpulse0 pulseaudio pulseaudio-utils)
+SYSTEM_PACKAGES=(postgresql fonts-wqy-zenhei poppler-utils qpdf zbar-tools chromium chromium-driver xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libxkbcommon-x11-0 libdbus-1-3 libpulse0 pulseaudio pulseaudio-utils coturn)
 if [ "${OFFICER_CONSOLE_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
     missing=()
     wanted=("${RUN_PACKAGES[@]}")

@@ -114,6 +114,8 @@ class Cancelled(BaseModel):
 
 class IceServer(BaseModel):
     urls: str
+    username: str | None = None  # TURN only: the browser takes credentials apart from the URL
+    credential: str | None = None
 
 
 class Join(BaseModel):

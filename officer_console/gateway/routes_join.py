@@ -56,7 +56,7 @@ async def join(request: web.Request) -> web.Response:
             "token": admission.token,
             "ws_url": f"/api/v1/rooms/{admission.room_id}/ws",
             "expires_at": admission.expires_at.isoformat(),
-            "ice_servers": [{"urls": url} for url in gateway.settings.ice_servers],
+            "ice_servers": [browser_ice_server(url) for url in gateway.settings.ice_servers],
             "hints": list(HINTS),
             "waiting": admission.waiting,
         }
@@ -100,3 +100,14 @@ async def demo_sms(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/v1/join", join)
     app.router.add_get("/api/v1/demo/sms", demo_sms)
+
+
+def browser_ice_server(url: str) -> dict[str, str]:
+    """``turn:user:secret@host:port?transport=udp`` (the settings' form, as the console reads
+    it) → the browser's RTCIceServer: a URL without credentials plus username/credential."""
+    scheme, _, rest = url.partition(":")
+    if "@" not in rest:
+        return {"urls": url}
+    credentials, _, address = rest.rpartition("@")
+    user, _, secret = credentials.lstrip("/").partition(":")
+    return {"urls": f"{scheme}:{address}", "username": user, "credential": secret}

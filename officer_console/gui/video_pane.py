@@ -43,6 +43,24 @@ def _fit(size: QSize, box: QRect) -> QRect:
     return QRect(x, y, scaled.width(), scaled.height())
 
 
+def poor_connection_indicator() -> QLabel:
+    """The warning that the citizen's connection is poor (before it fails): issue 23."""
+    label = named(QLabel(), "poor_connection_indicator")
+    label.setStyleSheet(
+        "background: #e65100; color: white; font-weight: bold; padding: 1px 6px;"
+        " border-radius: 3px;"
+    )
+    label.setVisible(False)
+    return label
+
+
+def show_poor_connection(label: QLabel, stats: CallStats) -> None:
+    reason = stats.poor_reason
+    label.setText(f"⚠ 网络较差：{reason}" if reason else "")
+    label.setToolTip("当事人网络不佳，画面或声音可能卡顿；连接中断后会自动恢复" if reason else "")
+    label.setVisible(bool(reason))
+
+
 class VideoView(QWidget):
     """Paints the latest citizen frame, and the officer's self-view picture-in-picture."""
 
@@ -123,6 +141,7 @@ class VideoPane(QWidget):
         self.recording_label.setStyleSheet("color: #d32f2f; font-weight: bold;")
         self.recording_label.setVisible(False)
         self.quality_label = named(QLabel(self._quality_text(CallStats())), "call_quality_label")
+        self.poor_label = poor_connection_indicator()
         self.banner = named(QWidget(self), "drop_banner")
         self.banner.setStyleSheet("#drop_banner { background: #b71c1c; } QLabel { color: white; }")
         self.banner_label = QLabel("对方网络中断 — 当事人可凭新验证码重新加入，案件与笔录不受影响")
@@ -162,6 +181,7 @@ class VideoPane(QWidget):
         for widget in (self.state_label, self.duration_label, self.recording_label):
             top.addWidget(widget)
         top.addStretch(1)
+        top.addWidget(self.poor_label)
         top.addWidget(self.quality_label)
         banner = QHBoxLayout(self.banner)
         banner.setContentsMargins(8, 4, 8, 4)
@@ -221,6 +241,7 @@ class VideoPane(QWidget):
         self.duration_label.setText("00:00")
         self.recording_label.setVisible(False)
         self.quality_label.setText(self._quality_text(CallStats()))
+        show_poor_connection(self.poor_label, CallStats())
         self.banner.setVisible(False)
         self.devices_label.clear()
         self.device_warning_label.clear()
@@ -261,6 +282,8 @@ class VideoPane(QWidget):
 
     def _on_stats(self, stats: CallStats) -> None:
         self.quality_label.setText(self._quality_text(stats))
+        connected = self.session is not None and self.session.state == CallState.CONNECTED
+        show_poor_connection(self.poor_label, stats if connected else CallStats())
 
     @staticmethod
     def _quality_text(stats: CallStats) -> str:

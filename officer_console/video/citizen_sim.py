@@ -10,12 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Sequence
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    RTCConfiguration,
+    RTCIceTransportPolicy,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
 
+from officer_console.video import recovery
+from officer_console.video.session import ice_server
 from officer_console.video.signaling import SignalingChannel
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
@@ -36,6 +45,9 @@ class SyntheticCitizen:
         video_codec: str | None = None,
         tone_hz: float = 330.0,
         keep_audio: bool = False,
+        rejoin_after: float | None = None,
+        ice_servers: Sequence[str] = (),
+        relay_only: bool = False,
     ) -> None:
         self.signaling = signaling
         self.width, self.height, self.fps = width, height, fps
@@ -50,10 +62,19 @@ class SyntheticCitizen:
         self.messages: list[dict[str, Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._answered = asyncio.Event()
+        self.rejoin_after = rejoin_after  # seconds without video → negotiate afresh (ICE restart)
+        self.rejoins = 0
+        self.ice_servers = list(ice_servers)  # as OFFICER_CONSOLE_ICE_SERVERS spells them
+        self.relay_only = relay_only  # as a phone whose network allows nothing but TURN
+        self._last_video = 0.0
 
     async def join(self) -> None:
         """Open a peer connection, send the offer, and wait for the console's answer."""
-        self.pc = pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        policy = RTCIceTransportPolicy.RELAY if self.relay_only else RTCIceTransportPolicy.ALL
+        servers = [ice_server(url) for url in self.ice_servers]
+        self.pc = pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
+        )
         self.video = SyntheticVideoTrack(
             self.width, self.height, self.fps, label="CITIZEN", capture_log=self.capture_log
         )
@@ -64,8 +85,11 @@ class SyntheticCitizen:
         pc.on("track", self._on_track)
         await pc.setLocalDescription(await pc.createOffer())
         self._answered.clear()
+        recovery.install(pc)
         if not any(t.get_name() == "citizen-signaling" for t in self._tasks):
             self._spawn(self._signaling_loop(), "citizen-signaling")
+        if self.rejoin_after and not any(t.get_name() == "citizen-watch" for t in self._tasks):
+            self._spawn(self._watch(self.rejoin_after), "citizen-watch")
         await self.signaling.send({"type": "offer", "sdp": pc.localDescription.sdp})
         await asyncio.wait_for(self._answered.wait(), 15)
 
@@ -87,9 +111,28 @@ class SyntheticCitizen:
             while True:
                 frame = self.last[track.kind] = await track.recv()
                 self.received[track.kind] += 1
+                if track.kind == "video":
+                    self._last_video = time.monotonic()
                 if self.audio_received is not None and isinstance(frame, AudioFrame):
                     samples = frame.to_ndarray().reshape(-1, len(frame.layout.channels))
                     self.audio_received.append(samples[:, 0].copy())
+
+    async def _watch(self, after: float) -> None:
+        """As the citizen page does: a connection silent for ``after`` s is renegotiated
+        (a new peer connection: fresh ICE credentials and candidates, same room, no new code)."""
+        self._last_video = time.monotonic()
+        while True:
+            await asyncio.sleep(0.25)
+            if self.pc is not None and time.monotonic() - self._last_video > after:
+                log.info("no video for %.1f s: renegotiating", after)
+                self.rejoins += 1
+                self._last_video = time.monotonic()
+                with contextlib.suppress(Exception):
+                    await self.drop()
+                try:
+                    await self.join()
+                except Exception:
+                    log.warning("rejoin failed", exc_info=True)
 
     async def _signaling_loop(self) -> None:
         while True:

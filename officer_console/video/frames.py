@@ -31,6 +31,7 @@ class FrameImage:
     array: NDArray[np.uint8]
     pts: int | None
     arrived: float  # time.monotonic() when the consumer received the decoded frame
+    ready: float = 0.0  # when its conversion finished (worker thread)
 
     @property
     def width(self) -> int:
@@ -54,7 +55,8 @@ def to_qimage(
     array: NDArray[np.uint8] = np.ascontiguousarray(bgra.to_ndarray(), np.uint8)
     height, width = array.shape[:2]
     image = QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGB32)
-    return FrameImage(image, array, frame.pts, time.monotonic() if arrived is None else arrived)
+    now = time.monotonic()
+    return FrameImage(image, array, frame.pts, now if arrived is None else arrived, now)
 
 
 class LatestFrame:
@@ -71,6 +73,7 @@ class LatestFrame:
         self.image: FrameImage | None = None
         self.offered = 0
         self.converted = 0
+        self.handed_at = 0.0  # when ``image`` was handed back to the loop (bench breakdown)
         self._own_executor = executor is None
         self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="oc-frames")
         self._reformatter = VideoReformatter()  # used by one conversion at a time
@@ -110,6 +113,7 @@ class LatestFrame:
             return
         if done.exception() is None:
             self.image = done.result()
+            self.handed_at = time.monotonic()
             self.converted += 1
             if self.on_ready is not None:
                 self.on_ready()

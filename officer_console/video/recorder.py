@@ -86,10 +86,16 @@ class RecordingResult:
             "sha256": self.sha256,
             "size": self.size,
             "duration_s": round(self.duration_s, 3),
-            "gaps": [asdict(g) for g in self.gaps],
+            "gaps": [gap_detail(g) for g in self.gaps],
             "dropped": self.dropped,
             "late_ticks": self.late_ticks,
         }
+
+
+def gap_detail(gap: Gap) -> dict[str, Any]:
+    """A gap for the sidecar: start and length in seconds of the recording (length None = open)."""
+    length = None if gap.end_s is None else round(gap.end_s - gap.start_s, 3)
+    return {**asdict(gap), "length_s": length}
 
 
 def sha256_file(path: Path) -> str:
@@ -123,6 +129,7 @@ class EvidenceRecorder:
         *,
         queue_limit: int = 240,
         metadata: dict[str, Any] | None = None,
+        stall_gap_s: float = 1.0,
     ) -> None:
         self.path = path
         self.layout = layout or RecordingLayout()
@@ -138,6 +145,8 @@ class EvidenceRecorder:
         self._error: BaseException | None = None
         self._gaps: list[Gap] = []
         self._open_gaps: dict[str, tuple[float, str]] = {}
+        self.stall_gap_s = stall_gap_s  # no picture from a side this long = a gap (loss, outage)
+        self._last_video: dict[str, float] = {}
         self._t0 = 0.0
         self._wall0 = 0.0
         self._started_at = datetime.now(UTC)
@@ -159,9 +168,34 @@ class EvidenceRecorder:
             if len(self._queue) >= self._limit:
                 self._queue.popleft()
                 self.counters.dropped += 1
-            self._queue.append((side, frame, time.monotonic()))
+            now = time.monotonic()
+            self._queue.append((side, frame, now))
             self.counters.pushed += 1
+            stalled = isinstance(frame, VideoFrame) and self._note_video(side, now)
             self._cond.notify()
+        if stalled:
+            self._sidecar_gaps()
+
+    def _note_video(self, side: str, now: float) -> bool:
+        """Picture resumed after ``stall_gap_s`` of none: record the stretch as a gap (unless
+        a connection gap already covers it). Called with the lock held."""
+        last, self._last_video[side] = self._last_video.get(side), now
+        if last is None or now - last < self.stall_gap_s or side in self._open_gaps:
+            return False
+        start, end = round(last - self._t0, 3), round(now - self._t0, 3)
+        if any(g.side == side and g.end_s is not None and g.end_s >= start for g in self._gaps):
+            return False
+        self._gaps.append(Gap(side, start, end, "no video"))
+        return True
+
+    def _sidecar_gaps(self) -> None:
+        """Gaps reach the sidecar as they close, not only at the end (a crash keeps them)."""
+        if self._stopping:
+            return
+        with contextlib.suppress(OSError):
+            self._write_sidecar(
+                {"status": "recording", "gaps": [gap_detail(g) for g in self.gaps()]}
+            )
 
     def mark_gap(self, side: str = "citizen", reason: str = "connection lost") -> None:
         with self._cond:
@@ -179,6 +213,8 @@ class EvidenceRecorder:
                 )
                 self._gap_events.append((side, False, time.monotonic()))
                 self._cond.notify()
+        if opened is not None and not self._stopping:
+            self._sidecar_gaps()
 
     def gaps(self) -> tuple[Gap, ...]:
         with self._cond:

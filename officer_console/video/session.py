@@ -26,6 +26,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import candidate_from_sdp
 from av import AudioFrame, VideoFrame
 
+from officer_console.video import encoder, recovery
 from officer_console.video.frames import LatestFrame
 from officer_console.video.media import LocalMedia
 from officer_console.video.recorder import EvidenceRecorder, RecordingResult
@@ -34,6 +35,7 @@ from officer_console.video.stats import CallStats, StatsTracker
 
 log = logging.getLogger("officer_console.video")
 T = TypeVar("T")
+encoder.install()  # VP8 follows REMB without a keyframe at every 10 % step (video/encoder.py)
 
 
 class CallState(StrEnum):
@@ -123,6 +125,7 @@ class CallSession:
         self.connected_at: float | None = None
         self.recording: RecordingResult | None = None
         self._tracker = StatsTracker()
+        self.recovery: list[recovery.KeyframeJitterBuffer] = []
         self._last_media = 0.0
         self._tasks: set[asyncio.Task[Any]] = set()
         self._drops: set[asyncio.Task[Any]] = set()  # awaited at close, never cancelled
@@ -225,6 +228,7 @@ class CallSession:
         pc.on("track", lambda track: self._on_track(link, track))
         self._set_state(CallState.CONNECTING)
         await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+        self.recovery = recovery.install(pc)  # keyframe at once when a frame is lost
         for kind in ("audio", "video"):
             pc.addTrack(self.media.subscribe(kind))
         await pc.setLocalDescription(await pc.createAnswer())

@@ -20,10 +20,27 @@ class CallStats:
     width: int = 0
     height: int = 0
     audio_frames: int = 0
+    stalled_s: float = 0.0  # since the citizen's last picture (0 before the first one)
 
     @property
     def resolution(self) -> str:
         return f"{self.width}x{self.height}" if self.width else "—"
+
+    @property
+    def poor_reason(self) -> str:
+        """Why the connection is poor — said before it fails — or "" when it is fine.
+
+        Thresholds as a browser would feel them: a picture older than a second, 5 % loss,
+        a round trip past 400 ms (speech overlaps), or the picture below 10 fps."""
+        if self.stalled_s >= 1.0:
+            return f"画面停顿 {self.stalled_s:.0f} 秒"
+        if self.loss_pct is not None and self.loss_pct >= 5.0:
+            return f"丢包 {self.loss_pct:.0f}%"
+        if self.rtt_ms is not None and self.rtt_ms >= 400:
+            return f"延迟 {self.rtt_ms:.0f} ms"
+        if self.width and self.fps < 10:
+            return f"画面仅 {self.fps:.0f} fps"
+        return ""
 
 
 class StatsTracker:
@@ -35,12 +52,14 @@ class StatsTracker:
         self._last_received = 0
         self._last_lost = 0
         self.frames = 0
+        self.last_video = 0.0
         self.audio_frames = 0
         self.width = 0
         self.height = 0
 
     def count_video(self, width: int, height: int) -> None:
         self.frames += 1
+        self.last_video = time.monotonic()
         self.width, self.height = width, height
 
     def reset_peer(self) -> None:
@@ -75,4 +94,5 @@ class StatsTracker:
             width=self.width,
             height=self.height,
             audio_frames=self.audio_frames,
+            stalled_s=now - self.last_video if self.last_video else 0.0,
         )

@@ -305,6 +305,7 @@ async function makeOffer() {
     else if (s === "disconnected") callStatus("网络不稳定，正在恢复……");
     else if (s === "failed") callStatus("视频连接失败，请保持在本页面，民警将重新连接");
   };
+  watchConnection(pc);
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((resolve) => {  // no trickle: the offer carries every candidate
     if (pc.iceGatheringState === "complete") return resolve();
@@ -314,6 +315,54 @@ async function makeOffer() {
     });
   });
   if (call.pc === pc) send({ type: "offer", sdp: pc.localDescription.sdp });
+}
+
+// ---- connection watch (recovery and the poor-network notice; docs/gateway.md) ------------
+// A connection "disconnected" for 2 s, or "failed", is renegotiated in the same room: a new
+// peer connection (new ICE credentials and candidates, e.g. after Wi-Fi → 4G), no new code,
+// the page stays. Every second the stats say whether the network is poor — loss ≥ 5 %, a
+// round trip ≥ 400 ms, or no new picture for a second — shown in #call_network.
+function watchConnection(pc) {
+  const call = state.call;
+  let note = $("call_network");
+  if (!note) {
+    note = el("p", { id: "call_network", class: "status poor", role: "status" });
+    note.hidden = true;
+    $("call_status").after(note);
+  }
+  let downSince = 0, last = null;
+  const timer = setInterval(async () => {
+    if (call.ended) note.hidden = true;
+    if (call.ended || call.pc !== pc) { clearInterval(timer); return; }
+    const s = pc.connectionState;
+    if (s === "disconnected" || s === "failed") {
+      downSince = downSince || Date.now();
+      if (s === "failed" || Date.now() - downSince >= 2000) {
+        clearInterval(timer);
+        call.restarts = (call.restarts || 0) + 1;
+        callStatus("网络已变化，正在重新连接……");
+        makeOffer();
+        return;
+      }
+    } else downSince = 0;
+    let lost = 0, got = 0, frames = 0, rtt = null;
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === "inbound-rtp") { lost += r.packetsLost || 0; got += r.packetsReceived || 0; }
+      if (r.type === "inbound-rtp" && r.kind === "video") frames = r.framesDecoded || 0;
+      if (r.type === "candidate-pair" && r.nominated && r.currentRoundTripTime != null) rtt = r.currentRoundTripTime;
+    });
+    let reason = "";
+    if (s !== "connected") reason = "连接中断";
+    else if (last) {
+      const dl = lost - last.lost, dg = got - last.got;
+      if (last.frames && frames === last.frames) reason = "画面停顿";
+      else if (dl + dg > 0 && dl / (dl + dg) >= 0.05) reason = `丢包 ${Math.round(100 * dl / (dl + dg))}%`;
+      else if (rtt !== null && rtt >= 0.4) reason = `延迟 ${Math.round(rtt * 1000)} ms`;
+    }
+    last = { lost, got, frames };
+    note.textContent = reason ? `网络较差（${reason}），请尽量保持信号良好` : "";
+    note.hidden = !reason;
+  }, 1000);
 }
 
 function endCall(text) {
