@@ -25,11 +25,6 @@ from officer_console.domain.errors import (
 )
 from officer_console.domain.procedure import Step
 from officer_console.store import audit, delivery
-from officer_console.store.procedure import cases as pc
-from officer_console.store.procedure import cosign as procedure_cosign
-from officer_console.store.procedure import core
-from officer_console.store.procedure import service as ps
-from officer_console.store.procedure import view as pv
 from officer_console.store.engine import read_session, run_in_transaction, transaction
 from officer_console.store.models import (
     Appointment,
@@ -43,6 +38,11 @@ from officer_console.store.models import (
 from officer_console.store.models import (
     SmsMessage as SmsRow,
 )
+from officer_console.store.procedure import cases as pc
+from officer_console.store.procedure import core
+from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import service as ps
+from officer_console.store.procedure import view as pv
 from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, demo_pki, pdf_text

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.procedure import Step
 from officer_console.store import audit
-from officer_console.store.procedure import cases as pc
-from officer_console.store.procedure import view as pv
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.models import CaseStep, Decision, NumberSequence
+from officer_console.store.procedure import cases as pc
+from officer_console.store.procedure import view as pv
 from tests.support.procedure_world import build
 
 ROOT = Path(__file__).resolve().parents[2]
