@@ -398,10 +398,16 @@ def case_record(session: Session, case_id: int) -> CaseRecord:
         )
         .order_by(EvidenceFile.id)
     )
-    items = tuple(EvidenceItem(r.id, _label(r), r.sha256, r.size, r.created_at) for r in rows)
+    items, segment = [], 0
+    for r in rows:  # each call of the case (resumed after a drop) is one hashed segment
+        label = _label(r)
+        if r.kind == "recording":
+            segment += 1
+            label = f"{label}（第{segment}段）"
+        items.append(EvidenceItem(r.id, label, r.sha256, r.size, r.created_at))
     service = session.execute(
         select(ServiceRecord.sent_at, ServiceRecord.delivered_at)
         .join(Decision, Decision.id == ServiceRecord.decision_id)
         .where(Decision.case_id == case.id)
     ).one_or_none()
-    return CaseRecord(items, *(service or (None, None)))
+    return CaseRecord(tuple(items), *(service or (None, None)))
