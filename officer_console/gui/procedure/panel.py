@@ -146,8 +146,9 @@ class ProcedurePanel(QWidget):
     def _fresh_pages(self) -> None:
         """New step pages: nothing typed, ticked, snapshotted or selected for one case can
         appear on another (each case gets pages built from their defaults)."""
-        for page in self.pages.values():
+        for page in self.pages.values():  # unparented now: findChild never sees it again
             self.stack.removeWidget(page)
+            page.setParent(None)
             page.deleteLater()
         self.pages = build_pages(self)
         for page in self.pages.values():
