@@ -150,6 +150,7 @@ def _round(run: Any, *, engine: Any, settings: Any, base: str, data: Path, i: in
         return float(run(scenario()))
     finally:
         handling.shutdown()
-        services.runner.shutdown()
         panel.close()
         panel.deleteLater()
+        QApplication.processEvents()
+        services.runner.shutdown(wait=True)
