@@ -34,7 +34,13 @@ from officer_console.gui.procedure.pages import (
     StepPage,
 )
 from officer_console.gui.procedure.store_retry import StoreRetry, unavailable_text
-from officer_console.gui.procedure.support import STAGE_TITLES, DonePage, StartPage, marker_style
+from officer_console.gui.procedure.support import (
+    STAGE_TITLES,
+    DonePage,
+    StartPage,
+    marker_style,
+    service_marker,
+)
 from officer_console.gui.procedure.values import build_pages, page_values
 from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
@@ -227,9 +233,12 @@ class ProcedurePanel(QWidget):
         self.start_button.setEnabled(self.appointment_id is not None and not hint)
         self.page_ready.emit("start")
 
-    def _mark(self, current: str | None, done: tuple[str, ...]) -> None:
+    def _mark(
+        self, current: str | None, done: tuple[str, ...], view: CaseView | None = None
+    ) -> None:
         for step, label in self.markers.items():
             label.setStyleSheet(marker_style(step, current, done))
+        self.markers["service"].setText(service_marker(view))  # which service happened
 
     def show_view(self, view: CaseView) -> None:
         self.view = view
@@ -239,7 +248,7 @@ class ProcedurePanel(QWidget):
         self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
-        self._mark(step, done)
+        self._mark(step, done, view)
         tz = self.services.settings.timezone
         self.summary.setText(
             f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟罚款{view.fine_total}元、"
