@@ -25,6 +25,7 @@ from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
 from officer_console.gui.procedure.endings import Endings
+from officer_console.gui.procedure.heartbeat import ConsoleHeartbeat
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
@@ -83,6 +84,7 @@ class ProcedurePanel(QWidget):
             services, documents=self.documents, evidence=self.evidence, server=server
         )
         self.channel: CitizenChannel | None = None
+        self.heartbeat = ConsoleHeartbeat(services, lambda: self.appointment_id, self)
         self.view: CaseView | None = None
         self.appointment_id: int | None = None
         self.appointment_status = ""
@@ -198,6 +200,7 @@ class ProcedurePanel(QWidget):
     def set_channel(self, channel: CitizenChannel | None) -> None:
         """The running call's channel (None when there is no call); re-syncs the citizen page."""
         self.channel = channel
+        self.heartbeat.follow(channel)  # the store's presence needs this console's beats
         if channel is not None:
             channel.on_signature = self._signature_arrived
             channel.on_rejoin = self._resync
@@ -210,6 +213,7 @@ class ProcedurePanel(QWidget):
     def shutdown(self) -> None:
         self._generation += 1
         self._cosign_timer.stop()
+        self.heartbeat.stop()
         self.documents_window.shutdown()
 
     # --- showing -------------------------------------------------------------------------
