@@ -202,7 +202,7 @@ class _Seeder:
         rid = run_in_transaction(
             self.factory,
             lambda s: procedure_cosign.request_cosign(s, actor, case_id, helper.officer_id or 0),
-        )
+        ).request_id
         run_in_transaction(
             self.factory,
             lambda s: procedure_cosign.decide(s, helper, rid, approve=True, password=self.password),

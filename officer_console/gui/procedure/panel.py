@@ -386,8 +386,12 @@ class ProcedurePanel(QWidget):
         wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
-                self.view.case_id, officer_id, wrap(self._cosign_changed), self.failed_inline
+                self.view.case_id, officer_id, wrap(self._cosign_requested), self.failed_inline
             )
+
+    def _cosign_requested(self, change: CaseChange) -> None:
+        self._cosign_changed(change.view)
+        self.case_changed.emit(change)  # published once, like every other operation
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view
