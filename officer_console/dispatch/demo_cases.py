@@ -31,6 +31,7 @@ from officer_console.store.models import (
 )
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import presence
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
@@ -104,8 +105,15 @@ class _Seeder:
         )
 
     def run(self, work: Callable[[Session], CaseChange]) -> CaseView:
-        """One operation in its own transaction; the case as saved."""
-        return run_in_transaction(self.factory, work).view
+        """One operation in its own transaction; the case as saved. The demo's console is
+        live: it beats on the call's room with each step (presence needs a fresh beat)."""
+
+        def beating(s: Session) -> CaseChange:
+            change = work(s)
+            presence.console_beat(s, None, change.view.appointment_id)
+            return change
+
+        return run_in_transaction(self.factory, beating).view
 
     def actor(self, officer_id: int) -> Actor:
         with self.factory() as s:
