@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from officer_console.dispatch.factory import build_sms_provider
 from officer_console.dispatch.serve_decision import DecisionServer
@@ -29,18 +27,20 @@ from officer_console.gui.procedure.documents import CaseDocuments
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.services import Services
 from officer_console.store.casefile import AppointmentPart
-from officer_console.store.models import Appointment
-from officer_console.video.session import CallSession
+from officer_console.store.procedure import presence
+from officer_console.store.procedure.core import CaseChange
+from officer_console.video.session import CallSession, CallState
 
 __all__ = ["ProcedureWiring", "build_procedure_panel"]
 
 log = logging.getLogger("officer_console.gui.case_procedure")
 
-# The appointment status a saved case implies (store/procedure_view.py case statuses).
+# The appointment status a saved case implies (store/procedure/view.py case statuses).
 _IMPLIED = {
     "open": "in_procedure",
     "completed": "completed",
     "paper_pending": "completed",
+    "paper_served": "completed",
     "handed_over": "handed_over",
 }
 
@@ -96,25 +96,31 @@ class ProcedureWiring(QObject):
     def attach(self, session: CallSession | None) -> None:
         """The call's session attached (None: hung up)."""
         if self.channel is not None:
+            self.channel.session.state_changed.disconnect(self._media)
             self.channel.close()
             self.channel = None
         if session is not None:
             self.channel = CallChannel(session)
+            session.state_changed.connect(self._media)
         self.panel.set_channel(self.channel)
+
+    def _media(self, state: CallState) -> None:
+        """The citizen's media came up or failed: the store's presence follows at once (a
+        dropped phone may keep its socket to the gateway for a while)."""
+        appointment_id = self.panel.appointment_id
+        if appointment_id is None or state not in (CallState.CONNECTED, CallState.FAILED):
+            return
+        connected = state == CallState.CONNECTED
+        self.services.runner.run(
+            lambda s: presence.console_saw(s, appointment_id, connected=connected),
+            None,
+            lambda e: log.warning("presence not recorded: %s", e),
+        )
 
     def shutdown(self) -> None:
         self.attach(None)
         self.panel.shutdown()
 
-    def _publish(self, appointment_id: int) -> None:
-        """One publish with the new version: every listener reads it once."""
-
-        def version(s: Session) -> int | None:
-            return s.scalar(select(Appointment.version).where(Appointment.id == appointment_id))
-
-        self.services.runner.run(
-            version,
-            lambda v: self.services.hub.publish([(appointment_id, v)]),
-            lambda _e: self.services.hub.publish([(appointment_id, None)]),
-            write=False,
-        )
+    def _publish(self, change: CaseChange) -> None:
+        """One publish with the appointment's version from the operation itself."""
+        self.services.hub.publish([change.changed])

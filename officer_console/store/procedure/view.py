@@ -1,7 +1,7 @@
 """What the wizard shows of a case: :class:`CaseView` and the reads that build it.
 
-Kept apart from the step functions (:mod:`.procedure_cases`) so each module stays small; the
-view is rebuilt from the stored rows after every step, which is what makes resuming exact.
+Kept apart from the step functions (:mod:`.cases`) so each module stays small; the view is
+rebuilt from the stored rows after every step, which is what makes resuming exact.
 """
 
 from __future__ import annotations
@@ -38,19 +38,25 @@ __all__ = [
     "HANDED_OVER",
     "OPEN",
     "PAPER_PENDING",
+    "PAPER_SERVED",
     "STATUS_LABELS",
     "CaseView",
     "StepDone",
+    "build_view",
     "case_for_appointment",
     "load_case",
+    "squad_tz",
+    "violation_facts",
 ]
 
-OPEN, HANDED_OVER, COMPLETED, PAPER_PENDING = "open", "handed_over", "completed", "paper_pending"
+OPEN, HANDED_OVER, COMPLETED = "open", "handed_over", "completed"
+PAPER_PENDING, PAPER_SERVED = "paper_pending", "paper_served"
 STATUS_LABELS = {
     OPEN: "办理中",
     HANDED_OVER: "已转窗口办理",
-    COMPLETED: "已办结（电子送达）",
+    COMPLETED: "已办结（已电子送达）",
     PAPER_PENDING: "已办结（待纸质送达）",
+    PAPER_SERVED: "已办结（已纸质送达）",
 }
 DECISION_HOURS = 24
 
@@ -89,6 +95,8 @@ class CaseView:
     step_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     cosign_status: str = ""  # "", pending, approved, declined
     cosign_detail: str = ""
+    handover: dict[str, Any] = field(default_factory=dict)  # 转窗口办理: reason, decision road
+    paper_service: dict[str, Any] = field(default_factory=dict)  # method, date, recipient
 
     @property
     def deadline_at(self) -> datetime:
@@ -117,12 +125,12 @@ class CaseView:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _tz(session: Session, squad_id: int) -> ZoneInfo:
+def squad_tz(session: Session, squad_id: int) -> ZoneInfo:
     squad = session.get(Squad, squad_id)
     return ZoneInfo(squad.timezone if squad else "Asia/Shanghai")
 
 
-def _facts(session: Session, appt: Appointment, tz: ZoneInfo) -> list[ViolationFacts]:
+def violation_facts(session: Session, appt: Appointment, tz: ZoneInfo) -> list[ViolationFacts]:
     records = session.scalars(
         select(ViolationRecord)
         .join(AppointmentViolation, AppointmentViolation.violation_id == ViolationRecord.id)
@@ -156,7 +164,7 @@ def _officer_label(session: Session, officer_id: int | None) -> str:
     return f"{officer.name}（{officer.police_number}）" if officer else ""
 
 
-def _view(session: Session, case: Case) -> CaseView:
+def build_view(session: Session, case: Case) -> CaseView:
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None  # foreign key
     citizen = session.get(Citizen, appt.citizen_id)
@@ -175,9 +183,10 @@ def _view(session: Session, case: Case) -> CaseView:
     ).all()
     steps, data = [], {}
     for row, name, number in rows:
-        steps.append(
-            StepDone(row.step, Step(row.step).label, f"{name}（{number}）", row.completed_at)
-        )
+        label = Step(row.step).label
+        if row.step == Step.SERVICE.value:  # which service happened, not always 电子送达
+            label = "电子送达" if (row.data or {}).get("channel") == "sms" else "纸质送达"
+        steps.append(StepDone(row.step, label, f"{name}（{number}）", row.completed_at))
         data[row.step] = dict(row.data or {})
     decision = session.scalar(select(Decision.number).where(Decision.case_id == case.id))
     cosign = session.scalar(
@@ -224,6 +233,8 @@ def _view(session: Session, case: Case) -> CaseView:
         step_data=data,
         cosign_status=cosign.status if cosign else "",
         cosign_detail=cosign_detail,
+        handover=dict(state.get("handover") or {}),
+        paper_service=dict(state.get("paper_service") or {}),
     )
 
 
@@ -231,10 +242,10 @@ def load_case(session: Session, case_id: int) -> CaseView:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError("案件不存在")
-    return _view(session, case)
+    return build_view(session, case)
 
 
 def case_for_appointment(session: Session, appointment_id: int) -> CaseView | None:
     """The case of an appointment (to resume at its first incomplete step), or None."""
     case = session.scalar(select(Case).where(Case.appointment_id == appointment_id))
-    return None if case is None else _view(session, case)
+    return None if case is None else build_view(session, case)
