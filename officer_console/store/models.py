@@ -146,6 +146,8 @@ class CatalogueEntry(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(200), default="")
+    #: domain.penalties.PenaltyKind: fine, warning, warning_or_fine (what the article allows)
+    penalty_kind: Mapped[str] = mapped_column(String(16), default="fine", server_default="fine")
 
 
 class ViolationRecord(Base):

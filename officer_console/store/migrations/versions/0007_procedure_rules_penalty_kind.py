@@ -1,0 +1,29 @@
+"""catalogue penalty kind (warning / warning or fine / fine)
+
+Revision ID: 0007_procedure_rules
+Revises: 0006
+Create Date: 2026-12-07 12:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_procedure_rules"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Rows imported before warnings were catalogued keep the old meaning: fine only.
+    with op.batch_alter_table("catalogue_entries") as batch:
+        batch.add_column(
+            sa.Column("penalty_kind", sa.String(length=16), nullable=False, server_default="fine")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("catalogue_entries") as batch:
+        batch.drop_column("penalty_kind")
