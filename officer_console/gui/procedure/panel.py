@@ -49,10 +49,14 @@ from officer_console.gui.procedure.support import (
 from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named, run_keeping_denials
-from officer_console.store import changes, procedure_cosign, procedure_service
-from officer_console.store import procedure_cases as pc
-from officer_console.store.procedure_cases import CaseView
-from officer_console.store.procedure_documents import CaseFacts, case_facts
+from officer_console.store import changes
+from officer_console.store.procedure import cases as pc
+from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import service as procedure_service
+from officer_console.store.procedure import view as procedure_view
+from officer_console.store.procedure.core import CaseChange
+from officer_console.store.procedure.documents import CaseFacts, case_facts
+from officer_console.store.procedure.view import CaseView
 
 __all__ = ["ProcedurePanel"]
 
@@ -63,7 +67,7 @@ class ProcedurePanel(QWidget):
     """objectName ``procedure_panel``. ``case_changed(appointment_id)`` after every saved step;
     ``page_ready(step)`` when a page is filled and shown (benches time it)."""
 
-    case_changed = Signal(int)
+    case_changed = Signal(object)
     page_ready = Signal(str)
 
     def __init__(
@@ -199,7 +203,7 @@ class ProcedurePanel(QWidget):
             return
         generation = self._generation
         self.services.runner.run(
-            lambda s: pc.case_for_appointment(s, appointment_id),
+            lambda s: procedure_view.case_for_appointment(s, appointment_id),
             lambda view: self._loaded(generation, view),
             self._failed,
             write=False,
@@ -322,9 +326,9 @@ class ProcedurePanel(QWidget):
 
         run_keeping_denials(self.services.runner, work, ok, failed)
 
-    def _saved(self, view: CaseView) -> None:
-        self._show(view)
-        self.case_changed.emit(view.appointment_id)
+    def _saved(self, change: CaseChange) -> None:
+        self._show(change.view)
+        self.case_changed.emit(change)
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
@@ -417,7 +421,7 @@ class ProcedurePanel(QWidget):
 
         def work(s: Session) -> CaseView:
             procedure_cosign.request_cosign(s, actor, case_id, officer_id)
-            return pc.load_case(s, case_id)
+            return procedure_view.load_case(s, case_id)
 
         self._run(work, self._cosign_changed)
 
@@ -440,7 +444,7 @@ class ProcedurePanel(QWidget):
 
         def work(s: Session) -> tuple[int, CaseView | None]:
             now = changes.current(s)
-            return now, None if now == seen else pc.load_case(s, case_id)
+            return now, None if now == seen else procedure_view.load_case(s, case_id)
 
         def done(result: tuple[int, CaseView | None]) -> None:
             if generation != self._generation:
@@ -588,7 +592,10 @@ class ProcedurePanel(QWidget):
             self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
         kind = "info" if outcome.state == "sent" else "error"
         self.message.show_message(outcome.message, kind)
-        self._saved(outcome.view)
+        if outcome.change is not None:
+            self._saved(outcome.change)
+        else:
+            self._show(outcome.view)
 
     def _serve_failed(self, error: BaseException) -> None:
         self.pages["service"].complete_button.setEnabled(True)

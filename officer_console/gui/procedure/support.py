@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from officer_console.gui.widgets import local_text, named
-from officer_console.store.procedure_cases import PAPER_PENDING
-from officer_console.store.procedure_service import CaseRecord, CaseView
+from officer_console.store.procedure.service import CaseRecord
+from officer_console.store.procedure.view import PAPER_PENDING, CaseView
 
 __all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text"]
 
