@@ -332,8 +332,8 @@ class CaseProcedure:
         if fine == 0 and not warning:
             raise ValidationError("fine", "裁决应为罚款或警告，至少选择一项")
         notice = self.notice
-        # A warning that was not notified is only allowed in place of the whole fine.
-        added_warning = warning and not notice.warning and fine > 0
+        # A warning that was not notified only stands in place of (part of) the fine.
+        added_warning = warning and not notice.warning and fine >= notice.proposed_fine
         if fine > notice.proposed_fine or points > notice.proposed_points or added_warning:
             raise RuleViolation(
                 f"裁决不得重于告知的拟处罚（罚款{notice.proposed_fine}元、记{notice.proposed_points}分"
