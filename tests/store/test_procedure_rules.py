@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.errors import RuleViolation, ValidationError
 from officer_console.domain.procedure import HearingChoice, Step
+from officer_console.domain.procedure_notes import RulingProposal
 from officer_console.store import audit, delivery
 from officer_console.store.engine import read_session, run_in_transaction, transaction
 from officer_console.store.models import (
@@ -26,9 +27,8 @@ from officer_console.store.models import (
     ViolationRecord,
 )
 from officer_console.store.procedure import cases as pc
-from officer_console.store.procedure import core
+from officer_console.store.procedure import core, leniency
 from officer_console.store.procedure import cosign as procedure_cosign
-from officer_console.store.procedure import leniency
 from officer_console.store.procedure import view as pv
 from officer_console.store.types import utcnow
 from tests.support import builders
@@ -287,3 +287,41 @@ def test_reserved_hearing_makes_the_ruling_wait(
     with read_session(factory) as s:
         steps = s.scalars(select(CaseStep.step).where(CaseStep.case_id == view.case_id)).all()
         assert list(steps) == ["inquiry", "notice", "ruling"]
+
+
+def test_cosign_shows_the_approver_facts_statement_and_proposed_ruling(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    w = build(factory, ("1721",))
+    view = started(factory, w, tmp_path)
+    view = notice(
+        factory, w, view, statement="当时在送病人去医院", waived=False, hearing=HearingChoice.WAIVED
+    )
+    vid = view.violations[0].violation_id
+    lighter = RulingProposal({vid: 1500}, {vid: 6}, frozenset(), "采纳部分申辩，减轻处罚")
+    with pytest.raises(ValidationError, match="不能给予警告"):  # unlawful proposals never reach him
+        run(factory, lambda s: procedure_cosign.request_cosign(
+            s, w.lead, view.case_id, w.assist.officer_id,  # type: ignore[arg-type]
+            proposal=RulingProposal({vid: 0}, {vid: 6}, frozenset({vid}), "警告")))  # fmt: skip
+    rid = run(factory, lambda s: procedure_cosign.request_cosign(
+        s, w.lead, view.case_id, w.assist.officer_id, proposal=lighter))  # type: ignore[arg-type]  # fmt: skip
+    with read_session(factory) as s:
+        (item,) = procedure_cosign.pending_for(s, w.assist.officer_id)  # type: ignore[arg-type]
+    for fragment in ("张*", "经十路与舜耕路路口", "代码1721", "当时在送病人去医院",
+                     "当事人明确放弃听证", "罚款1500元，记6分", "采纳部分申辩"):  # fmt: skip
+        assert fragment in item.detail, fragment
+    assert "张三丰" not in item.detail
+    run(factory, lambda s: procedure_cosign.decide(
+        s, w.assist, rid, approve=True, password=builders.PASSWORD))  # fmt: skip
+    # The approval covers that ruling only.
+    with pytest.raises(RuleViolation) as err:
+        rule(factory, w, view, {vid: 2000})
+    assert err.value.code == "ruling_differs_from_cosign"
+    heavier = RulingProposal({vid: 1800}, {vid: 6}, frozenset(), "改为1800元")
+    rid2 = run(factory, lambda s: procedure_cosign.request_cosign(
+        s, w.lead, view.case_id, w.assist.officer_id, proposal=heavier))  # type: ignore[arg-type]  # fmt: skip
+    with read_session(factory) as s:
+        assert pv.load_case(s, view.case_id).cosign_status == "pending"
+    run(factory, lambda s: procedure_cosign.decide(
+        s, w.assist, rid2, approve=True, password=builders.PASSWORD))  # fmt: skip
+    assert rule(factory, w, view, {vid: 1800}).next_step is Step.CONFIRMATION

@@ -45,7 +45,6 @@ from officer_console.store.models import (
     Appointment,
     Case,
     Citizen,
-    CosignRequest,
     Decision,
     EvidenceFile,
     Licence,
@@ -53,6 +52,7 @@ from officer_console.store.models import (
     Vehicle,
 )
 from officer_console.store.numbering import next_number
+from officer_console.store.procedure import cosign, leniency
 from officer_console.store.procedure.core import (
     CaseChange,
     changed,
@@ -63,7 +63,6 @@ from officer_console.store.procedure.core import (
     save_step,
     stop_case,
 )
-from officer_console.store.procedure import leniency
 from officer_console.store.procedure.files import StoreLike, store_file
 from officer_console.store.procedure.view import (
     HANDED_OVER,
@@ -147,7 +146,7 @@ def start_case(
     }
     if stop is None:
         tz = squad_tz(session, appt.squad_id)
-        state["leniency"] = leniency.initial_state(session, appt, facts, tz, now)
+        state["leniency"] = leniency.initial_state(session, facts, tz, now)
         proc = CaseProcedure.start(
             kind, actor.officer_id, cycle_points_before=cycle, accepted_at=now
         )
@@ -351,14 +350,16 @@ def complete_ruling(
     licence = session.scalar(select(Licence).where(Licence.citizen_id == appt.citizen_id))
     assist = None
     if case.procedure == ProcedureKind.GENERAL.value:
-        assist = session.scalar(
-            select(CosignRequest.officer_id).where(
-                CosignRequest.case_id == case.id, CosignRequest.status == "approved"
-            )
-        )
-        if assist is None:
+        approved = cosign.approved_proposal(session, case.id)
+        if approved is None:
             raise RuleViolation(
                 "一般程序须由两名民警办理：请先请协办民警会签确认", code="assist_officer_required"
+            )
+        assist, proposal = approved
+        if not cosign.proposal_matches(proposal, fines, points, warned):
+            raise RuleViolation(
+                "裁决与协办民警会签同意的拟裁决不一致：请按会签内容裁决，或重新请求会签",
+                code="ruling_differs_from_cosign",
             )
     try:
         proc = procedure_of(case).with_cycle_points_before(licence.cycle_points if licence else 0)

@@ -39,7 +39,7 @@ from officer_console.domain.procedure_text import ViolationFacts
 from officer_console.paths import resource
 from officer_console.store import audit
 from officer_console.store.audit import Actor
-from officer_console.store.models import Appointment, Case, Vehicle, ViolationRecord
+from officer_console.store.models import Case, Vehicle, ViolationRecord
 from officer_console.store.procedure.core import CaseChange, changed, open_case
 
 __all__ = [
@@ -93,10 +93,10 @@ def _prior_same_code(session: Session, record: ViolationRecord, tz: ZoneInfo) ->
 
 def initial_state(
     session: Session,
-    appt: Appointment,
     facts: Sequence[ViolationFacts],
     tz: ZoneInfo,
     on: datetime,
+    *,
     lists: Sequence[LeniencyList] | None = None,
 ) -> dict[str, Any]:
     """The assessments at 开始办理, each decided as proposed until the officer says otherwise."""
@@ -120,9 +120,7 @@ def initial_state(
 def assessments(state: Mapping[str, Any]) -> list[tuple[LeniencyAssessment, bool, str]]:
     """(assessment, applies, reason) per assessed violation; none for older cases."""
     items = (state.get("leniency") or {}).get("items", [])
-    return [
-        (LeniencyAssessment.from_dict(i), bool(i["applies"]), str(i["reason"])) for i in items
-    ]
+    return [(LeniencyAssessment.from_dict(i), bool(i["applies"]), str(i["reason"])) for i in items]
 
 
 def warned(state: Mapping[str, Any]) -> frozenset[int]:

@@ -1,4 +1,4 @@
-"""catalogue penalty kind (warning / warning or fine / fine)
+"""catalogue penalty kind (warning / warning or fine / fine); co-sign proposal
 
 Revision ID: 0007_procedure_rules
 Revises: 0006
@@ -22,8 +22,13 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("penalty_kind", sa.String(length=16), nullable=False, server_default="fine")
         )
+    # The ruling a co-signer approves, shown to him and then binding on the ruling.
+    with op.batch_alter_table("cosign_requests") as batch:
+        batch.add_column(sa.Column("proposal", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cosign_requests") as batch:
+        batch.drop_column("proposal")
     with op.batch_alter_table("catalogue_entries") as batch:
         batch.drop_column("penalty_kind")
