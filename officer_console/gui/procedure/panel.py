@@ -34,6 +34,7 @@ from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
     InquiryPage,
+    NoticePage,
     RulingPage,
     ServicePage,
     StepPage,
@@ -44,7 +45,7 @@ from officer_console.gui.procedure.support import (
     StartPage,
     marker_style,
 )
-from officer_console.gui.procedure.values import build_pages, page_values
+from officer_console.gui.procedure.values import build_pages, page_values, ruling_proposal
 from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named
@@ -155,6 +156,9 @@ class ProcedurePanel(QWidget):
         assert isinstance(inquiry, InquiryPage) and isinstance(ruling, RulingPage)
         inquiry.snapshot_requested.connect(self._snapshot)
         ruling.cosign_requested.connect(self._request_cosign)
+        notice = self.pages["notice"]
+        assert isinstance(notice, NoticePage)
+        notice.leniency.changed.connect(self._decide_leniency)
         confirmation, service = self.pages["confirmation"], self.pages["service"]
         assert isinstance(confirmation, ConfirmationPage) and isinstance(service, ServicePage)
         confirmation.open_document.connect(self._open_document)
@@ -237,7 +241,8 @@ class ProcedurePanel(QWidget):
         self._mark(step, done)
         tz = self.services.settings.timezone
         self.summary.setText(
-            f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟罚款{view.fine_total}元、"
+            f"{view.kind.label} · {view.party_masked} · {view.plate} · "
+            f"拟{'警告、' if view.warned else ''}罚款{view.proposed_fine_total}元、"
             f"记{view.points_total}分 · 决定期限 {local_text(view.deadline_at, tz, '%m-%d %H:%M')}"
         )
         if step is None:
@@ -358,11 +363,31 @@ class ProcedurePanel(QWidget):
             self.intents.assistants(view.case_id, page.set_assistants, self._failed)
 
     def _request_cosign(self, officer_id: int) -> None:
+        """The co-signer is shown the ruling as the page has it, and approves that one."""
+        proposal = ruling_proposal(page_values(self.pages["ruling"]))
         wrap = self._begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
-                self.view.case_id, officer_id, wrap(self._cosign_changed), self._failed
+                self.view.case_id,
+                officer_id,
+                wrap(self._cosign_changed),
+                self._failed,
+                proposal=proposal,
             )
+
+    def _decide_leniency(self, violation_id: int, applies: bool, reason: str) -> None:
+        wrap = self._begin()
+        if self.view is not None and wrap is not None:
+            self.intents.decide_leniency(
+                self.view.case_id,
+                violation_id,
+                wrap(self._saved),
+                self._failed,
+                applies=applies,
+                reason=reason,
+            )
+        elif self.view is not None:  # busy: show the saved decision again
+            self._show(self.view)
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view
