@@ -168,6 +168,12 @@ class ConditionCheck:
         suffix = {"met": "（系统核查：符合）", "unmet": "（系统核查：不符合）"}
         return self.condition.label + suffix.get(self.status, "（须民警核实）")
 
+    @property
+    def reason(self) -> str:
+        """As the reason records it: an officer-established condition is the officer's word."""
+        suffix = {"met": "（系统核查）", "unmet": "（系统核查：不符合）"}
+        return self.condition.label + suffix.get(self.status, "（民警核实）")
+
 
 @dataclass(frozen=True, slots=True)
 class LeniencyAssessment:
@@ -187,7 +193,7 @@ class LeniencyAssessment:
     def default_reason(self) -> str:
         """The reason the officer starts from (editable): the conditions as checked."""
         head = "符合首违警告条件：" if self.proposed else "不适用首违警告："
-        parts = [c.text for c in self.checks if self.proposed or c.status == "unmet"]
+        parts = [c.reason for c in self.checks if self.proposed or c.status == "unmet"]
         return (head + "；".join(parts) + "。")[:REASON_MAX]
 
     def to_dict(self) -> dict[str, Any]:

@@ -115,5 +115,5 @@ def cosign_summary(
         lines.append(f"  代码{v.code}：{penalty}，记{pts}分")
     lines.append(f"  合计：罚款{proposal.fine_total}元，记{proposal.points_total}分")
     if proposal.review_note.strip():
-        lines.append(f"复核意见：{_quote(proposal.review_note)}")
+        lines.append(f"复核意见：{proposal.review_note.strip()}")
     return "\n".join(lines)

@@ -100,7 +100,7 @@ def test_first_violation_is_proposed_as_warning_and_decided_without_payment_term
     view = started(factory, w, tmp_path)
     ((assessment, applies, reason),) = view.leniency
     assert applies and assessment.proposed and assessment.list_version == "2024.1"
-    assert "近12个月内无同类违法记录（系统核查：符合）" in reason
+    assert "近12个月内无同类违法记录（系统核查）" in reason
     assert "拟给予警告" in view.notice and "拟处罚款" not in view.notice
     assert view.proposed_fine_total == 0 and not view.hearing_right
     vid = view.violations[0].violation_id

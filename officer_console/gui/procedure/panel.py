@@ -39,6 +39,7 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
+from officer_console.gui.procedure.rights import proposal_label
 from officer_console.gui.procedure.support import (
     STAGE_TITLES,
     DonePage,
@@ -241,8 +242,7 @@ class ProcedurePanel(QWidget):
         self._mark(step, done)
         tz = self.services.settings.timezone
         self.summary.setText(
-            f"{view.kind.label} · {view.party_masked} · {view.plate} · "
-            f"拟{'警告、' if view.warned else ''}罚款{view.proposed_fine_total}元、"
+            f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟{proposal_label(view)}、"
             f"记{view.points_total}分 · 决定期限 {local_text(view.deadline_at, tz, '%m-%d %H:%M')}"
         )
         if step is None:

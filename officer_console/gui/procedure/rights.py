@@ -24,9 +24,17 @@ from officer_console.domain.procedure_text import ViolationFacts
 from officer_console.gui.widgets import named
 from officer_console.store.procedure.view import CaseView
 
-__all__ = ["HearingChoiceBox", "LeniencyBox", "WarningBox"]
+__all__ = ["HearingChoiceBox", "LeniencyBox", "WarningBox", "proposal_label"]
 
 HINT = "color:#5f6368;"
+
+
+def proposal_label(view: CaseView) -> str:
+    """The proposed penalty in a few characters: 警告, 罚款200元, or 警告+罚款200元."""
+    fine = view.proposed_fine_total
+    if view.warned:
+        return f"警告+罚款{fine}元" if fine else "警告"
+    return f"罚款{fine}元"
 
 
 class HearingChoiceBox(QGroupBox):
@@ -121,6 +129,7 @@ class LeniencyBox(QGroupBox):
             note.setStyleSheet(HINT)
             edit = named(QLineEdit(reason, self), f"leniency_reason_{vid}")
             edit.setMaxLength(REASON_MAX)
+            edit.setCursorPosition(0)
             edit.setPlaceholderText("适用或不适用的理由（记入告知笔录）")
             box.toggled.connect(lambda on, v=vid, e=edit: self.changed.emit(v, on, e.text()))
             for widget in (box, note, edit):
@@ -146,6 +155,9 @@ class WarningBox(QCheckBox):
         self.setObjectName(f"warning_{v.violation_id}")
         self.setToolTip("处罚种类为“警告或罚款”：选择警告则不处罚款")
         self.fine = fine
+        self._range = (fine.minimum(), fine.maximum())
+        self._value = fine.value()
+        fine.setSpecialValueText("— 警告")
         self.toggled.connect(self._toggled)
         self.setVisible(v.allows_warning)
         self.setChecked(notified)
@@ -153,5 +165,13 @@ class WarningBox(QCheckBox):
         self._toggled(notified)
 
     def _toggled(self, on: bool) -> None:
+        """警告: the fine shows "— 警告" (0); untick restores the range and the amount."""
+        low, high = self._range
+        if on:
+            self._value = self.fine.value() or self._value
+            self.fine.setRange(0, high)
+            self.fine.setValue(0)
+        else:
+            self.fine.setRange(low, high)
+            self.fine.setValue(self._value)
         self.fine.setEnabled(not on)
-        self.fine.setSpecialValueText("—" if on else "")
