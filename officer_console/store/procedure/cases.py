@@ -64,6 +64,7 @@ from officer_console.store.procedure.core import (
     stop_case,
 )
 from officer_console.store.procedure.files import StoreLike, store_file
+from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.view import (
     HANDED_OVER,
     OPEN,
@@ -195,6 +196,7 @@ def record_snapshot(
 ) -> int:
     """The ID card held to the camera, from the incoming video: kept as evidence, hashed."""
     case = open_case(session, actor, case_id, Step.INQUIRY)
+    require_citizen(session, case.appointment_id, "截取身份证画面")
     if not png.startswith(b"\x89PNG"):
         raise ValidationError("snapshot", "截图应为PNG图片")
     row = store_file(
@@ -223,6 +225,7 @@ def complete_inquiry(
 ) -> CaseChange:
     """询问: identity (snapshot + name + last four ID digits) first, then Q&A and admissions."""
     case = open_case(session, actor, case_id, Step.INQUIRY)
+    require_citizen(session, case.appointment_id, "询问")
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
     citizen = session.get(Citizen, appt.citizen_id)
@@ -268,6 +271,7 @@ def complete_notice(
     decision and reason of every violation on the list."""
     now = now or utcnow()
     case = open_case(session, actor, case_id, Step.NOTICE)
+    require_citizen(session, case.appointment_id, "告知")
     view = build_view(session, case)
     fine, pts, warning = proposal_totals(view.violations, view.warned)
     if hearing_requested:
@@ -409,6 +413,8 @@ def complete_confirmation(
 ) -> CaseChange:
     """确认: the citizen's signature image (accepted by the officer) or the refusal to sign."""
     case = open_case(session, actor, case_id, Step.CONFIRMATION)
+    # a signature and a refusal to sign alike: only with the citizen on camera
+    require_citizen(session, case.appointment_id, "确认（签名或拒绝签名）")
     signed = signature_png is not None and not refused
     proc = procedure_of(case).complete_confirmation(signed, refused)
     data: dict[str, Any] = {"signed": signed, "refused_to_sign": refused, "signature": None}
