@@ -144,7 +144,7 @@ def test_first_violation_is_proposed_as_warning_and_decided_without_payment_term
         link_base="https://gw.example.cn",
         documents=case_documents(tmp_path / "data"),
     )
-    outcome = server.serve(w.lead, view.case_id, confirm_png=png())
+    outcome = server.serve(w.lead, view.case_id, confirm_png=png(), consent=True)
     assert outcome.state == "sent"
     token = outcome.link.rsplit("/", 1)[1]
     with transaction(factory) as s:
