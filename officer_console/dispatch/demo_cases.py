@@ -2,7 +2,8 @@
 
 After ``seed_demo``: a simple case signed and served by SMS link (demo outbox), a simple case
 refused to sign and served on paper, a general case co-signed by a second officer and served,
-and a case stopped at 告知 to show resuming. Each step is its own transaction, exactly as the
+a case stopped at 告知 to show resuming, a first violation decided as 警告 (首违警告, no payment
+terms) and a 2000-yuan case whose party waived the hearing (放弃听证) on the notice record. Each step is its own transaction, exactly as the
 console runs them, so the stored documents verify against their evidence hashes.
 """
 
@@ -18,6 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
 from officer_console.domain.errors import DomainError
+from officer_console.domain.leniency import pick_list
+from officer_console.domain.penalties import HEARING_THRESHOLD_YUAN
+from officer_console.domain.procedure import HearingChoice
+from officer_console.domain.procedure_notes import default_review_note
 from officer_console.store import lifecycle, rooms
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
@@ -31,6 +36,7 @@ from officer_console.store.models import (
 )
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import leniency
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
@@ -83,6 +89,24 @@ def _candidates(session: Session) -> list[tuple[int, int, int, int]]:
         .order_by(Appointment.id)
     ).all()
     return [(int(a), int(o or 0), int(n), int(f or 0)) for a, o, n, f in rows]
+
+
+def _lenient_appointments(session: Session) -> set[int]:
+    """Claimed appointments with a violation on the 首违警告 list in force (a candidate for
+    a warning; whether it is a first violation the case start decides)."""
+    rows = session.execute(
+        select(Appointment.id, ViolationRecord.region, ViolationRecord.code)
+        .join(AppointmentViolation, AppointmentViolation.appointment_id == Appointment.id)
+        .join(ViolationRecord, ViolationRecord.id == AppointmentViolation.violation_id)
+        .where(Appointment.status == "claimed")
+    ).all()
+    lists, today = leniency.load_lists(), utcnow().date()
+    found = set()
+    for appointment_id, region, code in rows:
+        lst = pick_list(lists, region, today)
+        if lst is not None and code in lst.rules:
+            found.add(int(appointment_id))
+    return found
 
 
 class _Seeder:
@@ -155,14 +179,26 @@ class _Seeder:
         )
         if not notice:
             return view
+        # From 2000 yuan the party is asked about a hearing: the demo's party waives it.
+        hearing = HearingChoice.WAIVED if view.hearing_right else None
         return self.run(
-            lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True)
+            lambda s: pc.complete_notice(
+                s, actor, case_id, statement=None, waived=True, hearing=hearing
+            )
         )
 
     def finish(self, actor: Actor, view: CaseView, *, signed: bool, consent: bool) -> str:
         case_id, evidence = view.case_id, self.evidence
-        fines = {v.violation_id: v.fine for v in view.violations}
+        warned = view.warned  # 首违警告 proposed at the notice: ruled as 警告 (no fine)
+        fines = {v.violation_id: 0 if v.violation_id in warned else v.fine for v in view.violations}
         points = {v.violation_id: v.points for v in view.violations}
+        notice = view.step_data.get("notice", {})
+        note = default_review_note(
+            statement=notice.get("statement"),
+            waived=bool(notice.get("waived")),
+            hearing=HearingChoice(notice.get("hearing") or HearingChoice.NOT_APPLICABLE.value),
+            leniency_warned=bool(warned),
+        )
         view = self.run(
             lambda s: pc.complete_ruling(
                 s,
@@ -170,7 +206,8 @@ class _Seeder:
                 case_id,
                 fines=fines,
                 points=points,
-                review_note="经复核，当事人未提出新的事实、理由和证据，维持拟处罚意见。",
+                review_note=note,
+                warning=bool(warned),
             )
         )
         if view.stop_code:
@@ -232,13 +269,20 @@ def seed_demo_cases(
     )
     with factory() as s:
         candidates = _candidates(s)
-    simple = [c for c in candidates if c[2] == 1 and c[3] <= 200]
-    general = [c for c in candidates if 200 < c[3] < 2000]
+        lenient = _lenient_appointments(s)
+    fine_only = [c for c in candidates if c[2] == 1 and c[3] <= 200 and c[0] not in lenient]
+    pools = {
+        "simple": fine_only,
+        "warning": [c for c in candidates if c[2] == 1 and c[0] in lenient],
+        "general": [c for c in candidates if 200 < c[3] < 2000],
+        "hearing": [c for c in candidates if c[3] >= HEARING_THRESHOLD_YUAN],
+    }
     plans = [("simple", "signed_served"), ("simple", "refused_paper"), ("simple", "at_notice")]
+    plans += [("warning", "signed_served"), ("hearing", "cosigned_served")]
     made: list[DemoCase] = []
     used: set[int] = set()
     for kind, plan in [*plans, ("general", "cosigned_served")]:
-        pool = [c for c in (simple if kind == "simple" else general) if c[0] not in used]
+        pool = [c for c in pools[kind] if c[0] not in used]
         for appointment_id, officer_id, _n, _fine in pool:
             used.add(appointment_id)
             try:
@@ -250,7 +294,9 @@ def seed_demo_cases(
                     made.append(DemoCase(view.case_id, appointment_id, kind, "open"))
                     break
                 view = seeder.inquiry_and_notice(actor, view, notice=True)
-                if kind == "general" and not seeder.cosign(actor, view):
+                if kind == "warning" and not view.warned:
+                    continue  # an earlier identical violation rules leniency out: next one
+                if kind in ("general", "hearing") and not seeder.cosign(actor, view):
                     continue
                 status = seeder.finish(
                     actor, view, signed=plan != "refused_paper", consent=plan != "refused_paper"

@@ -44,6 +44,8 @@ def test_demo_cases_through_the_service_functions(
         ("simple", "paper_pending"),
         ("simple", "open"),
         ("general", "completed"),
+        ("warning", "completed"),
+        ("hearing", "completed"),
     }, made
     with read_session(factory) as s:
         for case in made:
@@ -65,11 +67,22 @@ def test_demo_cases_through_the_service_functions(
             )
             assert {"decision", "inquiry_record", "notice_record"} <= kinds
             assert ("service_confirm" in kinds) == (case.outcome == "completed")
-            if case.kind == "general":
+            if case.kind in ("general", "hearing"):
                 assert view.assist_officer_id is not None and view.cosign_status == "approved"
-        assert s.scalar(select(func.count()).select_from(ServiceRecord)) == 2
+            if case.kind == "warning":  # 首违警告: a warning, no payment terms
+                assert view.step_data["ruling"]["warned"] and view.warned
+                assert "决定给予警告" in text and "缴纳罚款" not in text
+            else:
+                assert "缴纳罚款" in text
+            if case.kind == "hearing":  # the waiver is on the notice record and in the audit
+                assert view.step_data["notice"]["hearing"] == "waived"
+                rights = [e.detail for e in audit.events_for(s, "case", case.case_id)
+                          if e.action == "case.notice_rights"]  # fmt: skip
+                assert rights and rights[0]["hearing"] == "waived"
+                assert view.violations[0].fine >= 2000
+        assert s.scalar(select(func.count()).select_from(ServiceRecord)) == 4
         bodies = list(
             s.scalars(select(SmsMessage.body).where(SmsMessage.idempotency_key.like("svc-%")))
         )
-        assert len(bodies) == 2 and all("/api/v1/documents/" in b for b in bodies)
+        assert len(bodies) == 4 and all("/api/v1/documents/" in b for b in bodies)
         assert audit.verify_chain(s).ok
