@@ -1,7 +1,7 @@
 """catalogue penalty kind (warning / warning or fine / fine); co-sign proposal
 
 Revision ID: 0007_procedure_rules
-Revises: 0006
+Revises: 0007_procedure (re-chain at merge: both branches added a revision on 0006)
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_procedure_rules"
-down_revision = "0006"
+down_revision = "0007_procedure"
 branch_labels = None
 depends_on = None
 
