@@ -3,7 +3,9 @@
 After ``seed_demo``: a simple case signed and served by SMS link (demo outbox), a simple case
 refused to sign and served on paper, a general case co-signed by a second officer and served,
 a case stopped at 告知 to show resuming, a first violation decided as 警告 (首违警告, no payment
-terms) and a 2000-yuan case whose party waived the hearing (放弃听证) on the notice record. Each step is its own transaction, exactly as the
+terms), a 2000-yuan case whose party waived the hearing (放弃听证) on the notice record, a
+paper-served case with its 送达回证 recorded, and a case ruled and then handed over to the
+window with its decision (转窗口办理, decision carried). Each step is its own transaction, exactly as the
 console runs them, so the stored documents verify against their evidence hashes.
 """
 
@@ -36,7 +38,7 @@ from officer_console.store.models import (
 )
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
-from officer_console.store.procedure import leniency
+from officer_console.store.procedure import handover, leniency
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
@@ -229,6 +231,57 @@ class _Seeder:
         outcome = self.server.serve(actor, case_id, confirm_png=_png("signature"), consent=True)
         return outcome.view.status
 
+    def record_paper(self, actor: Actor, case_id: int) -> str:
+        """The window served the decision by hand: 直接送达 with the scanned 送达回证."""
+        evidence = self.evidence
+        with self.factory() as s:
+            case = s.get(Case, case_id)
+            appt = s.get(Appointment, case.appointment_id) if case else None
+            citizen = s.get(Citizen, appt.citizen_id) if appt else None
+            assert citizen is not None
+            recipient = citizen.name
+        view = self.run(
+            lambda s: handover.record_paper_service(
+                s,
+                actor,
+                evidence,
+                case_id,
+                method="direct",
+                served_on=utcnow().date(),
+                recipient=recipient,
+                receipt=_png("id"),
+            )
+        )
+        return view.status
+
+    def ruled_then_handed_over(self, actor: Actor, view: CaseView) -> str:
+        """Ruled, then the party dropped for good: 转窗口办理 with the decision carried to
+        the window (served there on paper); it never reaches 确认/送达 remotely."""
+        case_id = view.case_id
+        fines = {v.violation_id: v.fine for v in view.violations}
+        points = {v.violation_id: v.points for v in view.violations}
+        view = self.run(
+            lambda s: pc.complete_ruling(
+                s,
+                actor,
+                case_id,
+                fines=fines,
+                points=points,
+                review_note="当事人明确放弃陈述、申辩，经复核，违法事实清楚，维持拟处罚意见。",
+            )
+        )
+        view = self.run(
+            lambda s: handover.hand_over_case(
+                s,
+                actor,
+                case_id,
+                reason_code="technical",
+                text="裁决后当事人视频中断，多次联系未能恢复",
+                decision="carry",
+            )
+        )
+        return view.status
+
     def cosign(self, actor: Actor, view: CaseView) -> bool:
         case_id = view.case_id
         with self.factory() as s:
@@ -278,6 +331,7 @@ def seed_demo_cases(
         "hearing": [c for c in candidates if c[3] >= HEARING_THRESHOLD_YUAN],
     }
     plans = [("simple", "signed_served"), ("simple", "refused_paper"), ("simple", "at_notice")]
+    plans += [("simple", "paper_recorded"), ("simple", "handed_over")]
     plans += [("warning", "signed_served"), ("hearing", "cosigned_served")]
     made: list[DemoCase] = []
     used: set[int] = set()
@@ -289,6 +343,11 @@ def seed_demo_cases(
                 actor, view = seeder.open_case(appointment_id, officer_id)
                 if not view.is_open:
                     continue  # the data stops this one (e.g. points); try the next
+                if plan == "handed_over":
+                    view = seeder.inquiry_and_notice(actor, view, notice=True)
+                    status = seeder.ruled_then_handed_over(actor, view)
+                    made.append(DemoCase(view.case_id, appointment_id, kind, status))
+                    break
                 if plan == "at_notice":
                     view = seeder.inquiry_and_notice(actor, view, notice=False)
                     made.append(DemoCase(view.case_id, appointment_id, kind, "open"))
@@ -298,9 +357,10 @@ def seed_demo_cases(
                     continue  # an earlier identical violation rules leniency out: next one
                 if kind in ("general", "hearing") and not seeder.cosign(actor, view):
                     continue
-                status = seeder.finish(
-                    actor, view, signed=plan != "refused_paper", consent=plan != "refused_paper"
-                )
+                paper = plan in ("refused_paper", "paper_recorded")
+                status = seeder.finish(actor, view, signed=not paper, consent=not paper)
+                if plan == "paper_recorded":
+                    status = seeder.record_paper(actor, view.case_id)
             except DomainError:
                 continue
             made.append(DemoCase(view.case_id, appointment_id, kind, status))

@@ -46,6 +46,8 @@ def test_demo_cases_through_the_service_functions(
         ("general", "completed"),
         ("warning", "completed"),
         ("hearing", "completed"),
+        ("simple", "paper_served"),
+        ("simple", "handed_over"),
     }, made
     with read_session(factory) as s:
         for case in made:
@@ -55,13 +57,22 @@ def test_demo_cases_through_the_service_functions(
             if case.outcome == "open":
                 assert view.next_step is Step.NOTICE and appt.status == "in_procedure"
                 continue
+            if case.outcome == "handed_over":  # ruled, then to the window with its decision
+                assert appt.status == "handed_over" and view.decision_number
+                assert [st.step for st in view.steps] == ["inquiry", "notice", "ruling"]
+                actions = [e.action for e in audit.events_for(s, "case", case.case_id)]
+                assert "case.hand_over" in actions and "decision.void" not in actions
+                continue
             assert appt.status == "completed" and len(view.steps) == 5
             number, pdf = ps.decision_document(s, case.case_id, tmp_path)  # re-hashed
             assert pdf.startswith(b"%PDF") and number == view.decision_number
             assert validate_signature(pdf, [demo_pki().ca_cert]).valid  # the real, signed one
             text = "".join(pdf_text(pdf).split())
             assert f"编号：{number}" in text and view.violations[0].code in text
-            assert ("拒绝签名" in text) == (case.outcome == "paper_pending")
+            assert ("拒绝签名" in text) == (case.outcome in ("paper_pending", "paper_served"))
+            if case.outcome == "paper_served":  # 直接送达 with the scanned 送达回证 kept
+                assert "service_receipt" in {e.kind for e in s.scalars(
+                    select(EvidenceFile).where(EvidenceFile.case_id == case.case_id))}  # fmt: skip
             kinds = set(
                 s.scalars(select(EvidenceFile.kind).where(EvidenceFile.case_id == case.case_id))
             )
