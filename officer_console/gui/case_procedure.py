@@ -40,6 +40,7 @@ _IMPLIED = {
     "open": "in_procedure",
     "completed": "completed",
     "paper_pending": "completed",
+    "paper_served": "completed",
     "handed_over": "handed_over",
 }
 

@@ -30,6 +30,7 @@ from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
+from officer_console.gui.procedure.endings import Endings
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
@@ -130,11 +131,12 @@ class ProcedurePanel(QWidget):
         self.start_button.clicked.connect(self._start)
         self.done_page = DonePage(self.services.settings.timezone, self)
         self.done_text, self.decision_button = self.done_page.text, self.done_page.decision_button
-        self.decision_button.clicked.connect(self._open_decision)
+        self.decision_button.clicked.connect(lambda: self.documents_window.open_decision(self.view))
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.done_page)
         self.pages: dict[str, StepPage] = {}
         self._fresh_pages()
+        self.endings = Endings(self, markers)  # 转窗口办理 and paper service
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -146,8 +148,9 @@ class ProcedurePanel(QWidget):
     def _fresh_pages(self) -> None:
         """New step pages: nothing typed, ticked, snapshotted or selected for one case can
         appear on another (each case gets pages built from their defaults)."""
-        for page in self.pages.values():
+        for page in self.pages.values():  # unparented now: findChild never sees it again
             self.stack.removeWidget(page)
+            page.setParent(None)
             page.deleteLater()
         self.pages = build_pages(self)
         for page in self.pages.values():
@@ -162,7 +165,9 @@ class ProcedurePanel(QWidget):
         notice.leniency.changed.connect(self._decide_leniency)
         confirmation, service = self.pages["confirmation"], self.pages["service"]
         assert isinstance(confirmation, ConfirmationPage) and isinstance(service, ServicePage)
-        confirmation.open_document.connect(self._open_document)
+        confirmation.open_document.connect(
+            lambda k: self.documents_window.open_draft(k, self.view, self.channel)
+        )
         confirmation.signature.request.connect(
             lambda: self._request_signature("请签名确认询问笔录、告知笔录和处罚决定书")
         )
@@ -224,6 +229,7 @@ class ProcedurePanel(QWidget):
 
     def _show_start(self, hint: str) -> None:
         self._mark(None, ())
+        self.endings.show_case(None)
         self.stack.setCurrentWidget(self.start_page)
         self.start_info.setText(
             hint or "核对当事人与违法记录后，点击“开始办理”（开始计算24小时决定期限）。"
@@ -237,6 +243,7 @@ class ProcedurePanel(QWidget):
 
     def _show(self, view: CaseView) -> None:
         self.view = view
+        self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
         self._mark(step, done)
@@ -426,14 +433,6 @@ class ProcedurePanel(QWidget):
         page = self.pages.get(step)
         if isinstance(page, ConfirmationPage | ServicePage):
             page.signature.arrived(png)
-
-    def _open_document(self, kind: str) -> None:
-        if self.view is not None:
-            self.documents_window.open_draft(kind, self.view, self.channel)
-
-    def _open_decision(self) -> None:
-        if self.view is not None:
-            self.documents_window.open_decision(self.view)
 
     @property
     def viewer(self) -> DocumentViewer | None:
