@@ -5,7 +5,8 @@ refused to sign and served on paper, a general case co-signed by a second office
 a case stopped at 告知 to show resuming, a first violation decided as 警告 (首违警告, no payment
 terms), a 2000-yuan case whose party waived the hearing (放弃听证) on the notice record, a
 paper-served case with its 送达回证 recorded, and a case ruled and then handed over to the
-window with its decision (转窗口办理, decision carried). Each step is its own transaction, exactly as the
+window with its decision (转窗口办理, decision carried), and a case resumed after a dropped
+call (询问 in the first call, the rest after a fresh code in the second; one recording each). Each step is its own transaction, exactly as the
 console runs them, so the stored documents verify against their evidence hashes.
 """
 
@@ -34,6 +35,7 @@ from officer_console.store.models import (
     Case,
     Citizen,
     Officer,
+    VideoSession,
     ViolationRecord,
 )
 from officer_console.store.procedure import cases as pc
@@ -46,7 +48,12 @@ from officer_console.store.procedure.files import StoreLike
 from officer_console.store.procedure.view import CaseView
 from officer_console.store.types import utcnow
 
-__all__ = ["DemoCase", "seed_demo_cases"]
+__all__ = ["DemoCase", "RecordCall", "seed_demo_cases"]
+
+#: Stores one call's recording segment: (actor, appointment id, case id) → evidence id. The
+#: admin command passes a real recorder (``admin.demo_recording``; dispatch may not import
+#: the video layer); without one the resumed case has its two calls but no recordings.
+RecordCall = Callable[[Actor, int, int], int]
 
 #: (view, signature PNG or None, refused to sign) → decision PDF
 
@@ -125,6 +132,7 @@ class _Seeder:
     ) -> None:
         self.factory, self.evidence, self.password = factory, evidence_dir, password
         self.documents, self.workstation = documents, workstation
+        self.record_call: RecordCall | None = None
         self.server = DecisionServer(
             factory, sms, evidence_dir=evidence_dir, link_base=link_base, documents=documents
         )
@@ -282,6 +290,38 @@ class _Seeder:
         )
         return view.status
 
+    def dropped_and_resumed(self, actor: Actor, view: CaseView) -> CaseView:
+        """询问 in the first call; the citizen's network drops and the officer hangs up (the
+        call's recording is stored, segment 1); 重新发送验证码 and 开始视频 again, the citizen
+        rejoins with the fresh code and the case continues at 告知 (segment 2 at the end)."""
+        appointment_id, case_id = view.appointment_id, view.case_id
+        view = self.inquiry_and_notice(actor, view, notice=False)
+        if self.record_call is not None:
+            self.record_call(actor, appointment_id, case_id)
+
+        def drop(s: Session) -> CaseChange:
+            room = s.scalar(
+                select(VideoSession.room_id)
+                .where(VideoSession.appointment_id == appointment_id, VideoSession.status == "open")
+                .order_by(VideoSession.id.desc())
+                .limit(1)
+            )
+            if room is not None:
+                rooms.mark_citizen(s, room, None)  # the citizen's page left (network lost)
+                rooms.close_room(s, room)  # the officer hung up
+            appt = s.get(Appointment, appointment_id)
+            assert appt is not None
+            change = lifecycle.dispatch(s, appointment_id, actor, expected_version=appt.version)
+            lifecycle.open_video(s, appointment_id, actor, expected_version=change.version)
+            new_room, _secret = rooms.open_room(s, actor, appointment_id)
+            rooms.mark_citizen(s, new_room, utcnow())  # rejoined with the fresh code
+            return pc.start_case(s, actor, appointment_id)  # the existing case, as saved
+
+        view = self.run(drop)
+        return self.run(
+            lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True)
+        )
+
     def cosign(self, actor: Actor, view: CaseView) -> bool:
         case_id = view.case_id
         with self.factory() as s:
@@ -309,6 +349,7 @@ def seed_demo_cases(
     documents: CaseDocumentMaker,
     link_base: str = "http://127.0.0.1:8470",
     workstation: str = "demo-seed",
+    record_call: RecordCall | None = None,
 ) -> list[DemoCase]:
     """Make the demo's finished and resumable cases; skips a scenario the data cannot fit."""
     seeder = _Seeder(
@@ -320,6 +361,7 @@ def seed_demo_cases(
         link_base=link_base,
         workstation=workstation,
     )
+    seeder.record_call = record_call
     with factory() as s:
         candidates = _candidates(s)
         lenient = _lenient_appointments(s)
@@ -331,7 +373,7 @@ def seed_demo_cases(
         "hearing": [c for c in candidates if c[3] >= HEARING_THRESHOLD_YUAN],
     }
     plans = [("simple", "signed_served"), ("simple", "refused_paper"), ("simple", "at_notice")]
-    plans += [("simple", "paper_recorded"), ("simple", "handed_over")]
+    plans += [("simple", "paper_recorded"), ("simple", "handed_over"), ("simple", "resumed")]
     plans += [("warning", "signed_served"), ("hearing", "cosigned_served")]
     made: list[DemoCase] = []
     used: set[int] = set()
@@ -343,6 +385,13 @@ def seed_demo_cases(
                 actor, view = seeder.open_case(appointment_id, officer_id)
                 if not view.is_open:
                     continue  # the data stops this one (e.g. points); try the next
+                if plan == "resumed":
+                    view = seeder.dropped_and_resumed(actor, view)
+                    status = seeder.finish(actor, view, signed=True, consent=True)
+                    if seeder.record_call is not None:
+                        seeder.record_call(actor, appointment_id, view.case_id)
+                    made.append(DemoCase(view.case_id, appointment_id, "resumed", status))
+                    break
                 if plan == "handed_over":
                     view = seeder.inquiry_and_notice(actor, view, notice=True)
                     status = seeder.ruled_then_handed_over(actor, view)

@@ -3,13 +3,14 @@ on paper, co-signed) and one stopped at 告知; their documents verify against t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.admin.demo_recording import demo_segment_recorder
 from officer_console.dispatch.demo_cases import seed_demo_cases
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.documents.signing import validate_signature
@@ -20,6 +21,7 @@ from officer_console.store.engine import read_session, transaction
 from officer_console.store.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
 from officer_console.store.procedure import service as ps
 from officer_console.store.procedure import view as pc
+from officer_console.video.recorder import sha256_file
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
 
 PASSWORD = "Demo-Pass-2026!"
@@ -37,6 +39,7 @@ def test_demo_cases_through_the_service_functions(
         evidence_dir=tmp_path,
         password=PASSWORD,
         documents=case_documents(tmp_path / "data"),
+        record_call=demo_segment_recorder(factory, tmp_path, seconds=1.0),  # real recordings
     )
     outcomes = {(c.kind, c.outcome) for c in made}
     assert outcomes == {
@@ -48,6 +51,7 @@ def test_demo_cases_through_the_service_functions(
         ("hearing", "completed"),
         ("simple", "paper_served"),
         ("simple", "handed_over"),
+        ("resumed", "completed"),
     }, made
     with read_session(factory) as s:
         for case in made:
@@ -80,6 +84,22 @@ def test_demo_cases_through_the_service_functions(
             assert ("service_confirm" in kinds) == (case.outcome == "completed")
             if case.kind in ("general", "hearing"):
                 assert view.assist_officer_id is not None and view.cosign_status == "approved"
+            if case.kind == "resumed":  # two calls, one hashed segment each, steps on both sides
+                record = ps.case_record(s, case.case_id)
+                segments = [i.label for i in record.items if "段" in i.label]
+                assert len(segments) == 2 and "第1段" in segments[0] and "第2段" in segments[1]
+                rows = s.scalars(
+                    select(EvidenceFile)
+                    .where(EvidenceFile.case_id == case.case_id, EvidenceFile.kind == "recording")
+                    .order_by(EvidenceFile.id)
+                ).all()
+                done = {st.step: st.completed_at for st in view.steps}
+                assert done["inquiry"] <= rows[0].created_at <= done["notice"]
+                assert rows[1].created_at >= done["service"] - timedelta(seconds=1)
+                for row in rows:
+                    assert sha256_file(tmp_path / row.path) == row.sha256
+                calls = [e.action for e in audit.events_for(s, "appointment", case.appointment_id)]
+                assert calls.count("appointment.open_video") == 2, calls
             if case.kind == "warning":  # 首违警告: a warning, no payment terms
                 assert view.step_data["ruling"]["warned"] and view.warned
                 assert "决定给予警告" in text and "缴纳罚款" not in text
