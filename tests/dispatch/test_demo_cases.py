@@ -86,7 +86,7 @@ def test_demo_cases_through_the_service_functions(
                 assert view.assist_officer_id is not None and view.cosign_status == "approved"
             if case.kind == "resumed":  # two calls, one hashed segment each, steps on both sides
                 record = ps.case_record(s, case.case_id)
-                segments = [i.label for i in record.items if "段" in i.label]
+                segments = [i.label for i in record.evidence if "段" in i.label]
                 assert len(segments) == 2 and "第1段" in segments[0] and "第2段" in segments[1]
                 rows = s.scalars(
                     select(EvidenceFile)
@@ -111,9 +111,9 @@ def test_demo_cases_through_the_service_functions(
                           if e.action == "case.notice_rights"]  # fmt: skip
                 assert rights and rights[0]["hearing"] == "waived"
                 assert view.violations[0].fine >= 2000
-        assert s.scalar(select(func.count()).select_from(ServiceRecord)) == 4
+        assert s.scalar(select(func.count()).select_from(ServiceRecord)) == 5
         bodies = list(
             s.scalars(select(SmsMessage.body).where(SmsMessage.idempotency_key.like("svc-%")))
         )
-        assert len(bodies) == 4 and all("/api/v1/documents/" in b for b in bodies)
+        assert len(bodies) == 5 and all("/api/v1/documents/" in b for b in bodies)
         assert audit.verify_chain(s).ok
