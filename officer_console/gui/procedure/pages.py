@@ -274,7 +274,9 @@ class RulingPage(StepPage):
             "declined": f"✘ 会签被拒绝 — {view.cosign_detail}",
         }.get(view.cosign_status, view.cosign_status)
         self.cosign_status.setText(text)
-        self.cosign_button.setEnabled(view.cosign_status != "approved")
+        # The approval covers the ruling shown to the co-signer; a changed ruling is asked again.
+        approved = view.cosign_status == "approved"
+        self.cosign_button.setText("重新请求会签（裁决有改动时）" if approved else "请求会签")
 
 
 class SignatureBox(QWidget):
