@@ -180,7 +180,7 @@ class Endings:
         self.page = HandOverPage(panel)
         panel.stack.addWidget(self.page)
         self.page.confirmed.connect(self._hand_over)
-        self.page.cancelled.connect(lambda: panel.view and panel._show(panel.view))
+        self.page.cancelled.connect(lambda: panel.view and panel.show_view(panel.view))
         self.paper = PaperServiceBox(panel.done_page)
         panel.done_page.layout().insertWidget(2, self.paper)
         self.paper.recorded.connect(self._paper)
@@ -200,9 +200,9 @@ class Endings:
 
     def _send(self, intent: Any, values: dict[str, Any]) -> None:
         panel, view = self.panel, self.panel.view
-        wrap = panel._begin() if view is not None else None
+        wrap = panel.begin() if view is not None else None
         if view is not None and wrap is not None:
-            intent(view.case_id, values, wrap(panel._saved), panel._failed)
+            intent(view.case_id, values, wrap(panel.saved), panel.failed_inline)
 
     def _hand_over(self, values: dict[str, Any]) -> None:
         self._send(self.panel.intents.hand_over, values)

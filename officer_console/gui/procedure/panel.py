@@ -104,7 +104,7 @@ class ProcedurePanel(QWidget):
             self.intents,
             case_id=lambda: self.view.case_id if self.view else None,
             sent=self._resent,
-            failed=self._failed,
+            failed=self.failed_inline,
         )
         self._build()
         self.set_appointment(None)
@@ -196,7 +196,9 @@ class ProcedurePanel(QWidget):
             self._show_start("")
             return
         generation = self._generation
-        self.intents.load(appointment_id, lambda view: self._loaded(generation, view), self._failed)
+        self.intents.load(
+            appointment_id, lambda view: self._loaded(generation, view), self.failed_inline
+        )
 
     def set_channel(self, channel: CitizenChannel | None) -> None:
         """The running call's channel (None when there is no call); re-syncs the citizen page."""
@@ -206,8 +208,7 @@ class ProcedurePanel(QWidget):
             channel.on_rejoin = self._resync
             self._resync()
 
-    def _resync(self) -> None:
-        """The citizen's page (re)joined: tell it the stage again (it knows nothing yet)."""
+    def _resync(self) -> None:  # the citizen's page (re)joined: it knows nothing yet
         if self.view is not None:
             self._sync_citizen(self.view)
 
@@ -225,7 +226,7 @@ class ProcedurePanel(QWidget):
             hint = "" if ok else "须由认领民警在视频通话中开始办理"
             self._show_start(hint)
             return
-        self._show(view)
+        self.show_view(view)
 
     def _show_start(self, hint: str) -> None:
         self._mark(None, ())
@@ -241,7 +242,7 @@ class ProcedurePanel(QWidget):
         for step, label in self.markers.items():
             label.setStyleSheet(marker_style(step, current, done))
 
-    def _show(self, view: CaseView) -> None:
+    def show_view(self, view: CaseView) -> None:
         self.view = view
         self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
@@ -277,7 +278,7 @@ class ProcedurePanel(QWidget):
             if generation == self._generation:
                 self.done_page.show_record(record)
 
-        self.intents.record(view.case_id, shown, self._failed)
+        self.intents.record(view.case_id, shown, self.failed_inline)
 
     def _sync_citizen(self, view: CaseView) -> None:
         if self.channel is None:
@@ -288,7 +289,7 @@ class ProcedurePanel(QWidget):
             self.channel.send({"type": "notice", "text": view.notice})
 
     # --- sending intents -----------------------------------------------------------------
-    def _begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None:
+    def begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None:
         """Mark the panel busy; returns a wrapper that drops a stale answer (case changed)."""
         if self._busy:
             return None
@@ -306,11 +307,11 @@ class ProcedurePanel(QWidget):
 
         return wrap
 
-    def _saved(self, change: CaseChange) -> None:
-        self._show(change.view)
+    def saved(self, change: CaseChange) -> None:
+        self.show_view(change.view)
         self.case_changed.emit(change)
 
-    def _failed(self, error: BaseException) -> None:
+    def failed_inline(self, error: BaseException) -> None:
         self._busy = False
         if isinstance(error, DomainError | SigningError):  # SigningError: the unit's certificate
             self.message.show_message(error.message, "error")
@@ -320,10 +321,10 @@ class ProcedurePanel(QWidget):
 
     def _start(self) -> None:
         appointment_id, measure = self.appointment_id, self.licence_measure.isChecked()
-        wrap = self._begin() if appointment_id is not None else None
+        wrap = self.begin() if appointment_id is not None else None
         if appointment_id is not None and wrap is not None:
             self.intents.start(
-                appointment_id, suspension=measure, done=wrap(self._saved), failed=self._failed
+                appointment_id, suspension=measure, done=wrap(self.saved), failed=self.failed_inline
             )
 
     def _snapshot(self) -> None:
@@ -331,7 +332,7 @@ class ProcedurePanel(QWidget):
         if png is None:
             self.message.show_message("没有对方视频画面，无法截图：请确认当事人已接通视频", "error")
             return
-        page, wrap = self.pages["inquiry"], self._begin()
+        page, wrap = self.pages["inquiry"], self.begin()
         if self.view is None or wrap is None:
             return
         assert isinstance(page, InquiryPage)
@@ -339,7 +340,7 @@ class ProcedurePanel(QWidget):
             self.view.case_id,
             png,
             wrap(lambda evidence_id: page.set_snapshot(evidence_id, png)),
-            self._failed,
+            self.failed_inline,
         )
 
     def _complete(self, step: str) -> None:
@@ -359,42 +360,42 @@ class ProcedurePanel(QWidget):
             else:
                 self._serve(view, page, values["confirm_png"], values["consent"])
                 return
-        wrap = self._begin()
+        wrap = self.begin()
         if wrap is not None:
-            self.intents.complete(step, view.case_id, values, wrap(self._saved), self._failed)
+            self.intents.complete(step, view.case_id, values, wrap(self.saved), self.failed_inline)
 
     def _load_assistants(self, view: CaseView) -> None:
         page = self.pages["ruling"]
         assert isinstance(page, RulingPage)
         if view.kind.value == "general":
-            self.intents.assistants(view.case_id, page.set_assistants, self._failed)
+            self.intents.assistants(view.case_id, page.set_assistants, self.failed_inline)
 
     def _request_cosign(self, officer_id: int) -> None:
         """The co-signer is shown the ruling as the page has it, and approves that one."""
         proposal = ruling_proposal(page_values(self.pages["ruling"]))
-        wrap = self._begin()
+        wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
                 self.view.case_id,
                 officer_id,
                 wrap(self._cosign_changed),
-                self._failed,
+                self.failed_inline,
                 proposal=proposal,
             )
 
     def _decide_leniency(self, violation_id: int, applies: bool, reason: str) -> None:
-        wrap = self._begin()
+        wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.decide_leniency(
                 self.view.case_id,
                 violation_id,
-                wrap(self._saved),
-                self._failed,
+                wrap(self.saved),
+                self.failed_inline,
                 applies=applies,
                 reason=reason,
             )
         elif self.view is not None:  # busy: show the saved decision again
-            self._show(self.view)
+            self.show_view(self.view)
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view
@@ -447,7 +448,7 @@ class ProcedurePanel(QWidget):
         if self.server is None:
             self.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
             return
-        wrap = self._begin()
+        wrap = self.begin()
         if wrap is None:
             return
         page.complete_button.setEnabled(False)
@@ -455,7 +456,7 @@ class ProcedurePanel(QWidget):
 
         def failed(error: BaseException) -> None:
             page.complete_button.setEnabled(True)
-            self._failed(error)
+            self.failed_inline(error)
 
         self.intents.serve(view.case_id, confirm, consent, wrap(self._served), failed)
 
@@ -469,6 +470,6 @@ class ProcedurePanel(QWidget):
         kind = "info" if outcome.state == "sent" else "error"
         self.message.show_message(outcome.message, kind)
         if outcome.change is not None:
-            self._saved(outcome.change)
+            self.saved(outcome.change)
         else:
-            self._show(outcome.view)
+            self.show_view(outcome.view)
