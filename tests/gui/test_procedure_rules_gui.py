@@ -146,6 +146,8 @@ def test_officer_declines_leniency_and_the_notice_follows(qtbot: QtBot, services
     ruling = panel.pages["ruling"]
     assert ruling.warnings[vid].isEnabled()  # type: ignore[attr-defined]
     officer.tick(f"warning_{vid}")  # 警告 instead of the fine after the review: lighter, lawful
+    lighter = ruling.review_note.toPlainText()  # type: ignore[attr-defined]
+    assert "予以采纳" in lighter and "临时停一下" in lighter  # the untouched default follows
     officer.complete("ruling", "confirmation")
     assert panel.view.step_data["ruling"]["warned"] == [vid]
     with read_session(services.factory) as s:

@@ -34,13 +34,15 @@ from officer_console.store.procedure.view import CaseView
 HINT = "color:#5f6368;"
 
 
-def review_default(view: CaseView) -> str:
-    """The 复核意见 the ruling page starts from: it follows what the notice recorded."""
+def review_default(view: CaseView, *, lighter: bool = False) -> str:
+    """The 复核意见 the ruling page starts from: it follows what the notice recorded (and a
+    警告 ticked at the ruling in place of a notified fine: lighter)."""
     notice = view.step_data.get("notice", {})
     return default_review_note(
         statement=notice.get("statement"),
         waived=bool(notice.get("waived")),
         hearing=HearingChoice(notice.get("hearing") or HearingChoice.NOT_APPLICABLE.value),
+        lighter=lighter,
         leniency_warned=bool(view.warned),
     )
 
@@ -216,6 +218,7 @@ class RulingPage(StepPage):
         self.fines: dict[int, QSpinBox] = {}
         self.points: dict[int, QSpinBox] = {}
         self.warnings: dict[int, WarningBox] = {}
+        self._default = ""
         self.finish_layout()
 
     def _request(self) -> None:
@@ -255,8 +258,20 @@ class RulingPage(StepPage):
             self.amounts.addRow(f"{v.code} {v.behaviour[:14]}", cell)
             self.fines[v.violation_id], self.points[v.violation_id] = fine, pts
             self.warnings[v.violation_id] = warning
+            warning.toggled.connect(lambda _on, cv=view: self._follow_default(cv))
         if not self.review_note.toPlainText().strip():
-            self.review_note.setPlainText(review_default(view))
+            self._default = review_default(view)
+            self.review_note.setPlainText(self._default)
+
+    def _follow_default(self, view: CaseView) -> None:
+        """An untouched default note follows a 警告 ticked or unticked here."""
+        if self.review_note.toPlainText() != self._default:
+            return  # the officer wrote his own
+        lighter = any(
+            box.isChecked() and vid not in view.warned for vid, box in self.warnings.items()
+        )
+        self._default = review_default(view, lighter=lighter)
+        self.review_note.setPlainText(self._default)
         self.cosign.setVisible(view.kind.value == "general")
         self.cosign_status.setVisible(view.kind.value == "general")
         self.show_cosign(view)
