@@ -50,7 +50,7 @@ async def _feed(recorder: EvidenceRecorder, seconds: float) -> None:
 
 
 def demo_segment_recorder(
-    factory: sessionmaker[Session], evidence_dir: Path, *, seconds: float = 1.5
+    factory: sessionmaker[Session], evidence_dir: Path, *, seconds: float = 1.0
 ) -> Callable[[Actor, int, int], int]:
     """``record(actor, appointment_id, case_id)`` → the stored recording's evidence id."""
 
