@@ -27,8 +27,11 @@ def test_seeded_demo_passes_verify_evidence(tmp_path: Path) -> None:
     for command in ("migrate", "seed-demo"):
         result = admin(command)
         assert result.returncode == 0, result.stderr
-    assert "演示案件：4 件" in result.stdout, result.stdout
+    assert "演示案件：9 件" in result.stdout, result.stdout
+    assert "warning/completed" in result.stdout and "hearing/completed" in result.stdout
     verified = admin("verify-evidence")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    # 3 finished cases: decision + 询问笔录 + 告知笔录 each, 送达地址确认书 for the 2 served.
-    assert "其中 11 份文书签名有效" in verified.stdout, verified.stdout
+    # 7 decided and served cases (SMS or paper): decision + 询问笔录 + 告知笔录 each, 送达地址
+    # 确认书 for the 5 served electronically; the handed-over one has its documents at the window.
+    assert "其中 26 份文书签名有效" in verified.stdout, verified.stdout
+    assert "resumed/completed" in result.stdout

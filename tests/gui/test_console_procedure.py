@@ -159,7 +159,7 @@ def test_start_browse_and_hearing_stop_from_the_console(
         officer.answer(row, "是")
     officer.complete("inquiry", "notice")
     officer.type("statement", "我要求举行听证。")
-    officer.tick("hearing_requested")
+    officer.choose("hearing_requested")
     officer.complete("notice", "done")
     assert "转窗口办理" in panel.done_text.text()
 
