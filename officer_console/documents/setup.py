@@ -132,8 +132,14 @@ def audit_trail(trail: CaseTrail, workstation: str = "") -> AuditTrail:
             documents.append(FileHash(f"签名图像{counts[kind]}", sha, size))
         else:
             documents.append(item)
+    steps = []
+    for step, at, who in trail.steps:
+        steps.append(AuditStep(labels.get(step, step), at, who))
+        if step == Step.RULING.value and trail.cosign is not None:
+            # [157] 48: the second officer of a general case, with the time he co-signed
+            steps.append(AuditStep("协办民警核签", trail.cosign[0], trail.cosign[1]))
     return AuditTrail(
-        steps=tuple(AuditStep(labels.get(s, s), at, who) for s, at, who in trail.steps),
+        steps=tuple(steps),
         call_started_at=trail.call_started_at,
         call_ended_at=trail.call_ended_at,
         recordings=tuple(recordings),

@@ -163,7 +163,7 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         text = "".join(pdf_text(served.data).split())  # the real, signed decision
         assert "公安交通管理简易程序处罚决定书" in text and view.decision_number in text
         assert "被处罚人张三丰" in text and "鲁A00102" in text and "记6分" in text
-        assert "在经十路与舜耕路路口实施驾驶机动车违反道路交通信号灯通行的（代码1625）" in text
+        assert "在经十路与舜耕路路口实施驾驶机动车违反道路交通信号灯通行（代码1625）的违法" in text
         assert "决定处以罚款200元" in text and "被处罚人签名" in text
         assert validate_signature(served.data, [demo_pki().ca_cert]).valid
         body = s.scalar(select(SmsRow.body))  # kept for the demo outbox only
