@@ -20,6 +20,7 @@ from officer_console.documents.model import AuditStep, AuditTrail, DecisionDoc, 
 from officer_console.documents.pipeline import produce, verification_url
 from officer_console.documents.signing import Pkcs12Signer, Signer, SigningError
 from officer_console.domain.procedure_records import Step
+from officer_console.domain.procedure_text import default_review_body
 from officer_console.store.documents import DOCUMENT_KINDS, CaseTrail, DecisionIssue
 
 __all__ = [
@@ -79,7 +80,7 @@ def unit_from_issue(issue: DecisionIssue, settings: Settings) -> Unit:
     return Unit(
         name=issue.unit_name,
         division_code=issue.division_code,
-        review_body=issue.review_body,
+        review_body=issue.review_body or default_review_body(issue.unit_name),
         court=issue.court,
         timezone=issue.timezone,
         seal_image=Path(settings.seal_image) if settings.seal_image else None,

@@ -7,8 +7,12 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
+from officer_console.config import load_settings
+from officer_console.documents.case_docs import CaseDocuments
+from officer_console.documents.democa import DemoPki
 from officer_console.documents.layout import local_time
 from officer_console.documents.render import render
 from officer_console.documents.sample import (
@@ -20,6 +24,8 @@ from officer_console.documents.sample import (
     sample_notice,
     sample_receipt,
 )
+from officer_console.documents.signing import Pkcs12Signer, validate_signature
+from officer_console.domain.procedure_records import ServiceReceiptFacts
 from officer_console.domain.procedure_text import (
     behaviour_phrase,
     default_review_body,
@@ -155,3 +161,30 @@ def test_default_review_body_is_the_government_of_the_district() -> None:
     assert default_review_body("济南市公安局交通警察支队历下区大队") == "济南市历下区人民政府"
     assert default_review_body("济南市公安局交通警察支队章丘区大队") == "济南市章丘区人民政府"
     assert default_review_body("某单位") == ""
+
+
+def test_case_documents_sign_the_receipt_the_store_asks_for(tmp_path: Path, pki: DemoPki) -> None:
+    settings = load_settings(env={}, data_dir=tmp_path, database_url="")
+    maker = CaseDocuments(settings, Pkcs12Signer(pki.unit_p12, pki.password))
+    facts = ServiceReceiptFacts(
+        unit={
+            "name": "济南市公安局交通警察支队历下区大队",
+            "division_code": "370102",
+            "review_body": "",
+            "court": "济南市历下区人民法院",
+            "timezone": TZ,
+        },
+        party_name="张伟",
+        decision_number="37010220260000009",
+        decision_title="公安交通管理简易程序处罚决定书",
+        channel="sms",
+        address_masked="138****1234",
+        sent_at=datetime(2026, 12, 5, 2, 13, 20, tzinfo=UTC),
+        officer=("王强", "010001"),
+    )
+    pdf = maker.service_receipt(facts)
+    assert validate_signature(pdf, [pki.ca_cert]).valid
+    text = pdf_text(pdf, tmp_path)
+    assert "电子送达回证" in text and "编号：37010220260000009-4" in text
+    assert "发送成功时间2026年12月05日10时13分20秒" in text
+    assert ("ServiceReceiptDoc", maker.timings_ms[-1][1]) == maker.timings_ms[-1]
