@@ -59,7 +59,12 @@ def signer_from_settings(settings: Settings) -> Pkcs12Signer:
             )
         password = DEMO_SIGNING_PASSWORD
     return Pkcs12Signer(
-        p12, password, timestamp_url=settings.timestamp_url, timezone=settings.timezone
+        p12,
+        password,
+        timestamp_url=settings.timestamp_url,
+        timezone=settings.timezone,
+        # with a TSA: PAdES B-LTA, validation data fetched for the chains to these roots
+        lta_roots=trust_roots(settings) if settings.timestamp_url else (),
     )
 
 
