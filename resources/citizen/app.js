@@ -211,7 +211,16 @@ async function join() {
 }
 
 function startCall(data, media) {
+  const old = state.call;
+  if (old && !old.ended) {  // re-entered with a fresh code while the old call still hung on
+    old.ended = true;
+    clearInterval(old.ping);
+    if (old.pc) old.pc.close();
+    if (old.ws && old.ws.readyState <= 1) old.ws.close();
+    if (old.media && old.media !== media) for (const t of old.media.getTracks()) t.stop();
+  }
   $("join_form").hidden = true;
+  $("hangup").hidden = false;
   $("call").hidden = false;
   $("hints").replaceChildren(...data.hints.map((h) => el("li", {}, h)));
   if (media) $("local_video").srcObject = media;
@@ -303,7 +312,10 @@ async function makeOffer() {
     const s = pc.connectionState;
     if (s === "connected") callStatus("视频已接通");
     else if (s === "disconnected") callStatus("网络不稳定，正在恢复……");
-    else if (s === "failed") callStatus("视频连接失败，请保持在本页面，民警将重新连接");
+    else if (s === "failed") {  // resume: the officer re-sends a code, the citizen re-enters
+      callStatus("视频连接中断：请留在本页面，民警将重新发送验证码，收到后在上方输入重新进入");
+      offerRejoin();
+    }
   };
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((resolve) => {  // no trickle: the offer carries every candidate
@@ -327,6 +339,16 @@ function endCall(text) {
   callStatus(text);
   $("hangup").hidden = true;
   forgetWaitingRoomCall();
+  offerRejoin();
+}
+
+// Resume: after any end of the call (the officer's hang-up, a drop, a console restart, a
+// gateway instance gone) the join form comes back, so a fresh code re-enters the case; the
+// officer's wizard then tells the new page the first incomplete step.
+function offerRejoin() {
+  $("join_form").hidden = false;
+  $("join_code").value = "";
+  $("join_button").disabled = false;
 }
 
 // ---- waiting room ------------------------------------------------------------------------
