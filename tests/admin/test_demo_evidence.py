@@ -30,5 +30,6 @@ def test_seeded_demo_passes_verify_evidence(tmp_path: Path) -> None:
     assert "演示案件：4 件" in result.stdout, result.stdout
     verified = admin("verify-evidence")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    # 3 finished cases: decision + 询问笔录 + 告知笔录 each, 送达地址确认书 for the 2 served.
-    assert "其中 11 份文书签名有效" in verified.stdout, verified.stdout
+    # 3 finished cases: decision + 询问笔录 + 告知笔录 each; 送达地址确认书 and 电子送达回证
+    # for the 2 served.
+    assert "其中 13 份文书签名有效" in verified.stdout, verified.stdout

@@ -35,6 +35,7 @@ KINDS = {
     "inquiry_record": "pdf",
     "notice_record": "pdf",
     "service_confirm": "pdf",
+    "service_receipt": "pdf",
 }
 
 StoreLike = EvidenceStore | Path

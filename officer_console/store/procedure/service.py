@@ -360,6 +360,7 @@ EVIDENCE_LABELS = {
     "inquiry_record": "询问笔录",
     "notice_record": "告知笔录",
     "service_confirm": "送达地址确认书",
+    "service_receipt": "电子送达回证",
 }
 
 
