@@ -5,6 +5,7 @@ ephemeral port — the real protocols pyHanko speaks to production services."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,6 +154,7 @@ def running_pki(directory: Path) -> Iterator[LocalPki]:
     from certomancer.registry import CertomancerConfig
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per OCSP/CRL request
     holder: dict[str, Callable[..., Any]] = {}
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:

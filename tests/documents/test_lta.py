@@ -4,7 +4,6 @@ timestamp, and pyHanko validates it as LTA with the PKI switched off."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from tests.documents.tsa import running_tsa, tsa_root
 
 @pytest.fixture(scope="module")
 def lta(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalPki, SignedPdf]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with running_pki(tmp_path_factory.mktemp("lta-pki")) as pki:
         signer = Pkcs12Signer(
             pki.unit_p12, pki.password, timestamp_url=pki.tsa_url, lta_roots=[pki.root]
