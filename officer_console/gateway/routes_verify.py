@@ -244,6 +244,15 @@ async def verify_upload(request: web.Request) -> web.Response:
 OPENAPI = {
     "post": {
         "summary": "核验文书PDF：与存档文件哈希比对并校验电子签名",
+        "parameters": [
+            {
+                "name": "n",
+                "in": "query",
+                "required": False,
+                "description": "核验页面所示处罚决定书编号：上传的是其他文书时 same_document 为 false",
+                "schema": {"type": "string", "maxLength": 40},
+            }
+        ],
         "requestBody": {
             "required": True,
             "content": {
