@@ -197,6 +197,7 @@ class CaseDocuments:
             officers=self._step_officers(facts),
             party_signature=self._slot(facts, draft=draft),
             number=record_number(facts.decision_number, "notice_record"),
+            hearing_requested=bool(data.get("hearing_requested")),
         )
 
     def service_confirm(self, facts: CaseFacts) -> ServiceConfirmationDoc:

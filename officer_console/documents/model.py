@@ -200,6 +200,7 @@ class NoticeDoc:
     officers: tuple[OfficerRef, ...]  # the officers who took part in the notice step
     party_signature: SignatureSlot
     number: str = ""
+    hearing_requested: bool = False  # the party's answer, printed where a hearing applies
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,8 +172,11 @@ def render_notice(doc: NoticeDoc) -> bytes:
         "拟处罚意见：" + _proposal(legal, doc.proposed_fine, doc.warning, doc.proposed_points)
     )
     sheet.paragraph(legal.get("notice", "rights"))
-    hearing = "hearing" if hearing_right(doc.proposed_fine) else "no_hearing"
-    sheet.paragraph(legal.get("notice", hearing))
+    hearing = hearing_right(doc.proposed_fine)
+    sheet.paragraph(legal.get("notice", "hearing" if hearing else "no_hearing"))
+    if hearing:  # the party's choice is part of what the notice records
+        answer = "hearing_requested" if doc.hearing_requested else "hearing_declined"
+        sheet.labelled(legal.get("notice", "hearing_label"), legal.get("notice", answer))
     if doc.waived and not doc.statement:
         sheet.labelled(
             legal.get("notice", "statement_label").rstrip("："), legal.get("notice", "waived")

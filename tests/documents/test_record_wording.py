@@ -188,3 +188,13 @@ def test_case_documents_sign_the_receipt_the_store_asks_for(tmp_path: Path, pki:
     assert "电子送达回证" in text and "编号：37010220260000009-4" in text
     assert "发送成功时间2026年12月05日10时13分20秒" in text
     assert ("ServiceReceiptDoc", maker.timings_ms[-1][1]) == maker.timings_ms[-1]
+
+
+def test_notice_records_the_hearing_choice_where_a_hearing_applies(tmp_path: Path) -> None:
+    big = replace(sample_notice(), proposed_fine=2000)
+    declined = pdf_text(render(big), tmp_path, "d.pdf")
+    assert "是否要求听证：当事人明确表示不要求听证" in declined
+    asked = pdf_text(render(replace(big, hearing_requested=True)), tmp_path, "a.pdf")
+    assert "是否要求听证：当事人要求举行听证" in asked
+    small = pdf_text(render(sample_notice()), tmp_path, "s.pdf")
+    assert "是否要求听证" not in small and "本案不适用听证程序" in small
