@@ -226,7 +226,7 @@ class CaseDocuments:
             address_masked=facts.address_masked,
             sent_at=facts.sent_at,
             officer=OfficerRef(*facts.officer),
-            number=record_number(facts.decision_number, "service_receipt"),
+            number=record_number(facts.decision_number, "eservice_receipt"),
             provider_reference=facts.provider_reference,
             downloaded_at=facts.downloaded_at,
             made_at=facts.made_at,
@@ -234,7 +234,7 @@ class CaseDocuments:
         )
 
     def service_receipt(self, facts: ServiceReceiptFacts) -> bytes:
-        """The signed 电子送达回证 (evidence kind ``service_receipt``): what the store calls
+        """The signed 电子送达回证 (evidence kind ``eservice_receipt``): what the store calls
         once the SMS was accepted (and again, as a new version, after the first download)."""
         return self._produce(self.receipt_doc(facts))
 

@@ -23,7 +23,7 @@ _KINDS: dict[type, str] = {
     InquiryDoc: "inquiry_record",
     NoticeDoc: "notice_record",
     ServiceConfirmationDoc: "service_confirm",
-    ServiceReceiptDoc: "service_receipt",
+    ServiceReceiptDoc: "eservice_receipt",
 }
 
 

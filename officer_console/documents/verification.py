@@ -28,7 +28,7 @@ DOCUMENT_TITLES = {
     "inquiry_record": "询问笔录",
     "notice_record": "行政处罚告知笔录",
     "service_confirm": "送达地址确认书",
-    "service_receipt": "电子送达回证",
+    "eservice_receipt": "电子送达回证",
 }
 
 

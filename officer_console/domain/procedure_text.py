@@ -73,7 +73,7 @@ RECORD_SUFFIXES: Final[dict[str, str]] = {
     "inquiry_record": "-1",
     "notice_record": "-2",
     "service_confirm": "-3",
-    "service_receipt": "-4",
+    "eservice_receipt": "-4",
 }
 
 

@@ -66,7 +66,7 @@ DOCUMENT_KINDS = {
     "inquiry_record": "询问笔录",
     "notice_record": "行政处罚告知笔录",
     "service_confirm": "送达地址确认书",
-    "service_receipt": "电子送达回证",
+    "eservice_receipt": "电子送达回证",
 }
 # Crockford base32 without I L O U: easy to read out on the phone, 5 bits per character.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -187,8 +187,8 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         assert record is not None and record.sent_at is not None and record.consent
         kinds = sorted(e.kind for e in s.scalars(select(EvidenceFile)))
         assert kinds == [
-            "decision", "id_snapshot", "inquiry_record", "notice_record", "service_confirm",
-            "service_receipt", "signature", "signature",
+            "decision", "eservice_receipt", "id_snapshot", "inquiry_record", "notice_record",
+            "service_confirm", "signature", "signature",
         ]  # fmt: skip
         assert "行政处罚决定书已通过视频向我宣告" in text and "已向我宣告并送达" not in text
         assert "本决定书以电子方式（短信）送达" in text
@@ -203,7 +203,7 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
 def _check_receipt(s: Session, w, tmp: Path, case_id: int, sent: datetime) -> None:  # type: ignore[no-untyped-def]
     """The 电子送达回证: signed after the SMS was accepted, with the sent time; after the first
     full download a new version records it too (the first stays)."""
-    rows = list(s.scalars(select(EvidenceFile).where(EvidenceFile.kind == "service_receipt")))
+    rows = list(s.scalars(select(EvidenceFile).where(EvidenceFile.kind == "eservice_receipt")))
     assert len(rows) == 1
     pdf = read_file(tmp, rows[0])
     assert validate_signature(pdf, [demo_pki().ca_cert]).valid
@@ -212,7 +212,7 @@ def _check_receipt(s: Session, w, tmp: Path, case_id: int, sent: datetime) -> No
     assert f"发送成功时间{local:%Y年%m月%d日%H时%M分%S秒}" in text
     assert "电子送达（短信）" in text and "138****" in text and "截至本回证生成时尚未下载" in text
     pr.store_service_receipt(s, w.lead, tmp, case_id, _docs(tmp), now=utcnow())
-    again = list(s.scalars(select(EvidenceFile).where(EvidenceFile.kind == "service_receipt")))
+    again = list(s.scalars(select(EvidenceFile).where(EvidenceFile.kind == "eservice_receipt")))
     assert len(again) == 2
     second = "".join(pdf_text(read_file(tmp, again[1])).split())
     assert "首次完整下载" in second and "尚未下载" not in second

@@ -35,7 +35,8 @@ KINDS = {
     "inquiry_record": "pdf",
     "notice_record": "pdf",
     "service_confirm": "pdf",
-    "service_receipt": "pdf",
+    "service_receipt": "pdf",  # the scanned 送达回证 (PDF or PNG: ``ext``)
+    "eservice_receipt": "pdf",  # the signed 电子送达回证 (store/procedure/receipt.py)
 }
 
 StoreLike = EvidenceStore | Path
@@ -88,6 +89,7 @@ def store_file(
     kind: str,
     data: bytes,
     label: str = "",
+    ext: str = "",
 ) -> EvidenceFile:
     """Store ``data`` under ``cases/<id>/`` and add its hashed ``EvidenceFile`` row."""
     if kind not in KINDS:
@@ -96,7 +98,8 @@ def store_file(
         raise ValueError("empty evidence file")
     now = utcnow().astimezone(UTC)
     digest = hashlib.sha256(data).hexdigest()
-    name = f"{kind}{'-' + label if label else ''}-{now:%Y%m%dT%H%M%S%f}-{digest[:8]}.{KINDS[kind]}"
+    suffix = ext or KINDS[kind]
+    name = f"{kind}{'-' + label if label else ''}-{now:%Y%m%dT%H%M%S%f}-{digest[:8]}.{suffix}"
     return put_evidence(
         session,
         actor,

@@ -12,8 +12,10 @@ Definition (documented in docs/procedure.md): the appointment's newest open, une
 3. where the gateway keeps seats in ``room_seats`` (several instances on PostgreSQL), both the
    ``citizen`` and the ``console`` seat of that room are held.
 
-A hang-up closes the room (1 fails); a citizen drop clears the presence (2 fails); a dead
-gateway instance's seats are dropped by the survivors (3 fails). A single gateway instance
+A hang-up closes the room (1 fails); a citizen drop clears the presence (2 fails) — the relay
+does it when the page's socket goes, and the console does it as soon as its media connection
+to the citizen fails (:func:`console_saw`: a phone that lost its network may keep the socket
+for a while); a dead gateway instance's seats are dropped by the survivors (3 fails). A single gateway instance
 keeps no console seat row: there the console's own presence is the open room it holds.
 """
 
@@ -21,14 +23,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import RuleViolation
 from officer_console.store.models import RoomSeat, VideoSession
 from officer_console.store.types import utcnow
 
-__all__ = ["ABSENT", "citizen_on_video", "require_citizen"]
+__all__ = ["ABSENT", "citizen_on_video", "console_saw", "require_citizen"]
 
 ABSENT = (
     "当事人不在视频中（未接通或已断开）：本步骤须当事人在视频中完成，请重新发送验证码并开始视频"
@@ -58,3 +60,17 @@ def require_citizen(session: Session, appointment_id: int, what: str) -> None:
     """Refuse ``what`` (e.g. 「询问」) unless the citizen is on video now."""
     if not citizen_on_video(session, appointment_id):
         raise RuleViolation(f"{what}：{ABSENT}", code="citizen_absent")
+
+
+def console_saw(session: Session, appointment_id: int, *, connected: bool) -> None:
+    """The console's media connection to the citizen came up (``connected``) or failed: the
+    presence of the appointment's open room follows it (the first arrival is kept)."""
+    now = utcnow()
+    query = update(VideoSession).where(
+        VideoSession.appointment_id == appointment_id,
+        VideoSession.status == "open",
+        VideoSession.console_opened_at.is_not(None),
+    )
+    if connected:
+        query = query.where(VideoSession.citizen_waiting_since.is_(None))
+    session.execute(query.values(citizen_waiting_since=now if connected else None))

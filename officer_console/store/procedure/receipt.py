@@ -37,7 +37,7 @@ from officer_console.store.procedure.files import StoreLike
 
 __all__ = ["RECEIPT_KIND", "ReceiptMaker", "receipt_facts", "store_service_receipt"]
 
-RECEIPT_KIND = "service_receipt"
+RECEIPT_KIND = "eservice_receipt"  # not "service_receipt": that is the scanned paper 送达回证
 _TITLES = {
     ProcedureKind.SIMPLE.value: "公安交通管理简易程序处罚决定书",
     ProcedureKind.GENERAL.value: "公安交通管理行政处罚决定书",
@@ -109,7 +109,7 @@ def store_service_receipt(
     now: datetime,
 ) -> EvidenceFile:
     """Sign and store the receipt of the case's electronic service (evidence kind
-    ``service_receipt``, listed in the case file and its export like the other records)."""
+    ``eservice_receipt``, listed in the case file and its export like the other records)."""
     facts = receipt_facts(session, case_id, now=now)
     pdf = maker.service_receipt(facts)
     case = session.get(Case, case_id)

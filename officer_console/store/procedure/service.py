@@ -57,7 +57,7 @@ from officer_console.store.procedure.core import (
 from officer_console.store.procedure.documents import CaseDocumentMaker, issue_case_documents
 from officer_console.store.procedure.files import StoreLike, read_file, store_file
 from officer_console.store.procedure.presence import require_citizen
-from officer_console.store.procedure.view import COMPLETED, PAPER_PENDING
+from officer_console.store.procedure.view import COMPLETED, OPEN, PAPER_PENDING
 from officer_console.store.types import utcnow
 
 __all__ = [
@@ -260,9 +260,14 @@ def record_service_result(
     error: str = "",
     now: datetime | None = None,
 ) -> CaseChange:
-    """Store the send result; success completes the step, the case and the appointment."""
+    """Store the send result; success completes the step, the case and the appointment.
+
+    The SMS row always gets its result (it never stays ``sending``), even when the case was
+    handed over meanwhile — then nothing else is written."""
     now = now or utcnow()
-    case = open_case(session, actor, case_id, Step.SERVICE)
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("案件不存在")
     decision = _decision(session, case.id)
     key = _key(case.id)
     state = mark_sms_result(
@@ -283,8 +288,10 @@ def record_service_result(
         outcome="ok" if accepted else "failed",
         detail={"decision": decision.number, "status": state},
     )
-    if not accepted:
+    closed = case.status != OPEN or appointment_of(session, case).status != "in_procedure"
+    if not accepted or closed:  # the result is kept; a handed-over case is not completed
         return changed(session, case)
+    case = open_case(session, actor, case_id, Step.SERVICE)
     record = session.scalar(select(ServiceRecord).where(ServiceRecord.decision_id == decision.id))
     assert record is not None
     record.sent_at = now
@@ -360,7 +367,8 @@ EVIDENCE_LABELS = {
     "inquiry_record": "询问笔录",
     "notice_record": "告知笔录",
     "service_confirm": "送达地址确认书",
-    "service_receipt": "电子送达回证",
+    "service_receipt": "送达回证",
+    "eservice_receipt": "电子送达回证",
 }
 
 
@@ -399,10 +407,16 @@ def case_record(session: Session, case_id: int) -> CaseRecord:
         )
         .order_by(EvidenceFile.id)
     )
-    items = tuple(EvidenceItem(r.id, _label(r), r.sha256, r.size, r.created_at) for r in rows)
+    items, segment = [], 0
+    for r in rows:  # each call of the case (resumed after a drop) is one hashed segment
+        label = _label(r)
+        if r.kind == "recording":
+            segment += 1
+            label = f"{label}（第{segment}段）"
+        items.append(EvidenceItem(r.id, label, r.sha256, r.size, r.created_at))
     service = session.execute(
         select(ServiceRecord.sent_at, ServiceRecord.delivered_at)
         .join(Decision, Decision.id == ServiceRecord.decision_id)
         .where(Decision.case_id == case.id)
     ).one_or_none()
-    return CaseRecord(items, *(service or (None, None)))
+    return CaseRecord(tuple(items), *(service or (None, None)))
