@@ -1,8 +1,10 @@
-"""Issue 11 figures: per decision (median after warm-up) render, PDF/A post-processing,
-signing and total; file sizes; and the verification requests' p95 against a live gateway
-(SQLite, loopback): the QR page and the PDF upload check.
+"""Issue 11/20 figures: per decision (median after warm-up) render, PDF/A post-processing,
+signing and total; each record's render + PDF/A + sign p50 and size; PAdES B-LTA signing
+against a local PKI on loopback (certomancer: TSA, OCSP, CRL) and the offline LTA
+validation time; and the verification requests' p95 against a live gateway (SQLite,
+loopback): the QR page and the PDF upload check.
 
-Targets: render ≤ 30 ms, total ≤ 150 ms, size ≤ 120 KB without images.
+Targets: each record ≤ 40 ms p50, decision ≤ 120 KB without images.
 """
 
 from __future__ import annotations
@@ -21,18 +23,26 @@ from _common import median, pct
 from officer_console.config import load_settings
 from officer_console.documents.democa import ensure_demo_pki
 from officer_console.documents.fonts import ensure_font
+from officer_console.documents.pdfa import make_pdfa
 from officer_console.documents.pipeline import produce
 from officer_console.documents.render import render
-from officer_console.documents.sample import sample_decision
-from officer_console.documents.signing import Pkcs12Signer
+from officer_console.documents.sample import (
+    sample_decision,
+    sample_inquiry,
+    sample_notice,
+    sample_receipt,
+    sample_service,
+)
+from officer_console.documents.signing import Pkcs12Signer, validate_long_term
 from officer_console.gateway.app import create_app, start
 from officer_console.gateway.ratelimit import Limit, Limits, RateLimiter
 from officer_console.gateway.routes_verify import LIMITS, VerifyLimits
 from officer_console.store.engine import make_engine, session_factory
 from officer_console.store.schema import migrate
+from tests.documents.localpki import running_pki
 from tests.documents.world import issued_case
 
-WARMUP, RUNS, REQUESTS = 5, 40, 200
+WARMUP, RUNS, REQUESTS, LTA_RUNS = 5, 40, 200, 15
 
 
 def per_decision(signer: Pkcs12Signer) -> None:
@@ -60,6 +70,59 @@ def per_decision(signer: Pkcs12Signer) -> None:
     print(
         f"无图像（拒绝签名，无过程记录页）: 签名后 {len(plain) / 1024:.1f} KB"
         f"（ReportLab 输出 {len(page1) / 1024:.1f} KB）"
+    )
+
+
+def per_record(signer: Pkcs12Signer) -> None:
+    """Each record as made at its step: render + PDF/A + sign, p50 and p95, and its size."""
+    docs = {
+        "询问笔录": sample_inquiry(),
+        "行政处罚告知笔录": sample_notice(waived=False),
+        "送达地址确认书": sample_service(),
+        "电子送达回证": sample_receipt(),
+        "处罚决定书（简易，含过程记录页）": sample_decision(),
+        "处罚决定书（一般，证据清单）": sample_decision(general=True),
+    }
+    for label, doc in docs.items():
+        for _ in range(WARMUP):
+            produce(doc, signer)
+        runs = [produce(doc, signer) for _ in range(RUNS)]
+        total = [r.timings_ms["total"] for r in runs]
+        cpu = [r.timings_ms["total_cpu"] for r in runs]
+        print(
+            f"{label}: p50 {median(total):5.1f} ms  p95 {pct(total, 95):5.1f} ms"
+            f"  (CPU p50 {median(cpu):5.1f} ms)  大小 {len(runs[-1].data) / 1024:5.1f} KB"
+        )
+
+
+def long_term(tmp: Path) -> None:
+    """B-LTA signing with the local TSA/OCSP/CRL, then validation with the PKI stopped."""
+    doc = sample_decision(general=True)
+    archival = make_pdfa(render(doc), created=doc.decided_at)
+    times: list[float] = []
+    with running_pki(tmp / "lta-pki") as pki:
+        signer = Pkcs12Signer(
+            pki.unit_p12, pki.password, timestamp_url=pki.tsa_url, lta_roots=[pki.root]
+        )
+        signed = signer.sign(archival)
+        for _ in range(LTA_RUNS):
+            t0 = time.perf_counter()
+            signed = signer.sign(archival)
+            times.append((time.perf_counter() - t0) * 1000)
+    assert signed.level == "PAdES-B-LTA", signed.warning
+    print(
+        f"B-LTA 签名（本机 TSA + OCSP + CRL，{LTA_RUNS} 次）: p50 {median(times):.0f} ms"
+        f"  p95 {pct(times, 95):.0f} ms  大小 {len(signed.data) / 1024:.1f} KB"
+    )
+    checks: list[float] = []
+    for _ in range(LTA_RUNS):
+        t0 = time.perf_counter()
+        report = validate_long_term(signed.data, [pki.root])
+        checks.append((time.perf_counter() - t0) * 1000)
+        assert report.valid, report.problem
+    print(
+        f"B-LTA 离线长期验证（PKI 已停止，{LTA_RUNS} 次）: p50 {median(checks):.0f} ms"
+        f"  p95 {pct(checks, 95):.0f} ms"
     )
 
 
@@ -133,6 +196,10 @@ def main() -> None:
             f"== 文书生成（每份中位数，预热 {WARMUP} 次后 {RUNS} 次；负载 {load}，{os.cpu_count()} 核）"
         )
         per_decision(signer)
+        print("== 各文书（渲染 + PDF/A + 签名）")
+        per_record(signer)
+        print("== PAdES B-LTA")
+        long_term(Path(tmp))
         print("== 核验请求")
         verification(Path(tmp))
 

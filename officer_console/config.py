@@ -329,7 +329,9 @@ class Settings:
     timestamp_url: str = field(
         default="",
         metadata=_meta(
-            "RFC 3161 timestamp server (PAdES B-T)", check=_http_url("时间戳服务器地址"), strip=True
+            "RFC 3161 timestamp server (PAdES B-LTA with signing_trust_roots; B-T, B-B fallback)",
+            check=_http_url("时间戳服务器地址"),
+            strip=True,
         ),
     )
     seal_image: str = field(default="", metadata=_meta("PNG seal image; empty → drawn seal"))

@@ -25,6 +25,7 @@ DOCS = {
     "inquiry_record": s.sample_inquiry(),
     "notice_record": s.sample_notice(waived=False),
     "service_confirm": s.sample_service(),
+    "service_receipt": s.sample_receipt(),
 }
 
 

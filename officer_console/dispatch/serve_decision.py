@@ -19,12 +19,14 @@ from officer_console.dispatch.sms.base import SmsError, SmsMessage, SmsProvider,
 from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
+from officer_console.store.procedure import receipt as procedure_receipt
 from officer_console.store.procedure import resend as procedure_resend
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure import view as procedure_view
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
 from officer_console.store.procedure.files import StoreLike
+from officer_console.store.procedure.receipt import ReceiptMaker
 from officer_console.store.procedure.view import CaseView
 from officer_console.store.types import utcnow
 
@@ -116,7 +118,7 @@ class DecisionServer:
         now = self._clock()
 
         def record(s: Session) -> CaseChange:
-            return procedure_service.record_service_result(
+            change = procedure_service.record_service_result(
                 s,
                 actor,
                 case_id,
@@ -126,6 +128,12 @@ class DecisionServer:
                 error=result.message_zh,
                 now=now,
             )
+            if result.accepted and isinstance(self.documents, ReceiptMaker):
+                # the sent time on a signed record: the 电子送达回证, evidence like the others
+                procedure_receipt.store_service_receipt(
+                    s, actor, evidence_dir, case_id, self.documents, now=now
+                )
+            return change
 
         change = run_in_transaction(self._factory, record)
         state = "sent" if result.accepted else "unknown" if result.outcome_unknown else "failed"

@@ -60,7 +60,7 @@ def draw_audit_page(
                     "送达时间",
                     _when(trail.service_sent_at, tz)
                     if trail.service_sent_at
-                    else "送达后由系统记录（见核验页面）",
+                    else "作出决定时尚未送达，发送成功时间记入电子送达回证",
                 ),
                 ("工作站", trail.workstation or "—"),
             ],

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
 from officer_console.config import Settings
+from officer_console.documents.layout import local_time
 from officer_console.documents.model import (
     DecisionDoc,
     InquiryDoc,
@@ -25,6 +26,7 @@ from officer_console.documents.model import (
     OfficerRef,
     Party,
     ServiceConfirmationDoc,
+    ServiceReceiptDoc,
     SignatureSlot,
     Unit,
     VehicleRef,
@@ -39,14 +41,42 @@ from officer_console.documents.setup import (
     unit_from_issue,
 )
 from officer_console.documents.signing import Signer
+from officer_console.domain.procedure_records import ServiceReceiptFacts
+from officer_console.domain.procedure_text import default_review_body, record_number
 from officer_console.store.documents import CaseTrail, DecisionIssue
 from officer_console.store.procedure.documents import CaseFacts
 from officer_console.store.types import utcnow
 
-__all__ = ["DRAFT_KINDS", "CaseDocuments"]
+__all__ = ["DRAFT_KINDS", "CaseDocuments", "evidence_list"]
 
 DRAFT_KINDS = {"inquiry": "询问笔录", "notice": "行政处罚告知笔录", "decision": "处罚决定书"}
 _DECISION_TITLES = {"simple": "简易程序处罚决定书", "general": "行政处罚决定书"}
+
+
+_EVIDENCE_DOCS = {"inquiry_record": "询问笔录", "notice_record": "行政处罚告知笔录"}
+
+
+def evidence_list(
+    violations: tuple[ViolationFact, ...],
+    trail: CaseTrail | None,
+    decision_number: str,
+    tz: str,
+) -> tuple[str, ...]:
+    """The evidence a general-procedure decision names ([157] 49): the capture record of each
+    violation, the records of the case by number, the video recordings by SHA-256."""
+    items = [
+        f"交通技术监控记录（{local_time(v.occurred_at, tz)}，{v.location}，代码{v.code}）"
+        for v in violations
+    ]
+    files = trail.files if trail is not None else ()
+    for kind, title in _EVIDENCE_DOCS.items():
+        if any(k == kind for k, _sha, _size in files):
+            items.append(f"{title}（编号{record_number(decision_number, kind)}）")
+    recordings = [sha for kind, sha, _size in files if kind == "recording"]
+    for i, sha in enumerate(recordings, start=1):
+        label = f"视频录像{i}" if len(recordings) > 1 else "视频录像"
+        items.append(f"{label}（远程视频处理全过程，SHA-256：{sha}）")
+    return tuple(items)
 
 
 class CaseDocuments:
@@ -70,12 +100,14 @@ class CaseDocuments:
 
     # --- plain data --------------------------------------------------------------------
     def _unit(self, facts: CaseFacts) -> Unit:
-        u = facts.unit
+        return self._unit_of(facts.unit)
+
+    def _unit_of(self, u: Mapping[str, str]) -> Unit:
         seal = Path(self.settings.seal_image) if self.settings.seal_image else None
         return Unit(
             u["name"],
             u["division_code"],
-            u["review_body"],
+            u["review_body"] or default_review_body(u["name"]),
             u["court"],
             u["timezone"],
             seal_image=seal,
@@ -110,9 +142,12 @@ class CaseDocuments:
             )
         return tuple(out)
 
-    def _officers(self, facts: CaseFacts) -> tuple[OfficerRef, ...]:
-        lead = OfficerRef(*facts.lead)
-        return (lead,) if facts.assist is None else (lead, OfficerRef(*facts.assist))
+    @staticmethod
+    def _step_officers(facts: CaseFacts) -> tuple[OfficerRef, ...]:
+        """Who took part in 询问 and 告知: the lead. The assisting officer of a general case is
+        chosen at the ruling and acts there (co-sign) and on the decision — never printed as
+        记录人 or 告知民警 of steps he was not in."""
+        return (OfficerRef(*facts.lead),)
 
     def _at(self, facts: CaseFacts, step: str) -> datetime:
         return facts.step_times.get(step) or facts.now or utcnow()
@@ -130,18 +165,17 @@ class CaseDocuments:
     # --- documents ---------------------------------------------------------------------
     def inquiry(self, facts: CaseFacts, *, draft: bool = False) -> InquiryDoc:
         data = facts.view.step_data.get("inquiry", {})
-        officers = self._officers(facts)
         return InquiryDoc(
             unit=self._unit(facts),
             party=self._party(facts),
             started_at=facts.view.accepted_at,
             ended_at=self._at(facts, "inquiry"),
-            questioner=officers[0],
-            recorder=officers[-1],
+            questioner=OfficerRef(*facts.lead),
+            recorder=None,
             qa=tuple((str(q), str(a)) for q, a in data.get("qa", [])),
             refused_to_answer=bool(data.get("refused")),
             party_signature=self._slot(facts, draft=draft),
-            number=facts.decision_number,
+            number=record_number(facts.decision_number, "inquiry_record"),
         )
 
     def notice(self, facts: CaseFacts, *, draft: bool = False) -> NoticeDoc:
@@ -160,9 +194,10 @@ class CaseDocuments:
             waived=bool(data.get("waived")),
             review_result=str(review or "（待复核）"),
             notified_at=self._at(facts, "notice"),
-            officers=self._officers(facts),
+            officers=self._step_officers(facts),
             party_signature=self._slot(facts, draft=draft),
-            number=facts.decision_number,
+            number=record_number(facts.decision_number, "notice_record"),
+            hearing_requested=bool(data.get("hearing_requested")),
         )
 
     def service_confirm(self, facts: CaseFacts) -> ServiceConfirmationDoc:
@@ -181,6 +216,28 @@ class CaseDocuments:
             party_signature=SignatureSlot(facts.service_png, signed_at=facts.now),
         )
 
+    def receipt_doc(self, facts: ServiceReceiptFacts) -> ServiceReceiptDoc:
+        return ServiceReceiptDoc(
+            unit=self._unit_of(facts.unit),
+            party_name=facts.party_name,
+            document_name=facts.decision_title,
+            document_number=facts.decision_number,
+            channel=facts.channel,
+            address_masked=facts.address_masked,
+            sent_at=facts.sent_at,
+            officer=OfficerRef(*facts.officer),
+            number=record_number(facts.decision_number, "eservice_receipt"),
+            provider_reference=facts.provider_reference,
+            downloaded_at=facts.downloaded_at,
+            made_at=facts.made_at,
+            payment_due=facts.payment_due,
+        )
+
+    def service_receipt(self, facts: ServiceReceiptFacts) -> bytes:
+        """The signed 电子送达回证 (evidence kind ``eservice_receipt``): what the store calls
+        once the SMS was accepted (and again, as a new version, after the first download)."""
+        return self._produce(self.receipt_doc(facts))
+
     def decision_doc(
         self,
         facts: CaseFacts,
@@ -195,6 +252,7 @@ class CaseDocuments:
         ruling = facts.view.step_data.get("ruling", {})
         violations = self._violations(facts, ruled=True)
         points = sum(v.points for v in violations)
+        general = facts.view.kind.value == "general"
         return DecisionDoc(
             kind=facts.view.kind,
             number=number,
@@ -214,6 +272,12 @@ class CaseDocuments:
             verification_url=url,
             note="草稿，未签章，不具法律效力" if draft else "",
             audit=None if trail is None else audit_trail(trail, self.workstation),
+            evidence=(
+                evidence_list(violations, trail, facts.decision_number, unit.timezone)
+                if general
+                else ()
+            ),
+            service_channel="" if draft else (facts.service_channel or "paper"),
         )
 
     # --- the store's CaseDocumentMaker -------------------------------------------------

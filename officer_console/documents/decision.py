@@ -20,9 +20,10 @@ from officer_console.documents.legal import LegalText, legal_text
 from officer_console.documents.model import DecisionDoc, ViolationFact
 from officer_console.documents.seal import draw_seal
 from officer_console.domain.penalties import points_warning
-from officer_console.domain.procedure_records import ProcedureKind
+from officer_console.domain.procedure_records import SERVICE_CHANNELS, ProcedureKind
+from officer_console.domain.procedure_text import behaviour_phrase
 
-__all__ = ["decision_title", "render_decision"]
+__all__ = ["decision_title", "points_clause", "render_decision"]
 
 
 def decision_title(doc: DecisionDoc, legal: LegalText | None = None) -> str:
@@ -47,23 +48,35 @@ def _violation_sentence(
         "fact",
         time=local_time(v.occurred_at, tz),
         location=v.location,
-        behaviour=v.behaviour,
+        behaviour=behaviour_phrase(v.behaviour),
         code=v.code,
     )
     basis = legal.get(
         "decision", "basis", conduct_basis=v.conduct_basis, penalty_basis=v.penalty_basis
     )
-    points = legal.get("decision", "points", points=v.points)
-    return f"{fact}，{basis}，{_penalty(legal, fine, warning)}，{points}。"
+    return f"{fact}，{basis}，{_penalty(legal, fine, warning)}，{points_clause(legal, v.points)}。"
+
+
+def points_clause(legal: LegalText, points: int) -> str:
+    """ "依据《…记分管理办法》第十条的规定，记6分" — the article that lists the violation by its
+    points ([163] 8–12, a table in the legal wording); 0 points: 不予记分."""
+    if points <= 0:
+        return legal.get("decision", "no_points")
+    try:
+        article = legal.get("points_articles", str(points))
+    except KeyError:
+        article = ""  # a points value no article lists (data error): cite the measure only
+    return legal.get("decision", "points", article=article, points=points)
 
 
 def _party_rows(doc: DecisionDoc) -> list[list[tuple[str, str]]]:
     p, v = doc.party, doc.vehicle
-    return [
+    return [  # 发证机关 and 住址 are long names: a full row each, never wrapped mid-word
         [("被处罚人", p.name), ("身份证明文件号码", p.id_number)],
         [("机动车驾驶证号", p.licence_number or p.id_number), ("档案编号", p.licence_file_number)],
-        [("发证机关", p.issuing_authority), ("准驾车型", p.licence_class)],
-        [("联系方式", p.phone), ("住址", p.address)],
+        [("发证机关", p.issuing_authority)],
+        [("准驾车型", p.licence_class), ("联系方式", p.phone)],
+        [("住址", p.address)],
         [("车辆类型", v.vehicle_type), ("号牌号码", v.plate)],
     ]
 
@@ -122,12 +135,22 @@ def render_decision(doc: DecisionDoc) -> bytes:
             legal.get("decision", "nine_point_warning", total=doc.cycle_points_after), 10.5
         )
         c.setFillColorRGB(0, 0, 0)
+    if doc.evidence:  # [157] 49: the general-procedure decision names its evidence
+        sheet.paragraph(legal.get("decision", "evidence_label") + "：")
+        for i, item in enumerate(doc.evidence, start=1):
+            sheet.paragraph(f"{i}. {item}", 10, indent=2, gap=0)
+        sheet.y -= 2
     if doc.fine_total > 0:
         channels = doc.unit.payment_channels or legal.get("decision", "payment_channels")
         sheet.paragraph(legal.get("decision", "payment", channels=channels))
     sheet.paragraph(
         legal.get("decision", "remedies", review_body=doc.unit.review_body, court=doc.unit.court)
     )
+    if doc.service_channel == "paper":
+        sheet.paragraph(legal.get("decision", "service_paper"))
+    elif doc.service_channel:
+        channel = SERVICE_CHANNELS.get(doc.service_channel, doc.service_channel)
+        sheet.paragraph(legal.get("decision", "service_electronic", channel=channel))
     sheet.labelled("处罚地点", doc.place)
     sheet.labelled("备注", doc.note or "无")
 

@@ -21,6 +21,7 @@ __all__ = [
     "OfficerRef",
     "Party",
     "ServiceConfirmationDoc",
+    "ServiceReceiptDoc",
     "SignatureSlot",
     "Unit",
     "VehicleRef",
@@ -102,9 +103,9 @@ class SignatureSlot:
 
 @dataclass(frozen=True, slots=True)
 class AuditStep:
-    label: str  # 询问 / 告知 / 裁决 / 确认 / 电子送达
+    label: str  # 询问 / 告知 / 裁决 / 协办民警核签 / 确认 / 电子送达
     at: datetime
-    officers: str  # "王强(010001)、李明(010002)"
+    officers: str  # "王强（010001）、李明（010002）": the officers who acted in this step
     note: str = ""
 
 
@@ -151,6 +152,11 @@ class DecisionDoc:
     verification_url: str = ""
     note: str = ""
     audit: AuditTrail | None = None
+    #: The evidence the decision rests on ([157] 49: printed on the general-procedure decision).
+    evidence: tuple[str, ...] = ()
+    #: How the decision is served after it was announced on video: "sms"/"mini_program"
+    #: (electronic, with consent), "paper", or "" (not yet known: no service sentence).
+    service_channel: str = ""
 
     def __post_init__(self) -> None:
         if not self.violations:
@@ -168,7 +174,7 @@ class InquiryDoc:
     started_at: datetime
     ended_at: datetime
     questioner: OfficerRef
-    recorder: OfficerRef
+    recorder: OfficerRef | None  # None: one officer asked and recorded (printed once)
     qa: tuple[tuple[str, str], ...]
     refused_to_answer: bool
     party_signature: SignatureSlot
@@ -191,9 +197,10 @@ class NoticeDoc:
     waived: bool
     review_result: str
     notified_at: datetime
-    officers: tuple[OfficerRef, ...]
+    officers: tuple[OfficerRef, ...]  # the officers who took part in the notice step
     party_signature: SignatureSlot
     number: str = ""
+    hearing_requested: bool = False  # the party's answer, printed where a hearing applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,3 +217,23 @@ class ServiceConfirmationDoc:
     sent_at: datetime | None
     officer: OfficerRef
     party_signature: SignatureSlot
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceReceiptDoc:
+    """电子送达回证: made and signed after the SMS was accepted — what was sent, how, to where
+    (masked), when it was sent and, once it happened, the first full download."""
+
+    unit: Unit
+    party_name: str
+    document_name: str
+    document_number: str
+    channel: str  # sms | mini_program
+    address_masked: str
+    sent_at: datetime
+    officer: OfficerRef
+    number: str = ""
+    provider_reference: str = ""  # the SMS provider's message id, when it gave one
+    downloaded_at: datetime | None = None
+    made_at: datetime | None = None  # defaults to ``sent_at``
+    payment_due: bool = True  # a fine to pay: the receipt prints the payment deadline

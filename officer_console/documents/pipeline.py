@@ -15,7 +15,7 @@ from officer_console.documents.model import (
     DecisionDoc,
     InquiryDoc,
     NoticeDoc,
-    ServiceConfirmationDoc,
+    ServiceReceiptDoc,
 )
 from officer_console.documents.pdfa import make_pdfa
 from officer_console.documents.render import Document, document_kind, render
@@ -45,7 +45,8 @@ def _created(doc: Document) -> datetime:
         return doc.ended_at
     if isinstance(doc, NoticeDoc):
         return doc.notified_at
-    assert isinstance(doc, ServiceConfirmationDoc)
+    if isinstance(doc, ServiceReceiptDoc):
+        return doc.made_at or doc.sent_at
     return doc.confirmed_at
 
 

@@ -24,6 +24,7 @@ from officer_console.documents.model import (
 )
 from officer_console.domain.penalties import hearing_right
 from officer_console.domain.procedure_records import SERVICE_CHANNELS
+from officer_console.domain.procedure_text import behaviour_phrase
 
 __all__ = ["render_inquiry", "render_notice", "render_service"]
 
@@ -78,26 +79,33 @@ def _sign_block(
     sheet.y -= max(len(officers), 2) * 6 * mm + 6 * mm
 
 
+def _inquiry_officers(doc: InquiryDoc) -> list[tuple[str, OfficerRef]]:
+    """询问人/记录人 as two people only when two took part; one officer is named once."""
+    if doc.recorder is None or doc.recorder == doc.questioner:
+        return [("询问、记录人", doc.questioner)]
+    return [("询问人", doc.questioner), ("记录人", doc.recorder)]
+
+
 def render_inquiry(doc: InquiryDoc) -> bytes:
+    """The 询问笔录: only what was asked and answered (the rights statement is the first
+    question the officer read, printed once with the answer given)."""
     tz = doc.unit.timezone
     legal = legal_text(local_date(doc.started_at, tz))
     title = legal.get("inquiry", "title")
     buffer, sheet = _start(doc.unit, title, doc.number, f"{doc.unit.name} {title}")
     p = doc.party
+    officers = _inquiry_officers(doc)
     sheet.field_table(
         [
             [("询问时间", f"{local_time(doc.started_at, tz)} 至 {local_time(doc.ended_at, tz)}")],
             [("询问地点", doc.place)],
-            [("询问人", _officer(doc.questioner)), ("记录人", _officer(doc.recorder))],
+            [(role, _officer(o)) for role, o in officers],
             [("被询问人", p.name), ("身份证明文件号码", p.id_number)],
             [("联系方式", p.phone), ("住址", p.address)],
         ],
         label_w=29 * mm,
     )
     sheet.paragraph(legal.get("inquiry", "identity"))
-    officers = "、".join(_officer(o) for o in (doc.questioner, doc.recorder))
-    sheet.paragraph("问：" + legal.get("inquiry", "opening", unit=doc.unit.name, officers=officers))
-    sheet.paragraph("答：听清楚了。" if not doc.refused_to_answer else "答：（未回答）")
     for question, answer in doc.qa:
         sheet.paragraph(f"问：{question}")
         sheet.paragraph(f"答：{answer}" if answer else "答：（未回答）")
@@ -109,7 +117,7 @@ def render_inquiry(doc: InquiryDoc) -> bytes:
         section="inquiry",
         party_label="被询问人签名：",
         signature=doc.party_signature,
-        officers=[f"询问人：{_officer(doc.questioner)}", f"记录人：{_officer(doc.recorder)}"],
+        officers=[f"{role}：{_officer(o)}" for role, o in officers],
         tz=tz,
         closing=legal.get("inquiry", "closing"),
     )
@@ -145,11 +153,11 @@ def render_notice(doc: NoticeDoc) -> bytes:
     sheet.paragraph(legal.get("notice", "intro"))
     for i, fact in enumerate(doc.violations, start=1):
         sentence = legal.get(
-            "decision",
+            "notice",
             "fact",
             time=local_time(fact.occurred_at, tz),
             location=fact.location,
-            behaviour=fact.behaviour,
+            behaviour=behaviour_phrase(fact.behaviour),
             code=fact.code,
         )
         basis = legal.get(
@@ -164,8 +172,11 @@ def render_notice(doc: NoticeDoc) -> bytes:
         "拟处罚意见：" + _proposal(legal, doc.proposed_fine, doc.warning, doc.proposed_points)
     )
     sheet.paragraph(legal.get("notice", "rights"))
-    hearing = "hearing" if hearing_right(doc.proposed_fine) else "no_hearing"
-    sheet.paragraph(legal.get("notice", hearing))
+    hearing = hearing_right(doc.proposed_fine)
+    sheet.paragraph(legal.get("notice", "hearing" if hearing else "no_hearing"))
+    if hearing:  # the party's choice is part of what the notice records
+        answer = "hearing_requested" if doc.hearing_requested else "hearing_declined"
+        sheet.labelled(legal.get("notice", "hearing_label"), legal.get("notice", answer))
     if doc.waived and not doc.statement:
         sheet.labelled(
             legal.get("notice", "statement_label").rstrip("："), legal.get("notice", "waived")
@@ -200,7 +211,10 @@ def render_service(doc: ServiceConfirmationDoc) -> bytes:
             [("文书编号", doc.document_number)],
             [("送达方式", f"电子送达（{channel}）"), ("送达地址", doc.address)],
             [
-                ("发送成功时间", local_time(doc.sent_at, tz) if doc.sent_at else "尚未发送"),
+                (
+                    "发送成功时间",
+                    local_time(doc.sent_at, tz) if doc.sent_at else "发送后记入电子送达回证",
+                ),
                 ("送达民警", _officer(doc.officer)),
             ],
         ],

@@ -8,12 +8,14 @@ from officer_console.documents.model import (
     InquiryDoc,
     NoticeDoc,
     ServiceConfirmationDoc,
+    ServiceReceiptDoc,
 )
+from officer_console.documents.receipt import render_receipt
 from officer_console.documents.records import render_inquiry, render_notice, render_service
 
 __all__ = ["Document", "document_kind", "render"]
 
-Document = DecisionDoc | InquiryDoc | NoticeDoc | ServiceConfirmationDoc
+Document = DecisionDoc | InquiryDoc | NoticeDoc | ServiceConfirmationDoc | ServiceReceiptDoc
 
 #: Evidence kinds (``evidence_files.kind``) of the rendered documents.
 _KINDS: dict[type, str] = {
@@ -21,6 +23,7 @@ _KINDS: dict[type, str] = {
     InquiryDoc: "inquiry_record",
     NoticeDoc: "notice_record",
     ServiceConfirmationDoc: "service_confirm",
+    ServiceReceiptDoc: "eservice_receipt",
 }
 
 
@@ -36,4 +39,6 @@ def render(doc: Document) -> bytes:
         return render_inquiry(doc)
     if isinstance(doc, NoticeDoc):
         return render_notice(doc)
+    if isinstance(doc, ServiceReceiptDoc):
+        return render_receipt(doc)
     return render_service(doc)

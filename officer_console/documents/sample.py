@@ -23,18 +23,21 @@ from officer_console.documents.model import (
     OfficerRef,
     Party,
     ServiceConfirmationDoc,
+    ServiceReceiptDoc,
     SignatureSlot,
     Unit,
     VehicleRef,
     ViolationFact,
 )
 from officer_console.domain.procedure_records import ProcedureKind
+from officer_console.domain.procedure_text import opening_statement
 
 __all__ = [
     "sample_decision",
     "sample_decision_roundtrip",
     "sample_inquiry",
     "sample_notice",
+    "sample_receipt",
     "sample_service",
     "sample_signature_png",
 ]
@@ -107,21 +110,29 @@ def sample_signature_png(width: int = 360, height: int = 120) -> bytes:
     return out.getvalue()
 
 
-def _trail(signature_png: bytes | None) -> AuditTrail:
+RECORDING_SHA = "a3" * 32
+
+
+def _trail(signature_png: bytes | None, *, general: bool = False) -> AuditTrail:
     import hashlib
 
+    cosign = (
+        (AuditStep("协办民警核签", T0 + timedelta(minutes=10, seconds=40), "李明（010002）"),)
+        if general
+        else ()
+    )
     return AuditTrail(
         steps=(
             AuditStep("身份核验", T0 + timedelta(minutes=1), "王强（010001）"),
             AuditStep("询问", T0 + timedelta(minutes=6), "王强（010001）"),
             AuditStep("告知", T0 + timedelta(minutes=9), "王强（010001）", "当事人放弃陈述、申辩"),
             AuditStep("裁决", T0 + timedelta(minutes=11), "王强（010001）"),
+            *cosign,
             AuditStep("确认", T0 + timedelta(minutes=12), "王强（010001）"),
-            AuditStep("电子送达", T0 + timedelta(minutes=13), "王强（010001）"),
         ),
         call_started_at=T0,
         call_ended_at=T0 + timedelta(minutes=14),
-        recordings=(FileHash("录像1（MP4）", "a3" * 32, 18_734_112),),
+        recordings=(FileHash("录像1（MP4）", RECORDING_SHA, 18_734_112),),
         signature=(
             FileHash("签名图像", hashlib.sha256(signature_png).hexdigest(), len(signature_png))
             if signature_png
@@ -132,7 +143,7 @@ def _trail(signature_png: bytes | None) -> AuditTrail:
             FileHash("行政处罚告知笔录", "c0" * 32, 43_010),
             FileHash("送达地址确认书", "7d" * 32, 38_901),
         ),
-        service_sent_at=T0 + timedelta(minutes=13, seconds=20),
+        service_sent_at=None,  # the decision is made before it is sent: see the receipt
         workstation="LX-CONSOLE-01",
     )
 
@@ -145,6 +156,7 @@ def sample_decision(
     cycle_points_after: int | None = None,
     verification_url: str = "https://jj.example.gov.cn/verify?n=37010220260000001&c=K7QX3M9TPA",
     with_audit: bool = True,
+    service_channel: str = "sms",
 ) -> DecisionDoc:
     """A realistic decision; the switches cover the test matrix."""
     violations = (V_LIGHT, V_BELT) if several else (V_LIGHT,)
@@ -175,7 +187,24 @@ def sample_decision(
         assist_officer=ASSIST if general else None,
         party_signature=signature,
         verification_url=verification_url,
-        audit=_trail(png) if with_audit else None,
+        audit=_trail(png, general=general) if with_audit else None,
+        evidence=_evidence(violations) if general else (),
+        service_channel=service_channel,
+    )
+
+
+def _evidence(violations: tuple[ViolationFact, ...]) -> tuple[str, ...]:
+    from officer_console.documents.layout import local_time
+
+    return (
+        *(
+            f"交通技术监控记录（{local_time(v.occurred_at, UNIT.timezone)}，{v.location}，"
+            f"代码{v.code}）"
+            for v in violations
+        ),
+        "询问笔录（编号37010220260000001-1）",
+        "行政处罚告知笔录（编号37010220260000001-2）",
+        f"视频录像（远程视频处理全过程，SHA-256：{RECORDING_SHA}）",
     )
 
 
@@ -187,8 +216,9 @@ def sample_inquiry(*, refused: bool = False) -> InquiryDoc:
         started_at=T0 + timedelta(minutes=2),
         ended_at=T0 + timedelta(minutes=6),
         questioner=LEAD,
-        recorder=ASSIST,
+        recorder=None,
         qa=(
+            (opening_statement(UNIT.name, "王强（警号010001）"), "听清楚了。"),
             ("你的姓名、身份证号码？", "张伟，11010519491231002X。"),
             ("2026年11月20日8时35分，鲁A12345号小型普通客车是否由你驾驶？", "是我驾驶的。"),
             ("你当时是否闯了红灯？", "当时信号灯刚变红，我没来得及停下。"),
@@ -228,9 +258,27 @@ def sample_service() -> ServiceConfirmationDoc:
         channel="sms",
         address="13812341234",
         confirmed_at=T0 + timedelta(minutes=12, seconds=30),
-        sent_at=T0 + timedelta(minutes=13, seconds=20),
+        sent_at=None,  # signed at consent, before the SMS: the receipt records the sent time
         officer=LEAD,
         party_signature=SignatureSlot(sample_signature_png()),
+    )
+
+
+def sample_receipt(*, downloaded: bool = True) -> ServiceReceiptDoc:
+    sent = T0 + timedelta(minutes=13, seconds=20)
+    return ServiceReceiptDoc(
+        unit=UNIT,
+        party_name=PARTY.name,
+        document_name="公安交通管理简易程序处罚决定书",
+        document_number="37010220260000001",
+        channel="sms",
+        address_masked="138****1234",
+        sent_at=sent,
+        officer=LEAD,
+        number="37010220260000001-4",
+        provider_reference="SMS-20261205-0001",
+        downloaded_at=T0 + timedelta(minutes=41, seconds=5) if downloaded else None,
+        made_at=T0 + timedelta(minutes=41, seconds=6) if downloaded else sent,
     )
 
 

@@ -20,6 +20,7 @@ from officer_console.documents.model import AuditStep, AuditTrail, DecisionDoc, 
 from officer_console.documents.pipeline import produce, verification_url
 from officer_console.documents.signing import Pkcs12Signer, Signer, SigningError
 from officer_console.domain.procedure_records import Step
+from officer_console.domain.procedure_text import default_review_body
 from officer_console.store.documents import DOCUMENT_KINDS, CaseTrail, DecisionIssue
 
 __all__ = [
@@ -58,7 +59,12 @@ def signer_from_settings(settings: Settings) -> Pkcs12Signer:
             )
         password = DEMO_SIGNING_PASSWORD
     return Pkcs12Signer(
-        p12, password, timestamp_url=settings.timestamp_url, timezone=settings.timezone
+        p12,
+        password,
+        timestamp_url=settings.timestamp_url,
+        timezone=settings.timezone,
+        # with a TSA: PAdES B-LTA, validation data fetched for the chains to these roots
+        lta_roots=trust_roots(settings) if settings.timestamp_url else (),
     )
 
 
@@ -79,7 +85,7 @@ def unit_from_issue(issue: DecisionIssue, settings: Settings) -> Unit:
     return Unit(
         name=issue.unit_name,
         division_code=issue.division_code,
-        review_body=issue.review_body,
+        review_body=issue.review_body or default_review_body(issue.unit_name),
         court=issue.court,
         timezone=issue.timezone,
         seal_image=Path(settings.seal_image) if settings.seal_image else None,
@@ -132,8 +138,14 @@ def audit_trail(trail: CaseTrail, workstation: str = "") -> AuditTrail:
             documents.append(FileHash(f"签名图像{counts[kind]}", sha, size))
         else:
             documents.append(item)
+    steps = []
+    for step, at, who in trail.steps:
+        steps.append(AuditStep(labels.get(step, step), at, who))
+        if step == Step.RULING.value and trail.cosign is not None:
+            # [157] 48: the second officer of a general case, with the time he co-signed
+            steps.append(AuditStep("协办民警核签", trail.cosign[0], trail.cosign[1]))
     return AuditTrail(
-        steps=tuple(AuditStep(labels.get(s, s), at, who) for s, at, who in trail.steps),
+        steps=tuple(steps),
         call_started_at=trail.call_started_at,
         call_ended_at=trail.call_ended_at,
         recordings=tuple(recordings),

@@ -1,8 +1,12 @@
 """Digital signatures behind an interface: PAdES with pyHanko today, an SM2 e-seal later.
 
-:class:`Pkcs12Signer` signs with the unit's PKCS#12 (PAdES B-B; B-T when a RFC 3161 server is
-configured). A timestamp server that does not answer lowers the level to B-B — the document
-is still signed and returned, and :attr:`SignedPdf.warning` says what happened. The visible
+:class:`Pkcs12Signer` signs with the unit's PKCS#12. Without a RFC 3161 server: PAdES B-B.
+With one and the trust roots (``lta_roots``): PAdES B-LTA — a signature timestamp, the
+validation data (certificates, OCSP answers, CRLs, fetched from the URLs in the certificates)
+in the document security store and a document timestamp over it all, so the decision
+validates offline years later (:func:`validate_long_term`). When the validation data cannot be
+fetched the level is B-T; when the timestamp server does not answer, B-B — the document is
+still signed and returned, and :attr:`SignedPdf.warning` says what happened. The visible
 signature appearance is a small ReportLab page (embedded CJK subset font, PDF/A-safe) imported
 into the widget, not pyHanko's default Courier stamp, which is not embedded.
 """
@@ -29,6 +33,7 @@ __all__ = [
     "SignedPdf",
     "Signer",
     "SigningError",
+    "validate_long_term",
     "validate_signature",
 ]
 
@@ -49,7 +54,7 @@ class SigningError(Exception):
 @dataclass(frozen=True)
 class SignedPdf:
     data: bytes
-    level: str  # "PAdES-B-B" or "PAdES-B-T"
+    level: str  # "PAdES-B-B", "PAdES-B-T" or "PAdES-B-LTA"
     warning: str = ""  # e.g. the timestamp server was down and the level was lowered
 
 
@@ -132,6 +137,7 @@ class Pkcs12Signer:
         timestamp_url: str = "",
         timestamp_timeout: float = 5.0,
         timezone: str = "Asia/Shanghai",
+        lta_roots: Sequence[Path] = (),
     ) -> None:
         from cryptography.hazmat.primitives.serialization import pkcs12
         from cryptography.x509.oid import NameOID
@@ -163,8 +169,23 @@ class Pkcs12Signer:
         self.timestamp_url = timestamp_url
         self.timestamp_timeout = timestamp_timeout
         self.timezone = timezone
+        self.lta_roots = tuple(lta_roots)
 
-    def _sign(self, pdf: bytes, reason: str, location: str, timestamper: object) -> bytes:
+    def _lta_context(self) -> object:
+        """Validation context that fetches OCSP/CRL answers for the signer and the TSA; a
+        certificate that names a revocation service must get an answer (hard-fail)."""
+        from pyhanko_certvalidator import ValidationContext
+
+        return ValidationContext(
+            trust_roots=_load_roots(self.lta_roots),
+            other_certs=list(self.signer.cert_registry),
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+        )
+
+    def _sign(
+        self, pdf: bytes, reason: str, location: str, timestamper: object, *, lta: bool = False
+    ) -> bytes:
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.sign import fields, signers
 
@@ -175,6 +196,9 @@ class Pkcs12Signer:
             subfilter=fields.SigSeedSubFilter.PADES,
             reason=reason,
             location=location,
+            embed_validation_info=lta,
+            use_pades_lta=lta,
+            validation_context=self._lta_context() if lta else None,  # type: ignore[arg-type]
         )
         pdf_signer = signers.PdfSigner(
             meta,
@@ -198,8 +222,20 @@ class Pkcs12Signer:
             from pyhanko.sign.timestamps import HTTPTimeStamper
 
             stamper = HTTPTimeStamper(self.timestamp_url, timeout=self.timestamp_timeout)
+            lta_warning = ""
+            if self.lta_roots:
+                try:
+                    data = self._sign(pdf, reason, location, stamper, lta=True)
+                    return SignedPdf(data, "PAdES-B-LTA")
+                except Exception as exc:  # OCSP/CRL/TSA are external: fall back, say so
+                    log.warning("B-LTA signing failed, trying B-T: %r", exc)
+                    lta_warning = (
+                        f"无法取得证书验证数据（{type(exc).__name__}），已降级为PAdES-B-T签名，"
+                        "长期验证数据未嵌入"
+                    )
             try:
-                return SignedPdf(self._sign(pdf, reason, location, stamper), "PAdES-B-T")
+                data = self._sign(pdf, reason, location, stamper)
+                return SignedPdf(data, "PAdES-B-T", lta_warning)
             except Exception as exc:  # the TSA is external: any failure lowers the level
                 log.warning("timestamp server %s failed: %s", self.timestamp_url, exc)
                 warning = (
@@ -245,7 +281,8 @@ def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureRepo
 
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
+        # the unit's signatures, not the document timestamps a B-LTA file ends with
+        signatures = reader.embedded_regular_signatures
     except Exception:  # uploaded bytes: a parser failure of any kind means "not a valid PDF"
         return SignatureReport(False, problem="文件不是有效的PDF")
     if not signatures:
@@ -266,9 +303,16 @@ def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureRepo
     except Exception as exc:  # malformed signature dictionaries or CMS from an upload
         log.info("signature validation failed on malformed input: %r", exc)
         return SignatureReport(True, problem=f"签名数据已损坏：{type(exc).__name__}")
+    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # B-LTA: after the signature come only validation data (DSS) and document timestamps —
+    # pyHanko's difference analysis classifies exactly those as LTA updates.
+    covers = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+        and bool(status.docmdp_ok)
+    )
     subject = status.signing_cert.subject.native.get("common_name", "")
     problem = ""
     if not status.intact or not status.valid:
@@ -286,4 +330,88 @@ def validate_signature(pdf: bytes, trust_roots: Sequence[Path]) -> SignatureRepo
         signed_at=status.signer_reported_dt,
         timestamped=status.timestamp_validity is not None,
         problem=problem,
+    )
+
+
+@dataclass(frozen=True)
+class LongTermReport:
+    """Offline (network off) validation of a B-LTA file: the signature with the validation
+    data in the file, under the protection of its timestamps."""
+
+    valid: bool
+    level: str  # "PAdES-B-LTA" when a document timestamp covers the validation data
+    signer: str = ""
+    timestamp_at: datetime | None = None
+    problem: str = ""
+
+
+def validate_long_term(
+    pdf: bytes, trust_roots: Sequence[Path], *, at: datetime | None = None
+) -> LongTermReport:
+    """Validate the unit's signature as PAdES-LTA (ETSI EN 319 102-1 § 5.6.3) with fetching
+    disabled: everything needed must be in the file (DSS, timestamps) — what a court does
+    with the file years later (``at``: the validation time, default now)."""
+    import asyncio
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.ades.report import AdESPassed
+    from pyhanko.sign.validation.ades import ades_lta_validation
+    from pyhanko.sign.validation.policy_decl import (
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+        SignatureValidationSpec,
+    )
+    from pyhanko_certvalidator.context import CertValidationPolicySpec
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.policy_decl import (
+        NO_REVOCATION,
+        REQUIRE_REVINFO,
+        CertRevTrustPolicy,
+    )
+    from pyhanko_certvalidator.registry import SimpleTrustManager
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signature = reader.embedded_regular_signatures[0]
+        policy = CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=_load_roots(trust_roots)),
+            revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
+        )
+        roots = SimpleTrustManager.build(trust_roots=_load_roots(trust_roots))
+        # The newest document timestamp is checked at the validation time, when its TSA's
+        # OCSP/CRL answers are out of reach (offline, years later): its chain must lead to a
+        # trusted root, revocation is checked where the file holds data (soft-fail). The
+        # unit's certificate itself must have revocation data in the file (REQUIRE_REVINFO),
+        # judged at the time the timestamps prove.
+        ts_policy = CertValidationPolicySpec(
+            trust_manager=roots,
+            revinfo_policy=CertRevTrustPolicy(NO_REVOCATION),
+        )
+        spec = PdfSignatureValidationSpec(
+            SignatureValidationSpec(
+                cert_validation_policy=policy,
+                ts_cert_validation_policy=ts_policy,
+                revinfo_gathering_policy=RevocationInfoGatheringSpec(
+                    RevinfoOnlineFetchingRule.LOCAL_ONLY  # network off: only what is in the file
+                ),
+            )
+        )
+        timing = None
+        if at is not None:
+            timing = ValidationTimingInfo(at, at, point_in_time_validation=True)
+        result = asyncio.run(ades_lta_validation(signature, spec, timing_info=timing))
+    except Exception as exc:  # no signature, no DSS, a broken file: a finding, not a crash
+        return LongTermReport(False, "", problem=f"长期验证失败：{type(exc).__name__}")
+    ok = result.ades_subindic == AdESPassed.OK
+    status = result.api_status
+    signer = ""
+    if status is not None:
+        signer = str(status.signing_cert.subject.native.get("common_name", ""))
+    return LongTermReport(
+        valid=ok,
+        level="PAdES-B-LTA" if ok and result.oldest_evidence_record_timestamp else "",
+        signer=signer,
+        timestamp_at=result.oldest_evidence_record_timestamp,
+        problem="" if ok else f"长期验证未通过：{result.ades_subindic}（{result.failure_msg}）",
     )

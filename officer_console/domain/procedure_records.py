@@ -20,6 +20,7 @@ __all__ = [
     "NoticeRecord",
     "ProcedureKind",
     "RulingRecord",
+    "ServiceReceiptFacts",
     "ServiceRecord",
     "Step",
     "StepRecord",
@@ -251,3 +252,22 @@ class ServiceRecord:
 
 
 StepRecord = InquiryRecord | NoticeRecord | RulingRecord | ConfirmationRecord | ServiceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceReceiptFacts:
+    """What the 电子送达回证 prints, as the store knows it after the SMS was accepted (plain
+    values, so the store can hand it to the documents layer without importing it)."""
+
+    unit: Mapping[str, str]  # name, division_code, review_body, court, timezone
+    party_name: str
+    decision_number: str
+    decision_title: str  # 公安交通管理简易程序处罚决定书 / 公安交通管理行政处罚决定书
+    channel: str  # sms | mini_program
+    address_masked: str  # 138****1234
+    sent_at: datetime
+    officer: tuple[str, str]  # (name, police number) of the serving officer
+    payment_due: bool = True
+    provider_reference: str = ""
+    downloaded_at: datetime | None = None
+    made_at: datetime | None = None

@@ -8,6 +8,7 @@ fine **and points**, the right to state and defend, and the hearing right from 2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -16,10 +17,15 @@ from officer_console.domain.penalties import PenaltyKind, hearing_right
 
 __all__ = [
     "NOTICE_MAX_CHARS",
+    "RECORD_SUFFIXES",
     "ViolationFacts",
+    "behaviour_phrase",
+    "default_review_body",
     "inquiry_questions",
     "notice_text",
+    "opening_statement",
     "proposal_totals",
+    "record_number",
 ]
 
 #: The citizen page and the signaling relay accept notices up to this length.
@@ -69,15 +75,65 @@ class ViolationFacts:
         return cls(**{k: data[k] for k in cls.__slots__ if k in data})
 
 
-def inquiry_questions(violations: Sequence[ViolationFacts]) -> list[str]:
-    """Sensible default questions (editable by the officer): identity, then per violation."""
+#: Record numbers: the decision number of the case plus a suffix per record, so a record is
+#: never mistaken for the decision (the verification page names what was uploaded).
+RECORD_SUFFIXES: Final[dict[str, str]] = {
+    "inquiry_record": "-1",
+    "notice_record": "-2",
+    "service_confirm": "-3",
+    "eservice_receipt": "-4",
+}
+
+
+def record_number(decision_number: str, kind: str) -> str:
+    """The number printed on a record of the case (``decision`` keeps the decision's own)."""
+    if not decision_number:
+        return ""
+    return decision_number + RECORD_SUFFIXES.get(kind, "")
+
+
+def behaviour_phrase(behaviour: str) -> str:
+    """The catalogue's behaviour (often ending in 的, "超过规定时速未达20%的") as it reads before
+    "（代码…）的违法行为": one 的, not two."""
+    return behaviour.strip().removesuffix("的")
+
+
+_UNIT = re.compile(r"^(?P<city>.+?市)公安局交通警察支队(?P<district>.+?[区县市])大队$")
+
+
+def default_review_body(unit_name: str) -> str:
+    """The review body when a squad has none configured (DOMAIN.md: since the revised 行政复议法,
+    in force 2024-01-01, the people's government of the level the unit serves): a 大队 named
+    "…市公安局交通警察支队××区大队" → "…市××区人民政府"; otherwise "" (the admin must set it)."""
+    match = _UNIT.match(unit_name.strip())
+    if match is None:
+        return ""
+    return f"{match['city']}{match['district']}人民政府"
+
+
+def opening_statement(unit_name: str = "", officers: str = "") -> str:
+    """The rights statement the officer reads before the questions ([GAXZ]: who the officers
+    are, recusal, the duty to answer truthfully, the recording). It is the wizard's first
+    question: the record prints it once, as read, with the answer given."""
+    who = f"我们是{unit_name}的民警{officers}" if unit_name else "我们是交警大队民警"
+    return (
+        f"{who}，现依法对你进行询问，询问全过程同步录音录像。你有申请办案民警回避的权利，"
+        "有陈述和申辩的权利；你应当如实回答询问，对与本案无关的问题有拒绝回答的权利。你听清楚了吗？"
+    )
+
+
+def inquiry_questions(
+    violations: Sequence[ViolationFacts], *, unit_name: str = "", officers: str = ""
+) -> list[str]:
+    """Sensible default questions (editable by the officer): the rights statement, identity,
+    then per violation."""
     questions = [
-        "我们是交警大队民警，现依法对你进行询问，你有申请回避的权利，应当如实回答。你是否听清楚？",
+        opening_statement(unit_name, officers),
         "请说明你的姓名、身份证号码和联系电话。",
     ]
     for v in violations:
         questions.append(
-            f"{v.occurred}，在{v.location}，你驾驶的机动车是否存在“{v.behaviour}”"
+            f"{v.occurred}，在{v.location}，你驾驶的机动车是否存在“{behaviour_phrase(v.behaviour)}”"
             f"（代码{v.code}）的行为？当时是谁驾驶？"
         )
         questions.append("对该违法行为的事实和证据，你是否有异议？")
@@ -104,7 +160,7 @@ def notice_text(
     for i, v in enumerate(violations, 1):
         penalty = "拟给予警告" if v.violation_id in warned else f"拟处罚款{v.fine}元"
         lines.append(
-            f"{i}. 你驾驶{plate}于{v.occurred}在{v.location}实施“{v.behaviour}”（代码{v.code}）"
+            f"{i}. 你驾驶{plate}于{v.occurred}在{v.location}实施“{behaviour_phrase(v.behaviour)}”（代码{v.code}）"
             f"的违法行为，违反了{v.conduct_basis}，依据{v.penalty_basis}，"
             f"{penalty}，记{v.points}分。"
         )

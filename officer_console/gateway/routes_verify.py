@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import BodyPartReader, web
 
+from officer_console.documents.verification import payment_rows, verify_answer
 from officer_console.evidence_store.base import StoreUnavailable
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.ratelimit import Limit, RateLimiter
@@ -87,11 +90,11 @@ document.getElementById('go').addEventListener('click', async () => {{
   if (!file) {{ out.textContent = '请先选择PDF文件'; return; }}
   out.textContent = '正在核验…';
   try {{
-    const r = await fetch('/api/v1/verify', {{method: 'POST',
+    const r = await fetch('/api/v1/verify?n=' + encodeURIComponent({number}), {{method: 'POST',
       headers: {{'Content-Type': 'application/pdf'}}, body: file}});
     const j = await r.json();
     if (j.error) {{ out.className = 'bad'; out.textContent = j.error.message; return; }}
-    out.className = j.authentic ? 'ok' : 'bad';
+    out.className = j.authentic && j.same_document ? 'ok' : 'bad';
     out.textContent = j.message;
   }} catch (e) {{ out.className = 'bad'; out.textContent = '核验请求失败，请稍后重试'; }}
 }});
@@ -143,6 +146,12 @@ async def verify_page(request: web.Request) -> web.Response:
         ("处罚", penalty or "—"),
         ("记分", f"{facts.points_total}分"),
         ("送达时间", _local(facts.service_sent_at, facts.timezone)),
+        *payment_rows(
+            facts.fine_total,
+            facts.service_sent_at,
+            facts.timezone,
+            datetime.now(ZoneInfo(facts.timezone)).date(),
+        ),
         ("存档SHA-256", facts.sha256 or "—"),
     ]
     table = "".join(
@@ -151,7 +160,8 @@ async def verify_page(request: web.Request) -> web.Response:
     )
     body = (
         '<p class="ok">该编号的处罚决定书真实存在，以下为系统存档信息（个人信息已部分隐藏）。</p>'
-        f"<table>{table}</table>" + _FORM.format(nonce=nonce)
+        f"<table>{table}</table>"
+        + _FORM.format(nonce=nonce, number=json.dumps(facts.number).replace("<", "\\u003c"))
     )
     return _html(200, "公安交通管理处罚决定书核验", body, nonce)
 
@@ -227,6 +237,7 @@ async def _verify(request: web.Request, pool: VerifyPool) -> web.Response:
         status = 413 if exc.code == "payload_too_large" else 422
         raise ApiError(status, exc.code, exc.message, field="file") from None
     del data
+    requested = request.query.get("n", "")[:40]  # the decision page the upload came from
 
     def work() -> dict[str, Any]:
         with read_session(gateway.factory) as s:
@@ -238,60 +249,26 @@ async def _verify(request: web.Request, pool: VerifyPool) -> web.Response:
                 intact = gateway.evidence_store.verify(archived[0], sha, archived[1])
             except StoreUnavailable:
                 log.warning("verify: evidence store unreachable; archive not re-checked")
-        return _answer(sha, found, report, bool(roots), archive_intact=intact)
+        return verify_answer(
+            sha, found, report, bool(roots), archive_intact=intact, requested=requested
+        )
 
     return web.json_response(await gateway.db(work))
-
-
-def _answer(
-    sha: str,
-    found: tuple[str, str] | None,
-    report: Any,
-    have_roots: bool,
-    *,
-    archive_intact: bool = True,
-) -> dict[str, Any]:
-    failed: list[str] = []
-    if found is None:
-        failed.append("hash_mismatch")
-    if not report.valid:
-        failed.append("signature_invalid")
-    if found is not None and not archive_intact:
-        failed.append("archive_altered")
-    problem = report.problem if have_roots or not report.present else "系统未配置受信任的签名证书"
-    if failed == ["archive_altered"]:
-        message = "核验未通过：系统存档的文书文件缺失或已被改动，请联系出具文书的交警大队核查。"
-    elif not failed:
-        assert found is not None
-        name = repo.DOCUMENT_KINDS.get(found[0], "文书")
-        message = f"核验通过：该文件与系统存档的{name}完全一致，电子签名有效。"
-    elif found is None and report.valid:
-        message = "核验未通过：电子签名有效，但该文件与系统存档的文书不一致（可能不是本系统出具的最终文书）。"
-    elif found is None:
-        message = f"核验未通过：该文件与系统存档的文书不一致；{problem}。"
-    else:
-        message = f"核验未通过：文件与存档一致，但电子签名校验失败：{problem}。"
-    return {
-        "authentic": not failed,
-        "sha256": sha,
-        "hash_match": found is not None,
-        "signature_valid": bool(report.valid),
-        "failed": failed,
-        "document": None
-        if found is None
-        else {"kind": found[0], "name": repo.DOCUMENT_KINDS.get(found[0], ""), "number": found[1]},
-        "signer": report.signer,
-        "signed_at": report.signed_at.isoformat() if report.signed_at else None,
-        "timestamped": bool(report.timestamped),
-        "problem": "" if report.valid else problem,
-        "message": message,
-    }
 
 
 #: OpenAPI description of the upload check, added to the gateway's document by :func:`setup`.
 OPENAPI = {
     "post": {
         "summary": "核验文书PDF：与存档文件哈希比对并校验电子签名",
+        "parameters": [
+            {
+                "name": "n",
+                "in": "query",
+                "required": False,
+                "description": "核验页面所示处罚决定书编号：上传的是其他文书时 same_document 为 false",
+                "schema": {"type": "string", "maxLength": 40},
+            }
+        ],
         "requestBody": {
             "required": True,
             "content": {

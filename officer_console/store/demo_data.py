@@ -16,6 +16,7 @@ from typing import Any
 from officer_console.domain.booking import SlotTemplate
 from officer_console.domain.catalogue import CatalogueEntry
 from officer_console.domain.dates import anniversary
+from officer_console.domain.procedure_text import default_review_body
 from officer_console.domain.validators import (
     validate_id_number,
     validate_mobile,
@@ -359,13 +360,15 @@ def registration_for_due(rng: random.Random, due: date, vehicle_class: str) -> d
 
 
 def squad_row(district: District, tz: str) -> dict[str, Any]:
+    unit_name = f"济南市公安局交通警察支队{district.squad_name}"
     return {
         "code": district.code,
         "name": district.squad_name,
         "division_code": district.code,
         "timezone": tz,
-        "unit_name": f"济南市公安局交通警察支队{district.squad_name}",
-        "review_authority": "济南市公安局",
+        "unit_name": unit_name,
+        # DOMAIN.md: since the revised 行政复议法 (2024-01-01) the people's government
+        "review_authority": default_review_body(unit_name),
         "court": f"济南市{district.name}人民法院",
         "active": True,
     }

@@ -66,6 +66,7 @@ DOCUMENT_KINDS = {
     "inquiry_record": "询问笔录",
     "notice_record": "行政处罚告知笔录",
     "service_confirm": "送达地址确认书",
+    "eservice_receipt": "电子送达回证",
 }
 # Crockford base32 without I L O U: easy to read out on the phone, 5 bits per character.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -349,11 +350,12 @@ class CaseTrail:
     call_ended_at: datetime | None
     files: tuple[tuple[str, str, int], ...]  # (kind, sha256, size), oldest first
     service_sent_at: datetime | None
+    cosign: tuple[datetime, str] | None = None  # general procedure: (approved at, "李明（…）")
 
 
 def case_trail(session: Session, case_id: int) -> CaseTrail:
     """Steps with officers, the call's start and end, the evidence hashes, the service time."""
-    from officer_console.store.models import CaseStep, Officer, VideoSession
+    from officer_console.store.models import CaseStep, CosignRequest, Officer, VideoSession
 
     case = session.get(Case, case_id)
     if case is None:
@@ -383,6 +385,17 @@ def case_trail(session: Session, case_id: int) -> CaseTrail:
         .order_by(ServiceRecord.sent_at)
         .limit(1)
     )
+    cosign = session.execute(
+        select(CosignRequest.decided_at, Officer.name, Officer.police_number)
+        .join(Officer, Officer.id == CosignRequest.officer_id)
+        .where(
+            CosignRequest.case_id == case_id,
+            CosignRequest.status == "approved",
+            CosignRequest.decided_at.is_not(None),
+        )
+        .order_by(CosignRequest.decided_at.desc())
+        .limit(1)
+    ).one_or_none()
     ended = [end for _, end in calls if end is not None]
     return CaseTrail(
         steps=tuple((step, at, f"{name}（{number}）") for step, at, name, number in steps),
@@ -390,4 +403,7 @@ def case_trail(session: Session, case_id: int) -> CaseTrail:
         call_ended_at=max(ended) if ended else None,
         files=tuple((kind, sha, int(size)) for kind, sha, size in files),
         service_sent_at=sent,
+        cosign=None
+        if cosign is None or cosign[0] is None
+        else (cosign[0], f"{cosign[1]}（{cosign[2]}）"),
     )

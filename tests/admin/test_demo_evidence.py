@@ -32,6 +32,7 @@ def test_seeded_demo_passes_verify_evidence(tmp_path: Path) -> None:
     verified = admin("verify-evidence")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     # 7 decided and served cases (SMS or paper): decision + 询问笔录 + 告知笔录 each, 送达地址
-    # 确认书 for the 5 served electronically; the handed-over one has its documents at the window.
-    assert "其中 26 份文书签名有效" in verified.stdout, verified.stdout
+    # 确认书 and 电子送达回证 for the 5 served electronically; the handed-over one has its
+    # documents at the window.
+    assert "其中 31 份文书签名有效" in verified.stdout, verified.stdout
     assert "resumed/completed" in result.stdout

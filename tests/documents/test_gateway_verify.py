@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings, load_settings
@@ -22,6 +25,8 @@ from officer_console.documents.signing import Pkcs12Signer
 from officer_console.gateway.app import create_app
 from officer_console.gateway.ratelimit import Limit, RateLimiter
 from officer_console.gateway.routes_verify import LIMITS
+from officer_console.store.engine import transaction
+from officer_console.store.models import ServiceRecord
 from tests.documents.pdftools import qr_codes
 from tests.documents.world import IssuedCase, issued_case
 
@@ -106,6 +111,7 @@ async def test_upload_of_the_authentic_decision(
         "kind": "decision",
         "name": "处罚决定书",
         "number": case.decision.number,
+        "decision_number": case.decision.number,
     }
     assert "核验通过" in body["message"]
     form = FormData()
@@ -220,3 +226,55 @@ async def test_an_authentic_copy_whose_archive_was_altered_is_not_confirmed(
     assert response.status == 200 and body["authentic"] is False
     assert body["failed"] == ["archive_altered"] and body["signature_valid"]
     assert "存档" in body["message"]
+
+
+async def test_another_record_uploaded_on_the_decision_page_is_named_not_passed_off(
+    client: TestClient, case: IssuedCase, settings: Settings
+) -> None:
+    data = (settings.evidence_dir / case.files["inquiry_record"]).read_bytes()
+    number = case.decision.number
+    response = await client.post(
+        f"/api/v1/verify?n={number}", data=data, headers={"Content-Type": "application/pdf"}
+    )
+    body = await response.json()
+    assert body["authentic"] is True and body["same_document"] is False
+    assert body["requested_number"] == number
+    assert body["document"] == {
+        "kind": "inquiry_record",
+        "name": "询问笔录",
+        "number": f"{number}-1",
+        "decision_number": number,
+    }
+    assert "核验通过" not in body["message"]
+    assert f"不是本页的处罚决定书（编号{number}）" in body["message"]
+    assert f"本案的询问笔录（编号{number}-1）" in body["message"]
+    decision = _decision(settings, case)
+    same = await (
+        await client.post(
+            f"/api/v1/verify?n={number}", data=decision, headers={"Content-Type": "application/pdf"}
+        )
+    ).json()
+    assert same["same_document"] is True and "核验通过" in same["message"]
+    elsewhere = await (
+        await client.post(
+            "/api/v1/verify?n=37010220269999999",
+            data=decision,
+            headers={"Content-Type": "application/pdf"},
+        )
+    ).json()
+    assert elsewhere["same_document"] is False and "另一案件的处罚决定书" in elsewhere["message"]
+
+
+async def test_page_shows_the_payment_deadline_and_the_surcharge_after_it(
+    client: TestClient, case: IssuedCase, factory: sessionmaker[Session]
+) -> None:
+    query = f"n={case.decision.number}&c={case.decision.verify_code}"
+    page = await (await client.get(f"/verify?{query}")).text()
+    assert "缴款期限" in page and "2026年12月20日前（送达之日起十五日内）" in page
+    sent = datetime.now(UTC) - timedelta(days=25)  # 10 days after the deadline
+    with transaction(factory) as s:
+        s.execute(update(ServiceRecord).values(sent_at=sent))
+    page = await (await client.get(f"/verify?{query}")).text()
+    deadline = sent.astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=15)
+    assert f"{deadline.year}年{deadline.month:02d}月{deadline.day:02d}日前" in page
+    assert "已逾期10日" in page and "60.00元（不超过罚款数额200元）" in page

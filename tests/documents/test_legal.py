@@ -54,4 +54,4 @@ def test_version_chosen_by_document_date(tmp_path: Path) -> None:
     assert legal_text(date(2019, 6, 1), tmp_path).version == "old"  # earliest as fallback
     assert legal_text(date(2029, 12, 31), tmp_path).get("x", "y") == "旧"
     assert legal_text(date(2030, 1, 1), tmp_path).get("x", "y") == "新"
-    assert legal_text(date(2026, 12, 5)).version == "2024.1"
+    assert legal_text(date(2026, 12, 5)).version == "2024.2"

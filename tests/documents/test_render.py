@@ -111,7 +111,7 @@ def test_audit_page_lists_hashes_and_times(tmp_path: Path) -> None:
     for item in (*doc.audit.recordings, doc.audit.signature, *doc.audit.documents):
         assert f"SHA-256：{item.sha256}" in text
     assert local_time(doc.audit.call_started_at, TZ) in text  # type: ignore[arg-type]
-    assert local_time(doc.audit.service_sent_at, TZ) in text  # type: ignore[arg-type]
+    assert "作出决定时尚未送达，发送成功时间记入电子送达回证" in text
     for step in doc.audit.steps:
         assert step.label in text
 
@@ -120,7 +120,9 @@ def test_records_match_their_data(tmp_path: Path) -> None:
     inquiry = sample_inquiry()
     text = pdf_text(render(inquiry), tmp_path, "i.pdf")
     assert "询问笔录" in text and "远程视频" in text
-    assert f"询问人{inquiry.questioner.name}（警号{inquiry.questioner.police_number}）" in text
+    assert (
+        f"询问、记录人{inquiry.questioner.name}（警号{inquiry.questioner.police_number}）" in text
+    )
     assert "以上笔录已阅，与所述一致" in text
     assert "核验被询问人出示的居民身份证" in text
     for question, answer in inquiry.qa:
@@ -146,8 +148,9 @@ def test_records_match_their_data(tmp_path: Path) -> None:
     assert f"送达地址{service.address}" in text
     assert "电子送达（短信）" in text
     assert "同意行政机关采用电子方式向本人送达" in text
-    assert service.sent_at is not None
-    assert f"发送成功时间{local_time(service.sent_at, TZ)}" in text
+    assert service.sent_at is None  # signed at consent, before the SMS
+    assert "发送成功时间发送后记入电子送达回证" in text
+    assert "尚未发送" not in text
 
 
 def test_hearing_right_is_announced_from_2000_yuan(tmp_path: Path) -> None:

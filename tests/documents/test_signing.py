@@ -16,6 +16,7 @@ from officer_console.documents.sample import (
     sample_decision_roundtrip,
     sample_inquiry,
     sample_notice,
+    sample_receipt,
     sample_service,
 )
 from officer_console.documents.signing import Pkcs12Signer, SigningError, validate_signature
@@ -74,7 +75,14 @@ def test_garbage_and_unsigned_files_are_reported_not_raised(pki: DemoPki) -> Non
 
 
 @pytest.mark.parametrize(
-    "doc", [sample_decision(), sample_inquiry(refused=True), sample_notice(), sample_service()]
+    "doc",
+    [
+        sample_decision(),
+        sample_inquiry(refused=True),
+        sample_notice(),
+        sample_service(),
+        sample_receipt(),
+    ],
 )
 def test_preflight_fonts_qpdf(tmp_path: Path, pki: DemoPki, doc: object) -> None:
     signed = Pkcs12Signer(pki.unit_p12, pki.password).sign(make_pdfa(render(doc))).data  # type: ignore[arg-type]

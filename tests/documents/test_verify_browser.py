@@ -38,7 +38,7 @@ async def _upload(page: chromium.Page, pdf: Path) -> str:
     return str(
         await page.wait_for(
             "(() => { const t = document.getElementById('result').textContent;"
-            " return t.startsWith('核验') ? t : ''; })()"
+            " return t && !t.startsWith('正在') ? t : ''; })()"
         )
     )
 
@@ -68,3 +68,10 @@ async def test_browser_checks_authentic_and_forged_copies(
             bad = await _upload(page, forged)
             assert bad.startswith("核验未通过"), bad
             assert await page.js("document.getElementById('result').className") == "bad"
+            record = settings.evidence_dir / case.files["inquiry_record"]
+            other = await _upload(page, record)  # a genuine record, but not this decision
+            assert f"不是本页的处罚决定书（编号{case.decision.number}）" in other, other
+            assert "询问笔录" in other and not other.startswith("核验通过")
+            assert await page.js("document.getElementById('result').className") == "bad"
+            body = await page.js("document.body.innerText")
+            assert "缴款期限" in body and "送达之日起十五日内" in body

@@ -98,7 +98,7 @@ def test_summary_matches_the_tables_and_lists_every_account(
     lixia = squads[0]
     assert (lixia.code, lixia.division_code) == ("370102", "370102")
     assert lixia.unit_name == "济南市公安局交通警察支队历下区大队"
-    assert (lixia.review_authority, lixia.court) == ("济南市公安局", "济南市历下区人民法院")
+    assert (lixia.review_authority, lixia.court) == ("济南市历下区人民政府", "济南市历下区人民法院")
     assert set(by_status) == set(STATUS_LABELS)  # every queue status is on show
     assert by_status == {k: v for k, v in seeded.statuses.items() if v}
     roles = Counter(a.role for a in seeded.accounts)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -41,8 +42,10 @@ from officer_console.store.models import (
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import core
 from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import receipt as pr
 from officer_console.store.procedure import service as ps
 from officer_console.store.procedure import view as pv
+from officer_console.store.procedure.files import read_file
 from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
@@ -179,7 +182,7 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         text = "".join(pdf_text(served.data).split())  # the real, signed decision
         assert "公安交通管理简易程序处罚决定书" in text and view.decision_number in text
         assert "被处罚人张三丰" in text and "鲁A00102" in text and "记6分" in text
-        assert "在经十路与舜耕路路口实施驾驶机动车违反道路交通信号灯通行的（代码1625）" in text
+        assert "在经十路与舜耕路路口实施驾驶机动车违反道路交通信号灯通行（代码1625）的违法" in text
         assert "决定处以罚款200元" in text and "被处罚人签名" in text
         assert validate_signature(served.data, [demo_pki().ca_cert]).valid
         body = s.scalar(select(SmsRow.body))  # kept for the demo outbox only
@@ -188,14 +191,35 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         assert record is not None and record.sent_at is not None and record.consent
         kinds = sorted(e.kind for e in s.scalars(select(EvidenceFile)))
         assert kinds == [
-            "decision", "id_snapshot", "inquiry_record", "notice_record", "service_confirm",
-            "signature", "signature",
+            "decision", "eservice_receipt", "id_snapshot", "inquiry_record", "notice_record",
+            "service_confirm", "signature", "signature",
         ]  # fmt: skip
+        assert "行政处罚决定书已通过视频向我宣告" in text and "已向我宣告并送达" not in text
+        assert "本决定书以电子方式（短信）送达" in text
+        _check_receipt(s, w, tmp_path, view.case_id, record.sent_at)
         numbers = s.scalars(select(Decision.number)).all()
         assert numbers == [view.decision_number]  # one number per decision, taken at the ruling
         actions = [e.action for e in audit.events_for(s, "case", view.case_id)]
         assert actions.count("case.step") == 5 and "case.start" in actions
         assert audit.verify_chain(s).ok
+
+
+def _check_receipt(s: Session, w, tmp: Path, case_id: int, sent: datetime) -> None:  # type: ignore[no-untyped-def]
+    """The 电子送达回证: signed after the SMS was accepted, with the sent time; after the first
+    full download a new version records it too (the first stays)."""
+    rows = list(s.scalars(select(EvidenceFile).where(EvidenceFile.kind == "eservice_receipt")))
+    assert len(rows) == 1
+    pdf = read_file(tmp, rows[0])
+    assert validate_signature(pdf, [demo_pki().ca_cert]).valid
+    text = "".join(pdf_text(pdf).split())
+    local = sent.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"发送成功时间{local:%Y年%m月%d日%H时%M分%S秒}" in text
+    assert "电子送达（短信）" in text and "138****" in text and "截至本回证生成时尚未下载" in text
+    pr.store_service_receipt(s, w.lead, tmp, case_id, _docs(tmp), now=utcnow())
+    again = list(s.scalars(select(EvidenceFile).where(EvidenceFile.kind == "eservice_receipt")))
+    assert len(again) == 2
+    second = "".join(pdf_text(read_file(tmp, again[1])).split())
+    assert "首次完整下载" in second and "尚未下载" not in second
 
 
 def test_operations_return_the_lifecycle_change(

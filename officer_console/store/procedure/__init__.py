@@ -6,6 +6,7 @@
 * :mod:`.cases` — start and the steps 询问 → 告知 → 裁决 → 确认.
 * :mod:`.service` / :mod:`.resend` — 电子送达 and paper service; the explicit link re-send.
 * :mod:`.documents` — the signed statutory documents at service time.
+* :mod:`.receipt` — the signed 电子送达回证 once the SMS was accepted.
 * :mod:`.files` — the one write path for the procedure's evidence files.
 * :mod:`.cosign` — the general procedure's second officer.
 * :mod:`.presence` — is the citizen on video now (the steps that need the citizen).

@@ -36,6 +36,7 @@ KINDS = {
     "notice_record": "pdf",
     "service_confirm": "pdf",
     "service_receipt": "pdf",  # the scanned 送达回证 (PDF or PNG: ``ext``)
+    "eservice_receipt": "pdf",  # the signed 电子送达回证 (store/procedure/receipt.py)
 }
 
 StoreLike = EvidenceStore | Path

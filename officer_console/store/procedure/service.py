@@ -368,6 +368,7 @@ EVIDENCE_LABELS = {
     "notice_record": "告知笔录",
     "service_confirm": "送达地址确认书",
     "service_receipt": "送达回证",
+    "eservice_receipt": "电子送达回证",
 }
 
 
