@@ -10,10 +10,13 @@ times a normal frame — whenever the REMB target moves by more than 10 % (FACTS
 per 20 s even on a clean link, as the estimate creeps upwards). PyAV cannot change a running
 libvpx encoder's bitrate, so the only lever is how often the target is taken over:
 
-* a lower target (the path got worse) of ≥ 10 % below the running rate: at once, and 10 %
-  lower still (so the next small drop needs no restart) — flooding a congested path is what
-  must not happen;
-* a higher one: only ≥ 30 % above, and not within ``RAISE_EVERY`` seconds of the last change.
+* a lower target (the path got worse) of ≥ 10 % below the running rate: at once — flooding a
+  congested path is what must not happen;
+* a higher one: only ≥ 30 % above, and not within ``RAISE_EVERY`` seconds of the last change;
+* the floor is 150 kbit/s, not aiortc's 250 (with Opus and packet overhead that was already
+  ~400 kbit/s on the wire — too close to a 500 kbit/s uplink);
+* either is taken 15 % under the estimate: aiortc's REMB counts video only (Opus adds 96
+  kbit/s) and libvpx overshoots, and the margin spares the next small drop a restart.
 
 :func:`install` makes aiortc's senders use all three (a process-wide swap of the encoder
 factory and two ``RTCRtpSender`` methods, checked by tests/video/test_recovery.py and
@@ -27,11 +30,12 @@ from typing import Any
 
 import aiortc.rtcrtpsender
 from aiortc.codecs import get_encoder
-from aiortc.codecs.vpx import MAX_BITRATE, MIN_BITRATE, Vp8Encoder
+from aiortc.codecs.vpx import MAX_BITRATE, Vp8Encoder
 from aiortc.rtcrtpsender import RTP_HISTORY_SIZE, RTCRtpSender
 
+FLOOR = 150_000  # aiortc's floor is 250 kbit/s: with Opus and overhead ~400 on the wire
 LOWER_BY = 0.10
-MARGIN = 0.9  # a lower target is taken 10 % further down, so the next small drop is covered
+MARGIN = 0.85  # targets are taken 15 % under REMB: room for audio (not in REMB) and overshoot
 RAISE_BY = 0.30
 RAISE_EVERY = 5.0
 
@@ -50,7 +54,7 @@ class SteadyVp8Encoder(Vp8Encoder):
 
     @target_bitrate.setter
     def target_bitrate(self, bitrate: int) -> None:
-        wanted = max(MIN_BITRATE, min(int(bitrate), MAX_BITRATE))
+        wanted = max(FLOOR, min(int(bitrate), MAX_BITRATE))
         running = self.codec.bit_rate if self.codec is not None else None
         now = time.monotonic()
         if running:
@@ -62,8 +66,7 @@ class SteadyVp8Encoder(Vp8Encoder):
                 return
             self.changes_taken += 1
             self._changed_at = now
-            if lower:
-                wanted = max(MIN_BITRATE, int(wanted * MARGIN))
+            wanted = max(FLOOR, int(wanted * MARGIN))
         Vp8Encoder.target_bitrate.fset(self, wanted)  # type: ignore[attr-defined]
 
 
