@@ -152,7 +152,7 @@ def test_first_violation_is_proposed_as_warning_and_decided_without_payment_term
             s, token, now=utcnow(), evidence_dir=tmp_path, actor=w.lead
         )
         text = "".join(pdf_text(served.data).split())
-    assert "决定给予警告" in text and "记0分" in text
+    assert "决定给予警告" in text and "不予记分" in text  # 0 points: no points clause
     assert "缴纳罚款" not in text and "加处罚款" not in text and "罚款0元" not in text
 
 
@@ -247,7 +247,7 @@ def test_hearing_choice_at_the_threshold(factory: sessionmaker[Session], tmp_pat
 
 
 def _cosign(factory: sessionmaker[Session], w: World, view: pv.CaseView) -> None:
-    rid = run(factory, lambda s: procedure_cosign.request_cosign(
+    rid = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
         s, w.lead, view.case_id, w.assist.officer_id)).request_id  # type: ignore[arg-type]  # fmt: skip
     run(factory, lambda s: procedure_cosign.decide(
         s, w.assist, rid, approve=True, password=builders.PASSWORD))  # fmt: skip
@@ -303,7 +303,7 @@ def test_cosign_shows_the_approver_facts_statement_and_proposed_ruling(
         run(factory, lambda s: procedure_cosign.request_cosign(
             s, w.lead, view.case_id, w.assist.officer_id,  # type: ignore[arg-type]
             proposal=RulingProposal({vid: 0}, {vid: 6}, frozenset({vid}), "警告")))  # fmt: skip
-    rid = run(factory, lambda s: procedure_cosign.request_cosign(
+    rid = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
         s, w.lead, view.case_id, w.assist.officer_id, proposal=lighter)).request_id  # type: ignore[arg-type]  # fmt: skip
     with read_session(factory) as s:
         (item,) = procedure_cosign.pending_for(s, w.assist.officer_id)  # type: ignore[arg-type]
@@ -318,7 +318,7 @@ def test_cosign_shows_the_approver_facts_statement_and_proposed_ruling(
         rule(factory, w, view, {vid: 2000})
     assert err.value.code == "ruling_differs_from_cosign"
     heavier = RulingProposal({vid: 1800}, {vid: 6}, frozenset(), "改为1800元")
-    rid2 = run(factory, lambda s: procedure_cosign.request_cosign(
+    rid2 = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
         s, w.lead, view.case_id, w.assist.officer_id, proposal=heavier)).request_id  # type: ignore[arg-type]  # fmt: skip
     with read_session(factory) as s:
         assert pv.load_case(s, view.case_id).cosign_status == "pending"
