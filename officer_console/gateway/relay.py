@@ -177,13 +177,16 @@ class Relay:
             return
         cluster = self.cluster
 
+        # only rooms with a seat not held here can have anything remote to repair
+        partial = [rid for rid, room in self.rooms.items() if len(room.peers) < len(ROLES)]
+
         def work() -> tuple[dict[str, bool], dict[str, dict[str, shared.Seat]]]:
             with read_session(self.gateway.factory) as s:
                 states = rooms.room_states(s, ids, now)
-                seats = shared.seats_of_rooms(s, ids) if cluster is not None else {}
+                seats = shared.seats_of_rooms(s, partial) if cluster is not None else {}
                 return states, seats
 
-        generations = {rid: room.generation for rid, room in self.rooms.items()}
+        generations = {rid: self.rooms[rid].generation for rid in partial}
         states, seats = await self.gateway.db(work)
         for room_id, alive in states.items():
             live = self.rooms.get(room_id)

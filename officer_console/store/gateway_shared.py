@@ -50,16 +50,16 @@ def seats_of(session: Session, room_id: str) -> dict[str, Seat]:
 
 
 def seats_of_rooms(session: Session, room_ids: list[str]) -> dict[str, dict[str, Seat]]:
-    """The seats of many rooms in one query (the relay's sweep reconciles with them)."""
+    """The seats of many rooms in one query per 1000 ids (the relay's sweep reconciles with
+    them); plain rows, no ORM objects — this runs every few seconds for every open room."""
     found: dict[str, dict[str, Seat]] = {}
+    columns = (RoomSeat.room_id, RoomSeat.role, RoomSeat.instance, RoomSeat.code_id, RoomSeat.since)
     for start in range(0, len(room_ids), 1000):
-        rows = session.scalars(
-            select(RoomSeat).where(RoomSeat.room_id.in_(room_ids[start : start + 1000]))
-        )
-        for r in rows:
-            found.setdefault(r.room_id, {})[r.role] = Seat(
-                r.room_id, r.role, r.instance, r.code_id, r.since
-            )
+        chunk = room_ids[start : start + 1000]
+        for room_id, role, instance, code_id, since in session.execute(
+            select(*columns).where(RoomSeat.room_id.in_(chunk))
+        ):
+            found.setdefault(room_id, {})[role] = Seat(room_id, role, instance, code_id, since)
     return found
 
 
