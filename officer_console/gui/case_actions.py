@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from officer_console.dispatch.service import DispatchService
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.gui.case_outcomes import CaseOutcomes
 from officer_console.gui.case_procedure import ProcedureWiring
@@ -234,7 +235,7 @@ class CaseActions(QGroupBox):
         a = self.appointment
         if self.call is not None:
             self.waiting.stop_watching()  # the session's messages say it from now on
-        elif a is not None and a.status == "contacting" and self._is_assigned():
+        elif a is not None and a.status == Status.CONTACTING and self._is_assigned():
             self.waiting.watch(a.id)
         else:
             self.waiting.watch(None)
@@ -380,7 +381,7 @@ class CaseActions(QGroupBox):
 
     def _move_to_in_call(self) -> None:
         a = self.appointment
-        if a is None or a.id != self.call_appointment or a.status != "contacting":
+        if a is None or a.id != self.call_appointment or a.status != Status.CONTACTING:
             return
         actor, appointment_id, version = self.services.actor(), a.id, a.version
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from officer_console.domain.appointment import Status
 from officer_console.domain.booking import (
     BookingRequest,
     Slot,
@@ -215,7 +216,7 @@ def book(
         select(func.count()).where(
             Appointment.squad_id == squad.id,
             Appointment.slot_start == slot.start,
-            Appointment.status != "cancelled",
+            Appointment.status != Status.CANCELLED,
         )
     )
     check_capacity(int(booked or 0), slot.capacity)

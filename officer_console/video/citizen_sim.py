@@ -55,7 +55,7 @@ class SyntheticCitizen:
         """Open a peer connection, send the offer, and wait for the console's answer."""
         self.pc = pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.video = SyntheticVideoTrack(
-            self.width, self.height, self.fps, label="CITIZEN", capture_log=self.capture_log
+            self.width, self.height, self.fps, label="当事人", capture_log=self.capture_log
         )
         pc.addTrack(ToneAudioTrack(self.tone_hz))
         sender = pc.addTrack(self.video)
