@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -56,6 +57,7 @@ from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.gui.case_outcomes import CaseOutcomes
 from officer_console.gui.case_procedure import ProcedureWiring
+from officer_console.gui.confirm import ask
 from officer_console.gui.dispatch_panel import DesktopOpener, DispatchPanel
 from officer_console.gui.services import Opener, Services
 from officer_console.gui.video_pane import VideoPane
@@ -99,6 +101,7 @@ class CaseActions(QGroupBox):
         self.call_appointment: int | None = None
         self._starting = False
         self._hanging = False
+        self.confirm_box: QMessageBox | None = None  # the last question asked (tests answer it)
         self._start_task: asyncio.Future[Any] | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._shut_down = False
@@ -216,9 +219,16 @@ class CaseActions(QGroupBox):
     # --- public interface ----------------------------------------------------------------
     def set_case(self, appointment: AppointmentPart | None) -> None:
         """The appointment shown (None: nothing); called after every (re)load of the case."""
-        previous = self.appointment.id if self.appointment else None
+        before = self.appointment
+        previous = before.id if before else None
         self.appointment = appointment
-        if appointment is None or appointment.id != previous:
+        ended_now = (
+            appointment is not None
+            and rules.is_closed(appointment.status)
+            and not (before is not None and rules.is_closed(before.status))
+        )
+        stale_error = ended_now and self.message.kind == "error"  # e.g. an old dialer error
+        if appointment is None or appointment.id != previous or stale_error:
             self.message.clear_message()
         if self.dispatch_panel is not None:
             if appointment is None:
@@ -407,6 +417,29 @@ class CaseActions(QGroupBox):
         self.services.hub.publish([(appointment_id, None)])  # reload: the next reconnect retries
 
     def _on_hangup(self) -> None:
+        """During a procedure (or a call of a case not on screen) ask first."""
+        call = self.call
+        if call is None or self._hanging:
+            return
+        a = self.appointment
+        shown = a is not None and a.id == self.call_appointment
+        if shown and a is not None and a.status != Status.IN_PROCEDURE:
+            self._hang_up_now()
+            return
+        text = (
+            "程序正在办理中。挂断后当事人离开视频，录像保存并存证；"
+            "已完成的步骤不会丢失，当事人可凭新验证码重新加入后继续。\n确定挂断吗？"
+        )
+        self.confirm_box = ask(
+            self,
+            "hangup_confirm",
+            title="挂断视频通话",
+            text=text,
+            yes_text="挂断",
+            on_yes=self._hang_up_now,
+        )
+
+    def _hang_up_now(self) -> None:
         call, loop = self.call, self._loop()
         if call is None or self._hanging:
             return

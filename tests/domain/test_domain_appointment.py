@@ -170,7 +170,7 @@ def test_no_show_waits_after_the_first_contact_while_the_slot_runs() -> None:
     contacted = T0 + timedelta(minutes=1)
     soon = contacted + timedelta(seconds=4)
     f = facts("contacting", contact_attempts=1, first_contact_at=contacted)
-    with pytest.raises(RuleViolation, match="须等待 10 分钟.*还需约 10 分钟"):
+    with pytest.raises(RuleViolation, match=r"须等待 10 分钟.*还需约 10 分钟"):
         life.check("no_show", f, OWNER, now=soon)
     assert not life.allowed("no_show", f, OWNER, now=soon)
     assert life.check("no_show", f, OWNER, now=contacted + life.NO_SHOW_WAIT) == "no_show"

@@ -45,6 +45,7 @@ from officer_console.store.models import (
 )
 from tests.gui.test_live_case import _start_call, live_desk
 from tests.support import builders, console, queue_world
+from tests.support.answer import answer_yes
 from tests.support.procedure_gui import FakeChannel, Officer, walk_simple_case
 from tests.support.procedure_world import World, build
 from tests.support.qtloop import qt_run, until
@@ -324,6 +325,7 @@ def test_real_call_beside_the_procedure_panel_at_1366(
                 if db_url.startswith("sqlite"):
                     window.grab().save(str(SHOTS / "live_case_procedure_1366.png"))
                 handling.video_pane.hangup_button.click()
+                answer_yes(handling.confirm_box, "hangup_confirm")  # 办理中: it asks first
                 await until(lambda: handling.call is None)
                 assert handling.procedure.channel is None and wizard.channel is None
             finally:
