@@ -19,8 +19,7 @@ from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
 from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
-from officer_console.store import lifecycle, procedure_cosign, procedure_service
-from officer_console.store import procedure_cases as pc
+from officer_console.store import lifecycle
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
 from officer_console.store.models import (
@@ -31,8 +30,13 @@ from officer_console.store.models import (
     Officer,
     ViolationRecord,
 )
-from officer_console.store.procedure_documents import CaseDocumentMaker
-from officer_console.store.procedure_files import StoreLike
+from officer_console.store.procedure import cases as pc
+from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import service as procedure_service
+from officer_console.store.procedure.core import CaseChange
+from officer_console.store.procedure.documents import CaseDocumentMaker
+from officer_console.store.procedure.files import StoreLike
+from officer_console.store.procedure.view import CaseView
 
 __all__ = ["DemoCase", "seed_demo_cases"]
 
@@ -99,8 +103,9 @@ class _Seeder:
             factory, sms, evidence_dir=evidence_dir, link_base=link_base, documents=documents
         )
 
-    def run(self, work: Callable[[Session], pc.CaseView]) -> pc.CaseView:
-        return run_in_transaction(self.factory, work)
+    def run(self, work: Callable[[Session], CaseChange]) -> CaseView:
+        """One operation in its own transaction; the case as saved."""
+        return run_in_transaction(self.factory, work).view
 
     def actor(self, officer_id: int) -> Actor:
         with self.factory() as s:
@@ -108,10 +113,10 @@ class _Seeder:
             assert officer is not None
             return Actor(officer.police_number, officer.id, self.workstation)
 
-    def open_case(self, appointment_id: int, officer_id: int) -> tuple[Actor, pc.CaseView]:
+    def open_case(self, appointment_id: int, officer_id: int) -> tuple[Actor, CaseView]:
         actor = self.actor(officer_id)
 
-        def to_call(s: Session) -> pc.CaseView:
+        def to_call(s: Session) -> CaseChange:
             appt = s.get(Appointment, appointment_id)
             assert appt is not None
             change = lifecycle.dispatch(s, appointment_id, actor, expected_version=appt.version)
@@ -120,7 +125,7 @@ class _Seeder:
 
         return actor, self.run(to_call)
 
-    def inquiry_and_notice(self, actor: Actor, view: pc.CaseView, *, notice: bool) -> pc.CaseView:
+    def inquiry_and_notice(self, actor: Actor, view: CaseView, *, notice: bool) -> CaseView:
         case_id, evidence = view.case_id, self.evidence
         snap = run_in_transaction(
             self.factory, lambda s: pc.record_snapshot(s, actor, evidence, case_id, _png("id"))
@@ -151,7 +156,7 @@ class _Seeder:
             lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True)
         )
 
-    def finish(self, actor: Actor, view: pc.CaseView, *, signed: bool, consent: bool) -> str:
+    def finish(self, actor: Actor, view: CaseView, *, signed: bool, consent: bool) -> str:
         case_id, evidence = view.case_id, self.evidence
         fines = {v.violation_id: v.fine for v in view.violations}
         points = {v.violation_id: v.points for v in view.violations}
@@ -184,7 +189,7 @@ class _Seeder:
         outcome = self.server.serve(actor, case_id, confirm_png=_png("signature"))
         return outcome.view.status
 
-    def cosign(self, actor: Actor, view: pc.CaseView) -> bool:
+    def cosign(self, actor: Actor, view: CaseView) -> bool:
         case_id = view.case_id
         with self.factory() as s:
             helpers = procedure_cosign.assistants(s, case_id)

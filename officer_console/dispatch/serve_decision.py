@@ -1,7 +1,7 @@
 """电子送达 with the dispatch SMS providers: at most one SMS per case, ever.
 
 :meth:`DecisionServer.serve` is blocking (a worker thread, never the GUI thread): one
-transaction claims the send (:func:`~officer_console.store.procedure_service.prepare_service`),
+transaction claims the send (:func:`~officer_console.store.procedure.service.prepare_service`),
 the provider sends outside any transaction, another transaction records the result. Retrying
 ``serve`` — a second click, a crash, another workstation — never sends a second SMS.
 """
@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.sms.base import SmsError, SmsMessage, SmsProvider, SmsResult
 from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
-from officer_console.store import procedure_cases, procedure_resend, procedure_service
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.procedure_cases import CaseView
-from officer_console.store.procedure_documents import CaseDocumentMaker
-from officer_console.store.procedure_files import StoreLike
+from officer_console.store.procedure import resend as procedure_resend
+from officer_console.store.procedure import service as procedure_service
+from officer_console.store.procedure import view as procedure_view
+from officer_console.store.procedure.core import CaseChange
+from officer_console.store.procedure.documents import CaseDocumentMaker
+from officer_console.store.procedure.files import StoreLike
+from officer_console.store.procedure.view import CaseView
 from officer_console.store.types import utcnow
 
 __all__ = ["SERVICE_TEMPLATE_CODE", "SERVICE_TEXT", "DecisionServer", "ServeOutcome"]
@@ -52,6 +55,7 @@ class ServeOutcome:
     message: str
     view: CaseView
     link: str = ""  # shown on the citizen page during the call (only when just sent)
+    change: CaseChange | None = None  # the recorded result (None: nothing was written)
 
 
 class DecisionServer:
@@ -100,14 +104,14 @@ class DecisionServer:
         job = run_in_transaction(self._factory, prepare)
         if job.state != "send":
             with read_session(self._factory) as s:
-                view = procedure_cases.load_case(s, case_id)
+                view = procedure_view.load_case(s, case_id)
             state = "sent" if job.state == "sent" else "unknown"
             return ServeOutcome(state, STATE_TEXT[state], view)
         link = self.link(job.token)
         result = self._send(job, link, case_id)
         now = self._clock()
 
-        def record(s: Session) -> CaseView:
+        def record(s: Session) -> CaseChange:
             return procedure_service.record_service_result(
                 s,
                 actor,
@@ -119,12 +123,12 @@ class DecisionServer:
                 now=now,
             )
 
-        view = run_in_transaction(self._factory, record)
+        change = run_in_transaction(self._factory, record)
         state = "sent" if result.accepted else "unknown" if result.outcome_unknown else "failed"
         message_zh = (
             STATE_TEXT[state] if result.accepted else f"{STATE_TEXT[state]}（{result.message_zh}）"
         )
-        return ServeOutcome(state, message_zh, view, link if result.accepted else "")
+        return ServeOutcome(state, message_zh, change.view, link if result.accepted else "", change)
 
     def _send(self, job: procedure_service.ServiceJob, link: str, case_id: int) -> SmsResult:
         """The provider call, outside any transaction; never raises."""
@@ -160,7 +164,7 @@ class DecisionServer:
             ),
         )
         with read_session(self._factory) as s:
-            view = procedure_cases.load_case(s, case_id)
+            view = procedure_view.load_case(s, case_id)
         if job.state != "send":
             state = "sent" if job.state == "sent" else "unknown"
             return ServeOutcome(state, RESEND_TEXT[state], view)

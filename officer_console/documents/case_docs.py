@@ -1,5 +1,5 @@
 """The wizard's documents from a case: the statutory renderers behind the store's
-:class:`~officer_console.store.procedure_documents.CaseDocumentMaker` (glue, like
+:class:`~officer_console.store.procedure.documents.CaseDocumentMaker` (glue, like
 :mod:`.setup`; the renderers themselves stay pure).
 
 :class:`CaseDocuments` makes the signed, archival records (询问笔录, 告知笔录, 送达地址确认书) and
@@ -40,7 +40,7 @@ from officer_console.documents.setup import (
 )
 from officer_console.documents.signing import Signer
 from officer_console.store.documents import CaseTrail, DecisionIssue
-from officer_console.store.procedure_documents import CaseFacts
+from officer_console.store.procedure.documents import CaseFacts
 from officer_console.store.types import utcnow
 
 __all__ = ["DRAFT_KINDS", "CaseDocuments"]

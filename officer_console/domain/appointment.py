@@ -128,7 +128,8 @@ class Party(StrEnum):
 
 @dataclass(frozen=True)
 class Transition:
-    """``target`` None: the status stays (a change of officer or a version bump)."""
+    """``target`` None: the status stays (a change of officer or a version bump);
+    ``keeps``: source statuses the transition leaves as they are (a running procedure)."""
 
     name: str
     label: str
@@ -136,6 +137,7 @@ class Transition:
     target: str | None
     parties: tuple[Party, ...]
     needs_reason: bool = False
+    keeps: tuple[str, ...] = ()
 
 
 def _t(
@@ -145,8 +147,9 @@ def _t(
     target: str | None,
     *parties: Party,
     reason: bool = False,
+    keeps: tuple[str, ...] = (),
 ) -> Transition:
-    return Transition(name, text, sources, target, parties, reason)
+    return Transition(name, text, sources, target, parties, reason, keeps)
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -168,13 +171,17 @@ TRANSITIONS: dict[str, Transition] = {
             (Status.CLAIMED, Status.CONTACTING, Status.IN_CALL, Status.IN_PROCEDURE),
             Status.CONTACTING,
             Party.ASSIGNED,
+            keeps=(Status.IN_PROCEDURE,),
         ),
+        # 开始视频 again during a procedure (after a hang-up, a drop or a restart) resumes the
+        # call; the procedure status stays and the wizard lands on the first incomplete step.
         _t(
             "open_video",
             "开始视频",
-            (Status.CONTACTING, Status.IN_CALL),
+            (Status.CONTACTING, Status.IN_CALL, Status.IN_PROCEDURE),
             Status.IN_CALL,
             Party.ASSIGNED,
+            keeps=(Status.IN_PROCEDURE,),
         ),
         _t(
             "start_procedure",
@@ -312,6 +319,8 @@ def check(name: str, facts: Facts, actor: Actor, *, now: datetime | None = None)
         why = no_show_due(facts, now)
         if why is not None:
             raise RuleViolation(why, code="too_early")
+    if facts.status in transition.keeps:
+        return facts.status
     return transition.target or facts.status
 
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from officer_console.dispatch.factory import build_sms_provider
 from officer_console.dispatch.serve_decision import DecisionServer
@@ -30,14 +28,14 @@ from officer_console.gui.procedure.documents import CaseDocuments
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.services import Services
 from officer_console.store.casefile import AppointmentPart
-from officer_console.store.models import Appointment
+from officer_console.store.procedure.core import CaseChange
 from officer_console.video.session import CallSession
 
 __all__ = ["ProcedureWiring", "build_procedure_panel"]
 
 log = logging.getLogger("officer_console.gui.case_procedure")
 
-# The appointment status a saved case implies (store/procedure_view.py case statuses).
+# The appointment status a saved case implies (store/procedure/view.py case statuses).
 _IMPLIED = {
     "open": Status.IN_PROCEDURE,
     "completed": Status.COMPLETED,
@@ -107,15 +105,6 @@ class ProcedureWiring(QObject):
         self.attach(None)
         self.panel.shutdown()
 
-    def _publish(self, appointment_id: int) -> None:
-        """One publish with the new version: every listener reads it once."""
-
-        def version(s: Session) -> int | None:
-            return s.scalar(select(Appointment.version).where(Appointment.id == appointment_id))
-
-        self.services.runner.run(
-            version,
-            lambda v: self.services.hub.publish([(appointment_id, v)]),
-            lambda _e: self.services.hub.publish([(appointment_id, None)]),
-            write=False,
-        )
+    def _publish(self, change: CaseChange) -> None:
+        """One publish with the appointment's version from the operation itself."""
+        self.services.hub.publish([change.changed])

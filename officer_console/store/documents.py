@@ -42,7 +42,7 @@ from officer_console.store.models import (
     Vehicle,
 )
 from officer_console.store.numbering import next_number
-from officer_console.store.procedure_files import StoreLike, as_store, put_evidence
+from officer_console.store.procedure.files import StoreLike, as_store, put_evidence
 
 __all__ = [
     "DOCUMENT_KINDS",

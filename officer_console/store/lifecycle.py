@@ -334,9 +334,7 @@ def dispatch(
     """A one-click dispatch (or a re-sent code): 联系中; a running procedure keeps its status."""
     now = now or utcnow()
     appt = _load(session, appointment_id)
-    target = _check(session, actor, appt, "dispatch", now)
-    if appt.status == Status.IN_PROCEDURE:
-        target = Status.IN_PROCEDURE
+    target = _check(session, actor, appt, "dispatch", now)  # a running procedure keeps
     return _write(
         session,
         actor,
@@ -357,7 +355,8 @@ def open_video(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> AppointmentChange:
-    """The video room is open (or the citizen reconnected): 视频中."""
+    """The video room is open (or the citizen reconnected): 视频中; during a procedure
+    (resume after a hang-up, a drop or a restart) the status stays 办理中."""
     return _simple(
         "open_video", session, appointment_id, actor, expected_version=expected_version, now=now
     )

@@ -15,11 +15,11 @@ from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.documents.signing import validate_signature
 from officer_console.domain.procedure import Step
 from officer_console.store import audit
-from officer_console.store import procedure_cases as pc
-from officer_console.store import procedure_service as ps
 from officer_console.store.demo import seed_demo
 from officer_console.store.engine import read_session, transaction
 from officer_console.store.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
+from officer_console.store.procedure import service as ps
+from officer_console.store.procedure import view as pc
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
 
 PASSWORD = "Demo-Pass-2026!"

@@ -82,6 +82,10 @@ def test_assigned_officer_outcomes() -> None:
     assert life.check("release", facts("claimed"), OWNER) == "waiting"
     assert life.check("start_procedure", facts("in_call"), OWNER) == "in_procedure"
     assert life.check("complete", facts("in_procedure"), OWNER) == "completed"
+    # resume: a re-sent code and 开始视频 during a procedure keep 办理中
+    assert life.check("open_video", facts("in_procedure"), OWNER) == "in_procedure"
+    assert life.check("dispatch", facts("in_procedure"), OWNER) == "in_procedure"
+    assert life.check("open_video", facts("contacting"), OWNER) == "in_call"
     with pytest.raises(PermissionDenied, match="认领该预约的民警"):
         life.check("no_show", facts("contacting", contact_attempts=1), OTHER, now=now)
     with pytest.raises(PermissionDenied):

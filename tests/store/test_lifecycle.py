@@ -79,6 +79,33 @@ def test_claim_dispatch_video_procedure_complete_bump_versions_and_audit(factory
     assert _status(factory, appt)[0] == "completed"
 
 
+def test_video_reopens_during_a_procedure_and_the_status_stays(factory, world) -> None:  # type: ignore[no-untyped-def]
+    """Resume after a hang-up/drop/restart: a re-sent code and 开始视频 keep 办理中."""
+    appt = _claimed(factory, world)
+    officer = _actor(factory, world["a"])
+    for name in ("dispatch", "open_video", "start_procedure"):
+        with transaction(factory) as s:
+            getattr(lifecycle, name)(s, appt, officer, expected_version=_status(factory, appt)[2])
+    for name in ("dispatch", "open_video", "open_video"):
+        version = _status(factory, appt)[2]
+        with transaction(factory) as s:
+            change = getattr(lifecycle, name)(s, appt, officer, expected_version=version)
+        assert (change.old_status, change.status, change.version) == (
+            "in_procedure",
+            "in_procedure",
+            version + 1,
+        )
+    detail = _events(factory, "appointment.open_video")[-1].detail
+    assert detail["from"] == detail["to"] == "in_procedure"
+    with pytest.raises(PermissionDenied), transaction(factory) as s:  # only the assigned officer
+        lifecycle.open_video(s, appt, _actor(factory, world["b"]))
+    for done in ("complete",):
+        with transaction(factory) as s:
+            getattr(lifecycle, done)(s, appt, officer)
+    with pytest.raises(RuleViolation, match="已办结"), transaction(factory) as s:
+        lifecycle.open_video(s, appt, officer)  # a finished case has no video any more
+
+
 def test_stale_version_is_a_conflict_and_changes_nothing(factory, world) -> None:  # type: ignore[no-untyped-def]
     appt = _claimed(factory, world)
     officer = _actor(factory, world["a"])

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
@@ -24,9 +24,7 @@ from officer_console.domain.errors import (
     ValidationError,
 )
 from officer_console.domain.procedure import Step
-from officer_console.store import audit, delivery, procedure_cosign
-from officer_console.store import procedure_cases as pc
-from officer_console.store import procedure_service as ps
+from officer_console.store import audit, delivery
 from officer_console.store.engine import read_session, run_in_transaction, transaction
 from officer_console.store.models import (
     Appointment,
@@ -40,6 +38,11 @@ from officer_console.store.models import (
 from officer_console.store.models import (
     SmsMessage as SmsRow,
 )
+from officer_console.store.procedure import cases as pc
+from officer_console.store.procedure import core
+from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import service as ps
+from officer_console.store.procedure import view as pv
 from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
@@ -67,13 +70,15 @@ class CountingSms(SmsProvider):
             return SmsResult(True, f"m{len(self.sent)}", None, "ok", False)
 
 
-def run(factory: sessionmaker[Session], work: Callable[[Session], T]) -> T:
-    return run_in_transaction(factory, work)
+def run(factory: sessionmaker[Session], work: Callable[[Session], T]) -> Any:
+    """One operation in its own transaction; an operation's :class:`CaseChange` → its view."""
+    result = run_in_transaction(factory, work)
+    return result.view if isinstance(result, core.CaseChange) else result
 
 
-def _inquiry(factory: sessionmaker[Session], w: World, tmp: Path, case_id: int) -> pc.CaseView:
+def _inquiry(factory: sessionmaker[Session], w: World, tmp: Path, case_id: int) -> pv.CaseView:
     snap = run(factory, lambda s: pc.record_snapshot(s, w.lead, tmp, case_id, png()))
-    view = run(factory, lambda s: pc.load_case(s, case_id))
+    view = run(factory, lambda s: pv.load_case(s, case_id))
     answers = [(q, "是") for q in view.questions()]
     admissions = {v.violation_id: True for v in view.violations}
     return run(
@@ -91,7 +96,7 @@ def _inquiry(factory: sessionmaker[Session], w: World, tmp: Path, case_id: int) 
     )
 
 
-def _to_ruling(factory: sessionmaker[Session], w: World, tmp: Path) -> pc.CaseView:
+def _to_ruling(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
     view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
     _inquiry(factory, w, tmp, view.case_id)
     return run(
@@ -100,7 +105,7 @@ def _to_ruling(factory: sessionmaker[Session], w: World, tmp: Path) -> pc.CaseVi
     )
 
 
-def _rule(view: pc.CaseView, *, extra: int = 0) -> Callable[[Session], pc.CaseView]:
+def _rule(view: pv.CaseView, *, extra: int = 0) -> Callable[[Session], pv.CaseView]:
     fines = {v.violation_id: v.fine + extra for v in view.violations}
     points = {v.violation_id: v.points for v in view.violations}
     return lambda s: pc.complete_ruling(
@@ -108,7 +113,7 @@ def _rule(view: pc.CaseView, *, extra: int = 0) -> Callable[[Session], pc.CaseVi
     )
 
 
-def _lead(s: Session, view: pc.CaseView):  # type: ignore[no-untyped-def]
+def _lead(s: Session, view: pv.CaseView):  # type: ignore[no-untyped-def]
     from officer_console.store.models import Officer
 
     officer = s.get(Officer, view.lead_officer_id)
@@ -149,7 +154,7 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         assert ps.confirmation_signature(s, view.case_id, tmp_path) == png()
     sms = CountingSms()
     outcome = _serve(factory, w, tmp_path, view, sms)
-    assert outcome.state == "sent" and outcome.view.status == pc.COMPLETED
+    assert outcome.state == "sent" and outcome.view.status == pv.COMPLETED
     assert outcome.view.next_step is None and len(outcome.view.steps) == 5
     assert outcome.link.startswith("https://gw.example.cn/api/v1/documents/")
     assert len(sms.sent) == 1 and sms.sent[0].params["number"] == view.decision_number
@@ -182,6 +187,36 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         assert audit.verify_chain(s).ok
 
 
+def test_operations_return_the_lifecycle_change(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Each operation's CaseChange carries the lifecycle's change (or the version as is)."""
+    w = build(factory)
+    started = run_in_transaction(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
+    assert started.appointment is not None and started.appointment.status == "in_procedure"
+    assert started.appointment.old_status == "in_call"
+    snap = run(
+        factory, lambda s: pc.record_snapshot(s, w.lead, tmp_path, started.view.case_id, png())
+    )
+    step = run_in_transaction(
+        factory,
+        lambda s: pc.complete_inquiry(
+            s,
+            w.lead,
+            started.view.case_id,
+            name_confirmed=True,
+            id_last4=w.id_last4,
+            snapshot_evidence_id=snap,
+            qa=[("问", "答")],
+            admissions={v.violation_id: True for v in started.view.violations},
+        ),
+    )
+    assert step.appointment is None and step.view.next_step is Step.NOTICE
+    with read_session(factory) as s:
+        version = s.get(Appointment, w.appointment_id).version  # type: ignore[union-attr]
+    assert step.changed == (w.appointment_id, version) == started.changed
+
+
 def test_skipping_and_repeating_refused(factory: sessionmaker[Session], tmp_path: Path) -> None:
     w = build(factory)
     view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
@@ -209,7 +244,7 @@ def test_identity_checked_before_inquiry(factory: sessionmaker[Session], tmp_pat
     snap = run(factory, lambda s: pc.record_snapshot(s, w.lead, tmp_path, view.case_id, png()))
     vid = view.violations[0].violation_id
 
-    def inquiry(last4: str, snapshot: int | None) -> Callable[[Session], pc.CaseView]:
+    def inquiry(last4: str, snapshot: int | None) -> Callable[[Session], pv.CaseView]:
         return lambda s: pc.complete_inquiry(
             s, w.lead, view.case_id, name_confirmed=True, id_last4=last4,
             snapshot_evidence_id=snapshot, qa=[("问", "答")], admissions={vid: False},
@@ -247,7 +282,7 @@ def test_twelve_points_stop_up_front_and_at_ruling(
 ) -> None:
     w = build(factory, cycle_points=6)  # +6 → 12
     view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
-    assert view.status == pc.HANDED_OVER and view.stop_code == "points_reach_12"
+    assert view.status == pv.HANDED_OVER and view.stop_code == "points_reach_12"
     assert "累积将达到12分" in view.stop_text and view.next_step is None
     with read_session(factory) as s:
         appt = s.get(Appointment, w.appointment_id)
@@ -263,14 +298,14 @@ def test_twelve_points_stop_up_front_and_at_ruling(
         assert licence is not None
         licence.cycle_points = 8
     view = run(factory, _rule(view))
-    assert view.status == pc.HANDED_OVER and view.stop_code == "points_reach_12"
+    assert view.status == pv.HANDED_OVER and view.stop_code == "points_reach_12"
     assert view.step_data["ruling"]["stopped"] == "points_reach_12" and not view.decision_number
 
 
 def test_suspension_stops_up_front(factory: sessionmaker[Session]) -> None:
     w = build(factory)
     view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id, suspension=True))
-    assert view.status == pc.HANDED_OVER and view.stop_code == "remote_not_allowed"
+    assert view.status == pv.HANDED_OVER and view.stop_code == "remote_not_allowed"
 
 
 def test_twenty_four_hours_stop(factory: sessionmaker[Session], tmp_path: Path) -> None:
@@ -284,7 +319,7 @@ def test_twenty_four_hours_stop(factory: sessionmaker[Session], tmp_path: Path) 
         factory, lambda s: pc.complete_notice(s, w.lead, view.case_id, statement=None, waived=True)
     )
     view = run(factory, _rule(view))
-    assert view.status == pc.HANDED_OVER and view.stop_code == "decision_deadline_passed"
+    assert view.status == pv.HANDED_OVER and view.stop_code == "decision_deadline_passed"
 
 
 def test_hearing_request_hands_over(factory: sessionmaker[Session], tmp_path: Path) -> None:
@@ -294,7 +329,7 @@ def test_hearing_request_hands_over(factory: sessionmaker[Session], tmp_path: Pa
     _inquiry(factory, w, tmp_path, view.case_id)
     view = run(factory, lambda s: pc.complete_notice(
         s, w.lead, view.case_id, statement="要求听证", waived=False, hearing_requested=True))  # fmt: skip
-    assert view.status == pc.HANDED_OVER and view.stop_code == "hearing_requested"
+    assert view.status == pv.HANDED_OVER and view.stop_code == "hearing_requested"
     assert view.step_data["notice"]["hearing_requested"] is True
 
 
@@ -303,7 +338,7 @@ def test_resume_after_reload(factory: sessionmaker[Session], tmp_path: Path) -> 
     view = _to_ruling(factory, w, tmp_path)
     # A fresh workstation (new session, new objects) finds the case at the first open step.
     with read_session(factory) as s:
-        again = pc.case_for_appointment(s, w.appointment_id)
+        again = pv.case_for_appointment(s, w.appointment_id)
     assert again is not None and again.next_step is Step.RULING
     assert [d.step for d in again.steps] == ["inquiry", "notice"]
     assert again.steps[0].officer.startswith("李明")
@@ -323,7 +358,7 @@ def test_stale_version_loses_cleanly(factory: sessionmaker[Session], tmp_path: P
         s.expunge(stale)
     run(factory, _rule(view))  # the first workstation completes the ruling
     with pytest.raises(ConflictError, match="其他工作站"), transaction(factory) as s:
-        pc._save(s, w.lead, stale, Step.RULING, {})
+        core.save_step(s, w.lead, stale, Step.RULING, {})
     with read_session(factory) as s:
         assert s.scalar(select(func.count()).select_from(CaseStep)) == 3
 
@@ -343,7 +378,7 @@ def test_general_case_with_cosign(factory: sessionmaker[Session], tmp_path: Path
     with read_session(factory) as s:
         (item,) = procedure_cosign.pending_for(s, w.assist.officer_id)  # type: ignore[arg-type]
         assert "拟罚款2000元" in item.summary and "张*" in item.summary
-        assert pc.load_case(s, view.case_id).cosign_status == "pending"
+        assert pv.load_case(s, view.case_id).cosign_status == "pending"
     with pytest.raises(PermissionDenied):  # only the invited officer
         run(
             factory,
@@ -387,11 +422,11 @@ def test_cosign_decline_needs_reason(factory: sessionmaker[Session], tmp_path: P
         lambda s: procedure_cosign.decide(s, w.lead_shift, rid, approve=False, reason="证据不足"),
     )
     with read_session(factory) as s:
-        again = pc.load_case(s, view.case_id)
+        again = pv.load_case(s, view.case_id)
     assert again.cosign_status == "declined" and "证据不足" in again.cosign_detail
 
 
-def _to_service(factory: sessionmaker[Session], w: World, tmp: Path) -> pc.CaseView:
+def _to_service(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
     view = _to_ruling(factory, w, tmp)
     view = run(factory, _rule(view))
     return run(factory, lambda s: pc.complete_confirmation(
@@ -408,7 +443,7 @@ def test_no_consent_is_paper_service_pending(
         factory,
         lambda s: ps.serve_on_paper(s, w.lead, tmp_path, view.case_id, documents=_docs(tmp_path)),
     )
-    assert view.status == pc.PAPER_PENDING and view.step_data["service"]["consent"] is False
+    assert view.status == pv.PAPER_PENDING and view.step_data["service"]["consent"] is False
     with read_session(factory) as s:
         assert s.get(Appointment, w.appointment_id).status == "completed"  # type: ignore[union-attr]
         assert s.scalar(select(func.count()).select_from(SmsRow)) == 0
@@ -422,7 +457,7 @@ def test_sms_sent_exactly_once_under_retries(
     view = _to_service(factory, w, tmp_path)
     sms = CountingSms(fail_first=True)
     first = _serve(factory, w, tmp_path, view, sms)
-    assert first.state == "failed" and first.view.status == pc.OPEN and sms.sent == []
+    assert first.state == "failed" and first.view.status == pv.OPEN and sms.sent == []
     # The retry (and a concurrent one from another workstation) sends once in all.
     results: list[str] = []
     errors: list[BaseException] = []
@@ -447,7 +482,7 @@ def test_sms_sent_exactly_once_under_retries(
     with read_session(factory) as s:
         assert s.scalar(select(func.count()).select_from(SmsRow)) == 1
         assert s.scalar(select(SmsRow.status)) == "sent"
-        assert pc.load_case(s, view.case_id).status == pc.COMPLETED
+        assert pv.load_case(s, view.case_id).status == pv.COMPLETED
 
 
 def test_unknown_outcome_is_never_resent(factory: sessionmaker[Session], tmp_path: Path) -> None:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.procedure import Step
 from officer_console.store import audit
-from officer_console.store import procedure_cases as pc
 from officer_console.store.engine import read_session, run_in_transaction
 from officer_console.store.models import CaseStep, Decision, NumberSequence
+from officer_console.store.procedure import cases as pc
+from officer_console.store.procedure import view as pv
 from tests.support.procedure_world import build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,7 @@ CONSOLE = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from officer_console.store import procedure_cases as pc
+    from officer_console.store.procedure import cases as pc
     from officer_console.store.audit import Actor
     from officer_console.store.engine import make_engine, run_in_transaction, session_factory
     from tests.support.procedure_world import png
@@ -37,21 +38,21 @@ CONSOLE = textwrap.dedent(
     factory = session_factory(make_engine(url))
     lead = Actor(number, int(officer_id), "ws-killed")
     run = lambda work: run_in_transaction(factory, work)
-    view = run(lambda s: pc.start_case(s, lead, int(appointment_id)))
+    view = run(lambda s: pc.start_case(s, lead, int(appointment_id))).view
     snap = run(lambda s: pc.record_snapshot(s, lead, Path(evidence), view.case_id, png()))
     run(lambda s: pc.complete_inquiry(
         s, lead, view.case_id, name_confirmed=True, id_last4=last4, snapshot_evidence_id=snap,
         qa=[("问", "答")], admissions={v.violation_id: True for v in view.violations}))
     run(lambda s: pc.complete_notice(s, lead, view.case_id, statement=None, waived=True))
-    original = pc._save
+    original = pc.save_step
 
     def save_then_die(*args, **kwargs):
         original(*args, **kwargs)
-        if args[3] is pc.Step.RULING:
+        if args[3].value == "ruling":
             print("dying", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
 
-    pc._save = save_then_die
+    pc.save_step = save_then_die
     fines = {v.violation_id: v.fine for v in view.violations}
     points = {v.violation_id: v.points for v in view.violations}
     run(lambda s: pc.complete_ruling(
@@ -86,7 +87,7 @@ def test_kill_during_ruling_then_resume(
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert "dying" in done.stdout and "survived" not in done.stdout
     with read_session(factory) as s:
-        view = pc.case_for_appointment(s, w.appointment_id)
+        view = pv.case_for_appointment(s, w.appointment_id)
         assert view is not None and view.next_step is Step.RULING
         assert [d.step for d in view.steps] == ["inquiry", "notice"]
         assert s.scalar(select(func.count()).select_from(Decision)) == 0
@@ -99,7 +100,7 @@ def test_kill_during_ruling_then_resume(
         lambda s: pc.complete_ruling(
             s, w.lead, view.case_id, fines=fines, points=points, review_note="复核"
         ),
-    )
+    ).view
     assert resumed.next_step is Step.CONFIRMATION and resumed.decision_number.endswith("0000001")
     with read_session(factory) as s:
         assert audit.verify_chain(s).ok

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from officer_console.domain.errors import DomainError
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, named, run_keeping_denials
-from officer_console.store import changes, procedure_cosign
-from officer_console.store.procedure_cosign import CosignItem
+from officer_console.store import changes
+from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure.cosign import CosignItem
 
 __all__ = ["CosignRequests"]
 

@@ -2,7 +2,7 @@
 
 The real implementation is :class:`officer_console.documents.case_docs.CaseDocuments`: the
 statutory renderers, PDF/A and the unit's signature. It is both the store's
-:class:`~officer_console.store.procedure_documents.CaseDocumentMaker` (signed records and the
+:class:`~officer_console.store.procedure.documents.CaseDocumentMaker` (signed records and the
 decision, made inside the service transaction on a worker thread) and the maker of the
 confirmation step's unsigned drafts.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from officer_console.documents.case_docs import DRAFT_KINDS, CaseDocuments
-from officer_console.store.procedure_documents import CaseDocumentMaker, CaseFacts
+from officer_console.store.procedure.documents import CaseDocumentMaker, CaseFacts
 
 __all__ = ["DRAFT_KINDS", "CaseDocuments", "DocumentMaker"]
 

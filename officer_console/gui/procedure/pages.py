@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from officer_console.domain.penalties import hearing_right
 from officer_console.gui.widgets import named
-from officer_console.store.procedure_cases import CaseView
-from officer_console.store.procedure_cosign import Assistant
+from officer_console.store.procedure.cosign import Assistant
+from officer_console.store.procedure.view import CaseView
 
 HINT = "color:#5f6368;"
 DEFAULT_REVIEW = "经复核，当事人未提出新的事实、理由和证据，维持拟处罚意见。"

@@ -3,7 +3,8 @@
 Forward only: each page's completion runs one store function through the op runner and the
 panel shows whatever page the saved case says is next — so a reload, a re-join or another
 workstation lands on the first incomplete step. Documents render and the service SMS goes out
-on a worker thread (:class:`_Background`); widgets never run SQL.
+through :class:`~officer_console.gui.procedure.intents.CaseIntents` on the op runner (the one
+worker); the panel only renders views and sends intents, and widgets never run SQL.
 """
 
 from __future__ import annotations
@@ -12,17 +13,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
 from officer_console.documents.signing import SigningError
@@ -31,28 +29,28 @@ from officer_console.domain.procedure import STEP_ORDER, Step
 from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
-from officer_console.gui.procedure.documents import DRAFT_KINDS, CaseDocuments, DocumentMaker
+from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
+from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
     InquiryPage,
-    NoticePage,
     RulingPage,
     ServicePage,
     StepPage,
 )
 from officer_console.gui.procedure.support import (
     STAGE_TITLES,
-    Background,
     DonePage,
-    decision_text,
+    StartPage,
+    marker_style,
 )
+from officer_console.gui.procedure.values import build_pages, page_values
 from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
-from officer_console.gui.widgets import MessageBar, local_text, named, run_keeping_denials
-from officer_console.store import changes, procedure_cosign, procedure_service
-from officer_console.store import procedure_cases as pc
-from officer_console.store.procedure_cases import CaseView
-from officer_console.store.procedure_documents import CaseFacts, case_facts
+from officer_console.gui.widgets import MessageBar, local_text, named
+from officer_console.store.procedure.core import CaseChange
+from officer_console.store.procedure.service import CaseRecord
+from officer_console.store.procedure.view import CaseView
 
 __all__ = ["ProcedurePanel"]
 
@@ -60,10 +58,10 @@ log = logging.getLogger("officer_console.gui.procedure")
 
 
 class ProcedurePanel(QWidget):
-    """objectName ``procedure_panel``. ``case_changed(appointment_id)`` after every saved step;
+    """objectName ``procedure_panel``. ``case_changed(CaseChange)`` after every saved step;
     ``page_ready(step)`` when a page is filled and shown (benches time it)."""
 
-    case_changed = Signal(int)
+    case_changed = Signal(object)
     page_ready = Signal(str)
 
     def __init__(
@@ -84,6 +82,9 @@ class ProcedurePanel(QWidget):
         )
         self.evidence: EvidenceStore = store if store is not None else open_store(settings)
         self.server = server
+        self.intents = CaseIntents(
+            services, documents=self.documents, evidence=self.evidence, server=server
+        )
         self.channel: CitizenChannel | None = None
         self.view: CaseView | None = None
         self.appointment_id: int | None = None
@@ -91,15 +92,13 @@ class ProcedurePanel(QWidget):
         self._generation = 0
         self._busy = False
         self._assigned = False
-        self._bg = Background(self)
+        self._pages_for: int | None = None  # the appointment the step pages were built for
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
         self._cosign_timer.timeout.connect(self._poll_cosign)
         self.documents_window = DocumentWindow(
-            self._bg,
-            server,
-            actor=services.actor,
+            self.intents,
             case_id=lambda: self.view.case_id if self.view else None,
             sent=self._resent,
             failed=self._failed,
@@ -123,36 +122,17 @@ class ProcedurePanel(QWidget):
         self.summary.setWordWrap(True)
         self.message = MessageBar("procedure_message", self)
         self.stack = named(QStackedWidget(self), "procedure_pages")
-        self.start_page = named(QWidget(self), "procedure_page_start")
-        start = QVBoxLayout(self.start_page)
-        self.start_info = named(QLabel(self.start_page), "procedure_start_info")
-        self.start_info.setWordWrap(True)
-        self.licence_measure = named(
-            QCheckBox("须暂扣/吊销驾驶证（不能远程办理）", self.start_page), "licence_measure"
-        )
-        self.start_button = named(
-            QPushButton("开始办理", self.start_page), "start_procedure_button"
-        )
-        self.start_button.setStyleSheet("font-weight:bold; padding:6px 18px;")
+        self.start_page = StartPage(self)
+        self.start_info, self.licence_measure = self.start_page.info, self.start_page.measure
+        self.start_button = self.start_page.button
         self.start_button.clicked.connect(self._start)
-        start.addWidget(self.start_info)
-        start.addWidget(self.licence_measure)
-        start.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignLeft)
-        start.addStretch(1)
-        self.pages: dict[str, StepPage] = {
-            "inquiry": InquiryPage(self),
-            "notice": NoticePage(self),
-            "ruling": RulingPage(self),
-            "confirmation": ConfirmationPage(self),
-            "service": ServicePage(self),
-        }
         self.done_page = DonePage(self.services.settings.timezone, self)
         self.done_text, self.decision_button = self.done_page.text, self.done_page.decision_button
         self.decision_button.clicked.connect(self._open_decision)
         self.stack.addWidget(self.start_page)
-        for page in self.pages.values():
-            self.stack.addWidget(page)
         self.stack.addWidget(self.done_page)
+        self.pages: dict[str, StepPage] = {}
+        self._fresh_pages()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -160,6 +140,17 @@ class ProcedurePanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
         layout.addWidget(self.stack, 1)
+
+    def _fresh_pages(self) -> None:
+        """New step pages: nothing typed, ticked, snapshotted or selected for one case can
+        appear on another (each case gets pages built from their defaults)."""
+        for page in self.pages.values():
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.pages = build_pages(self)
+        for page in self.pages.values():
+            self.stack.insertWidget(self.stack.count() - 1, page)
+            page.complete_button.clicked.connect(lambda _=False, k=page.step: self._complete(k))
         inquiry, ruling = self.pages["inquiry"], self.pages["ruling"]
         assert isinstance(inquiry, InquiryPage) and isinstance(ruling, RulingPage)
         inquiry.snapshot_requested.connect(self._snapshot)
@@ -173,15 +164,6 @@ class ProcedurePanel(QWidget):
         service.signature.request.connect(
             lambda: self._request_signature("请签名确认送达地址（同意电子送达）")
         )
-        handlers: dict[str, Callable[[], None]] = {
-            "inquiry": self._complete_inquiry,
-            "notice": self._complete_notice,
-            "ruling": self._complete_ruling,
-            "confirmation": self._complete_confirmation,
-            "service": self._complete_service,
-        }
-        for key, page in self.pages.items():
-            page.complete_button.clicked.connect(handlers[key])
 
     # --- public --------------------------------------------------------------------------
     def set_appointment(
@@ -189,8 +171,14 @@ class ProcedurePanel(QWidget):
     ) -> None:
         """Show the case of an appointment (resuming it), or the start page when it has none."""
         self._generation += 1
+        if appointment_id != self._pages_for:
+            self._pages_for = appointment_id
+            self._fresh_pages()
+            self.licence_measure.setChecked(False)
         self.appointment_id, self.appointment_status = appointment_id, status
         self.view = None
+        self._busy = False
+        self._cosign_timer.stop()
         self.message.clear_message()
         self.summary.clear()
         self._assigned = assigned
@@ -198,12 +186,7 @@ class ProcedurePanel(QWidget):
             self._show_start("")
             return
         generation = self._generation
-        self.services.runner.run(
-            lambda s: pc.case_for_appointment(s, appointment_id),
-            lambda view: self._loaded(generation, view),
-            self._failed,
-            write=False,
-        )
+        self.intents.load(appointment_id, lambda view: self._loaded(generation, view), self._failed)
 
     def set_channel(self, channel: CitizenChannel | None) -> None:
         """The running call's channel (None when there is no call); re-syncs the citizen page."""
@@ -214,13 +197,13 @@ class ProcedurePanel(QWidget):
             self._resync()
 
     def _resync(self) -> None:
+        """The citizen's page (re)joined: tell it the stage again (it knows nothing yet)."""
         if self.view is not None:
             self._sync_citizen(self.view)
 
     def shutdown(self) -> None:
         self._generation += 1
         self._cosign_timer.stop()
-        self._bg.shutdown()
         self.documents_window.shutdown()
 
     # --- showing -------------------------------------------------------------------------
@@ -245,14 +228,7 @@ class ProcedurePanel(QWidget):
 
     def _mark(self, current: str | None, done: tuple[str, ...]) -> None:
         for step, label in self.markers.items():
-            style = "border:1px solid #cfd8dc; border-radius:3px; padding:2px 8px;"
-            if step in done:
-                style += "background:#e6f4ea; color:#1b5e20;"
-            elif step == current:
-                style += "background:#1565c0; color:white; font-weight:bold;"
-            else:
-                style += "color:#9e9e9e;"
-            label.setStyleSheet(style)
+            label.setStyleSheet(marker_style(step, current, done))
 
     def _show(self, view: CaseView) -> None:
         self.view = view
@@ -283,15 +259,13 @@ class ProcedurePanel(QWidget):
     def _show_done(self, view: CaseView) -> None:
         self.done_page.show_case(view)
         self.stack.setCurrentWidget(self.done_page)
-        case_id, generation = view.case_id, self._generation
+        generation = self._generation
 
-        def shown(record: procedure_service.CaseRecord) -> None:
+        def shown(record: CaseRecord) -> None:
             if generation == self._generation:
                 self.done_page.show_record(record)
 
-        self.services.runner.run(
-            lambda s: procedure_service.case_record(s, case_id), shown, self._failed, write=False
-        )
+        self.intents.record(view.case_id, shown, self._failed)
 
     def _sync_citizen(self, view: CaseView) -> None:
         if self.channel is None:
@@ -301,30 +275,28 @@ class ProcedurePanel(QWidget):
         if step == "notice":
             self.channel.send({"type": "notice", "text": view.notice})
 
-    # --- running work --------------------------------------------------------------------
-    def _run(
-        self, work: Callable[[Session], Any], done: Callable[[Any], None] | None = None
-    ) -> None:
+    # --- sending intents -----------------------------------------------------------------
+    def _begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None:
+        """Mark the panel busy; returns a wrapper that drops a stale answer (case changed)."""
         if self._busy:
-            return
+            return None
         self._busy = True
         self.message.clear_message()
         generation = self._generation
 
-        def ok(result: Any) -> None:
-            self._busy = False
-            if generation == self._generation:
-                (done or self._saved)(result)
+        def wrap(done: Callable[[Any], None]) -> Callable[[Any], None]:
+            def ok(result: Any) -> None:
+                self._busy = False
+                if generation == self._generation:
+                    done(result)
 
-        def failed(error: BaseException) -> None:
-            self._busy = False
-            self._failed(error)
+            return ok
 
-        run_keeping_denials(self.services.runner, work, ok, failed)
+        return wrap
 
-    def _saved(self, view: CaseView) -> None:
-        self._show(view)
-        self.case_changed.emit(view.appointment_id)
+    def _saved(self, change: CaseChange) -> None:
+        self._show(change.view)
+        self.case_changed.emit(change)
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
@@ -335,91 +307,62 @@ class ProcedurePanel(QWidget):
         self.message.show_message("操作失败，详情已记录。", "error")
 
     def _start(self) -> None:
-        appointment_id, actor = self.appointment_id, self.services.actor()
-        if appointment_id is None:
-            return
-        measure = self.licence_measure.isChecked()
-        self._run(lambda s: pc.start_case(s, actor, appointment_id, suspension=measure))
-
-    def _case_id(self) -> int:
-        assert self.view is not None
-        return self.view.case_id
+        appointment_id, measure = self.appointment_id, self.licence_measure.isChecked()
+        wrap = self._begin() if appointment_id is not None else None
+        if appointment_id is not None and wrap is not None:
+            self.intents.start(
+                appointment_id, suspension=measure, done=wrap(self._saved), failed=self._failed
+            )
 
     def _snapshot(self) -> None:
         png = self.channel.snapshot() if self.channel is not None else None
         if png is None:
             self.message.show_message("没有对方视频画面，无法截图：请确认当事人已接通视频", "error")
             return
-        actor, case_id, evidence = (
-            self.services.actor(),
-            self._case_id(),
-            self.evidence,
-        )
-        page = self.pages["inquiry"]
+        page, wrap = self.pages["inquiry"], self._begin()
+        if self.view is None or wrap is None:
+            return
         assert isinstance(page, InquiryPage)
-        self._run(
-            lambda s: pc.record_snapshot(s, actor, evidence, case_id, png),
-            lambda evidence_id: page.set_snapshot(evidence_id, png),
+        self.intents.snapshot(
+            self.view.case_id,
+            png,
+            wrap(lambda evidence_id: page.set_snapshot(evidence_id, png)),
+            self._failed,
         )
 
-    def _complete_inquiry(self) -> None:
-        page = self.pages["inquiry"]
-        assert isinstance(page, InquiryPage)
-        actor, case_id = self.services.actor(), self._case_id()
-        name_ok, last4, snap = (
-            page.name_confirmed.isChecked(),
-            page.id_last4.text(),
-            page.snapshot_id,
-        )
-        qa, refused = page.qa(), page.refused.isChecked()
-        admissions = {vid: box.isChecked() for vid, box in page.admit.items()}
-        self._run(
-            lambda s: pc.complete_inquiry(
-                s,
-                actor,
-                case_id,
-                name_confirmed=name_ok,
-                id_last4=last4,
-                snapshot_evidence_id=snap,
-                qa=qa,
-                admissions=admissions,
-                refused=refused,
-            )
-        )
-
-    def _complete_notice(self) -> None:
-        page = self.pages["notice"]
-        assert isinstance(page, NoticePage)
-        actor, case_id = self.services.actor(), self._case_id()
-        statement = page.statement.toPlainText().strip() or None
-        waived, hearing = page.waived.isChecked(), page.hearing.isChecked()
-        self._run(
-            lambda s: pc.complete_notice(
-                s, actor, case_id, statement=statement, waived=waived, hearing_requested=hearing
-            )
-        )
+    def _complete(self, step: str) -> None:
+        """A page's completion button: its values go to the store as one intent."""
+        view, page = self.view, self.pages[step]
+        if view is None:
+            return
+        try:
+            values = page_values(page)
+        except ValueError as exc:  # the page says what is missing
+            self.message.show_message(str(exc), "error")
+            return
+        if step == "service":
+            assert isinstance(page, ServicePage)
+            if values.get("paper"):
+                step = "paper"
+            else:
+                self._serve(view, page, values["confirm_png"])
+                return
+        wrap = self._begin()
+        if wrap is not None:
+            self.intents.complete(step, view.case_id, values, wrap(self._saved), self._failed)
 
     def _load_assistants(self, view: CaseView) -> None:
         page = self.pages["ruling"]
         assert isinstance(page, RulingPage)
-        if view.kind.value != "general":
-            return
-        case_id = view.case_id
-        self.services.runner.run(
-            lambda s: procedure_cosign.assistants(s, case_id),
-            page.set_assistants,
-            self._failed,
-            write=False,
-        )
+        if view.kind.value == "general":
+            self.intents.assistants(view.case_id, page.set_assistants, self._failed)
 
     def _request_cosign(self, officer_id: int) -> None:
-        actor, case_id = self.services.actor(), self._case_id()
-
-        def work(s: Session) -> CaseView:
-            procedure_cosign.request_cosign(s, actor, case_id, officer_id)
-            return pc.load_case(s, case_id)
-
-        self._run(work, self._cosign_changed)
+        wrap = self._begin()
+        if self.view is not None and wrap is not None:
+            self.intents.request_cosign(
+                self.view.case_id, officer_id, wrap(self._cosign_changed), self._failed
+            )
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view
@@ -436,11 +379,7 @@ class ProcedurePanel(QWidget):
             return
         if self._busy:
             return
-        case_id, seen, generation = view.case_id, self._cosign_seen, self._generation
-
-        def work(s: Session) -> tuple[int, CaseView | None]:
-            now = changes.current(s)
-            return now, None if now == seen else pc.load_case(s, case_id)
+        case_id, generation = view.case_id, self._generation
 
         def done(result: tuple[int, CaseView | None]) -> None:
             if generation != self._generation:
@@ -449,20 +388,7 @@ class ProcedurePanel(QWidget):
             if fresh is not None and self.view is not None and self.view.case_id == case_id:
                 self._cosign_changed(fresh)
 
-        self.services.runner.run(work, done, lambda _e: None, write=False)
-
-    def _complete_ruling(self) -> None:
-        page = self.pages["ruling"]
-        assert isinstance(page, RulingPage)
-        actor, case_id = self.services.actor(), self._case_id()
-        fines = {vid: box.value() for vid, box in page.fines.items()}
-        points = {vid: box.value() for vid, box in page.points.items()}
-        note = page.review_note.toPlainText().strip()
-        self._run(
-            lambda s: pc.complete_ruling(
-                s, actor, case_id, fines=fines, points=points, review_note=note
-            )
-        )
+        self.intents.poll(case_id, self._cosign_seen, done, lambda _e: None)
 
     def _request_signature(self, prompt: str) -> None:
         if self.channel is None:
@@ -477,119 +403,48 @@ class ProcedurePanel(QWidget):
             page.signature.arrived(png)
 
     def _open_document(self, kind: str) -> None:
-        """A DRAFT (unsigned, never stored) of the confirmation step's documents, read from the
-        case through the op runner and rendered on the worker thread."""
-        view, docs, store = self.view, self.documents, self.evidence
-        if view is None:
-            return
-        title = f"{DRAFT_KINDS[kind]}（草稿）"
-        if kind == "decision" and self.channel is not None:
-            self.channel.send({"type": "notice", "text": decision_text(view)})
-        case_id = view.case_id
-
-        def render(facts: CaseFacts) -> None:
-            self._bg.run(
-                lambda: docs.draft(kind, facts),
-                lambda pdf: self.open_pdf(title, pdf),
-                self._failed,
-            )
-
-        self.services.runner.run(
-            lambda s: case_facts(s, store, case_id), render, self._failed, write=False
-        )
+        if self.view is not None:
+            self.documents_window.open_draft(kind, self.view, self.channel)
 
     def _open_decision(self) -> None:
-        if self.view is None:
-            return
-        case_id, evidence = self.view.case_id, self.evidence
-        served = self.view.status == "completed"
-        self.services.runner.run(
-            lambda s: procedure_service.decision_document(s, case_id, evidence),
-            lambda got: self.open_pdf(
-                f"处罚决定书 {got[0]}", got[1], number=got[0], resendable=served
-            ),
-            self._failed,
-            write=False,
-        )
+        if self.view is not None:
+            self.documents_window.open_decision(self.view)
 
     @property
     def viewer(self) -> DocumentViewer | None:
         return self.documents_window.viewer
-
-    def open_pdf(
-        self, title: str, pdf: bytes, *, number: str = "", resendable: bool = False
-    ) -> None:
-        """Show a document in the viewer window (print; re-send link for a served decision)."""
-        self.documents_window.show(title, pdf, number=number, resendable=resendable)
 
     def _resent(self, outcome: ServeOutcome) -> None:
         if outcome.link and self.channel is not None:
             self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
         self.message.show_message(outcome.message, "info" if outcome.state == "sent" else "error")
 
-    def _complete_confirmation(self) -> None:
-        page = self.pages["confirmation"]
-        assert isinstance(page, ConfirmationPage)
-        refused = page.refused.isChecked()
-        png = None if refused else page.signature.accepted
-        if png is None and not refused:
-            self.message.show_message("请先采用当事人的签名，或注明当事人拒绝签名", "error")
-            return
-        actor, case_id, evidence = (
-            self.services.actor(),
-            self._case_id(),
-            self.evidence,
-        )
-        self._run(
-            lambda s: pc.complete_confirmation(
-                s, actor, evidence, case_id, signature_png=png, refused=refused
-            )
-        )
-
-    def _complete_service(self) -> None:
-        page = self.pages["service"]
-        assert isinstance(page, ServicePage)
-        view = self.view
-        assert view is not None
-        actor, evidence = self.services.actor(), self.evidence
-        if not page.consent.isChecked():
-            docs = self.documents
-            self._run(
-                lambda s: procedure_service.serve_on_paper(
-                    s, actor, evidence, view.case_id, documents=docs
-                )
-            )
-            return
-        confirm = page.signature.accepted
-        if confirm is None:
-            self.message.show_message("请先采用当事人在送达地址确认书上的签名", "error")
-            return
+    def _serve(self, view: CaseView, page: ServicePage, confirm: bytes) -> None:
         if self.server is None:
             self.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
             return
-        server = self.server
-
-        self._busy = True
+        wrap = self._begin()
+        if wrap is None:
+            return
         page.complete_button.setEnabled(False)
         page.result.setText("正在生成签章文书并送达（发送短信）……")
-        self._bg.run(
-            lambda: server.serve(actor, view.case_id, confirm_png=confirm),
-            self._served,
-            self._serve_failed,
-        )
+
+        def failed(error: BaseException) -> None:
+            page.complete_button.setEnabled(True)
+            self._failed(error)
+
+        self.intents.serve(view.case_id, confirm, wrap(self._served), failed)
 
     def _served(self, outcome: ServeOutcome) -> None:
-        self._busy = False
         page = self.pages["service"]
-        page.complete_button.setEnabled(True)
         assert isinstance(page, ServicePage)
+        page.complete_button.setEnabled(True)
         page.result.setText(outcome.message)
         if outcome.link and self.channel is not None:
             self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
         kind = "info" if outcome.state == "sent" else "error"
         self.message.show_message(outcome.message, kind)
-        self._saved(outcome.view)
-
-    def _serve_failed(self, error: BaseException) -> None:
-        self.pages["service"].complete_button.setEnabled(True)
-        self._failed(error)
+        if outcome.change is not None:
+            self._saved(outcome.change)
+        else:
+            self._show(outcome.view)

@@ -1,22 +1,20 @@
-"""Helpers of the procedure panel: the worker thread for blocking work, what the citizen's
-page is told at each stage, the draft decision text read along on the phone, the finished
+"""Helpers of the procedure panel: the start page, what the citizen's page is told at each
+stage, the draft decision text read along on the phone, the finished
 case page, and opening a PDF until the document viewer is plugged in."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from officer_console.gui.widgets import local_text, named
-from officer_console.store.procedure_cases import PAPER_PENDING
-from officer_console.store.procedure_service import CaseRecord, CaseView
+from officer_console.store.procedure.service import CaseRecord
+from officer_console.store.procedure.view import PAPER_PENDING, CaseView
 
-__all__ = ["STAGE_TITLES", "Background", "DonePage", "decision_text"]
+__all__ = ["STAGE_TITLES", "DonePage", "StartPage", "decision_text", "marker_style"]
 
 T = TypeVar("T")
 STAGE_TITLES = {
@@ -29,31 +27,34 @@ STAGE_TITLES = {
 }
 
 
-class Background(QObject):
-    """Blocking work (PDF rendering, the SMS) on one worker thread; results on the GUI thread."""
+def marker_style(step: str, current: str | None, done: tuple[str, ...]) -> str:
+    """The step marker's look: done (green), current (blue), to come (grey)."""
+    style = "border:1px solid #cfd8dc; border-radius:3px; padding:2px 8px;"
+    if step in done:
+        return style + "background:#e6f4ea; color:#1b5e20;"
+    if step == current:
+        return style + "background:#1565c0; color:white; font-weight:bold;"
+    return style + "color:#9e9e9e;"
 
-    _deliver = Signal(object, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+class StartPage(QWidget):
+    """``procedure_page_start``: what 开始办理 does, the licence-measure stop, the button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-procedure")
-        self._deliver.connect(lambda callback, value: callback(value))
-
-    def run(
-        self, work: Callable[[], T], done: Callable[[T], None], failed: Callable[[Exception], None]
-    ) -> None:
-        def job() -> None:
-            try:
-                value = work()
-            except Exception as exc:
-                self._deliver.emit(failed, exc)
-            else:
-                self._deliver.emit(done, value)
-
-        self._pool.submit(job)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.setObjectName("procedure_page_start")
+        layout = QVBoxLayout(self)
+        self.info = named(QLabel(self), "procedure_start_info")
+        self.info.setWordWrap(True)
+        self.measure = named(
+            QCheckBox("须暂扣/吊销驾驶证（不能远程办理）", self), "licence_measure"
+        )
+        self.button = named(QPushButton("开始办理", self), "start_procedure_button")
+        self.button.setStyleSheet("font-weight:bold; padding:6px 18px;")
+        layout.addWidget(self.info)
+        layout.addWidget(self.measure)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
 
 
 def decision_text(view: CaseView) -> str:

@@ -2,7 +2,8 @@
 for the confirmation step's drafts and the finished case's served decision, and its
 「重新发送链接」 — an explicit officer action that re-sends the service link through the
 :class:`~officer_console.dispatch.serve_decision.DecisionServer` (one new SMS per click,
-retried clicks never send twice, audited). Blocking work runs on the panel's worker thread.
+retried clicks never send twice, audited). Blocking work runs through the panel's
+:class:`~officer_console.gui.procedure.intents.CaseIntents` (the op runner).
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.dispatch.serve_decision import ServeOutcome
 from officer_console.gui.document_viewer import DocumentViewer
-from officer_console.gui.procedure.support import Background
-from officer_console.store.audit import Actor
+from officer_console.gui.procedure.citizen import CitizenChannel
+from officer_console.gui.procedure.documents import DRAFT_KINDS
+from officer_console.gui.procedure.intents import CaseIntents
+from officer_console.gui.procedure.support import decision_text
+from officer_console.store.procedure.view import CaseView
 
 __all__ = ["DocumentWindow"]
 
@@ -23,16 +27,14 @@ class DocumentWindow:
 
     def __init__(
         self,
-        bg: Background,
-        server: DecisionServer | None,
+        intents: CaseIntents,
         *,
-        actor: Callable[[], Actor],
         case_id: Callable[[], int | None],
         sent: Callable[[ServeOutcome], None],
         failed: Callable[[BaseException], None],
     ) -> None:
-        self._bg, self._server = bg, server
-        self._actor, self._case_id, self._sent, self._failed = actor, case_id, sent, failed
+        self._intents = intents
+        self._case_id, self._sent, self._failed = case_id, sent, failed
         self.viewer: DocumentViewer | None = None
         self.busy = False
 
@@ -42,16 +44,18 @@ class DocumentWindow:
             self.viewer.setWindowTitle("文书查看")
             self.viewer.resize(760, 900)
             self.viewer.resend_requested.connect(self.resend)
-        can_resend = resendable and self._server is not None
+        can_resend = resendable and self._intents.server is not None
         self.viewer.show_pdf(pdf, title, number, resendable=can_resend)
         self.viewer.show()
         self.viewer.raise_()
 
     def resend(self, number: str) -> None:
-        case_id, server, viewer = self._case_id(), self._server, self.viewer
-        if case_id is None or server is None or viewer is None or not number or self.busy:
+        case_id, viewer = self._case_id(), self.viewer
+        if case_id is None or self._intents.server is None or viewer is None or not number:
             return
-        actor, request = self._actor(), secrets.token_hex(8)  # one request id per click
+        if self.busy:
+            return
+        request = secrets.token_hex(8)  # one request id per click
         self.busy = True
         viewer.resend_button.setEnabled(False)
         viewer.status.setText("正在重新发送链接……")
@@ -67,7 +71,24 @@ class DocumentWindow:
             viewer.resend_button.setEnabled(True)
             self._failed(error)
 
-        self._bg.run(lambda: server.resend(actor, case_id, request), sent, failed)
+        self._intents.resend(case_id, request, sent, failed)
+
+    def open_draft(self, kind: str, view: CaseView, channel: CitizenChannel | None) -> None:
+        """A DRAFT (unsigned, never stored) of the confirmation step's documents; the
+        decision's text is read along on the citizen's page."""
+        title = f"{DRAFT_KINDS[kind]}（草稿）"
+        if kind == "decision" and channel is not None:
+            channel.send({"type": "notice", "text": decision_text(view)})
+        self._intents.draft(kind, view.case_id, lambda pdf: self.show(title, pdf), self._failed)
+
+    def open_decision(self, view: CaseView) -> None:
+        """The served or printable decision, re-hashed against its evidence row."""
+        served = view.status == "completed"
+        self._intents.decision(
+            view.case_id,
+            lambda got: self.show(f"处罚决定书 {got[0]}", got[1], number=got[0], resendable=served),
+            self._failed,
+        )
 
     def shutdown(self) -> None:
         if self.viewer is not None:

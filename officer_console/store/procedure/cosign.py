@@ -22,7 +22,7 @@ from officer_console.store import audit, changes
 from officer_console.store.accounts import verify_password
 from officer_console.store.audit import Actor
 from officer_console.store.models import Appointment, Case, Citizen, CosignRequest, Officer
-from officer_console.store.procedure_cases import OPEN
+from officer_console.store.procedure.view import OPEN
 from officer_console.store.types import utcnow
 
 __all__ = ["Assistant", "CosignItem", "assistants", "decide", "pending_for", "request_cosign"]

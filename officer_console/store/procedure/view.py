@@ -1,7 +1,7 @@
 """What the wizard shows of a case: :class:`CaseView` and the reads that build it.
 
-Kept apart from the step functions (:mod:`.procedure_cases`) so each module stays small; the
-view is rebuilt from the stored rows after every step, which is what makes resuming exact.
+Kept apart from the step functions (:mod:`.cases`) so each module stays small; the view is
+rebuilt from the stored rows after every step, which is what makes resuming exact.
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ __all__ = [
     "STATUS_LABELS",
     "CaseView",
     "StepDone",
+    "build_view",
     "case_for_appointment",
     "load_case",
+    "squad_tz",
+    "violation_facts",
 ]
 
 OPEN, HANDED_OVER, COMPLETED, PAPER_PENDING = "open", "handed_over", "completed", "paper_pending"
@@ -117,12 +120,12 @@ class CaseView:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _tz(session: Session, squad_id: int) -> ZoneInfo:
+def squad_tz(session: Session, squad_id: int) -> ZoneInfo:
     squad = session.get(Squad, squad_id)
     return ZoneInfo(squad.timezone if squad else "Asia/Shanghai")
 
 
-def _facts(session: Session, appt: Appointment, tz: ZoneInfo) -> list[ViolationFacts]:
+def violation_facts(session: Session, appt: Appointment, tz: ZoneInfo) -> list[ViolationFacts]:
     records = session.scalars(
         select(ViolationRecord)
         .join(AppointmentViolation, AppointmentViolation.violation_id == ViolationRecord.id)
@@ -156,7 +159,7 @@ def _officer_label(session: Session, officer_id: int | None) -> str:
     return f"{officer.name}（{officer.police_number}）" if officer else ""
 
 
-def _view(session: Session, case: Case) -> CaseView:
+def build_view(session: Session, case: Case) -> CaseView:
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None  # foreign key
     citizen = session.get(Citizen, appt.citizen_id)
@@ -231,10 +234,10 @@ def load_case(session: Session, case_id: int) -> CaseView:
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError("案件不存在")
-    return _view(session, case)
+    return build_view(session, case)
 
 
 def case_for_appointment(session: Session, appointment_id: int) -> CaseView | None:
     """The case of an appointment (to resume at its first incomplete step), or None."""
     case = session.scalar(select(Case).where(Case.appointment_id == appointment_id))
-    return None if case is None else _view(session, case)
+    return None if case is None else build_view(session, case)

@@ -1,6 +1,6 @@
 """重新发送链接: the service link sent again — only on an officer's explicit request, audited.
 
-The first service SMS (``svc-<case id>``, :mod:`.procedure_service`) is never re-sent
+The first service SMS (``svc-<case id>``, :mod:`.service`) is never re-sent
 automatically. A re-send is a separate, explicit action: each request carries its own key
 (``svc-<case id>-r-<request>``, made once per click), so retrying the same request never sends
 twice, and a request left *unknown* is never re-sent. The link gets a fresh token (only its
@@ -21,7 +21,7 @@ from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.delivery import hash_token
 from officer_console.store.models import Appointment, Case, Decision, ServiceRecord, SmsMessage
-from officer_console.store.procedure_service import ServiceJob, mark_sms_result
+from officer_console.store.procedure.service import ServiceJob, mark_sms_result
 from officer_console.store.types import utcnow
 
 __all__ = ["prepare_resend", "record_resend_result", "resend_key"]

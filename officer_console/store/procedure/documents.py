@@ -44,8 +44,8 @@ from officer_console.store.models import (
     Vehicle,
     ViolationRecord,
 )
-from officer_console.store.procedure_files import StoreLike, read_file
-from officer_console.store.procedure_view import CaseView, _view
+from officer_console.store.procedure.files import StoreLike, read_file
+from officer_console.store.procedure.view import CaseView, build_view
 
 __all__ = ["CaseDocumentMaker", "CaseFacts", "case_facts", "issue_case_documents"]
 
@@ -108,7 +108,7 @@ def case_facts(
     case = session.get(Case, case_id)
     if case is None:
         raise NotFoundError("案件不存在")
-    view = _view(session, case)
+    view = build_view(session, case)
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
     citizen = session.get(Citizen, appt.citizen_id)

@@ -1,7 +1,7 @@
 """电子送达 in the store: the transactions around the one SMS with the download link.
 
 (a) :func:`prepare_service` stores the signed documents (records, 送达地址确认书 and the
-decision under the ruling's number: :mod:`.procedure_documents`) as evidence, creates the ``service_records`` row (only the token's hash) and the ``sms_messages``
+decision under the ruling's number: :mod:`.documents`) as evidence, creates the ``service_records`` row (only the token's hash) and the ``sms_messages``
 row with the unique idempotency key ``svc-<case id>``, born ``sending`` — claimed by this
 caller. (b) The caller sends outside any transaction. (c) :func:`record_service_result`
 stores the outcome; on success the sent time is the service time (the 15-day payment period
@@ -40,18 +40,18 @@ from officer_console.store.models import (
     ServiceRecord,
     SmsMessage,
 )
-from officer_console.store.procedure_cases import (
-    COMPLETED,
-    PAPER_PENDING,
-    CaseView,
-    _move,
-    _open_case,
-    _procedure,
-    _save,
-    _view,
+from officer_console.store.procedure.core import (
+    CaseChange,
+    appointment_of,
+    changed,
+    move,
+    open_case,
+    procedure_of,
+    save_step,
 )
-from officer_console.store.procedure_documents import CaseDocumentMaker, issue_case_documents
-from officer_console.store.procedure_files import StoreLike, read_file, store_file
+from officer_console.store.procedure.documents import CaseDocumentMaker, issue_case_documents
+from officer_console.store.procedure.files import StoreLike, read_file, store_file
+from officer_console.store.procedure.view import COMPLETED, PAPER_PENDING
 from officer_console.store.types import utcnow
 
 __all__ = [
@@ -110,7 +110,7 @@ def prepare_service(
     ``body_template`` (``{number}``, ``{link}``) is stored only for the demo outbox, the one
     provider that keeps message bodies.
     """
-    case = _open_case(session, actor, case_id, Step.SERVICE)
+    case = open_case(session, actor, case_id, Step.SERVICE)
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
     citizen = session.get(Citizen, appt.citizen_id)
@@ -237,10 +237,10 @@ def record_service_result(
     provider_message_id: str | None = None,
     error: str = "",
     now: datetime | None = None,
-) -> CaseView:
+) -> CaseChange:
     """Store the send result; success completes the step, the case and the appointment."""
     now = now or utcnow()
-    case = _open_case(session, actor, case_id, Step.SERVICE)
+    case = open_case(session, actor, case_id, Step.SERVICE)
     decision = _decision(session, case.id)
     key = _key(case.id)
     state = mark_sms_result(
@@ -262,11 +262,11 @@ def record_service_result(
         detail={"decision": decision.number, "status": state},
     )
     if not accepted:
-        return _view(session, case)
+        return changed(session, case)
     record = session.scalar(select(ServiceRecord).where(ServiceRecord.decision_id == decision.id))
     assert record is not None
     record.sent_at = now
-    proc = _procedure(case).complete_service(True, "sms", record.address, now)
+    proc = procedure_of(case).complete_service(True, "sms", record.address, now)
     data: dict[str, Any] = {
         "consent": True,
         "channel": "sms",
@@ -275,11 +275,9 @@ def record_service_result(
         "sent_at": now.isoformat(),
         "decision_number": decision.number,
     }
-    _save(session, actor, case, Step.SERVICE, data, proc=proc, status=COMPLETED, now=now)
-    appt = session.get(Appointment, case.appointment_id)
-    assert appt is not None
-    _move(session, actor, appt, "completed", "served")
-    return _view(session, case)
+    save_step(session, actor, case, Step.SERVICE, data, proc=proc, status=COMPLETED, now=now)
+    change = move(session, actor, appointment_of(session, case), "completed")
+    return changed(session, case, change)
 
 
 def serve_on_paper(
@@ -290,17 +288,15 @@ def serve_on_paper(
     *,
     documents: CaseDocumentMaker,
     now: datetime | None = None,
-) -> CaseView:
+) -> CaseChange:
     """No consent to e-service: recorded; the decision is kept for postal/counter service."""
-    case = _open_case(session, actor, case_id, Step.SERVICE)
+    case = open_case(session, actor, case_id, Step.SERVICE)
     decision = _decision(session, case.id)
     issue_case_documents(session, actor, evidence_dir, case.id, documents, now=now or utcnow())
     data = {"consent": False, "channel": "paper", "decision_number": decision.number}
-    _save(session, actor, case, Step.SERVICE, data, status=PAPER_PENDING)
-    appt = session.get(Appointment, case.appointment_id)
-    assert appt is not None
-    _move(session, actor, appt, "completed", "paper_service_pending")
-    return _view(session, case)
+    save_step(session, actor, case, Step.SERVICE, data, status=PAPER_PENDING)
+    change = move(session, actor, appointment_of(session, case), "completed")
+    return changed(session, case, change)
 
 
 def decision_document(session: Session, case_id: int, evidence_dir: StoreLike) -> tuple[str, bytes]:

@@ -10,7 +10,8 @@ points total, the co-sign, the decision number and the appointment status.
 Remote handling stops (转窗口办理) on suspension/revocation, a cycle total reaching 12, a
 hearing request or the 24-hour limit; the stop is *saved* (the function returns the view with
 ``stop_code``) rather than raised, so the outcome survives. Appointment status changes go
-through :func:`_move` and :func:`_hand_over` only (redirected to ``store.lifecycle`` at merge).
+through :func:`.core.move` and :func:`.core.hand_over` only (store.lifecycle). Every operation
+returns a :class:`~.core.CaseChange` (the view and the lifecycle's change).
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
 from officer_console.domain.errors import (
-    ConflictError,
     NotFoundError,
     PermissionDenied,
     RuleViolation,
@@ -33,18 +32,16 @@ from officer_console.domain.errors import (
 )
 from officer_console.domain.penalties import POINTS_LIMIT, SIMPLE_PROCEDURE_MAX_FINE
 from officer_console.domain.procedure import (
-    STEP_ORDER,
     CaseProcedure,
     ProcedureKind,
     Step,
     procedure_kind,
 )
-from officer_console.store import audit, lifecycle
+from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
     Case,
-    CaseStep,
     Citizen,
     CosignRequest,
     Decision,
@@ -54,68 +51,34 @@ from officer_console.store.models import (
     Vehicle,
 )
 from officer_console.store.numbering import next_number
-from officer_console.store.procedure_files import StoreLike, store_file
-from officer_console.store.procedure_view import (
-    COMPLETED,
+from officer_console.store.procedure.core import (
+    CaseChange,
+    changed,
+    hand_over,
+    move,
+    open_case,
+    procedure_of,
+    save_step,
+    stop_case,
+)
+from officer_console.store.procedure.files import StoreLike, store_file
+from officer_console.store.procedure.view import (
     HANDED_OVER,
     OPEN,
-    PAPER_PENDING,
-    STATUS_LABELS,
-    CaseView,
-    StepDone,
-    _facts,
-    _tz,
-    _view,
-    case_for_appointment,
-    load_case,
+    build_view,
+    squad_tz,
+    violation_facts,
 )
 from officer_console.store.types import utcnow
 
 __all__ = [
-    "COMPLETED",
-    "HANDED_OVER",
-    "OPEN",
-    "PAPER_PENDING",
-    "STATUS_LABELS",
-    "CaseView",
-    "StepDone",
-    "case_for_appointment",
     "complete_confirmation",
     "complete_inquiry",
     "complete_notice",
     "complete_ruling",
-    "load_case",
     "record_snapshot",
     "start_case",
 ]
-
-# --- appointment status: the one seam the coordinator redirects to store.lifecycle ---------
-
-
-def _move(session: Session, actor: Actor, appt: Appointment, status: str, reason: str) -> None:
-    """in_call → in_procedure → completed, through the lifecycle (rule, version, audit)."""
-    move = {"in_procedure": lifecycle.start_procedure, "completed": lifecycle.complete}[status]
-    move(session, appt.id, actor, expected_version=appt.version)
-
-
-# A procedure stop → the lifecycle's 转窗口办理 reason (the stop's text goes with it).
-_HANDOVER_REASON = {
-    "hearing_requested": "hearing",
-    "remote_not_allowed": "licence_seizure",
-}
-
-
-def _hand_over(session: Session, actor: Actor, appt: Appointment, code: str, text: str) -> None:
-    """转窗口办理: the appointment ends as handed_over with the stop's reason (lifecycle)."""
-    lifecycle.hand_over(
-        session,
-        appt.id,
-        actor,
-        reason_code=_HANDOVER_REASON.get(code, "other"),
-        text=text[: rules.REASON_MAX],
-        expected_version=appt.version,
-    )
-
 
 # --- start ---------------------------------------------------------------------------------
 
@@ -145,7 +108,7 @@ def start_case(
     suspension: bool = False,
     revocation: bool = False,
     now: datetime | None = None,
-) -> CaseView:
+) -> CaseChange:
     """开始办理: open the case (the 24-hour limit starts); an existing case is resumed as is."""
     now = now or utcnow()
     appt = session.get(Appointment, appointment_id)
@@ -155,11 +118,11 @@ def start_case(
         raise PermissionDenied("只有认领该预约的民警可以开始办理")
     existing = session.scalar(select(Case).where(Case.appointment_id == appointment_id))
     if existing is not None:
-        return _view(session, existing)
+        return changed(session, existing)
     if appt.status != "in_call":
         label = rules.STATUS_LABELS.get(appt.status, appt.status)
         raise ValidationError("status", f"预约当前为“{label}”，须在视频通话中开始办理")
-    facts = _facts(session, appt, _tz(session, appt.squad_id))
+    facts = violation_facts(session, appt, squad_tz(session, appt.squad_id))
     if not facts:
         raise ValidationError("violations", "该预约没有待处理的违法记录，不能开始办理")
     licence = session.scalar(select(Licence).where(Licence.citizen_id == appt.citizen_id))
@@ -214,116 +177,10 @@ def start_case(
         },
     )
     if stop is None:
-        _move(session, actor, appt, "in_procedure", "procedure")
+        change = move(session, actor, appt, "in_procedure")
     else:
-        _hand_over(session, actor, appt, stop.code, stop.message)
-    return _view(session, case)
-
-
-# --- step plumbing -------------------------------------------------------------------------
-
-
-def _open_case(session: Session, actor: Actor, case_id: int, step: Step) -> Case:
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFoundError("案件不存在")
-    if case.status != OPEN:
-        raise RuleViolation(
-            f"案件{STATUS_LABELS.get(case.status, case.status)}，不能继续办理", code="case_closed"
-        )
-    if actor.officer_id != case.lead_officer_id:
-        raise PermissionDenied("只有主办民警可以办理该案件的程序步骤")
-    proc = CaseProcedure.from_dict(case.state["procedure"])
-    expected = proc.next_step
-    if expected is not step:
-        raise RuleViolation(
-            f"当前应进行「{expected.label if expected else '（已完成）'}」步骤，"
-            f"不能进行「{step.label}」；各步骤须依次完成，不能跳过或重复",
-            code="step_out_of_order",
-        )
-    return case
-
-
-def _procedure(case: Case) -> CaseProcedure:
-    return CaseProcedure.from_dict(case.state["procedure"])
-
-
-def _save(
-    session: Session,
-    actor: Actor,
-    case: Case,
-    step: Step,
-    data: dict[str, Any],
-    *,
-    proc: CaseProcedure | None = None,
-    status: str = OPEN,
-    stop: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Insert the step row and the new snapshot; a concurrent completion loses cleanly."""
-    assert actor.officer_id is not None
-    now = now or utcnow()
-    state = dict(case.state)
-    if proc is not None:
-        state["procedure"] = proc.to_dict()
-    if stop is not None:
-        state["stop"] = stop
-    next_step = proc.next_step if proc is not None else None
-    done = session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.version == case.version)
-        .values(
-            state=state,
-            status=status,
-            current_step=(next_step or step).value,
-            assist_officer_id=(proc.assist_officer_id if proc else case.assist_officer_id),
-            version=Case.version + 1,
-            closed_at=None if status == OPEN else now,
-        )
-        .returning(Case.version)
-    ).scalar_one_or_none()
-    if done is None:
-        raise ConflictError("该案件已在其他工作站办理到下一步，已刷新")
-    session.add(
-        CaseStep(
-            case_id=case.id,
-            step=step.value,
-            seq=STEP_ORDER.index(step) + 1,
-            data=data,
-            officer_id=actor.officer_id,
-            completed_at=now,
-        )
-    )
-    try:  # the version check above already serialises; the unique key is the last guard
-        session.flush()
-    except IntegrityError:  # the whole transaction is abandoned with this error
-        raise ConflictError(f"「{step.label}」已由其他工作站完成，已刷新") from None
-    session.refresh(case)
-    audit.record(
-        session,
-        actor,
-        "case.step",
-        entity_type="case",
-        entity_id=case.id,
-        detail={"step": step.value, "status": status, "stop": (stop or {}).get("code")},
-    )
-
-
-def _stop_case(
-    session: Session,
-    actor: Actor,
-    case: Case,
-    step: Step,
-    data: dict[str, Any],
-    *,
-    exc: RuleViolation,
-) -> CaseView:
-    stop = {"code": exc.code, "text": exc.message, "at_step": step.value}
-    _save(session, actor, case, step, {**data, "stopped": exc.code}, status=HANDED_OVER, stop=stop)
-    appt = session.get(Appointment, case.appointment_id)
-    assert appt is not None
-    _hand_over(session, actor, appt, exc.code, exc.message)
-    return _view(session, case)
+        change = hand_over(session, actor, appt, stop.code, stop.message)
+    return changed(session, case, change)
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -333,7 +190,7 @@ def record_snapshot(
     session: Session, actor: Actor, evidence_dir: StoreLike, case_id: int, png: bytes
 ) -> int:
     """The ID card held to the camera, from the incoming video: kept as evidence, hashed."""
-    case = _open_case(session, actor, case_id, Step.INQUIRY)
+    case = open_case(session, actor, case_id, Step.INQUIRY)
     if not png.startswith(b"\x89PNG"):
         raise ValidationError("snapshot", "截图应为PNG图片")
     row = store_file(
@@ -359,9 +216,9 @@ def complete_inquiry(
     qa: Sequence[tuple[str, str]],
     admissions: Mapping[int, bool],
     refused: bool = False,
-) -> CaseView:
+) -> CaseChange:
     """询问: identity (snapshot + name + last four ID digits) first, then Q&A and admissions."""
-    case = _open_case(session, actor, case_id, Step.INQUIRY)
+    case = open_case(session, actor, case_id, Step.INQUIRY)
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
     citizen = session.get(Citizen, appt.citizen_id)
@@ -378,15 +235,15 @@ def complete_inquiry(
     ids = {v["violation_id"] for v in case.state["violations"]}
     if set(admissions) != ids:
         raise ValidationError("admissions", "请逐条记录当事人是否承认违法事实")
-    proc = _procedure(case).complete_inquiry(True, list(qa), refused)
+    proc = procedure_of(case).complete_inquiry(True, list(qa), refused)
     data = {
         "identity": {"name_confirmed": True, "id_last4_ok": True, "snapshot": snapshot.id},
         "qa": [list(p) for p in proc.inquiry.qa] if proc.inquiry else [],
         "refused": refused,
         "admissions": {str(k): bool(v) for k, v in sorted(admissions.items())},
     }
-    _save(session, actor, case, Step.INQUIRY, data, proc=proc)
-    return _view(session, case)
+    save_step(session, actor, case, Step.INQUIRY, data, proc=proc)
+    return changed(session, case)
 
 
 def complete_notice(
@@ -397,11 +254,11 @@ def complete_notice(
     statement: str | None,
     waived: bool,
     hearing_requested: bool = False,
-) -> CaseView:
+) -> CaseChange:
     """告知: the generated notice, then the statement/defence or the waiver; a hearing request
     (fine ≥ 2000 yuan) ends remote handling and is saved as such."""
-    case = _open_case(session, actor, case_id, Step.NOTICE)
-    view = _view(session, case)
+    case = open_case(session, actor, case_id, Step.NOTICE)
+    view = build_view(session, case)
     data = {
         "text": view.notice,
         "proposed_fine": view.fine_total,
@@ -411,7 +268,7 @@ def complete_notice(
         "hearing_requested": hearing_requested,
     }
     try:
-        proc = _procedure(case).complete_notice(
+        proc = procedure_of(case).complete_notice(
             view.fine_total,
             view.points_total,
             False,
@@ -422,9 +279,9 @@ def complete_notice(
     except RuleViolation as exc:
         if exc.code != "hearing_requested":
             raise
-        return _stop_case(session, actor, case, Step.NOTICE, data, exc=exc)
-    _save(session, actor, case, Step.NOTICE, data, proc=proc)
-    return _view(session, case)
+        return stop_case(session, actor, case, Step.NOTICE, data, exc=exc)
+    save_step(session, actor, case, Step.NOTICE, data, proc=proc)
+    return changed(session, case)
 
 
 def _check_amounts(
@@ -459,11 +316,11 @@ def complete_ruling(
     review_note: str,
     warning: bool = False,
     now: datetime | None = None,
-) -> CaseView:
+) -> CaseChange:
     """裁决: per violation within the catalogue range and ≤ the notice; the 12-point and 24-hour
     checks again; general procedure needs the approved co-sign; the decision number is taken."""
     now = now or utcnow()
-    case = _open_case(session, actor, case_id, Step.RULING)
+    case = open_case(session, actor, case_id, Step.RULING)
     violations = case.state["violations"]
     _check_amounts(violations, fines, points)
     fine, pts = sum(fines.values()), sum(points.values())
@@ -488,15 +345,15 @@ def complete_ruling(
                 "一般程序须由两名民警办理：请先请协办民警会签确认", code="assist_officer_required"
             )
     try:
-        proc = _procedure(case).with_cycle_points_before(licence.cycle_points if licence else 0)
+        proc = procedure_of(case).with_cycle_points_before(licence.cycle_points if licence else 0)
         proc = proc.complete_ruling(fine, pts, warning, review_note, assist, now=now)
     except RuleViolation as exc:
         if exc.code not in ("points_reach_12", "decision_deadline_passed"):
             raise
-        return _stop_case(session, actor, case, Step.RULING, data, exc=exc)
+        return stop_case(session, actor, case, Step.RULING, data, exc=exc)
     squad = session.get(Squad, appt.squad_id)
     assert squad is not None
-    year = now.astimezone(_tz(session, squad.id)).year
+    year = now.astimezone(squad_tz(session, squad.id)).year
     number, serial = next_number(session, squad.code, squad.division_code, year)
     session.add(
         Decision(
@@ -512,7 +369,7 @@ def complete_ruling(
         )
     )
     data.update(decision_number=number, assist_officer_id=assist)
-    _save(session, actor, case, Step.RULING, data, proc=proc, now=now)
+    save_step(session, actor, case, Step.RULING, data, proc=proc, now=now)
     audit.record(
         session,
         actor,
@@ -521,7 +378,7 @@ def complete_ruling(
         entity_id=case.id,
         detail={"number": number, "fine": fine, "points": pts},
     )
-    return _view(session, case)
+    return changed(session, case)
 
 
 def complete_confirmation(
@@ -532,11 +389,11 @@ def complete_confirmation(
     *,
     signature_png: bytes | None,
     refused: bool,
-) -> CaseView:
+) -> CaseChange:
     """确认: the citizen's signature image (accepted by the officer) or the refusal to sign."""
-    case = _open_case(session, actor, case_id, Step.CONFIRMATION)
+    case = open_case(session, actor, case_id, Step.CONFIRMATION)
     signed = signature_png is not None and not refused
-    proc = _procedure(case).complete_confirmation(signed, refused)
+    proc = procedure_of(case).complete_confirmation(signed, refused)
     data: dict[str, Any] = {"signed": signed, "refused_to_sign": refused, "signature": None}
     if signed:
         assert signature_png is not None
@@ -553,5 +410,5 @@ def complete_confirmation(
             label="confirmation",
         )
         data["signature"] = row.id
-    _save(session, actor, case, Step.CONFIRMATION, data, proc=proc)
-    return _view(session, case)
+    save_step(session, actor, case, Step.CONFIRMATION, data, proc=proc)
+    return changed(session, case)
