@@ -95,14 +95,17 @@ class DocumentViewer(QWidget):
         """Never taller or wider than the screen's free area (760×900 on a 768 px screen)."""
         screen = self.screen()
         if screen is not None and self.isWindow():
-            free = screen.availableGeometry()
-            frame = self.frameGeometry().size() - self.geometry().size()
-            width = min(self.width(), free.width() - frame.width())
-            height = min(self.height(), free.height() - frame.height())
-            if (width, height) != (self.width(), self.height()):
-                self.resize(width, height)
-                self.move(free.topLeft())
+            self.fit_to(screen.availableGeometry())
         super().showEvent(event)
+
+    def fit_to(self, free: QRect) -> None:
+        """Shrink (and move) the window so that its frame lies within ``free``."""
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
     # --- showing -----------------------------------------------------------------------------
 

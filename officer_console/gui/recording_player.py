@@ -172,6 +172,9 @@ class RecordingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("case_recordings_dialog")
         self.setWindowTitle("本案录像")
+        # Wide enough for a whole row (time, length, size, where stored), a few rows high.
+        self.setMinimumSize(480, 280)
+        self.resize(600, 360)
         self.services, self.appointment_id = services, appointment_id
         self.store = store
         self.player: RecordingPlayer | None = None

@@ -137,6 +137,7 @@ class VideoPane(QWidget):
         self.banner = named(QWidget(self), "drop_banner")
         self.banner.setStyleSheet("#drop_banner { background: #b71c1c; } QLabel { color: white; }")
         self.banner_label = QLabel("对方网络中断 — 当事人可凭新验证码重新加入，案件与笔录不受影响")
+        self.banner_label.setWordWrap(True)  # the banner never widens the window
         self.device_warning_label = named(QLabel(), "device_warning_label")
         self.device_warning_label.setWordWrap(True)
         self.device_warning_label.setStyleSheet(

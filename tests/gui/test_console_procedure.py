@@ -205,7 +205,12 @@ def test_cosign_request_opens_the_second_windows_dock(
         second.unlock()
         qtbot.waitUntil(lambda: dock.isVisible() and len(dock.inbox.items) == 1, timeout=WAIT)
         dock.inbox.password.setText(builders.PASSWORD)
+        assert dock.windowTitle() == "会签请求" and dock.inbox.title() == ""  # one title
         dock.inbox.approve_button.click()
+        # the success message stays in view with the emptied dock, then the dock goes
+        qtbot.waitUntil(lambda: "已同意会签" in dock.inbox.message.text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: dock.inbox.items == [], timeout=WAIT)
+        assert dock.isVisible() and "已同意会签" in second.statusBar().currentMessage()
         qtbot.waitUntil(lambda: not dock.isVisible(), timeout=WAIT)
         officer.wait(lambda: "已会签" in ruling.cosign_status.text())  # type: ignore[attr-defined]
         second.close_for_shutdown()
