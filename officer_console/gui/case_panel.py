@@ -269,6 +269,8 @@ class CasePanel(QWidget):
                 return
             self._sizes = split.sizes()
             queue = split.widget(1 - split.indexOf(self))
+            if queue is None:
+                return
             self._queue_home = (split, split.indexOf(queue))
             self._queue = queue
             self.stack.addWidget(queue)  # reparented: out of the splitter, into our stack

@@ -35,7 +35,7 @@ HEADERS = ("时段", "倒计时", "加急", "状态", "当事人", "电话", "�
 DONE_STATUSES = rules.CLOSED_STATUSES
 WAITING_FOR_CALL = rules.BEFORE_CALL  # overdue once the slot has begun
 URGENT_REASONS = {"scoring_cycle": "清分", "inspection": "年审"}
-STATUS_COLOURS = {  # active statuses only; every ended one is DONE_FG grey
+STATUS_COLOURS: dict[str, str] = {  # active statuses only; every ended one is DONE_FG grey
     Status.WAITING: "#0d47a1",
     Status.CLAIMED: "#1b5e20",
     Status.CONTACTING: "#6a1b9a",
