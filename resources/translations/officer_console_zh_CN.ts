@@ -332,13 +332,13 @@
     </message>
     <message>
         <source>About Officer Console</source>
-        <translation>关于 Officer Console</translation>
+        <translation>关于远程交互执法办案平台</translation>
     </message>
     <message>
         <source>Officer Console {version}
 Remote traffic violation processing by video — officer workstation.</source>
-        <translation>Officer Console {version}
-远程交互执法办案平台（民警端）：视频方式处理交通违法。</translation>
+        <translation>远程交互执法办案平台（民警端）{version}
+视频方式处理交通违法。</translation>
     </message>
     <message>
         <source>Lock</source>

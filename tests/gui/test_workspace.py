@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +34,7 @@ from tests.support.procedure_gui import FakeChannel, Officer
 from tests.support.procedure_world import World, build
 
 TAG = re.compile(r"<[^>]+>")
+NOT_CONSOLE_TEXT = frozenset({"workstation_label", "crash_type_label", "crash_details_edit"})
 WAIT = 15_000
 SIZES = ((1366, 768), (1920, 1080))
 STEPS = ("inquiry", "notice", "ruling", "confirmation", "service", "done")
@@ -95,8 +96,9 @@ def _visible_texts(root: QWidget) -> list[str]:
         return []
     texts = [root.windowTitle()] if root.isWindow() else []
     for child in [root, *root.findChildren(QWidget)]:
-        # the workstation's configured name is data (like a plate), not console text
-        if child.isVisible() and child.objectName() != "workstation_label":
+        # the workstation's configured name is data (like a plate), and an error's type and
+        # traceback are for the IT support the crash dialog asks the officer to send them to
+        if child.isVisible() and child.objectName() not in NOT_CONSOLE_TEXT:
             texts += [t for t in widget_texts_of(child) if t]
     return [TAG.sub(" ", t) for t in texts]  # rich text: what shows, not its markup
 
@@ -270,8 +272,55 @@ def test_dialogs_fit_768_and_speak_chinese(
         look(viewer)
         assert viewer.frameGeometry().height() <= 768
         viewer.close()
+        _more_windows(services, window, world, look)
         window.lock()
         look(window)
     finally:
         window.close_for_shutdown()
     assert not problems, "\n".join(problems)
+
+
+def _more_windows(
+    services: Services, window: MainWindow, world: World, look: Callable[[QWidget], None]
+) -> None:
+    """The other windows a console shows: sign-in, settings, about, error, reassign, co-sign
+    dock, and the admin's users and schedules."""
+    from officer_console.gui.admin_schedules import SchedulesDialog
+    from officer_console.gui.admin_users import UsersDialog
+    from officer_console.gui.crash import CrashDialog
+    from officer_console.gui.login_dialog import LoginDialog
+    from officer_console.gui.menus import show_about
+    from officer_console.gui.reassign_dialog import ReassignDialog
+    from officer_console.gui.settings_dialog import SettingsDialog
+    from officer_console.store import queue as queue_store
+
+    dialogs: list[QWidget] = [
+        LoginDialog(services),
+        SettingsDialog(services.settings, window, services=services),
+        CrashDialog(RuntimeError("boom"), None, window),
+    ]
+    with services.factory() as s:
+        rows = queue_store.get_rows(s, [world.appointment_id])
+    dialogs.append(ReassignDialog(services, world.squad_id, rows, window))
+    for dialog in dialogs:
+        dialog.show()
+        look(dialog)
+        dialog.close()
+    show_about(window)
+    about = window.findChild(QWidget, "about_box")
+    assert about is not None
+    look(about)
+    about.close()
+    dock = window.cosign_dock
+    dock.show()
+    look(dock)
+    dock.hide()
+    officer = services.officer
+    queue_world.sign_in(services, "37010299")  # the procedure world's admin
+    try:
+        for admin_dialog in (UsersDialog(services, window), SchedulesDialog(services, window)):
+            admin_dialog.show()
+            look(admin_dialog)
+            admin_dialog.close()
+    finally:
+        services.officer = officer

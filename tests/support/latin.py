@@ -9,6 +9,7 @@ ALLOWED = frozenset(
     {
         "SQLite",
         "PostgreSQL",
+        "SQLAlchemy",
         "PAdES",
         "SHA",
         "fps",
@@ -35,11 +36,16 @@ ALLOWED = frozenset(
 WORD = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z]{2,}(?![A-Za-z0-9_]|-\d)")
 
 
+# Addresses and paths are data the officer typed or the machine chose (a database URL, the
+# config file's location), not console text: tokens with "/" or "@" are skipped.
+ADDRESS = re.compile(r"\S*[/@]\S*")
+
+
 def latin_words(texts: list[str]) -> list[str]:
     """The Latin words in ``texts`` outside the allow-list, each with its text for context."""
     found = []
     for text in texts:
-        for word in WORD.findall(text):
+        for word in WORD.findall(ADDRESS.sub(" ", text)):
             if word not in ALLOWED:
                 found.append(f"{word!r} in {text[:80]!r}")
     return found
