@@ -19,7 +19,7 @@ from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
 from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
-from officer_console.store import lifecycle
+from officer_console.store import lifecycle, rooms
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
 from officer_console.store.models import (
@@ -37,6 +37,7 @@ from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
 from officer_console.store.procedure.files import StoreLike
 from officer_console.store.procedure.view import CaseView
+from officer_console.store.types import utcnow
 
 __all__ = ["DemoCase", "seed_demo_cases"]
 
@@ -121,6 +122,9 @@ class _Seeder:
             assert appt is not None
             change = lifecycle.dispatch(s, appointment_id, actor, expected_version=appt.version)
             lifecycle.open_video(s, appointment_id, actor, expected_version=change.version)
+            # the demo's citizen is on video, as the gateway records it (presence rules)
+            room_id, _secret = rooms.open_room(s, actor, appointment_id)
+            rooms.mark_citizen(s, room_id, utcnow())
             return pc.start_case(s, actor, appointment_id)
 
         return actor, self.run(to_call)
@@ -186,7 +190,7 @@ class _Seeder:
                 )
             )
             return view.status
-        outcome = self.server.serve(actor, case_id, confirm_png=_png("signature"))
+        outcome = self.server.serve(actor, case_id, confirm_png=_png("signature"), consent=True)
         return outcome.view.status
 
     def cosign(self, actor: Actor, view: CaseView) -> bool:

@@ -83,8 +83,11 @@ class DecisionServer:
     def link(self, token: str) -> str:
         return f"{self._link_base}/api/v1/documents/{token}"
 
-    def serve(self, actor: Actor, case_id: int, *, confirm_png: bytes | None) -> ServeOutcome:
-        """Claim, store the signed documents (first time only), send, record."""
+    def serve(
+        self, actor: Actor, case_id: int, *, confirm_png: bytes | None, consent: bool
+    ) -> ServeOutcome:
+        """Claim, store the signed documents (first time only), send, record. The store
+        refuses without ``consent`` and the signed address confirmation ``confirm_png``."""
         evidence_dir, provider = self._evidence_dir, self.sms.name
 
         def prepare(s: Session) -> procedure_service.ServiceJob:
@@ -95,6 +98,7 @@ class DecisionServer:
                 case_id,
                 documents=self.documents,
                 confirm_png=confirm_png,
+                consent=consent,
                 provider=provider,
                 body_template=template,
                 link_base=self._link_base,

@@ -28,8 +28,9 @@ from officer_console.gui.procedure.documents import CaseDocuments
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.services import Services
 from officer_console.store.casefile import AppointmentPart
+from officer_console.store.procedure import presence
 from officer_console.store.procedure.core import CaseChange
-from officer_console.video.session import CallSession
+from officer_console.video.session import CallSession, CallState
 
 __all__ = ["ProcedureWiring", "build_procedure_panel"]
 
@@ -95,11 +96,26 @@ class ProcedureWiring(QObject):
     def attach(self, session: CallSession | None) -> None:
         """The call's session attached (None: hung up)."""
         if self.channel is not None:
+            self.channel.session.state_changed.disconnect(self._media)
             self.channel.close()
             self.channel = None
         if session is not None:
             self.channel = CallChannel(session)
+            session.state_changed.connect(self._media)
         self.panel.set_channel(self.channel)
+
+    def _media(self, state: CallState) -> None:
+        """The citizen's media came up or failed: the store's presence follows at once (a
+        dropped phone may keep its socket to the gateway for a while)."""
+        appointment_id = self.panel.appointment_id
+        if appointment_id is None or state not in (CallState.CONNECTED, CallState.FAILED):
+            return
+        connected = state == CallState.CONNECTED
+        self.services.runner.run(
+            lambda s: presence.console_saw(s, appointment_id, connected=connected),
+            None,
+            lambda e: log.warning("presence not recorded: %s", e),
+        )
 
     def shutdown(self) -> None:
         self.attach(None)

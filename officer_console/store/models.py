@@ -326,6 +326,10 @@ class Decision(Base):
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))
     # Short random code printed in the QR link (/verify?n=…&c=…); not guessable (store/documents.py).
     verify_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    # 作废: the case was handed over after the ruling and the decision cannot stand; the row
+    # (and its number) stays, so the unit's sequence is gap-free and explainable.
+    voided_at: Mapped[datetime | None] = mapped_column()
+    void_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class ServiceRecord(Base):

@@ -245,9 +245,16 @@ async function join() {
 }
 
 function startCall(data, media) {
+  const old = state.call;
+  if (old && !old.ended) {  // re-entered with a fresh code while the old call still hung on
+    old.ended = true;
+    clearInterval(old.ping);
+    if (old.pc) old.pc.close();
+    if (old.ws && old.ws.readyState <= 1) old.ws.close();
+    if (old.media && old.media !== media) for (const t of old.media.getTracks()) t.stop();
+  }
   resetProcedure();
   $("join_form").hidden = true;
-  $("ended").hidden = true;
   $("call").hidden = false;
   $("hangup").hidden = false;
   for (const id of ["hints", "videos_box", "call_status"]) $(id).hidden = false;
@@ -341,7 +348,10 @@ async function makeOffer() {
     const s = pc.connectionState;
     if (s === "connected") callStatus("视频已接通");
     else if (s === "disconnected") callStatus("网络不稳定，正在恢复……");
-    else if (s === "failed") callStatus("视频连接失败，请保持在本页面，民警将重新连接");
+    else if (s === "failed") {  // resume: the officer re-sends a code, the citizen re-enters
+      callStatus("视频连接中断：请留在本页面，民警将重新发送验证码，收到后在上方输入重新进入");
+      offerRejoin();
+    }
   };
   await pc.setLocalDescription(await pc.createOffer());
   await new Promise((resolve) => {  // no trickle: the offer carries every candidate
@@ -365,22 +375,20 @@ function endCall(text) {
   callStatus(text);
   $("hangup").hidden = true;
   forgetWaitingRoomCall();
-  // What stays: the served documents (if any) and a way back to the join form.
-  for (const id of ["hints", "videos_box", "call_status", "notice_box", "procedure_documents", "procedure_stage", "signature_pad"]) $(id).hidden = true;
-  $("ended_text").textContent = text;
-  $("ended").hidden = false;
-  announce("视频已结束。" + text);
+  // What stays: the end's reason, the served documents (if any) and the join form, so a
+  // fresh code re-enters the case without a reload.
+  for (const id of ["hints", "videos_box", "notice_box", "procedure_documents", "procedure_stage", "signature_pad", "waiting_room"]) $(id).hidden = true;
+  offerRejoin();
+  announce("视频已结束。" + text + "如需继续，请输入民警新发送的验证码。");
 }
 
-function rejoin() {
-  state.call = null;
-  resetProcedure();
-  $("call").hidden = true;
-  $("ended").hidden = true;
+// Resume: after any end of the call (the officer's hang-up, a drop, a console restart, a
+// gateway instance gone) the join form comes back, so a fresh code re-enters the case; the
+// officer's wizard then tells the new page the first incomplete step.
+function offerRejoin() {
   $("join_form").hidden = false;
   $("join_code").value = "";
-  show("");
-  $("join_phone").focus();
+  $("join_button").disabled = false;
 }
 
 // ---- waiting room ------------------------------------------------------------------------
@@ -582,7 +590,6 @@ async function init() {
   try { elder = localStorage.getItem(ELDER_KEY) === "1"; } catch (e) { elder = false; }
   setElder(elder);
   $("elder_toggle").addEventListener("click", () => setElder($("elder_toggle").getAttribute("aria-pressed") !== "true"));
-  $("rejoin").addEventListener("click", rejoin);
   for (const t of document.querySelectorAll(".tab")) t.addEventListener("click", () => selectTab(t.dataset.tab));
   $("query_violations").addEventListener("click", queryViolations);
   $("squad").addEventListener("change", () => loadSlots().catch((e) => show(e.message)));

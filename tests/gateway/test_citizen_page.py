@@ -220,12 +220,10 @@ def test_join_video_signature_and_document(
         browser.screenshot(shots(tmp_path) / "citizen_call.png")
         commands.put("bye")
         next_event("bye_sent")
-        browser.wait(lambda: visible(browser, "#ended"), what="ended card")
-        assert "民警已结束视频" in browser.text("#ended_text")
-        assert visible(browser, "#served")  # the documents stay after the call
-        browser.click("#rejoin")  # join again without a reload
         browser.wait(lambda: visible(browser, "#join_form"), what="join form again")
-        assert not visible(browser, "#served") and not visible(browser, "#ended")
+        assert "民警已结束视频" in browser.text("#call_status")
+        assert visible(browser, "#served")  # the documents stay after the call
+        assert not visible(browser, "#videos_box") and not visible(browser, "#hangup")
         assert browser.js("return document.getElementById('join_code').value") == ""
         console.join(15)
 
@@ -295,9 +293,92 @@ def test_waiting_room_reload_and_start_video(
         assert events.get(timeout=40)[0] == "connected"
         browser.wait(lambda: "视频已接通" in browser.text("#call_status"), what="connected")
         assert not visible(browser, "#waiting_room")
-        browser.wait(lambda: "民警已结束视频" in browser.text("#ended_text"), what="ended")
+        browser.wait(lambda: "民警已结束视频" in browser.text("#call_status"), what="ended")
         console.join(15)
         # reopening /join for the ended appointment: an expired room token ends at once,
         # with the way back to the join form
         browser.get(url + "/join")
         browser.wait(lambda: visible(browser, "#join_form"), what="join form after the end")
+
+
+async def _stage_console(
+    ws_url: str, secret: str, events: queue.Queue[Any], step: str, title: str
+) -> None:
+    """A console that connects, tells the page its procedure step and hangs up."""
+    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    connected = asyncio.Event()
+    pc.on(
+        "connectionstatechange",
+        lambda: connected.set() if pc.connectionState == "connected" else None,
+    )
+    try:
+        async with aiohttp.ClientSession() as http, http.ws_connect(ws_url) as ws:
+            await ws.send_json({"type": "hello", "role": "console", "secret": secret})
+            await ws.receive_json(timeout=10)
+            msg = await ws.receive_json(timeout=30)
+            while msg["type"] != "offer":
+                msg = await ws.receive_json(timeout=30)
+            await pc.setRemoteDescription(RTCSessionDescription(msg["sdp"], "offer"))
+            pc.addTrack(VideoStreamTrack())
+            await pc.setLocalDescription(await pc.createAnswer())
+            await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+            await asyncio.wait_for(connected.wait(), 30)
+            await ws.send_json({"type": "stage", "step": step, "title": title})
+            events.put(("staged", step))
+            await asyncio.sleep(1.5)
+            await ws.send_json({"type": "bye", "reason": "hangup"})
+            events.put(("bye_sent", step))
+            await asyncio.sleep(0.5)
+    finally:
+        await pc.close()
+
+
+def test_the_page_resumes_with_a_fresh_code_after_the_call_ended(
+    browser: Browser, sqlite_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """Resume: the officer hangs up at 告知; the page offers the join form again (it used to
+    wait forever); a fresh code re-enters the new room and the page lands on the step the
+    officer's wizard says is first incomplete."""
+    world = build_world(sqlite_factory)
+    call = open_room(sqlite_factory, claimed_call(sqlite_factory, world.squad_id))
+    events: queue.Queue[Any] = queue.Queue()
+
+    def console(step: str, title: str) -> threading.Thread:
+        ws_url = url.replace("http://", "ws://") + f"/api/v1/rooms/{call.room_id}/ws"
+        thread = threading.Thread(
+            target=lambda: asyncio.run(_stage_console(ws_url, call.secret, events, step, title)),
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    with live_gateway(sqlite_factory, settings_for(tmp_path)) as url:
+        first = console("notice", "告知：请阅读下方拟处罚告知")
+        browser.get(url + "/join")
+        browser.wait(lambda: visible(browser, "#join_form"), what="join form")
+        browser.type("#join_phone", call.phone)
+        browser.type("#join_code", new_code(sqlite_factory, call))
+        browser.click("#join_button")
+        browser.wait(lambda: browser.text("#procedure_steps li.current") == "告知", what="告知")
+        assert events.get(timeout=40) == ("staged", "notice")
+        assert events.get(timeout=40) == ("bye_sent", "notice")
+        first.join(15)
+        browser.wait(lambda: visible(browser, "#join_form"), what="join form offered again")
+        assert "民警已结束视频" in browser.text("#call_status")
+        assert browser.js("return document.getElementById('join_code').value") == ""
+        # 开始视频 again (a new room; the old one is replaced) and a fresh code by SMS
+        call = open_room(sqlite_factory, call)
+        second = console("notice", "告知：请阅读下方拟处罚告知")
+        browser.type("#join_code", new_code(sqlite_factory, call))
+        browser.click("#join_button")
+        assert events.get(timeout=40) == ("staged", "notice")
+        browser.wait(lambda: not visible(browser, "#join_form"), what="back in the call")
+        browser.wait(lambda: browser.text("#procedure_steps li.current") == "告知", what="告知")
+        assert [x.strip() for x in browser.js(
+            "return [...document.querySelectorAll('#procedure_steps li.done')].map(e => e.textContent)"
+        )] == ["询问"]  # fmt: skip
+        browser.screenshot(shots(tmp_path) / "citizen_resumed.png")
+        assert events.get(timeout=40) == ("bye_sent", "notice")
+        second.join(15)

@@ -46,7 +46,14 @@ from officer_console.store.procedure import view as pv
 from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
-from tests.support.procedure_world import World, build, png
+from tests.support.procedure_world import (
+    World,
+    build,
+    citizen_drops,
+    citizen_joins,
+    officer_hangs_up,
+    png,
+)
 
 T = TypeVar("T")
 
@@ -125,7 +132,7 @@ def _serve(factory, w, tmp, view, sms):  # type: ignore[no-untyped-def]
     server = DecisionServer(
         factory, sms, evidence_dir=tmp, link_base="https://gw.example.cn", documents=_docs(tmp)
     )
-    return server.serve(w.lead, view.case_id, confirm_png=png())
+    return server.serve(w.lead, view.case_id, confirm_png=png(), consent=True)
 
 
 def _docs(tmp: Path) -> CaseDocuments:
@@ -426,19 +433,31 @@ def test_cosign_decline_needs_reason(factory: sessionmaker[Session], tmp_path: P
     assert again.cosign_status == "declined" and "证据不足" in again.cosign_detail
 
 
-def _to_service(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
+def _to_service(
+    factory: sessionmaker[Session], w: World, tmp: Path, *, signed: bool = True
+) -> pv.CaseView:
     view = _to_ruling(factory, w, tmp)
     view = run(factory, _rule(view))
+    signature = png() if signed else None
     return run(factory, lambda s: pc.complete_confirmation(
-        s, w.lead, tmp, view.case_id, signature_png=None, refused=True))  # fmt: skip
+        s, w.lead, tmp, view.case_id, signature_png=signature, refused=not signed))  # fmt: skip
 
 
 def test_no_consent_is_paper_service_pending(
     factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
     w = build(factory)
-    view = _to_service(factory, w, tmp_path)
+    view = _to_service(factory, w, tmp_path, signed=False)
     assert view.step_data["confirmation"]["refused_to_sign"] is True
+    server = DecisionServer(
+        factory,
+        CountingSms(),
+        evidence_dir=tmp_path,
+        link_base="https://gw",
+        documents=_docs(tmp_path),
+    )
+    with pytest.raises(RuleViolation, match="拒绝签名"):  # refused to sign → paper only
+        server.serve(w.lead, view.case_id, confirm_png=png(), consent=True)
     view = run(
         factory,
         lambda s: ps.serve_on_paper(s, w.lead, tmp_path, view.case_id, documents=_docs(tmp_path)),
@@ -448,6 +467,74 @@ def test_no_consent_is_paper_service_pending(
         assert s.get(Appointment, w.appointment_id).status == "completed"  # type: ignore[union-attr]
         assert s.scalar(select(func.count()).select_from(SmsRow)) == 0
         assert s.scalar(select(Decision.evidence_id)) is not None
+
+
+def test_eservice_needs_consent_signature_and_the_citizen_on_video(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """No ``consent=True`` default: consent, the signed address confirmation and presence are
+    the store's to check; nothing is claimed or sent when one is missing."""
+    w = build(factory)
+    view = _to_service(factory, w, tmp_path)
+    sms = CountingSms()
+    server = DecisionServer(
+        factory, sms, evidence_dir=tmp_path, link_base="https://gw", documents=_docs(tmp_path)
+    )
+    with pytest.raises(ValidationError, match="未同意电子送达"):
+        server.serve(w.lead, view.case_id, confirm_png=png(), consent=False)
+    with pytest.raises(ValidationError, match="送达地址确认书"):
+        server.serve(w.lead, view.case_id, confirm_png=None, consent=True)
+    citizen_drops(factory, w)
+    with pytest.raises(RuleViolation, match="不在视频中"):
+        server.serve(w.lead, view.case_id, confirm_png=png(), consent=True)
+    with read_session(factory) as s:
+        assert s.scalar(select(func.count()).select_from(SmsRow)) == 0
+        assert s.scalar(select(func.count()).select_from(ServiceRecord)) == 0
+    assert sms.sent == []
+    citizen_joins(factory, w, new_room=False)
+    outcome = server.serve(w.lead, view.case_id, confirm_png=png(), consent=True)
+    assert outcome.state == "sent" and outcome.view.step_data["service"]["consent"] is True
+
+
+@pytest.mark.parametrize("gone", ["drop", "hang_up"])
+def test_steps_with_the_citizen_need_the_citizen_on_video(
+    factory: sessionmaker[Session], tmp_path: Path, gone: str
+) -> None:
+    """询问 (and its snapshot), 告知, 确认 — signature or refusal — are refused by the store
+    while the citizen is not connected; the ruling is the officers' and goes on."""
+    w = build(factory)
+    view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
+    leave = citizen_drops if gone == "drop" else officer_hangs_up
+    leave(factory, w)
+    with pytest.raises(RuleViolation, match="不在视频中"):
+        run(factory, lambda s: pc.record_snapshot(s, w.lead, tmp_path, view.case_id, png()))
+    citizen_joins(factory, w, new_room=gone == "hang_up")
+    snap = run(factory, lambda s: pc.record_snapshot(s, w.lead, tmp_path, view.case_id, png()))
+    leave(factory, w)
+    inquiry = lambda s: pc.complete_inquiry(  # noqa: E731
+        s, w.lead, view.case_id, name_confirmed=True, id_last4=w.id_last4,
+        snapshot_evidence_id=snap, qa=[("问", "答")],
+        admissions={v.violation_id: True for v in view.violations},
+    )  # fmt: skip
+    with pytest.raises(RuleViolation, match="询问"):
+        run(factory, inquiry)
+    citizen_joins(factory, w, new_room=gone == "hang_up")
+    run(factory, inquiry)
+    leave(factory, w)
+    notice = lambda s: pc.complete_notice(s, w.lead, view.case_id, statement=None, waived=True)  # noqa: E731
+    with pytest.raises(RuleViolation, match="告知"):
+        run(factory, notice)
+    citizen_joins(factory, w, new_room=gone == "hang_up")
+    run(factory, notice)
+    leave(factory, w)
+    view = run(factory, _rule(view))  # the ruling needs no citizen
+    for signature in (png(), None):  # neither a signature nor a refusal without the citizen
+        with pytest.raises(RuleViolation, match="确认"):
+            run(factory, lambda s, png_=signature: pc.complete_confirmation(
+                s, w.lead, tmp_path, view.case_id, signature_png=png_, refused=png_ is None))  # fmt: skip
+    with read_session(factory) as s:
+        assert pv.load_case(s, view.case_id).next_step is Step.CONFIRMATION
+        assert audit.verify_chain(s).ok
 
 
 def test_sms_sent_exactly_once_under_retries(
@@ -489,7 +576,7 @@ def test_unknown_outcome_is_never_resent(factory: sessionmaker[Session], tmp_pat
     w = build(factory)
     view = _to_service(factory, w, tmp_path)
     job = run(factory, lambda s: ps.prepare_service(
-        s, w.lead, tmp_path, view.case_id, documents=_docs(tmp_path), confirm_png=None,
+        s, w.lead, tmp_path, view.case_id, documents=_docs(tmp_path), confirm_png=png(), consent=True,
         provider="outbox"))  # fmt: skip
     assert job.state == "send" and "svc-" in job.idempotency_key and job.token not in repr(job)
     # The console died after claiming: the next attempt must not send.
@@ -533,7 +620,7 @@ def test_documents_that_cannot_be_signed_leave_nothing_half_written(
         factory, CountingSms(), evidence_dir=tmp_path, link_base="https://gw", documents=unsigned
     )
     with pytest.raises(SigningError) as err:
-        server.serve(w.lead, view.case_id, confirm_png=png())
+        server.serve(w.lead, view.case_id, confirm_png=png(), consent=True)
     assert "signing_p12" in err.value.message
     with read_session(factory) as s:
         assert s.scalar(select(func.count()).select_from(SmsRow)) == 0

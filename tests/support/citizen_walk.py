@@ -141,7 +141,7 @@ async def walk(
         await page.wait_for(_visible("#served"))
         await report.check(page, "已送达")
         await console.send_json({"type": "bye", "reason": "completed"})
-        await page.wait_for(_visible("#ended"))
+        await page.wait_for(_visible("#join_form"))  # ended: the way back, no reload
         await report.check(page, "已结束")
     finally:
         await _close(console)
@@ -150,8 +150,6 @@ async def walk(
     await page.click("elder_toggle")
     assert await page.js("document.getElementById('elder_toggle').getAttribute('aria-pressed')") == "true"  # fmt: skip
     await report.check(page, "长辈模式·已结束")
-    await page.click("rejoin")
-    await page.wait_for(_visible("#join_form"))
     await page.call("Page.navigate", url=url + "/join")  # a new visit
     await asyncio.sleep(0.5)
     await page.wait_for("document.readyState === 'complete'")

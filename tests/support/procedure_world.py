@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.paths import resource
-from officer_console.store import catalogue, lifecycle, queue
+from officer_console.store import catalogue, lifecycle, queue, rooms
 from officer_console.store.audit import Actor
 from officer_console.store.engine import transaction
 from officer_console.store.models import (
@@ -52,8 +52,11 @@ def build(
     cycle_points: int = 0,
     status: str = "in_call",
     squad_code: str = "370102",
+    on_video: bool = True,
 ) -> World:
-    """Catalogue imported from the shipped CSV; one citizen with a licence; claimed → in call."""
+    """Catalogue imported from the shipped CSV; one citizen with a licence; claimed → in call
+    (``on_video``: the console's room is open and the citizen connected, as the gateway
+    records it — the store's presence check for 询问/告知/确认/电子送达)."""
     with transaction(factory) as s:
         sq = builders.squad(s, squad_code)
         sq.review_authority = "济南市历下区人民政府"  # printed on the real decision
@@ -106,6 +109,9 @@ def build(
             version = lifecycle.dispatch(s, aid, lead_actor, expected_version=version).version
         if status == "in_call":
             lifecycle.open_video(s, aid, lead_actor, expected_version=version)
+            if on_video:
+                room_id, _secret = rooms.open_room(s, lead_actor, aid)
+                rooms.mark_citizen(s, room_id, datetime.now(UTC))
         return World(
             sq.id,
             aid,
@@ -115,3 +121,42 @@ def build(
             builders.actor_for(stranger, "ws-other"),
             citizen.id_number[-4:],
         )
+
+
+def citizen_joins(factory: sessionmaker[Session], w: World, *, new_room: bool = True) -> str:
+    """开始视频 (a new room, the old one replaced) and the citizen connected, as the console
+    and the gateway record them; returns the room id."""
+    with transaction(factory) as s:
+        if new_room:
+            room_id, _secret = rooms.open_room(s, w.lead, w.appointment_id)
+        else:
+            room_id = _room(s, w.appointment_id)
+        rooms.mark_citizen(s, room_id, datetime.now(UTC))
+        return room_id
+
+
+def citizen_drops(factory: sessionmaker[Session], w: World) -> None:
+    """The citizen's page left the room (network lost): the relay clears the presence."""
+    with transaction(factory) as s:
+        rooms.mark_citizen(s, _room(s, w.appointment_id), None)
+
+
+def officer_hangs_up(factory: sessionmaker[Session], w: World) -> None:
+    """The console hung up: its room is closed."""
+    with transaction(factory) as s:
+        rooms.close_room(s, _room(s, w.appointment_id))
+
+
+def _room(s: Session, appointment_id: int) -> str:
+    from sqlalchemy import select
+
+    from officer_console.store.models import VideoSession
+
+    room = s.scalar(
+        select(VideoSession.room_id)
+        .where(VideoSession.appointment_id == appointment_id, VideoSession.status == "open")
+        .order_by(VideoSession.id.desc())
+        .limit(1)
+    )
+    assert room is not None, "no open room"
+    return room

@@ -137,12 +137,21 @@ class CaseIntents:
         self._write(work, done, failed)
 
     def serve(
-        self, case_id: int, confirm_png: bytes, done: Done[ServeOutcome], failed: Failed
+        self,
+        case_id: int,
+        confirm_png: bytes,
+        consent: bool,
+        done: Done[ServeOutcome],
+        failed: Failed,
     ) -> None:
         """电子送达 (sign, store, send the one SMS, record) — blocking, on the runner."""
         server, actor = self.server, self.services.actor()
         assert server is not None
-        self._read(lambda _s: server.serve(actor, case_id, confirm_png=confirm_png), done, failed)
+        self._read(
+            lambda _s: server.serve(actor, case_id, confirm_png=confirm_png, consent=consent),
+            done,
+            failed,
+        )
 
     def resend(self, case_id: int, request: str, done: Done[ServeOutcome], failed: Failed) -> None:
         server, actor = self.server, self.services.actor()

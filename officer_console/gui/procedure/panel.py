@@ -345,7 +345,7 @@ class ProcedurePanel(QWidget):
             if values.get("paper"):
                 step = "paper"
             else:
-                self._serve(view, page, values["confirm_png"])
+                self._serve(view, page, values["confirm_png"], values["consent"])
                 return
         wrap = self._begin()
         if wrap is not None:
@@ -419,7 +419,7 @@ class ProcedurePanel(QWidget):
             self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
         self.message.show_message(outcome.message, "info" if outcome.state == "sent" else "error")
 
-    def _serve(self, view: CaseView, page: ServicePage, confirm: bytes) -> None:
+    def _serve(self, view: CaseView, page: ServicePage, confirm: bytes, consent: bool) -> None:
         if self.server is None:
             self.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
             return
@@ -433,7 +433,7 @@ class ProcedurePanel(QWidget):
             page.complete_button.setEnabled(True)
             self._failed(error)
 
-        self.intents.serve(view.case_id, confirm, wrap(self._served), failed)
+        self.intents.serve(view.case_id, confirm, consent, wrap(self._served), failed)
 
     def _served(self, outcome: ServeOutcome) -> None:
         page = self.pages["service"]

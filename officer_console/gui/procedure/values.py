@@ -68,5 +68,5 @@ def page_values(page: StepPage) -> dict[str, Any]:
             return {"paper": True}
         if page.signature.accepted is None:
             raise ValueError("请先采用当事人在送达地址确认书上的签名")
-        return {"paper": False, "confirm_png": page.signature.accepted}
+        return {"paper": False, "consent": True, "confirm_png": page.signature.accepted}
     raise TypeError(f"unknown page {page!r}")

@@ -62,6 +62,7 @@ from officer_console.store.procedure.core import (
     stop_case,
 )
 from officer_console.store.procedure.files import StoreLike, store_file
+from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.view import (
     HANDED_OVER,
     OPEN,
@@ -191,6 +192,7 @@ def record_snapshot(
 ) -> int:
     """The ID card held to the camera, from the incoming video: kept as evidence, hashed."""
     case = open_case(session, actor, case_id, Step.INQUIRY)
+    require_citizen(session, case.appointment_id, "截取身份证画面")
     if not png.startswith(b"\x89PNG"):
         raise ValidationError("snapshot", "截图应为PNG图片")
     row = store_file(
@@ -219,6 +221,7 @@ def complete_inquiry(
 ) -> CaseChange:
     """询问: identity (snapshot + name + last four ID digits) first, then Q&A and admissions."""
     case = open_case(session, actor, case_id, Step.INQUIRY)
+    require_citizen(session, case.appointment_id, "询问")
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
     citizen = session.get(Citizen, appt.citizen_id)
@@ -258,6 +261,7 @@ def complete_notice(
     """告知: the generated notice, then the statement/defence or the waiver; a hearing request
     (fine ≥ 2000 yuan) ends remote handling and is saved as such."""
     case = open_case(session, actor, case_id, Step.NOTICE)
+    require_citizen(session, case.appointment_id, "告知")
     view = build_view(session, case)
     data = {
         "text": view.notice,
@@ -392,6 +396,8 @@ def complete_confirmation(
 ) -> CaseChange:
     """确认: the citizen's signature image (accepted by the officer) or the refusal to sign."""
     case = open_case(session, actor, case_id, Step.CONFIRMATION)
+    # a signature and a refusal to sign alike: only with the citizen on camera
+    require_citizen(session, case.appointment_id, "确认（签名或拒绝签名）")
     signed = signature_png is not None and not refused
     proc = procedure_of(case).complete_confirmation(signed, refused)
     data: dict[str, Any] = {"signed": signed, "refused_to_sign": refused, "signature": None}

@@ -125,6 +125,11 @@ def open_case(session: Session, actor: Actor, case_id: int, step: Step) -> Case:
         )
     if actor.officer_id != case.lead_officer_id:
         raise PermissionDenied("只有主办民警可以办理该案件的程序步骤")
+    status = appointment_of(session, case).status
+    if status != "in_procedure":  # e.g. handed over from the outcomes box meanwhile
+        raise RuleViolation(
+            f"预约当前为“{rules.label(status)}”，案件不能继续办理", code="case_closed"
+        )
     expected = procedure_of(case).next_step
     if expected is not step:
         raise RuleViolation(

@@ -35,6 +35,7 @@ KINDS = {
     "inquiry_record": "pdf",
     "notice_record": "pdf",
     "service_confirm": "pdf",
+    "service_receipt": "pdf",  # the scanned 送达回证 (PDF or PNG: ``ext``)
 }
 
 StoreLike = EvidenceStore | Path
@@ -87,6 +88,7 @@ def store_file(
     kind: str,
     data: bytes,
     label: str = "",
+    ext: str = "",
 ) -> EvidenceFile:
     """Store ``data`` under ``cases/<id>/`` and add its hashed ``EvidenceFile`` row."""
     if kind not in KINDS:
@@ -95,7 +97,8 @@ def store_file(
         raise ValueError("empty evidence file")
     now = utcnow().astimezone(UTC)
     digest = hashlib.sha256(data).hexdigest()
-    name = f"{kind}{'-' + label if label else ''}-{now:%Y%m%dT%H%M%S%f}-{digest[:8]}.{KINDS[kind]}"
+    suffix = ext or KINDS[kind]
+    name = f"{kind}{'-' + label if label else ''}-{now:%Y%m%dT%H%M%S%f}-{digest[:8]}.{suffix}"
     return put_evidence(
         session,
         actor,

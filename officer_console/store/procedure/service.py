@@ -24,7 +24,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from officer_console.domain.errors import ConflictError, NotFoundError, ValidationError
+from officer_console.domain.errors import (
+    ConflictError,
+    NotFoundError,
+    RuleViolation,
+    ValidationError,
+)
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.procedure import Step
 from officer_console.store import audit
@@ -51,7 +56,8 @@ from officer_console.store.procedure.core import (
 )
 from officer_console.store.procedure.documents import CaseDocumentMaker, issue_case_documents
 from officer_console.store.procedure.files import StoreLike, read_file, store_file
-from officer_console.store.procedure.view import COMPLETED, PAPER_PENDING
+from officer_console.store.procedure.presence import require_citizen
+from officer_console.store.procedure.view import COMPLETED, OPEN, PAPER_PENDING
 from officer_console.store.types import utcnow
 
 __all__ = [
@@ -100,6 +106,7 @@ def prepare_service(
     *,
     documents: CaseDocumentMaker,
     confirm_png: bytes | None,
+    consent: bool,
     provider: str,
     now: datetime | None = None,
     body_template: str = "",
@@ -107,10 +114,22 @@ def prepare_service(
 ) -> ServiceJob:
     """Claim the service SMS for this caller (or report why it must not be sent).
 
-    ``body_template`` (``{number}``, ``{link}``) is stored only for the demo outbox, the one
+    E-service only with the party's consent (``consent``, recorded) and the signed 送达地址确认书
+    (``confirm_png``), given on camera ([XZCF] 61); a party who refused to sign is served on
+    paper. ``body_template`` (``{number}``, ``{link}``) is stored only for the demo outbox, the one
     provider that keeps message bodies.
     """
     case = open_case(session, actor, case_id, Step.SERVICE)
+    if not consent:
+        raise ValidationError("consent", "当事人未同意电子送达：不能电子送达，请改用纸质送达")
+    refused = session.scalar(
+        select(CaseStep.data).where(CaseStep.case_id == case.id, CaseStep.step == "confirmation")
+    )
+    if (refused or {}).get("refused_to_sign"):
+        raise RuleViolation(
+            "当事人拒绝签名，不能电子送达（须签名确认送达地址）：请改用纸质送达",
+            code="eservice_needs_signature",
+        )
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
     citizen = session.get(Citizen, appt.citizen_id)
@@ -141,6 +160,9 @@ def prepare_service(
             .values(token_hash=hash_token(token))
         )
         return ServiceJob("send", case.id, phone, decision.number, key, token)
+    if confirm_png is None or not confirm_png.startswith(b"\x89PNG"):
+        raise ValidationError("signature", "请先采用当事人在送达地址确认书上的签名（PNG）")
+    require_citizen(session, appt.id, "电子送达（同意并签名确认送达地址）")
     if confirm_png is not None:
         store_file(
             session,
@@ -167,7 +189,7 @@ def prepare_service(
             decision_id=decision.id,
             channel="sms",
             address=phone,
-            consent=True,
+            consent=consent,
             token_hash=hash_token(token),
             officer_id=actor.officer_id,
         )
@@ -238,9 +260,14 @@ def record_service_result(
     error: str = "",
     now: datetime | None = None,
 ) -> CaseChange:
-    """Store the send result; success completes the step, the case and the appointment."""
+    """Store the send result; success completes the step, the case and the appointment.
+
+    The SMS row always gets its result (it never stays ``sending``), even when the case was
+    handed over meanwhile — then nothing else is written."""
     now = now or utcnow()
-    case = open_case(session, actor, case_id, Step.SERVICE)
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFoundError("案件不存在")
     decision = _decision(session, case.id)
     key = _key(case.id)
     state = mark_sms_result(
@@ -261,14 +288,16 @@ def record_service_result(
         outcome="ok" if accepted else "failed",
         detail={"decision": decision.number, "status": state},
     )
-    if not accepted:
+    closed = case.status != OPEN or appointment_of(session, case).status != "in_procedure"
+    if not accepted or closed:  # the result is kept; a handed-over case is not completed
         return changed(session, case)
+    case = open_case(session, actor, case_id, Step.SERVICE)
     record = session.scalar(select(ServiceRecord).where(ServiceRecord.decision_id == decision.id))
     assert record is not None
     record.sent_at = now
     proc = procedure_of(case).complete_service(True, "sms", record.address, now)
     data: dict[str, Any] = {
-        "consent": True,
+        "consent": record.consent,
         "channel": "sms",
         "address": mask_phone(record.address),
         "service_record_id": record.id,
@@ -338,6 +367,7 @@ EVIDENCE_LABELS = {
     "inquiry_record": "询问笔录",
     "notice_record": "告知笔录",
     "service_confirm": "送达地址确认书",
+    "service_receipt": "送达回证",
 }
 
 
@@ -376,10 +406,16 @@ def case_record(session: Session, case_id: int) -> CaseRecord:
         )
         .order_by(EvidenceFile.id)
     )
-    items = tuple(EvidenceItem(r.id, _label(r), r.sha256, r.size, r.created_at) for r in rows)
+    items, segment = [], 0
+    for r in rows:  # each call of the case (resumed after a drop) is one hashed segment
+        label = _label(r)
+        if r.kind == "recording":
+            segment += 1
+            label = f"{label}（第{segment}段）"
+        items.append(EvidenceItem(r.id, label, r.sha256, r.size, r.created_at))
     service = session.execute(
         select(ServiceRecord.sent_at, ServiceRecord.delivered_at)
         .join(Decision, Decision.id == ServiceRecord.decision_id)
         .where(Decision.case_id == case.id)
     ).one_or_none()
-    return CaseRecord(items, *(service or (None, None)))
+    return CaseRecord(tuple(items), *(service or (None, None)))

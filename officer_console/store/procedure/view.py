@@ -38,6 +38,7 @@ __all__ = [
     "HANDED_OVER",
     "OPEN",
     "PAPER_PENDING",
+    "PAPER_SERVED",
     "STATUS_LABELS",
     "CaseView",
     "StepDone",
@@ -48,12 +49,14 @@ __all__ = [
     "violation_facts",
 ]
 
-OPEN, HANDED_OVER, COMPLETED, PAPER_PENDING = "open", "handed_over", "completed", "paper_pending"
+OPEN, HANDED_OVER, COMPLETED = "open", "handed_over", "completed"
+PAPER_PENDING, PAPER_SERVED = "paper_pending", "paper_served"
 STATUS_LABELS = {
     OPEN: "办理中",
     HANDED_OVER: "已转窗口办理",
-    COMPLETED: "已办结（电子送达）",
+    COMPLETED: "已办结（已电子送达）",
     PAPER_PENDING: "已办结（待纸质送达）",
+    PAPER_SERVED: "已办结（已纸质送达）",
 }
 DECISION_HOURS = 24
 
@@ -178,9 +181,10 @@ def build_view(session: Session, case: Case) -> CaseView:
     ).all()
     steps, data = [], {}
     for row, name, number in rows:
-        steps.append(
-            StepDone(row.step, Step(row.step).label, f"{name}（{number}）", row.completed_at)
-        )
+        label = Step(row.step).label
+        if row.step == Step.SERVICE.value:  # which service happened, not always 电子送达
+            label = "电子送达" if (row.data or {}).get("channel") == "sms" else "纸质送达"
+        steps.append(StepDone(row.step, label, f"{name}（{number}）", row.completed_at))
         data[row.step] = dict(row.data or {})
     decision = session.scalar(select(Decision.number).where(Decision.case_id == case.id))
     cosign = session.scalar(

@@ -1,0 +1,182 @@
+"""Resume with video from any step, through the real case panel (issue 19): a real gateway on
+loopback, the console's aiortc call started with the real 开始视频 button, an in-process
+citizen peer joining with a fresh code. The case is brought to each step; then the officer
+hangs up (hang-up button) or the citizen's network drops; 开始视频 is pressed again while the
+appointment is 办理中 (it used to stay disabled), the citizen re-enters with a new code, the
+video paints, the panel shows the first incomplete step and the citizen's page is told that
+step. The store sees the citizen on video again; after a hang-up the recording continues as a
+second hashed segment of the same case. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from officer_console.config import load_settings
+from officer_console.gui.case_panel import CasePanel
+from officer_console.gui.services import OpRunner, Services
+from officer_console.store import accounts
+from officer_console.store.engine import make_engine, read_session, run_in_transaction
+from officer_console.store.models import Appointment, Citizen, EvidenceFile, Officer
+from officer_console.store.procedure.presence import citizen_on_video
+from officer_console.store.procedure.service import case_record
+from officer_console.store.procedure.view import case_for_appointment
+from officer_console.video import VideoCall
+from officer_console.video.citizen_sim import SyntheticCitizen
+from officer_console.video.media import MediaConfig
+from officer_console.video.recorder import RecordingLayout
+from officer_console.video.session import CallState
+from tests.gateway.calls import Call
+from tests.gateway.world import live_gateway
+from tests.gui.test_live_case import Opener
+from tests.support.procedure_steps import STEPS, do_step
+from tests.support.procedure_world import build
+from tests.support.qtloop import qt_run, until
+from tests.video.test_video_gateway import citizen_joins
+
+__all__ = ["qt_run"]
+
+
+@pytest.mark.parametrize("case", [f"{i}-{s}" for i in ("hang_up", "citizen_drop") for s in STEPS])
+def test_resume_with_video_at_every_step(
+    qtbot: QtBot, db_url: str, qt_run: Any, tmp_path: Path, case: str
+) -> None:
+    interruption, step = case.split("-")
+    engine = make_engine(db_url)
+    from officer_console.store.engine import session_factory
+
+    factory = session_factory(engine)
+    world = build(factory, status="contacting", on_video=False)
+    aid = world.appointment_id
+    with factory() as s:
+        appt = s.get(Appointment, aid)
+        assert appt is not None
+        phone = s.get(Citizen, appt.citizen_id).phone  # type: ignore[union-attr]
+        officer = s.get(Officer, world.lead.officer_id)
+        assert officer is not None and phone
+        info = accounts.officer_info(s, officer)
+    seen: dict[str, Any] = {}
+    settings = load_settings(env={}, database_url=db_url, data_dir=tmp_path / "data")
+    with live_gateway(factory, settings) as base:
+        settings = replace(settings, gateway_url=base)
+        services = Services(settings, engine, factory, OpRunner(factory))
+        services.officer = info
+        panel = CasePanel(services, opener=Opener())
+        qtbot.addWidget(panel)
+        panel.resize(1000, 1000)
+        panel.show()
+        handling = panel.handling
+        handling.make_call = lambda: VideoCall(
+            settings,
+            services.actor(),
+            services.runner,
+            media=MediaConfig(width=320, height=240),
+            layout=RecordingLayout(320, 240, 15),
+        )
+        proc = handling.procedure.panel
+        call = Call(world.lead, aid, phone)
+
+        def page() -> str:
+            return proc.stack.currentWidget().objectName().removeprefix("procedure_page_")
+
+        async def video(citizen: SyntheticCitizen | None) -> SyntheticCitizen:
+            """The citizen enters a fresh code; the call connects and paints."""
+            if citizen is not None:
+                await citizen.close()
+            citizen = await citizen_joins(base, factory, call)
+            session = handling.video_pane.session
+            assert session is not None
+            await until(lambda: session.state == CallState.CONNECTED)
+            await until(lambda: handling.video_pane.view.frames_painted >= 3)
+            return citizen
+
+        async def scenario() -> None:
+            citizen: SyntheticCitizen | None = None
+            try:
+                panel.show_appointment(aid)
+                await until(handling.start_video_button.isEnabled)
+                handling.start_video_button.click()
+                await until(lambda: handling.video_pane.session is not None)
+                citizen = await video(None)
+                await until(lambda: panel.case is not None and proc.start_button.isEnabled())
+                proc.start_button.click()
+                await until(lambda: page() == "inquiry")
+                await until(lambda: _on_video(factory, aid))
+                view = _case(factory, aid)
+                for before in STEPS[: STEPS.index(step)]:  # the store brings the case there
+                    view = run_in_transaction(
+                        factory,
+                        lambda s, b=before, v=view: do_step(
+                            s, world.lead, v, b, evidence=tmp_path, id_last4=world.id_last4,
+                            docs=None,
+                        ),
+                    ).view  # fmt: skip
+                proc.set_appointment(aid, "in_procedure", assigned=True)
+                await until(lambda: page() == step)
+                if interruption == "hang_up":
+                    handling.video_pane.hangup_button.click()
+                    await until(lambda: handling.call is None)
+                    await until(lambda: not _on_video(factory, aid))
+                    # 办理中: 开始视频 is offered again (it used to stay disabled)
+                    await until(handling.start_video_button.isEnabled)
+                    assert handling.start_video_button.isEnabled(), handling.video_hint.text()
+                    handling.start_video_button.click()
+                    await until(lambda: handling.video_pane.session is not None)
+                else:
+                    session = handling.video_pane.session
+                    assert session is not None
+                    await citizen.drop()
+                    await until(lambda: session.state == CallState.FAILED)
+                    await until(lambda: not _on_video(factory, aid))
+                citizen = await video(citizen)
+                await until(lambda: any(m.get("step") == step for m in citizen.messages))
+                seen["stages"] = [m["step"] for m in citizen.messages if m["type"] == "stage"]
+                seen["page"] = page()
+                await until(lambda: _on_video(factory, aid))
+                seen["status"] = panel.case.appointment.status if panel.case else ""
+            finally:
+                if citizen is not None:
+                    await citizen.close()
+                if handling.call is not None:
+                    await handling.close_call()
+
+        try:
+            qt_run(scenario(), 150)
+        finally:
+            handling.shutdown()
+            services.runner.shutdown()
+    assert seen["page"] == step  # the console lands on the first incomplete step
+    assert seen["stages"][0] == step  # and so does the citizen's re-joined page
+    assert seen["status"] == "in_procedure"
+    with read_session(factory) as s:
+        view = case_for_appointment(s, aid)
+        assert view is not None and view.next_step is not None and view.next_step.value == step
+        recordings = s.scalars(
+            select(EvidenceFile.sha256).where(
+                EvidenceFile.appointment_id == aid, EvidenceFile.kind == "recording"
+            )
+        ).all()
+        labels = [i.label for i in case_record(s, view.case_id).evidence if "录像" in i.label]
+    if interruption == "hang_up":  # one call, one segment: two hashed segments, in order
+        assert len(recordings) == 2 and recordings[0] != recordings[1]
+        assert labels == ["全程录像（第1段）", "全程录像（第2段）"]
+    else:  # the same call: one recording
+        assert len(recordings) == 1
+    engine.dispose()
+
+
+def _on_video(factory: Any, appointment_id: int) -> bool:
+    with read_session(factory) as s:
+        return citizen_on_video(s, appointment_id)
+
+
+def _case(factory: Any, appointment_id: int) -> Any:
+    with read_session(factory) as s:
+        view = case_for_appointment(s, appointment_id)
+    assert view is not None
+    return view
