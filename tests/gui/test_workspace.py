@@ -142,6 +142,7 @@ def _walk_the_case(
     case.show_appointment(world.appointment_id)
     qtbot.waitUntil(lambda: case.case is not None, timeout=WAIT)
     walk.check("case")
+    assert case.reveal_button.text() == "显示完整信息"  # what the README tells officers to press
     assert queue.isVisible()
     case.handling.call_started.emit(world.appointment_id)  # the call pins its case
     assert not queue.isVisible() and case.queue_toggle.isVisible()  # the queue gives way
