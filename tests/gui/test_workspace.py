@@ -325,3 +325,62 @@ def _more_windows(
             admin_dialog.close()
     finally:
         services.officer = officer
+
+
+def test_after_claim_the_dispatch_action_is_in_view_and_new_rows_start_at_the_top(
+    qtbot: QtBot, services: Services
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from officer_console.store.engine import transaction
+    from officer_console.store.models import (
+        Appointment,
+        AppointmentViolation,
+        Squad,
+        ViolationRecord,
+    )
+    from tests.support import builders
+
+    world: World = build(services.factory)
+    with transaction(services.factory) as s:
+        squad = s.get(Squad, world.squad_id)
+        assert squad is not None
+        start = datetime.now(UTC) + timedelta(minutes=30)
+        waiting, other = builders.appointments(s, squad, 2, start=start, first_citizen=9300)
+        appt = s.get(Appointment, waiting)
+        assert appt is not None
+        for i in range(12):  # a long case file: the 办理 box starts below the fold
+            record = ViolationRecord(
+                vehicle_id=appt.vehicle_id, region="370100", code="1625",
+                occurred_at=datetime(2026, 11, 1 + i, 1, 15, tzinfo=UTC),
+                location="经十路与舜耕路路口", fine=200, points=6, source_ref=f"ws-{i}",
+            )  # fmt: skip
+            s.add(record)
+            s.flush()
+            s.add(AppointmentViolation(appointment_id=waiting, violation_id=record.id))
+    queue_world.sign_in(services, world.lead.police_number)
+    window = _window(qtbot, services, (1366, 768))
+    try:
+        case, queue = window.case_panel, window.queue_pane
+        assert isinstance(case, CasePanel) and isinstance(queue, QueuePane)
+        qtbot.waitUntil(lambda: queue.model.row_of(waiting) >= 0, timeout=WAIT)
+        queue.queue_view.selectRow(queue.model.row_of(waiting))
+        qtbot.waitUntil(lambda: case.case is not None and case.case.appointment.id == waiting)
+        bar = case.live_scroll.verticalScrollBar()
+        assert bar.value() == 0
+        button = case.handling.dispatch_button
+        assert button.visibleRegion().boundingRect() != button.rect()  # below the fold
+        queue.claim_button.click()
+        qtbot.waitUntil(
+            lambda: case.case is not None and case.case.appointment.status == "claimed",
+            timeout=WAIT,
+        )
+        qtbot.waitUntil(
+            lambda: button.visibleRegion().boundingRect() == button.rect(), timeout=WAIT
+        )  # 一键呼叫 in full view, no scrolling by hand
+        assert button.isEnabled()
+        queue.queue_view.selectRow(queue.model.row_of(other))  # another row: from its top
+        qtbot.waitUntil(lambda: case.case is not None and case.case.appointment.id == other)
+        assert bar.value() == 0
+    finally:
+        window.close_for_shutdown()
