@@ -46,3 +46,20 @@ def test_each_ended_status_has_no_countdown_and_is_grey(qapp: QApplication) -> N
             assert countdown, status
         assert cells.text(row, COL_STATUS) == STATUS_LABELS[status]
         assert cells.style(row, COL_STATUS, TIP) == STATUS_LABELS[status]  # never 「转窗…」
+
+
+def test_an_ended_case_shows_no_countdown_in_the_dispatch_panel() -> None:
+    """「还有 1 小时 50 分」 was shown on handed-over cases; now the status says what happened."""
+    from officer_console.dispatch.records import AppointmentSnapshot
+    from officer_console.gui.dispatch_panel import _countdown
+
+    for status in Status:
+        snap = AppointmentSnapshot(
+            1, 1, status, 7, NOW + timedelta(hours=1, minutes=50),
+            NOW + timedelta(hours=2, minutes=20), "Asia/Shanghai", "138****0000", None, (),
+        )  # fmt: skip
+        text = _countdown(snap, NOW)
+        if status in CLOSED_STATUSES:
+            assert "还有" not in text and STATUS_LABELS[status] in text, text
+        else:
+            assert "还有 1 小时 50 分" in text, text
