@@ -41,6 +41,7 @@ _IMPLIED = {
     "open": Status.IN_PROCEDURE,
     "completed": Status.COMPLETED,
     "paper_pending": Status.COMPLETED,
+    "paper_served": Status.COMPLETED,
     "handed_over": Status.HANDED_OVER,
 }
 

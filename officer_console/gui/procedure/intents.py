@@ -21,7 +21,7 @@ from officer_console.gui.procedure.documents import DocumentMaker
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import run_keeping_denials
 from officer_console.store import changes
-from officer_console.store.procedure import cases, cosign, service, view
+from officer_console.store.procedure import cases, cosign, handover, service, view
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.cosign import Assistant
 from officer_console.store.procedure.documents import case_facts
@@ -124,6 +124,22 @@ class CaseIntents:
             "paper": lambda s: service.serve_on_paper(s, actor, store, case_id, documents=docs),
         }[step]
         self._write(work, done, failed)
+
+    def hand_over(
+        self, case_id: int, values: Mapping[str, Any], done: Done[CaseChange], failed: Failed
+    ) -> None:
+        """转窗口办理 with the state kept (a decided case: carry or void the decision)."""
+        actor, kw = self.services.actor(), dict(values)
+        self._write(lambda s: handover.hand_over_case(s, actor, case_id, **kw), done, failed)
+
+    def paper_served(
+        self, case_id: int, values: Mapping[str, Any], done: Done[CaseChange], failed: Failed
+    ) -> None:
+        """The paper service recorded (method, date, recipient, optional scanned receipt)."""
+        actor, store, kw = self.services.actor(), self.evidence, dict(values)
+        self._write(
+            lambda s: handover.record_paper_service(s, actor, store, case_id, **kw), done, failed
+        )
 
     def request_cosign(
         self, case_id: int, officer_id: int, done: Done[CaseView], failed: Failed

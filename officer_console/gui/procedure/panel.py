@@ -30,6 +30,7 @@ from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
+from officer_console.gui.procedure.endings import Endings
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
@@ -101,7 +102,7 @@ class ProcedurePanel(QWidget):
             self.intents,
             case_id=lambda: self.view.case_id if self.view else None,
             sent=self._resent,
-            failed=self._failed,
+            failed=self.failed_inline,
         )
         self._build()
         self.set_appointment(None)
@@ -128,11 +129,12 @@ class ProcedurePanel(QWidget):
         self.start_button.clicked.connect(self._start)
         self.done_page = DonePage(self.services.settings.timezone, self)
         self.done_text, self.decision_button = self.done_page.text, self.done_page.decision_button
-        self.decision_button.clicked.connect(self._open_decision)
+        self.decision_button.clicked.connect(lambda: self.documents_window.open_decision(self.view))
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.done_page)
         self.pages: dict[str, StepPage] = {}
         self._fresh_pages()
+        self.endings = Endings(self, markers)  # 转窗口办理 and paper service
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
@@ -144,8 +146,9 @@ class ProcedurePanel(QWidget):
     def _fresh_pages(self) -> None:
         """New step pages: nothing typed, ticked, snapshotted or selected for one case can
         appear on another (each case gets pages built from their defaults)."""
-        for page in self.pages.values():
+        for page in self.pages.values():  # unparented now: findChild never sees it again
             self.stack.removeWidget(page)
+            page.setParent(None)
             page.deleteLater()
         self.pages = build_pages(self)
         for page in self.pages.values():
@@ -157,7 +160,9 @@ class ProcedurePanel(QWidget):
         ruling.cosign_requested.connect(self._request_cosign)
         confirmation, service = self.pages["confirmation"], self.pages["service"]
         assert isinstance(confirmation, ConfirmationPage) and isinstance(service, ServicePage)
-        confirmation.open_document.connect(self._open_document)
+        confirmation.open_document.connect(
+            lambda k: self.documents_window.open_draft(k, self.view, self.channel)
+        )
         confirmation.signature.request.connect(
             lambda: self._request_signature("请签名确认询问笔录、告知笔录和处罚决定书")
         )
@@ -186,7 +191,9 @@ class ProcedurePanel(QWidget):
             self._show_start("")
             return
         generation = self._generation
-        self.intents.load(appointment_id, lambda view: self._loaded(generation, view), self._failed)
+        self.intents.load(
+            appointment_id, lambda view: self._loaded(generation, view), self.failed_inline
+        )
 
     def set_channel(self, channel: CitizenChannel | None) -> None:
         """The running call's channel (None when there is no call); re-syncs the citizen page."""
@@ -196,8 +203,7 @@ class ProcedurePanel(QWidget):
             channel.on_rejoin = self._resync
             self._resync()
 
-    def _resync(self) -> None:
-        """The citizen's page (re)joined: tell it the stage again (it knows nothing yet)."""
+    def _resync(self) -> None:  # the citizen's page (re)joined: it knows nothing yet
         if self.view is not None:
             self._sync_citizen(self.view)
 
@@ -215,10 +221,11 @@ class ProcedurePanel(QWidget):
             hint = "" if ok else "须由认领民警在视频通话中开始办理"
             self._show_start(hint)
             return
-        self._show(view)
+        self.show_view(view)
 
     def _show_start(self, hint: str) -> None:
         self._mark(None, ())
+        self.endings.show_case(None)
         self.stack.setCurrentWidget(self.start_page)
         self.start_info.setText(
             hint or "核对当事人与违法记录后，点击“开始办理”（开始计算24小时决定期限）。"
@@ -230,8 +237,9 @@ class ProcedurePanel(QWidget):
         for step, label in self.markers.items():
             label.setStyleSheet(marker_style(step, current, done))
 
-    def _show(self, view: CaseView) -> None:
+    def show_view(self, view: CaseView) -> None:
         self.view = view
+        self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
         self._mark(step, done)
@@ -265,7 +273,7 @@ class ProcedurePanel(QWidget):
             if generation == self._generation:
                 self.done_page.show_record(record)
 
-        self.intents.record(view.case_id, shown, self._failed)
+        self.intents.record(view.case_id, shown, self.failed_inline)
 
     def _sync_citizen(self, view: CaseView) -> None:
         if self.channel is None:
@@ -276,7 +284,7 @@ class ProcedurePanel(QWidget):
             self.channel.send({"type": "notice", "text": view.notice})
 
     # --- sending intents -----------------------------------------------------------------
-    def _begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None:
+    def begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None:
         """Mark the panel busy; returns a wrapper that drops a stale answer (case changed)."""
         if self._busy:
             return None
@@ -294,11 +302,11 @@ class ProcedurePanel(QWidget):
 
         return wrap
 
-    def _saved(self, change: CaseChange) -> None:
-        self._show(change.view)
+    def saved(self, change: CaseChange) -> None:
+        self.show_view(change.view)
         self.case_changed.emit(change)
 
-    def _failed(self, error: BaseException) -> None:
+    def failed_inline(self, error: BaseException) -> None:
         self._busy = False
         if isinstance(error, DomainError | SigningError):  # SigningError: the unit's certificate
             self.message.show_message(error.message, "error")
@@ -308,10 +316,10 @@ class ProcedurePanel(QWidget):
 
     def _start(self) -> None:
         appointment_id, measure = self.appointment_id, self.licence_measure.isChecked()
-        wrap = self._begin() if appointment_id is not None else None
+        wrap = self.begin() if appointment_id is not None else None
         if appointment_id is not None and wrap is not None:
             self.intents.start(
-                appointment_id, suspension=measure, done=wrap(self._saved), failed=self._failed
+                appointment_id, suspension=measure, done=wrap(self.saved), failed=self.failed_inline
             )
 
     def _snapshot(self) -> None:
@@ -319,7 +327,7 @@ class ProcedurePanel(QWidget):
         if png is None:
             self.message.show_message("没有对方视频画面，无法截图：请确认当事人已接通视频", "error")
             return
-        page, wrap = self.pages["inquiry"], self._begin()
+        page, wrap = self.pages["inquiry"], self.begin()
         if self.view is None or wrap is None:
             return
         assert isinstance(page, InquiryPage)
@@ -327,7 +335,7 @@ class ProcedurePanel(QWidget):
             self.view.case_id,
             png,
             wrap(lambda evidence_id: page.set_snapshot(evidence_id, png)),
-            self._failed,
+            self.failed_inline,
         )
 
     def _complete(self, step: str) -> None:
@@ -347,21 +355,21 @@ class ProcedurePanel(QWidget):
             else:
                 self._serve(view, page, values["confirm_png"], values["consent"])
                 return
-        wrap = self._begin()
+        wrap = self.begin()
         if wrap is not None:
-            self.intents.complete(step, view.case_id, values, wrap(self._saved), self._failed)
+            self.intents.complete(step, view.case_id, values, wrap(self.saved), self.failed_inline)
 
     def _load_assistants(self, view: CaseView) -> None:
         page = self.pages["ruling"]
         assert isinstance(page, RulingPage)
         if view.kind.value == "general":
-            self.intents.assistants(view.case_id, page.set_assistants, self._failed)
+            self.intents.assistants(view.case_id, page.set_assistants, self.failed_inline)
 
     def _request_cosign(self, officer_id: int) -> None:
-        wrap = self._begin()
+        wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
-                self.view.case_id, officer_id, wrap(self._cosign_changed), self._failed
+                self.view.case_id, officer_id, wrap(self._cosign_changed), self.failed_inline
             )
 
     def _cosign_changed(self, view: CaseView) -> None:
@@ -402,14 +410,6 @@ class ProcedurePanel(QWidget):
         if isinstance(page, ConfirmationPage | ServicePage):
             page.signature.arrived(png)
 
-    def _open_document(self, kind: str) -> None:
-        if self.view is not None:
-            self.documents_window.open_draft(kind, self.view, self.channel)
-
-    def _open_decision(self) -> None:
-        if self.view is not None:
-            self.documents_window.open_decision(self.view)
-
     @property
     def viewer(self) -> DocumentViewer | None:
         return self.documents_window.viewer
@@ -423,7 +423,7 @@ class ProcedurePanel(QWidget):
         if self.server is None:
             self.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
             return
-        wrap = self._begin()
+        wrap = self.begin()
         if wrap is None:
             return
         page.complete_button.setEnabled(False)
@@ -431,7 +431,7 @@ class ProcedurePanel(QWidget):
 
         def failed(error: BaseException) -> None:
             page.complete_button.setEnabled(True)
-            self._failed(error)
+            self.failed_inline(error)
 
         self.intents.serve(view.case_id, confirm, consent, wrap(self._served), failed)
 
@@ -445,6 +445,6 @@ class ProcedurePanel(QWidget):
         kind = "info" if outcome.state == "sent" else "error"
         self.message.show_message(outcome.message, kind)
         if outcome.change is not None:
-            self._saved(outcome.change)
+            self.saved(outcome.change)
         else:
-            self._show(outcome.view)
+            self.show_view(outcome.view)

@@ -107,10 +107,19 @@ class DonePage(QWidget):
         if service.get("sent_at"):
             sent = datetime.fromisoformat(service["sent_at"])
             lines.append(f"短信发送成功时间（送达时间，缴款期限自此起算）：{local_text(sent, tz)}")
-        if view.status == PAPER_PENDING:
+        road = view.handover.get("decision")
+        if road == "carried":
+            lines.append(f"处罚决定书 {view.decision_number} 随案移交窗口，由窗口纸质送达。")
+        elif road == "voided":
+            lines.append(f"处罚决定书 {view.decision_number} 已作废（编号保留，理由已记录）。")
+        paper = view.paper_service
+        if paper:
             lines.append(
-                "当事人未同意电子送达：请打印处罚决定书，邮寄或在窗口送达，并记录送达情况。"
+                f"纸质送达：{paper.get('method_label', '')} · {paper.get('served_on', '')} · "
+                f"受送达人 {paper.get('recipient', '')}"
             )
+        elif view.status == PAPER_PENDING or road == "carried":
+            lines.append("待纸质送达：请打印处罚决定书送达，并在下方记录送达情况（送达回证）。")
         self.text.setText("<br>".join(lines))
         self.record.clear()
         self.decision_button.setVisible(bool(view.decision_number) and not view.is_open)

@@ -73,16 +73,20 @@ class DocumentWindow:
 
         self._intents.resend(case_id, request, sent, failed)
 
-    def open_draft(self, kind: str, view: CaseView, channel: CitizenChannel | None) -> None:
+    def open_draft(self, kind: str, view: CaseView | None, channel: CitizenChannel | None) -> None:
         """A DRAFT (unsigned, never stored) of the confirmation step's documents; the
         decision's text is read along on the citizen's page."""
+        if view is None:
+            return
         title = f"{DRAFT_KINDS[kind]}（草稿）"
         if kind == "decision" and channel is not None:
             channel.send({"type": "notice", "text": decision_text(view)})
         self._intents.draft(kind, view.case_id, lambda pdf: self.show(title, pdf), self._failed)
 
-    def open_decision(self, view: CaseView) -> None:
+    def open_decision(self, view: CaseView | None) -> None:
         """The served or printable decision, re-hashed against its evidence row."""
+        if view is None:
+            return
         served = view.status == "completed"
         self._intents.decision(
             view.case_id,

@@ -8,6 +8,9 @@
 * :mod:`.documents` — the signed statutory documents at service time.
 * :mod:`.files` — the one write path for the procedure's evidence files.
 * :mod:`.cosign` — the general procedure's second officer.
+* :mod:`.presence` — is the citizen on video now (the steps that need the citizen).
+* :mod:`.handover` — 转窗口办理 with the state kept (a ruled decision carried or voided) and
+  paper service.
 
 Every operation is one audited transaction (the caller's) and returns a
 :class:`~.core.CaseChange`; status and permission rules stay in :mod:`store.lifecycle` and

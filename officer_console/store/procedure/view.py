@@ -95,6 +95,8 @@ class CaseView:
     step_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     cosign_status: str = ""  # "", pending, approved, declined
     cosign_detail: str = ""
+    handover: dict[str, Any] = field(default_factory=dict)  # 转窗口办理: reason, decision road
+    paper_service: dict[str, Any] = field(default_factory=dict)  # method, date, recipient
 
     @property
     def deadline_at(self) -> datetime:
@@ -231,6 +233,8 @@ def build_view(session: Session, case: Case) -> CaseView:
         step_data=data,
         cosign_status=cosign.status if cosign else "",
         cosign_detail=cosign_detail,
+        handover=dict(state.get("handover") or {}),
+        paper_service=dict(state.get("paper_service") or {}),
     )
 
 
