@@ -98,7 +98,10 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     assert "notice" in channel.kinds() and "stage" in channel.kinds()
     notice = next(m for m in channel.sent if m["type"] == "notice")
     assert "记6分" in notice["text"] and "陈述和申辩" in notice["text"]
+    assert panel.markers["service"].text() == "送达"  # not yet decided how
     finish_case(officer)
+    assert panel.markers["service"].text() == "电子送达"
+    assert panel.markers["service"].objectName() == "step_service"
     assert officer.page() == "done" and "已办结" in panel.done_text.text()
     assert "短信发送成功时间" in panel.done_text.text()
     record = panel.done_page.record
@@ -261,8 +264,10 @@ def test_no_consent_paper_service(qtbot: QtBot, services: Services) -> None:
     officer.tick("refused_to_sign")
     officer.complete("confirmation", "service")
     _shot(panel, "procedure_service.png")
+    assert panel.markers["service"].text() == "送达"
     officer.complete("service", "done")
     assert "待纸质送达" in panel.done_text.text()
+    assert panel.markers["service"].text() == "纸质送达"  # a paper case never says 电子送达
     _shot(panel, "procedure_done.png")
     with services.factory() as s:
         assert s.scalar(select(func.count()).select_from(SmsMessage)) == 0

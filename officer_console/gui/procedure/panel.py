@@ -14,23 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
 from officer_console.documents.signing import SigningError
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
-from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.evidence_store import EvidenceStore, StoreUnavailable, open_store
 from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
 from officer_console.gui.procedure.endings import Endings
+from officer_console.gui.procedure.heartbeat import ConsoleHeartbeat
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
@@ -39,11 +34,13 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
+from officer_console.gui.procedure.store_retry import StoreRetry, unavailable_text
 from officer_console.gui.procedure.support import (
     STAGE_TITLES,
     DonePage,
     StartPage,
     marker_style,
+    service_marker,
 )
 from officer_console.gui.procedure.values import build_pages, page_values
 from officer_console.gui.procedure.viewing import DocumentWindow
@@ -87,6 +84,7 @@ class ProcedurePanel(QWidget):
             services, documents=self.documents, evidence=self.evidence, server=server
         )
         self.channel: CitizenChannel | None = None
+        self.heartbeat = ConsoleHeartbeat(services, lambda: self.appointment_id, self)
         self.view: CaseView | None = None
         self.appointment_id: int | None = None
         self.appointment_status = ""
@@ -94,6 +92,7 @@ class ProcedurePanel(QWidget):
         self._busy = False
         self._assigned = False
         self._pages_for: int | None = None  # the appointment the step pages were built for
+        self._attempt: tuple[str, Callable[[], None]] | None = None  # the intent in flight
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
@@ -122,6 +121,7 @@ class ProcedurePanel(QWidget):
         self.summary = named(QLabel(self), "procedure_summary")
         self.summary.setWordWrap(True)
         self.message = MessageBar("procedure_message", self)
+        self.store_retry = StoreRetry(self.evidence, self)  # 重试 once the store answers
         self.stack = named(QStackedWidget(self), "procedure_pages")
         self.start_page = StartPage(self)
         self.start_info, self.licence_measure = self.start_page.info, self.start_page.measure
@@ -141,6 +141,7 @@ class ProcedurePanel(QWidget):
         layout.addLayout(markers)
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
+        layout.addWidget(self.store_retry)
         layout.addWidget(self.stack, 1)
 
     def _fresh_pages(self) -> None:
@@ -180,6 +181,7 @@ class ProcedurePanel(QWidget):
             self._pages_for = appointment_id
             self._fresh_pages()
             self.licence_measure.setChecked(False)
+            self.store_retry.withdraw()
         self.appointment_id, self.appointment_status = appointment_id, status
         self.view = None
         self._busy = False
@@ -198,6 +200,7 @@ class ProcedurePanel(QWidget):
     def set_channel(self, channel: CitizenChannel | None) -> None:
         """The running call's channel (None when there is no call); re-syncs the citizen page."""
         self.channel = channel
+        self.heartbeat.follow(channel)  # the store's presence needs this console's beats
         if channel is not None:
             channel.on_signature = self._signature_arrived
             channel.on_rejoin = self._resync
@@ -210,6 +213,7 @@ class ProcedurePanel(QWidget):
     def shutdown(self) -> None:
         self._generation += 1
         self._cosign_timer.stop()
+        self.heartbeat.stop()
         self.documents_window.shutdown()
 
     # --- showing -------------------------------------------------------------------------
@@ -233,16 +237,22 @@ class ProcedurePanel(QWidget):
         self.start_button.setEnabled(self.appointment_id is not None and not hint)
         self.page_ready.emit("start")
 
-    def _mark(self, current: str | None, done: tuple[str, ...]) -> None:
+    def _mark(
+        self, current: str | None, done: tuple[str, ...], view: CaseView | None = None
+    ) -> None:
         for step, label in self.markers.items():
             label.setStyleSheet(marker_style(step, current, done))
+        self.markers["service"].setText(service_marker(view))  # which service happened
 
     def show_view(self, view: CaseView) -> None:
         self.view = view
+        retry = {"snapshot": "inquiry", "paper": "service"}.get(self.store_retry.step)
+        if view.next_step is None or (retry or self.store_retry.step) != view.next_step.value:
+            self.store_retry.withdraw()
         self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
-        self._mark(step, done)
+        self._mark(step, done, view)
         tz = self.services.settings.timezone
         self.summary.setText(
             f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟罚款{view.fine_total}元、"
@@ -294,7 +304,7 @@ class ProcedurePanel(QWidget):
 
         def wrap(done: Callable[[Any], None]) -> Callable[[Any], None]:
             def ok(result: Any) -> None:
-                self._busy = False
+                self._busy, self._attempt = False, None
                 if generation == self._generation:
                     done(result)
 
@@ -308,6 +318,11 @@ class ProcedurePanel(QWidget):
 
     def failed_inline(self, error: BaseException) -> None:
         self._busy = False
+        attempt, self._attempt = self._attempt, None
+        if isinstance(error, StoreUnavailable) and attempt is not None:  # the step rolled back
+            self.message.show_message(unavailable_text(attempt[0], error), "error")
+            self.store_retry.offer(*attempt)
+            return
         if isinstance(error, DomainError | SigningError):  # SigningError: the unit's certificate
             self.message.show_message(error.message, "error")
             return
@@ -330,6 +345,7 @@ class ProcedurePanel(QWidget):
         page, wrap = self.pages["inquiry"], self.begin()
         if self.view is None or wrap is None:
             return
+        self._attempt = ("snapshot", self._snapshot)
         assert isinstance(page, InquiryPage)
         self.intents.snapshot(
             self.view.case_id,
@@ -357,6 +373,7 @@ class ProcedurePanel(QWidget):
                 return
         wrap = self.begin()
         if wrap is not None:
+            self._attempt = (step, lambda: self._complete(page.step))
             self.intents.complete(step, view.case_id, values, wrap(self.saved), self.failed_inline)
 
     def _load_assistants(self, view: CaseView) -> None:
@@ -428,9 +445,11 @@ class ProcedurePanel(QWidget):
             return
         page.complete_button.setEnabled(False)
         page.result.setText("正在生成签章文书并送达（发送短信）……")
+        self._attempt = ("service", lambda: self._complete("service"))
 
         def failed(error: BaseException) -> None:
             page.complete_button.setEnabled(True)
+            page.result.clear()
             self.failed_inline(error)
 
         self.intents.serve(view.case_id, confirm, consent, wrap(self._served), failed)
