@@ -14,18 +14,22 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import update
 
 from officer_console.gui import i18n
 from officer_console.gui.case_panel import CasePanel
 from officer_console.gui.main_window import MainWindow
 from officer_console.gui.queue_pane import QueuePane
 from officer_console.gui.services import Services
+from officer_console.store.engine import transaction
+from officer_console.store.models import ServiceRecord
 from tests.support import console, queue_world
 from tests.support.case_documents import demo_pki
 from tests.support.console import widget_texts
@@ -168,6 +172,12 @@ def _walk_the_case(
         _fill(officer, step, world)
         officer.complete(step, following)
     walk.check("done")
+    # the citizen downloads the decision: the done page says so without a click
+    record = panel.done_page.record
+    assert "当事人尚未下载决定书" in record.text()
+    with transaction(window.services.factory) as s:
+        s.execute(update(ServiceRecord).values(delivered_at=datetime.now(UTC)))
+    qtbot.waitUntil(lambda: "当事人首次下载决定书" in record.text(), timeout=WAIT)
     case.handling.call_ended.emit(world.appointment_id)  # hang-up: the queue returns
     assert queue.isVisible() and not case.queue_toggle.isVisible()
     walk.check("after-call")
@@ -189,6 +199,17 @@ def _fill(officer: Officer, step: str, world: World) -> None:
     elif step == "notice":
         officer.tick("waived")
     elif step == "confirmation":
+        channel = panel.channel
+        assert isinstance(channel, FakeChannel)
+        # what the citizen is asked to sign is the decision, not the 告知 text
+        notices = [m["text"] for m in channel.sent if m["type"] == "notice"]
+        assert notices and notices[-1].startswith("处罚决定书"), notices[-1:]
+        box = panel.pages["confirmation"].signature  # type: ignore[attr-defined]
+        panel.set_channel(None)  # no call: the request cannot reach the citizen
+        box.request_button.click()
+        assert "不在视频中" in panel.message.text()
+        assert box.preview.text() == "（尚未收到签名）"  # not 「等待当事人签名……」
+        panel.set_channel(channel)
         officer.click("request_signature_button")
         officer.click("accept_signature_button")
     elif step == "service":
