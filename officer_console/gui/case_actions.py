@@ -417,13 +417,11 @@ class CaseActions(QGroupBox):
         self.services.hub.publish([(appointment_id, None)])  # reload: the next reconnect retries
 
     def _on_hangup(self) -> None:
-        """During a procedure (or a call of a case not on screen) ask first."""
+        """During a procedure ask first (the steps done are kept; the citizen leaves)."""
         call = self.call
         if call is None or self._hanging:
             return
-        a = self.appointment
-        shown = a is not None and a.id == self.call_appointment
-        if shown and a is not None and a.status != Status.IN_PROCEDURE:
+        if not self._procedure_running():
             self._hang_up_now()
             return
         text = (
@@ -437,6 +435,18 @@ class CaseActions(QGroupBox):
             text=text,
             yes_text="挂断",
             on_yes=self._hang_up_now,
+        )
+
+    def _procedure_running(self) -> bool:
+        """The call's case is 办理中 (as loaded here, or open in the procedure panel)."""
+        a, panel = self.appointment, self.procedure.panel
+        if a is not None and a.id == self.call_appointment and a.status == Status.IN_PROCEDURE:
+            return True
+        if panel.appointment_id != self.call_appointment:
+            return False
+        view = panel.view
+        return panel.appointment_status == Status.IN_PROCEDURE or (
+            view is not None and view.is_open
         )
 
     def _hang_up_now(self) -> None:
