@@ -208,8 +208,11 @@ def test_general_case_cosigned_from_second_console(
     officer.wait(lambda: ruling.assist_combo.count() >= 2)  # type: ignore[attr-defined]
     index = ruling.assist_combo.findData(world.assist.officer_id)  # type: ignore[attr-defined]
     ruling.assist_combo.setCurrentIndex(index)  # type: ignore[attr-defined]
+    changes: list[object] = []
+    panel.case_changed.connect(changes.append)
     officer.click("cosign_request_button")
     officer.wait(lambda: "等待" in ruling.cosign_status.text())  # type: ignore[attr-defined]
+    assert len(changes) == 1  # the request's CaseChange, emitted once like every operation
     # The assisting officer's console: its own services, its own login.
     other = console.make_services(db_url)
     try:
@@ -225,9 +228,14 @@ def test_general_case_cosigned_from_second_console(
         inbox.password.setText("wrong-password-1")
         inbox.approve_button.click()
         qtbot.waitUntil(lambda: inbox.message.kind == "error", timeout=10_000)
+        published: list[object] = []
+        other.hub.changed.connect(published.append)
         inbox.password.setText(builders.PASSWORD)
         inbox.approve_button.click()
         qtbot.waitUntil(lambda: inbox.items == [], timeout=10_000)
+        with other.factory() as s:  # once, with the appointment's version the operation saw
+            version = s.get(Appointment, world.appointment_id).version  # type: ignore[union-attr]
+        assert published == [[(world.appointment_id, version)]]
         inbox.stop()
     finally:
         other.runner.shutdown()

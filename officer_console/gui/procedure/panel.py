@@ -16,13 +16,14 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.documents.signing import SigningError
 from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
 from officer_console.evidence_store import EvidenceStore, StoreUnavailable, open_store
 from officer_console.gui.document_viewer import DocumentViewer
+from officer_console.gui.procedure import serving
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
 from officer_console.gui.procedure.endings import Endings
@@ -96,7 +97,7 @@ class ProcedurePanel(QWidget):
         self._busy = False
         self._assigned = False
         self._pages_for: int | None = None  # the appointment the step pages were built for
-        self._attempt: tuple[str, Callable[[], None]] | None = None  # the intent in flight
+        self.attempt: tuple[str, Callable[[], None]] | None = None  # the intent in flight
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
@@ -107,7 +108,7 @@ class ProcedurePanel(QWidget):
         self.documents_window = DocumentWindow(
             self.intents,
             case_id=lambda: self.view.case_id if self.view else None,
-            sent=self._resent,
+            sent=lambda outcome: serving.resent(self, outcome),
             failed=self.failed_inline,
         )
         self._build()
@@ -161,7 +162,7 @@ class ProcedurePanel(QWidget):
         self.pages = build_pages(self)
         for page in self.pages.values():
             self.stack.insertWidget(self.stack.count() - 1, page)
-            page.complete_button.clicked.connect(lambda _=False, k=page.step: self._complete(k))
+            page.complete_button.clicked.connect(lambda _=False, k=page.step: self.complete_step(k))
         inquiry, ruling = self.pages["inquiry"], self.pages["ruling"]
         assert isinstance(inquiry, InquiryPage) and isinstance(ruling, RulingPage)
         inquiry.snapshot_requested.connect(self._snapshot)
@@ -327,7 +328,7 @@ class ProcedurePanel(QWidget):
 
         def wrap(done: Callable[[Any], None]) -> Callable[[Any], None]:
             def ok(result: Any) -> None:
-                self._busy, self._attempt = False, None
+                self._busy, self.attempt = False, None
                 if generation == self._generation:
                     done(result)
 
@@ -341,7 +342,7 @@ class ProcedurePanel(QWidget):
 
     def failed_inline(self, error: BaseException) -> None:
         self._busy = False
-        attempt, self._attempt = self._attempt, None
+        attempt, self.attempt = self.attempt, None
         if isinstance(error, StoreUnavailable) and attempt is not None:  # the step rolled back
             self.message.show_message(unavailable_text(attempt[0], error), "error")
             self.store_retry.offer(*attempt)
@@ -368,7 +369,7 @@ class ProcedurePanel(QWidget):
         page, wrap = self.pages["inquiry"], self.begin()
         if self.view is None or wrap is None:
             return
-        self._attempt = ("snapshot", self._snapshot)
+        self.attempt = ("snapshot", self._snapshot)
         assert isinstance(page, InquiryPage)
         self.intents.snapshot(
             self.view.case_id,
@@ -377,7 +378,7 @@ class ProcedurePanel(QWidget):
             self.failed_inline,
         )
 
-    def _complete(self, step: str) -> None:
+    def complete_step(self, step: str) -> None:
         """A page's completion button: its values go to the store as one intent."""
         view, page = self.view, self.pages[step]
         if view is None:
@@ -392,11 +393,11 @@ class ProcedurePanel(QWidget):
             if values.get("paper"):
                 step = "paper"
             else:
-                self._serve(view, page, values["confirm_png"], values["consent"])
+                serving.serve(self, view, page, values["confirm_png"], values["consent"])
                 return
         wrap = self.begin()
         if wrap is not None:
-            self._attempt = (step, lambda: self._complete(page.step))
+            self.attempt = (step, lambda: self.complete_step(page.step))
             self.intents.complete(step, view.case_id, values, wrap(self.saved), self.failed_inline)
 
     def _load_assistants(self, view: CaseView) -> None:
@@ -409,8 +410,12 @@ class ProcedurePanel(QWidget):
         wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
-                self.view.case_id, officer_id, wrap(self._cosign_changed), self.failed_inline
+                self.view.case_id, officer_id, wrap(self._cosign_requested), self.failed_inline
             )
+
+    def _cosign_requested(self, change: CaseChange) -> None:
+        self._cosign_changed(change.view)
+        self.case_changed.emit(change)  # published once, like every other operation
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view
@@ -454,40 +459,3 @@ class ProcedurePanel(QWidget):
     @property
     def viewer(self) -> DocumentViewer | None:
         return self.documents_window.viewer
-
-    def _resent(self, outcome: ServeOutcome) -> None:
-        if outcome.link and self.channel is not None:
-            self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
-        self.message.show_message(outcome.message, "info" if outcome.state == "sent" else "error")
-
-    def _serve(self, view: CaseView, page: ServicePage, confirm: bytes, consent: bool) -> None:
-        if self.server is None:
-            self.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
-            return
-        wrap = self.begin()
-        if wrap is None:
-            return
-        page.complete_button.setEnabled(False)
-        page.result.setText("正在生成签章文书并送达（发送短信）……")
-        self._attempt = ("service", lambda: self._complete("service"))
-
-        def failed(error: BaseException) -> None:
-            page.complete_button.setEnabled(True)
-            page.result.clear()
-            self.failed_inline(error)
-
-        self.intents.serve(view.case_id, confirm, consent, wrap(self._served), failed)
-
-    def _served(self, outcome: ServeOutcome) -> None:
-        page = self.pages["service"]
-        assert isinstance(page, ServicePage)
-        page.complete_button.setEnabled(True)
-        page.result.setText(outcome.message)
-        if outcome.link and self.channel is not None:
-            self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
-        kind = "info" if outcome.state == "sent" else "error"
-        self.message.show_message(outcome.message, kind)
-        if outcome.change is not None:
-            self.saved(outcome.change)
-        else:
-            self.show_view(outcome.view)
