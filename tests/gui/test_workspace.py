@@ -174,7 +174,7 @@ def _walk_the_case(
     walk.check("done")
     # the citizen downloads the decision: the done page says so without a click
     record = panel.done_page.record
-    assert "当事人尚未下载决定书" in record.text()
+    qtbot.waitUntil(lambda: "当事人尚未下载决定书" in record.text(), timeout=WAIT)  # read async
     with transaction(window.services.factory) as s:
         s.execute(update(ServiceRecord).values(delivered_at=datetime.now(UTC)))
     qtbot.waitUntil(lambda: "当事人首次下载决定书" in record.text(), timeout=WAIT)
