@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.domain.leniency import pick_list
 from officer_console.domain.penalties import HEARING_THRESHOLD_YUAN
@@ -93,7 +94,7 @@ def _candidates(session: Session) -> list[tuple[int, int, int, int]]:
         )
         .join(AppointmentViolation, AppointmentViolation.appointment_id == Appointment.id)
         .join(ViolationRecord, ViolationRecord.id == AppointmentViolation.violation_id)
-        .where(Appointment.status == "claimed", Appointment.officer_id.is_not(None))
+        .where(Appointment.status == Status.CLAIMED, Appointment.officer_id.is_not(None))
         .group_by(Appointment.id, Appointment.officer_id)
         .order_by(Appointment.id)
     ).all()

@@ -140,13 +140,17 @@ def _code_state(code: VerificationCode | None, now: datetime) -> str:
     return "expired" if code.expires_at <= now else "sent"
 
 
+# The SMS services by their Chinese names (the officer reads these; ids stay as sent).
+PROVIDER_NAMES = {"aliyun": "阿里云短信", "tencent": "腾讯云短信", "outbox": "演示发件箱"}
+
+
 def sms_text(
     status: str, provider: str, provider_message_id: str | None, error_message: str | None
 ) -> str:
     """The officer-facing line for an SMS in ``status``."""
     if status == "sent":
         ref = f"，流水号 {provider_message_id}" if provider_message_id else ""
-        return f"短信已发送（{provider}{ref}）"
+        return f"短信已发送（{PROVIDER_NAMES.get(provider, provider)}{ref}）"
     if status == "sending":
         return "发送中；如长时间无结果，说明上次发送未得到确认（状态未知），不会自动重发。"
     return error_message or ""

@@ -16,15 +16,17 @@ Who may make a change is one of three parties:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from officer_console.domain.errors import PermissionDenied, RuleViolation, ValidationError
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "BEFORE_CALL",
     "CLOSED_STATUSES",
     "HANDOVER_REASONS",
+    "NO_SHOW_WAIT",
     "STATUS_LABELS",
     "TRANSITIONS",
     "VIDEO_ROOM_STATUSES",
@@ -36,6 +38,7 @@ __all__ = [
     "allowed",
     "check",
     "check_handover",
+    "is_closed",
     "label",
     "no_show_due",
 ]
@@ -84,6 +87,10 @@ BEFORE_PROCEDURE: tuple[str, ...] = (
     Status.CONTACTING,
     Status.IN_CALL,
 )
+# Nobody has spoken to the citizen yet: the row is overdue once its slot has begun.
+BEFORE_CALL: tuple[str, ...] = (Status.WAITING, Status.CLAIMED, Status.CONTACTING)
+# 未到场 during the slot: the citizen gets this long after the first contact to join.
+NO_SHOW_WAIT = timedelta(minutes=10)
 # A video room may be open, and the citizen may join with a code, only while the case runs.
 VIDEO_ROOM_STATUSES: tuple[str, ...] = (
     Status.CLAIMED,
@@ -105,6 +112,11 @@ REASON_MAX = 200
 def label(status: str) -> str:
     """The Chinese label of a status (the raw value for an unknown one)."""
     return STATUS_LABELS.get(status, status)
+
+
+def is_closed(status: str) -> bool:
+    """Whether the appointment has ended (no countdown, no further action but viewing)."""
+    return status in CLOSED_STATUSES
 
 
 class Party(StrEnum):
@@ -224,6 +236,7 @@ class Facts:
     slot_start: datetime | None = None
     slot_end: datetime | None = None
     contact_attempts: int = 0
+    first_contact_at: datetime | None = None  # the first dispatch (code + SMS + call)
     call_live: bool = False  # a video room of the appointment is still open
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -255,8 +268,9 @@ def _who_text(transition: Transition) -> str:
 def no_show_due(facts: Facts, now: datetime) -> str | None:
     """Why 未到场 cannot be recorded yet (None: it can).
 
-    Allowed once the slot has started and at least one contact attempt is recorded, or once
-    the slot has ended (docs/domain.md, "未到场").
+    Allowed once the slot has started, at least one contact attempt is recorded and the
+    citizen has had ``NO_SHOW_WAIT`` since the first one to join — or once the slot has ended
+    (docs/domain.md, "未到场").
     """
     if facts.slot_start is None or facts.slot_end is None:
         return None
@@ -266,6 +280,14 @@ def no_show_due(facts: Facts, now: datetime) -> str | None:
         return "预约时段尚未开始，不能记为未到场"
     if facts.contact_attempts < 1:
         return "预约时段未结束时，须至少联系当事人一次（一键呼叫）后才能记为未到场"
+    if facts.first_contact_at is not None and now < facts.first_contact_at + NO_SHOW_WAIT:
+        left = facts.first_contact_at + NO_SHOW_WAIT - now
+        minutes = max(1, -(-int(left.total_seconds()) // 60))
+        wait = int(NO_SHOW_WAIT.total_seconds() // 60)
+        return (
+            f"首次联系当事人后须等待 {wait} 分钟，当事人仍未接入才能记为未到场"
+            f"（还需约 {minutes} 分钟）"
+        )
     return None
 
 

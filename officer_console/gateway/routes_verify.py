@@ -73,15 +73,19 @@ th,td{{border:1px solid #bbb;padding:.4rem;text-align:left;vertical-align:top}}
 th{{background:#f2f2f2;white-space:nowrap;font-weight:normal;color:#555}}
 td{{word-break:break-all}} .hash{{font-family:monospace;font-size:.8rem}}
 .ok{{color:#0a6b2d;font-weight:bold}} .bad{{color:#b00020;font-weight:bold}}
-#result{{margin-top:.8rem}}
+#result{{margin-top:.8rem}} label{{display:block;margin:.4rem 0}}
+button{{font-size:1rem;min-height:2.75rem;padding:0 1rem}}
 </style></head><body>
+<main>
 <h1>{title}</h1>
 {body}
+</main>
 </body></html>"""
 
 _FORM = """<h2>核验文书文件</h2>
 <p>选择您收到的PDF文件，系统将比对存档文件的哈希值并校验电子签名。</p>
-<input type="file" id="pdf" accept="application/pdf"> <button id="go">核验</button>
+<label for="pdf">收到的PDF文件</label>
+<input type="file" id="pdf" accept="application/pdf"> <button type="button" id="go">核验</button>
 <div id="result" role="status"></div>
 <script nonce="{nonce}">
 document.getElementById('go').addEventListener('click', async () => {{

@@ -199,7 +199,7 @@ class ConsoleShell(QObject):
         window.quit_requested.connect(self.request_quit)
         window.sign_out_requested.connect(self.sign_out)
         self.window = window
-        window.show()
+        window.showMaximized()  # every sign-in: the whole screen (1366×768 workstations)
         self._recover_recordings()
 
     def _recover_recordings(self) -> None:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -52,9 +53,11 @@ from sqlalchemy.orm import Session
 
 from officer_console.dispatch.service import DispatchService
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.gui.case_outcomes import CaseOutcomes
 from officer_console.gui.case_procedure import ProcedureWiring
+from officer_console.gui.confirm import ask
 from officer_console.gui.dispatch_panel import DesktopOpener, DispatchPanel
 from officer_console.gui.services import Opener, Services
 from officer_console.gui.video_pane import VideoPane
@@ -98,6 +101,7 @@ class CaseActions(QGroupBox):
         self.call_appointment: int | None = None
         self._starting = False
         self._hanging = False
+        self.confirm_box: QMessageBox | None = None  # the last question asked (tests answer it)
         self._start_task: asyncio.Future[Any] | None = None
         self._tasks: set[asyncio.Future[Any]] = set()
         self._shut_down = False
@@ -215,9 +219,16 @@ class CaseActions(QGroupBox):
     # --- public interface ----------------------------------------------------------------
     def set_case(self, appointment: AppointmentPart | None) -> None:
         """The appointment shown (None: nothing); called after every (re)load of the case."""
-        previous = self.appointment.id if self.appointment else None
+        before = self.appointment
+        previous = before.id if before else None
         self.appointment = appointment
-        if appointment is None or appointment.id != previous:
+        ended_now = (
+            appointment is not None
+            and rules.is_closed(appointment.status)
+            and not (before is not None and rules.is_closed(before.status))
+        )
+        stale_error = ended_now and self.message.kind == "error"  # e.g. an old dialer error
+        if appointment is None or appointment.id != previous or stale_error:
             self.message.clear_message()
         if self.dispatch_panel is not None:
             if appointment is None:
@@ -234,7 +245,7 @@ class CaseActions(QGroupBox):
         a = self.appointment
         if self.call is not None:
             self.waiting.stop_watching()  # the session's messages say it from now on
-        elif a is not None and a.status == "contacting" and self._is_assigned():
+        elif a is not None and a.status == Status.CONTACTING and self._is_assigned():
             self.waiting.watch(a.id)
         else:
             self.waiting.watch(None)
@@ -380,7 +391,7 @@ class CaseActions(QGroupBox):
 
     def _move_to_in_call(self) -> None:
         a = self.appointment
-        if a is None or a.id != self.call_appointment or a.status != "contacting":
+        if a is None or a.id != self.call_appointment or a.status != Status.CONTACTING:
             return
         actor, appointment_id, version = self.services.actor(), a.id, a.version
 
@@ -406,6 +417,39 @@ class CaseActions(QGroupBox):
         self.services.hub.publish([(appointment_id, None)])  # reload: the next reconnect retries
 
     def _on_hangup(self) -> None:
+        """During a procedure ask first (the steps done are kept; the citizen leaves)."""
+        call = self.call
+        if call is None or self._hanging:
+            return
+        if not self._procedure_running():
+            self._hang_up_now()
+            return
+        text = (
+            "程序正在办理中。挂断后当事人离开视频，录像保存并存证；"
+            "已完成的步骤不会丢失，当事人可凭新验证码重新加入后继续。\n确定挂断吗？"
+        )
+        self.confirm_box = ask(
+            self,
+            "hangup_confirm",
+            title="挂断视频通话",
+            text=text,
+            yes_text="挂断",
+            on_yes=self._hang_up_now,
+        )
+
+    def _procedure_running(self) -> bool:
+        """The call's case is 办理中 (as loaded here, or open in the procedure panel)."""
+        a, panel = self.appointment, self.procedure.panel
+        if a is not None and a.id == self.call_appointment and a.status == Status.IN_PROCEDURE:
+            return True
+        if panel.appointment_id != self.call_appointment:
+            return False
+        view = panel.view
+        return panel.appointment_status == Status.IN_PROCEDURE or (
+            view is not None and view.is_open
+        )
+
+    def _hang_up_now(self) -> None:
         call, loop = self.call, self._loop()
         if call is None or self._hanging:
             return

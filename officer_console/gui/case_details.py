@@ -84,8 +84,8 @@ class CaseDetails(QWidget):
         services.hub.changed.connect(self.on_changed)
 
     def tr(self, text: str) -> str:  # type: ignore[override]
-        """The texts were written for the case panel: keep its translation context."""
-        return QCoreApplication.translate("CasePanel", text)
+        """The catalogue keeps these texts under this class's name (what lupdate finds)."""
+        return QCoreApplication.translate("CaseDetails", text)
 
     def _n(self, name: str) -> str:
         """objectName: the live view keeps the historic names, the browse view is prefixed."""

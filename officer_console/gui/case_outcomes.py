@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError
+from officer_console.gui.confirm import ask
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, named, run_keeping_denials
 from officer_console.store import lifecycle, queue
@@ -42,6 +43,18 @@ __all__ = ["CaseOutcomes", "HandOverDialog"]
 
 Op = Callable[[Session], AppointmentChange]
 Show = Callable[[str, str], None]
+
+
+NO_SHOW_QUESTION = (
+    "no_show_confirm",
+    "记为当事人未到场后，本预约结束，远程办理通道关闭，违法记录须到窗口处理。\n确定记为未到场吗？",
+    "记为未到场",
+)
+RELEASE_QUESTION = (
+    "release_confirm",
+    "释放后本预约回到大队队列，其他民警可以认领；已发送的验证码仍然有效。\n确定释放吗？",
+    "释放",
+)
 
 
 class HandOverDialog(QDialog):
@@ -113,6 +126,7 @@ class CaseOutcomes(QWidget):
         self.appointment: AppointmentPart | None = None
         self._busy = False
         self._tasks: set[asyncio.Future[None]] = set()
+        self.confirm_box: QMessageBox | None = None  # the last question asked (tests answer it)
         self.no_show_button = named(QPushButton("未到场", self), "no_show_button")
         self.no_show_button.setToolTip(
             "预约时段开始且至少联系过一次（或时段已结束）后，记为当事人未到场"
@@ -135,9 +149,13 @@ class CaseOutcomes(QWidget):
         if lead:
             row.addWidget(self.reassign_button)
         row.addStretch(1)
-        self.no_show_button.clicked.connect(lambda: self._guarded("no_show", self._no_show))
+        self.no_show_button.clicked.connect(
+            lambda: self._guarded("no_show", self._no_show, confirm=NO_SHOW_QUESTION)
+        )
         self.hand_over_button.clicked.connect(lambda: self._guarded("hand_over", self._ask_reason))
-        self.release_button.clicked.connect(lambda: self._guarded("release", self._release))
+        self.release_button.clicked.connect(
+            lambda: self._guarded("release", self._release, confirm=RELEASE_QUESTION)
+        )
         self.reassign_button.clicked.connect(lambda: self._guarded("reassign", self._reassign))
         self.set_case(None)
 
@@ -172,13 +190,35 @@ class CaseOutcomes(QWidget):
         self.reassign_button.setEnabled(ok["reassign"])
 
     # --- the live call first ----------------------------------------------------------------
-    def _guarded(self, name: str, then: Callable[[int], None]) -> None:
-        """Run ``then(appointment id)``; with a live call on this case: ask, hang up, go on."""
+    def _guarded(
+        self,
+        name: str,
+        then: Callable[[int], None],
+        *,
+        confirm: tuple[str, str, str] | None = None,
+    ) -> None:
+        """Run ``then(appointment id)``; with a live call on this case: ask, hang up, go on.
+
+        ``confirm`` (name, question, yes) asks first when there is no call to ask about.
+        """
         a = self.appointment
         if a is None or self._busy:
             return
         if self._live_call() != a.id:
-            then(a.id)
+            appointment_id = a.id
+            if confirm is None:
+                then(appointment_id)
+                return
+            box_name, question, yes = confirm
+            label = rules.TRANSITIONS[name].label
+            self.confirm_box = ask(
+                self,
+                box_name,
+                title=label,
+                text=question,
+                yes_text=yes,
+                on_yes=lambda: then(appointment_id),
+            )
             return
         label = rules.TRANSITIONS[name].label
         box = QMessageBox(

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from officer_console.domain.appointment import Status
 from officer_console.gui.case_actions import CaseActions
 from officer_console.gui.case_details import REVEAL_SECONDS, CaseDetails
 from officer_console.gui.services import Opener, Services
@@ -43,8 +45,7 @@ from officer_console.store.casefile import CaseFile
 __all__ = ["REVEAL_SECONDS", "CasePanel"]
 
 LIVE_STYLE = "#live_case_header { background:#e3f2fd; border-left:4px solid #1565c0; }"
-CALL_WIDTH = 1040  # video (with 挂断) beside the procedure panel
-QUEUE_DURING_CALL = 480  # the queue stays usable for browsing
+QUEUE_KEY = "F9"  # shows / hides the queue during a call
 BROWSE_STYLE = "#browse_banner { background:#fff8e1; border-left:4px solid #f9a825; }"
 
 
@@ -61,6 +62,7 @@ class CasePanel(QWidget):
     """``active_case_requested(appointment_id)``: the officer went back to the live case."""
 
     active_case_requested = Signal(int)
+    queue_shown = Signal()  # during a call the queue was brought up (F9)
 
     def __init__(
         self, services: Services, parent: QWidget | None = None, *, opener: Opener | None = None
@@ -71,6 +73,9 @@ class CasePanel(QWidget):
         self.tz = services.settings.timezone
         self.pinned: int | None = None  # the live call's appointment while a call runs
         self._sizes: list[int] | None = None  # the window's split before the call widened us
+        self._seen: tuple[int, str] | None = None  # the live case's last (id, status)
+        self._queue: QWidget | None = None  # the queue pane while a call borrows it
+        self._queue_home: tuple[QSplitter, int] | None = None
         self._build(opener)
         self._alias_live_parts()
         self._show_live()
@@ -88,6 +93,15 @@ class CasePanel(QWidget):
         self.live_header.setContentsMargins(8, 4, 8, 4)
         self.live_header.setWordWrap(True)
         self.live_header.hide()
+        # During a call the queue gives way to the video and the procedure; one key (or this
+        # button) brings it back for browsing, and the hang-up restores it.
+        self.queue_toggle = named(QPushButton(self), "queue_toggle_button")
+        self.queue_toggle.setToolTip(f"显示或隐藏左侧预约队列（{QUEUE_KEY}）")
+        self.queue_toggle.hide()
+        self.queue_toggle.clicked.connect(self.toggle_queue)
+        self.queue_shortcut = QShortcut(QKeySequence(QUEUE_KEY), self)
+        self.queue_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.queue_shortcut.activated.connect(self.toggle_queue)
         self.call_area = named(QWidget(self), "live_call_area")
         self.call_layout = QHBoxLayout(self.call_area)
         self.call_layout.setContentsMargins(0, 0, 0, 0)
@@ -121,14 +135,18 @@ class CasePanel(QWidget):
         bv = QVBoxLayout(self.browse_view)
         bv.setContentsMargins(0, 0, 0, 0)
         bv.addWidget(self.browse_banner)
-        bv.addWidget(_scroll(self.browse, self), 1)
+        self.browse_scroll = _scroll(self.browse, self)
+        bv.addWidget(self.browse_scroll, 1)
 
         self.stack = named(QStackedWidget(self), "case_stack")
         self.stack.addWidget(self.live_view)
         self.stack.addWidget(self.browse_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.live_header)
+        top = QHBoxLayout()
+        top.addWidget(self.queue_toggle, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.live_header, 1)
+        layout.addLayout(top)
         layout.addWidget(self.call_area, 5)
         layout.addWidget(self.stack, 2)
 
@@ -168,11 +186,15 @@ class CasePanel(QWidget):
             if appointment_id is None or appointment_id < 0 or appointment_id == self.pinned:
                 self.show_live_case()  # (after a screen lock it reloads the call's case)
             else:
+                if appointment_id != self.browse.appointment_id:
+                    self.browse_scroll.verticalScrollBar().setValue(0)  # a new row: its top
                 self.browse.show_appointment(appointment_id)
                 self._show_browse()
             return
         self.browse.show_appointment(None)
         self._show_live()
+        if appointment_id != self.live.appointment_id:
+            self.live_scroll.verticalScrollBar().setValue(0)  # a new selection starts at the top
         if appointment_id is None or appointment_id < 0:
             self.live.show_appointment(
                 None, placeholder=self.tr("Select an appointment in the queue.")
@@ -238,26 +260,64 @@ class CasePanel(QWidget):
         self._update_header()
 
     def _widen(self, on: bool) -> None:
-        """During a call the video and the procedure sit side by side: the queue narrows."""
-        split = self.parentWidget()
-        if not isinstance(split, QSplitter) or split.count() != 2:
-            return
-        if not on:
-            if self._sizes is not None:
-                split.setSizes(self._sizes)
-                self._sizes = None
-            return
-        if self._sizes is None:
+        """During a call the video and the procedure get the whole window: the queue leaves
+        the window's splitter; ``queue_toggle_button`` / F9 show it below the call (where the
+        case file is), so the window never grows past the screen; the hang-up puts it back."""
+        if on:
+            split = self.parentWidget()
+            if not isinstance(split, QSplitter) or split.count() != 2:
+                return
             self._sizes = split.sizes()
-        total, me = sum(split.sizes()), split.indexOf(self)
-        want = max(split.sizes()[me], min(total - QUEUE_DURING_CALL, CALL_WIDTH))
-        split.setSizes([total - want, want] if me == 1 else [want, total - want])
+            queue = split.widget(1 - split.indexOf(self))
+            if queue is None:
+                return
+            self._queue_home = (split, split.indexOf(queue))
+            self._queue = queue
+            self.stack.addWidget(queue)  # reparented: out of the splitter, into our stack
+            self.queue_toggle.show()
+        else:
+            queue, home = self._queue, self._queue_home
+            self._queue = self._queue_home = None
+            if queue is not None and home is not None:
+                if self.stack.currentWidget() is queue:
+                    self.stack.setCurrentWidget(self.live_view)
+                self.stack.removeWidget(queue)
+                home[0].insertWidget(home[1], queue)
+                queue.show()
+                if self._sizes is not None:
+                    home[0].setSizes(self._sizes)
+            self._sizes = None
+            self.queue_toggle.hide()
+        self._label_toggle()
+
+    def toggle_queue(self) -> None:
+        """F9 / ``queue_toggle_button``: during a call show or hide the queue."""
+        queue = self._queue
+        if queue is None:
+            return
+        if self.stack.currentWidget() is queue:
+            self.show_live_case()
+        else:
+            self.stack.setCurrentWidget(queue)
+            self.queue_shown.emit()
+        self._label_toggle()
+
+    @property
+    def queue_visible(self) -> bool:
+        queue = self._queue
+        return queue is None or self.stack.currentWidget() is queue
+
+    def _label_toggle(self) -> None:
+        shown = self._queue is not None and self.stack.currentWidget() is self._queue
+        self.queue_toggle.setText(f"{'隐藏' if shown else '显示'}队列（{QUEUE_KEY}）")
 
     def _show_live(self) -> None:
         self.stack.setCurrentWidget(self.live_view)
+        self._label_toggle()
 
     def _show_browse(self) -> None:
         self.stack.setCurrentWidget(self.browse_view)
+        self._label_toggle()
         self.browse_label.setText(
             f"只读浏览其他预约 · 视频通话仍在进行：{self._live_text()}"
             if self.pinned is not None
@@ -284,8 +344,22 @@ class CasePanel(QWidget):
         self.live_header.show()
 
     def _on_live_loaded(self, cf: CaseFile) -> None:
-        self.handling.set_case(cf.appointment)
+        a = cf.appointment
+        before, self._seen = self._seen, (a.id, a.status)
+        self.handling.set_case(a)
         self._update_header()
+        officer = self.services.officer
+        claimed_now = (
+            before == (a.id, Status.WAITING)
+            and a.status == Status.CLAIMED
+            and officer is not None
+            and a.officer_id == officer.id
+        )
+        if claimed_now:  # 认领 done: the next action (一键呼叫) without scrolling
+            QTimer.singleShot(0, self._reveal_dispatch)
+
+    def _reveal_dispatch(self) -> None:
+        self.live_scroll.ensureWidgetVisible(self.handling.dispatch_button, 0, 24)
 
     def _on_live_cleared(self) -> None:
         if self.pinned is None:

@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject
 
 from officer_console.dispatch.factory import build_sms_provider
 from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.evidence_store import open_store
 from officer_console.gui.procedure.citizen import CallChannel
@@ -37,11 +38,11 @@ log = logging.getLogger("officer_console.gui.case_procedure")
 
 # The appointment status a saved case implies (store/procedure/view.py case statuses).
 _IMPLIED = {
-    "open": "in_procedure",
-    "completed": "completed",
-    "paper_pending": "completed",
-    "paper_served": "completed",
-    "handed_over": "handed_over",
+    "open": Status.IN_PROCEDURE,
+    "completed": Status.COMPLETED,
+    "paper_pending": Status.COMPLETED,
+    "paper_served": Status.COMPLETED,
+    "handed_over": Status.HANDED_OVER,
 }
 
 

@@ -9,7 +9,7 @@ lock hides both and empties the list (polling pauses); unlocking reads it again.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QPushButton
 
 from officer_console.gui.procedure.cosign import CosignRequests
@@ -17,6 +17,7 @@ from officer_console.gui.services import Services
 
 __all__ = ["CosignDock"]
 
+SUCCESS_MS = 4000  # how long the emptied dock stays open with its success message
 BADGE_STYLE = "background:#c62828; color:white; font-weight:bold; padding:2px 10px;"
 
 
@@ -30,7 +31,10 @@ class CosignDock(QDockWidget):
             Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.inbox = CosignRequests(services, self)
+        self.inbox.setTitle("")  # the dock's own title says it once
         self.setWidget(self.inbox)
+        self.window_ = window
+        self._decided = False  # a decision was just saved: keep its message in view a while
         self.badge = QPushButton(window)
         self.badge.setObjectName("cosign_badge")
         self.badge.setStyleSheet(BADGE_STYLE)
@@ -43,6 +47,12 @@ class CosignDock(QDockWidget):
         self.locked = False
         self.hide()
         self.inbox.count_changed.connect(self._counted)
+        self.inbox.decided.connect(self._on_decided)
+
+    def _on_decided(self, _request_id: int) -> None:
+        self._decided = True
+        text = self.inbox.message.text()  # 已同意会签 / 已退回会签请求
+        self.window_.statusBar().showMessage(f"会签：{text}", 10_000)
 
     def _counted(self, n: int) -> None:
         arrived = n > self.count
@@ -54,6 +64,9 @@ class CosignDock(QDockWidget):
         if arrived:
             self.show()
             self.raise_()
+        elif n == 0 and self._decided:  # the last one decided: its message stays a moment
+            self._decided = False
+            QTimer.singleShot(SUCCESS_MS, lambda: self.hide() if self.count == 0 else None)
         elif n == 0:
             self.hide()
 

@@ -105,6 +105,8 @@ def _countdown(snap: AppointmentSnapshot, now: datetime) -> str:
     slot = f"{local_text(snap.slot_start, snap.timezone, '%H:%M')}–" + local_text(
         snap.slot_end, snap.timezone, "%H:%M"
     )
+    if rules.is_closed(snap.status):  # ended: no countdown, just what happened
+        return f"预约时段 {slot}，{rules.label(snap.status)}"
     seconds = int((snap.slot_start - now).total_seconds())
     if seconds > 3600:
         return f"预约时段 {slot}，还有 {seconds // 3600} 小时 {seconds % 3600 // 60} 分"
@@ -362,6 +364,14 @@ class DispatchPanel(QWidget):
             return
         self._snap = snap
         self._version = self._read_version = snap.version
+        if rules.is_closed(snap.status):  # an ended case keeps no stale dialer errors
+            self.error_label.clear_message()
+            self._clock_timer.stop()
+            self._states = {}
+            self.log_model.set_rows(snap.log)
+            self._tick()
+            self._refresh()
+            return
         if snap.outcome is not None and not self._busy:
             self._dispatch_id = snap.outcome.dispatch_id
             self._states = {step: snap.outcome.step(step) for step, _ in STEPS}

@@ -14,15 +14,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from officer_console.documents.pipeline import ProducedDocument, produce
 from officer_console.documents.render import Document
 from officer_console.documents.signing import Signer
+from officer_console.gui.confirm import ask
 
 __all__ = ["DocumentViewer"]
 
@@ -65,7 +66,8 @@ class DocumentViewer(QWidget):
         for button in (self.print_button, self.resend_button):
             button.setEnabled(False)
         self.print_button.clicked.connect(self._print_dialog)
-        self.resend_button.clicked.connect(lambda: self.resend_requested.emit(self._number))
+        self.resend_button.clicked.connect(self._ask_resend)
+        self.confirm_box: QMessageBox | None = None
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.print_button)
@@ -75,6 +77,35 @@ class DocumentViewer(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.view, 1)
         self._deliver.connect(self._on_deliver)
+
+    def _ask_resend(self) -> None:
+        """It sends an SMS to the citizen: ask first."""
+        number = self._number
+        self.confirm_box = ask(
+            self,
+            "resend_link_confirm",
+            title="重新发送链接",
+            text=f"将再次向当事人发送文书 {number} 的下载链接短信（计入短信记录并审计）。"
+            "\n确定发送吗？",
+            yes_text="发送",
+            on_yes=lambda: self.resend_requested.emit(number),
+        )
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Never taller or wider than the screen's free area (760×900 on a 768 px screen)."""
+        screen = self.screen()
+        if screen is not None and self.isWindow():
+            self.fit_to(screen.availableGeometry())
+        super().showEvent(event)
+
+    def fit_to(self, free: QRect) -> None:
+        """Shrink (and move) the window so that its frame lies within ``free``."""
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), free.width() - frame.width())
+        height = min(self.height(), free.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+            self.move(free.topLeft())
 
     # --- showing -----------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.store.queue import QueueRow
 
 (
@@ -29,15 +31,16 @@ from officer_console.store.queue import QueueRow
     COL_OFFICER,
 ) = range(9)
 HEADERS = ("时段", "倒计时", "加急", "状态", "当事人", "电话", "号牌", "违法", "民警")
-DONE_STATUSES = ("completed", "cancelled", "no_show")
-WAITING_FOR_CALL = ("waiting", "claimed", "contacting")  # overdue once the slot has begun
+# Ended and not-yet-called come from the lifecycle's own table (domain/appointment.py).
+DONE_STATUSES = rules.CLOSED_STATUSES
+WAITING_FOR_CALL = rules.BEFORE_CALL  # overdue once the slot has begun
 URGENT_REASONS = {"scoring_cycle": "清分", "inspection": "年审"}
-STATUS_COLOURS = {
-    "waiting": "#0d47a1",
-    "claimed": "#1b5e20",
-    "contacting": "#6a1b9a",
-    "in_call": "#6a1b9a",
-    "in_procedure": "#6a1b9a",
+STATUS_COLOURS: dict[str, str] = {  # active statuses only; every ended one is DONE_FG grey
+    Status.WAITING: "#0d47a1",
+    Status.CLAIMED: "#1b5e20",
+    Status.CONTACTING: "#6a1b9a",
+    Status.IN_CALL: "#6a1b9a",
+    Status.IN_PROCEDURE: "#6a1b9a",
 }
 OVERDUE_BG, MINE_BG, URGENT_BG = QColor("#fde4e1"), QColor("#e1effc"), QColor("#ef6c00")
 OVERDUE_FG, DONE_FG, URGENT_FG = QColor("#c62828"), QColor("#9e9e9e"), QColor("#ffffff")
@@ -54,7 +57,7 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 
 def countdown_text(row: QueueRow, now: datetime) -> str:
     """还有 12 分 / 已超时 5 分 / 进行中; empty for finished appointments."""
-    if row.status in DONE_STATUSES:
+    if rules.is_closed(row.status):
         return ""
     if row.status not in WAITING_FOR_CALL:
         return "进行中"
@@ -140,7 +143,7 @@ class QueueCells:
     def style(self, row: QueueRow, col: int, role: int) -> Any:
         if role not in STYLE_ROLES:
             return None
-        done = row.status in DONE_STATUSES
+        done = rules.is_closed(row.status)
         badge = col == COL_URGENT and row.urgent and not done
         overdue = is_overdue(row, self.now)
         mine = self.is_mine(row) and not done
@@ -166,6 +169,8 @@ class QueueCells:
             if col in (COL_URGENT, COL_VIOLATIONS, COL_STATUS):
                 return int(Qt.AlignmentFlag.AlignCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == TIP and col == COL_STATUS:
+            return row.status_label  # a narrow column still tells the whole label
         if role == TIP and col == COL_SLOT:
             start = row.slot_start.astimezone(self.zone)
             end = row.slot_end.astimezone(self.zone)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.gui.live_updates import ChangeWatcher
 from officer_console.gui.queue_filters import QueueFilterBar
@@ -49,7 +50,7 @@ COLUMN_SAMPLES = (
     "12-31 23:59",
     "已超时 12 小时 59 分",
     "加急·清分",
-    "待认领",
+    max(rules.STATUS_LABELS.values(), key=len),  # the longest label (转窗口办理) fits whole
     "欧阳**",
     "138****1234",
     "鲁A12345D",
@@ -360,7 +361,7 @@ class QueuePane(QWidget):
         return (
             row is not None
             and self.role in CLAIM_ROLES
-            and row.status == "waiting"
+            and row.status == Status.WAITING
             and row.squad_id == self.squad_id
         )
 

@@ -36,6 +36,7 @@ from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.evidence_store.factory import spool_dir
 from officer_console.evidence_store.reading import playable_copy
 from officer_console.gui.services import Services
+from officer_console.gui.widgets import local_text
 from officer_console.store.evidence_access import (
     Playback,
     RecordingListing,
@@ -49,8 +50,8 @@ log = logging.getLogger("officer_console.gui.recording_player")
 _KINDS = {None: "仅在录制工作站", "local": "本机证据目录", "path": "共享目录", "s3": "对象存储"}
 
 
-def _describe(item: RecordingListing) -> str:
-    when = item.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+def _describe(item: RecordingListing, tz: str) -> str:
+    when = local_text(item.created_at, tz)
     length = f"{item.duration_s:.0f} 秒" if item.duration_s is not None else "时长未知"
     size = f"{item.size / 1048576:.1f} MB" if item.size >= 1 << 20 else f"{item.size >> 10} KB"
     return f"{when}  {length}  {size}  [{_KINDS.get(item.stored_in, '')}]"
@@ -97,6 +98,7 @@ class RecordingPlayer(QDialog):
         recording: RecordingListing,
         *,
         temporary: bool = False,
+        tz: str = "Asia/Shanghai",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -107,7 +109,7 @@ class RecordingPlayer(QDialog):
         self.video = FrameView(self)
         self.video.setObjectName("recording_video")
         self.info_label = QLabel(
-            f"{_describe(recording)}\nSHA-256 {recording.sha256[:16]}…（已核验）", self
+            f"{_describe(recording, tz)}\nSHA-256 {recording.sha256[:16]}…（已核验）", self
         )
         self.info_label.setObjectName("recording_info_label")
         self.play_button = QPushButton("暂停", self)
@@ -170,6 +172,9 @@ class RecordingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("case_recordings_dialog")
         self.setWindowTitle("本案录像")
+        # Wide enough for a whole row (time, length, size, where stored), a few rows high.
+        self.setMinimumSize(480, 280)
+        self.resize(600, 360)
         self.services, self.appointment_id = services, appointment_id
         self.store = store
         self.player: RecordingPlayer | None = None
@@ -195,7 +200,7 @@ class RecordingsDialog(QDialog):
 
     def _show(self, recordings: list[RecordingListing]) -> None:
         for recording in recordings:
-            item = QListWidgetItem(_describe(recording))
+            item = QListWidgetItem(_describe(recording, self.services.settings.timezone))
             item.setData(Qt.ItemDataRole.UserRole, recording.evidence_id)
             self.recordings_list.addItem(item)
         if recordings:
@@ -252,7 +257,9 @@ class RecordingsDialog(QDialog):
     def _open_player(self, path: Path, recording: RecordingListing, temporary: bool) -> None:
         self.status_label.setText("录像已核验，正在播放")
         self.play_button.setEnabled(True)
-        self.player = RecordingPlayer(path, recording, temporary=temporary, parent=self)
+        self.player = RecordingPlayer(
+            path, recording, temporary=temporary, tz=self.services.settings.timezone, parent=self
+        )
         self.player.open()
 
 

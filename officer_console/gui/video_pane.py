@@ -36,6 +36,9 @@ WAITING_TEXT = {
 }
 
 
+QUALITY_WIDEST = "往返 8888 ms · 丢包 88.8% · 88 fps · 8888x8888"
+
+
 def _fit(size: QSize, box: QRect) -> QRect:
     scaled = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
     x = box.x() + (box.width() - scaled.width()) // 2
@@ -142,9 +145,18 @@ class VideoPane(QWidget):
         self.recording_label.setVisible(False)
         self.quality_label = named(QLabel(self._quality_text(CallStats())), "call_quality_label")
         self.poor_label = poor_connection_indicator()
+        # Fixed widths from the widest values: changing statistics never move the layout
+        # (the procedure panel beside the video jumped sideways and a click missed).
+        metrics = self.quality_label.fontMetrics()
+        self.quality_label.setFixedWidth(metrics.horizontalAdvance(QUALITY_WIDEST) + 8)
+        self.duration_label.setFixedWidth(metrics.horizontalAdvance("通话 88:88:88") + 8)
+        self.state_label.setFixedWidth(
+            max(metrics.horizontalAdvance(t) for t in STATE_TEXT.values()) + 8
+        )
         self.banner = named(QWidget(self), "drop_banner")
         self.banner.setStyleSheet("#drop_banner { background: #b71c1c; } QLabel { color: white; }")
         self.banner_label = QLabel("对方网络中断 — 当事人可凭新验证码重新加入，案件与笔录不受影响")
+        self.banner_label.setWordWrap(True)  # the banner never widens the window
         self.device_warning_label = named(QLabel(), "device_warning_label")
         self.device_warning_label.setWordWrap(True)
         self.device_warning_label.setStyleSheet(
@@ -153,7 +165,8 @@ class VideoPane(QWidget):
         self.device_warning_label.setVisible(False)
         self.devices_label = named(QLabel(), "call_devices_label")
         self.devices_label.setStyleSheet("color: #666;")
-        # Beside the procedure panel the pane is narrow: the device names give way (tooltip).
+        # A line of its own, wrapped: beside 挂断 the names were clipped to 「摄像头：」.
+        self.devices_label.setWordWrap(True)
         self.devices_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.resend_button = named(QPushButton("重新发送验证码"), "resend_code_button")
         self.mute_button = named(QPushButton("静音"), "mute_button")
@@ -161,7 +174,10 @@ class VideoPane(QWidget):
         self.speaker_button = named(QPushButton("关闭声音"), "speaker_button")
         self.speaker_button.setToolTip("只影响本机播放，录像中仍保留双方声音")
         self.hangup_button = named(QPushButton("挂断"), "hangup_button")
-        self.hangup_button.setStyleSheet("background: #c62828; color: white;")
+        # Red only while there is a call to end; disabled it looks like any disabled button.
+        self.hangup_button.setStyleSheet(
+            "QPushButton:enabled { background: #c62828; color: white; }"
+        )
         for button in (self.mute_button, self.camera_button, self.speaker_button):
             button.setCheckable(True)
         self._layout()
@@ -190,7 +206,7 @@ class VideoPane(QWidget):
         buttons = QHBoxLayout()
         for button in (self.mute_button, self.camera_button, self.speaker_button):
             buttons.addWidget(button)
-        buttons.addWidget(self.devices_label, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.hangup_button)
         root = QVBoxLayout(self)
         root.setContentsMargins(4, 4, 4, 4)
@@ -199,6 +215,7 @@ class VideoPane(QWidget):
         root.addWidget(self.device_warning_label)
         root.addWidget(self.view, 1)
         root.addLayout(buttons)
+        root.addWidget(self.devices_label)
 
     # --- binding --------------------------------------------------------------------------
     def attach(self, session: CallSession) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
+from officer_console.domain.appointment import Status
 from officer_console.domain.booking import (
     BookingRequest,
     Slot,
@@ -284,7 +285,7 @@ def _counts(
     booked = select(func.count()).where(
         Appointment.squad_id == squad_id,
         Appointment.slot_start == slot_start,
-        Appointment.status != "cancelled",
+        Appointment.status != Status.CANCELLED,
     )
     row = session.execute(
         select(active.scalar_subquery(), busy.scalar_subquery(), booked.scalar_subquery())

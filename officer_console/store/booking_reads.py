@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from officer_console.domain.appointment import Status
 from officer_console.domain.booking import Slot, generate_slots
 from officer_console.store.booking import _squad, _templates
 from officer_console.store.models import (
@@ -75,7 +76,7 @@ def _booked_counts(session: Session, squad_id: int, slots: list[Slot]) -> dict[d
             Appointment.squad_id == squad_id,
             Appointment.slot_start >= slots[0].start,
             Appointment.slot_start <= slots[-1].start,
-            Appointment.status != "cancelled",
+            Appointment.status != Status.CANCELLED,
         )
         .group_by(Appointment.slot_start)
     )

@@ -21,6 +21,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -119,6 +120,9 @@ def contact_attempts(session: Session, appointment_id: int) -> tuple[int, int]:
 
 def facts(session: Session, appt: Appointment, now: datetime) -> rules.Facts:
     dispatches, _calls = contact_attempts(session, appt.id)
+    first_contact = session.scalar(
+        select(func.min(Dispatch.created_at)).where(Dispatch.appointment_id == appt.id)
+    )
     return rules.Facts(
         status=appt.status,
         officer_id=appt.officer_id,
@@ -126,6 +130,7 @@ def facts(session: Session, appt: Appointment, now: datetime) -> rules.Facts:
         slot_start=appt.slot_start,
         slot_end=appt.slot_end,
         contact_attempts=dispatches,
+        first_contact_at=first_contact,
         call_live=_call_live(session, appt.id, now),
     )
 
@@ -134,7 +139,7 @@ def _explain_conflict(session: Session, appointment_id: int, name: str = "") -> 
     appt = session.get(Appointment, appointment_id, populate_existing=True)  # what won
     if appt is None:
         return ConflictError("该预约不存在或已被删除")
-    if name == "claim" and appt.officer_id is not None and appt.status != "waiting":
+    if name == "claim" and appt.officer_id is not None and appt.status != Status.WAITING:
         who = session.get(Officer, appt.officer_id)
         return ConflictError(f"认领失败：该预约已被 {who.name if who else '其他民警'} 认领")
     return ConflictError(
@@ -277,7 +282,7 @@ def claim(
     appt = _load(session, appointment_id)
     ask = rule_actor(session, actor)
     # A lost race reads better as "already claimed by X" than as a status refusal.
-    if appt.status != "waiting" and ask.squad_id == appt.squad_id:
+    if appt.status != Status.WAITING and ask.squad_id == appt.squad_id:
         raise _explain_conflict(session, appointment_id, "claim")
     target = _check(
         session, actor, appt, "claim", now, f=rules.Facts(appt.status, None, appt.squad_id)

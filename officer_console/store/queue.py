@@ -16,6 +16,7 @@ from sqlalchemy import Row, Select, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import ConflictError, PermissionDenied
 from officer_console.domain.masking import mask_name, mask_phone
 from officer_console.store import audit, changes, lifecycle
@@ -200,7 +201,7 @@ def claim_next(session: Session, actor: Actor, squad_id: int) -> int | None:
     # (one round trip less on the hottest write path).
     pick = (
         select(Appointment)
-        .where(Appointment.squad_id == squad_id, Appointment.status == "waiting")
+        .where(Appointment.squad_id == squad_id, Appointment.status == Status.WAITING)
         .order_by(Appointment.slot_start, Appointment.id)
         .limit(1)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -70,7 +71,8 @@ class VideoCall:
         self.actor = actor
         self.runner = runner
         self.media_config = media
-        self.layout = layout
+        # The burned-in clock shows the squad's local time (settings.timezone).
+        self.layout = dataclasses.replace(layout or RecordingLayout(), timezone=settings.timezone)
         self.record = record
         self._signaling_factory = signaling_factory
         self.session: CallSession | None = None

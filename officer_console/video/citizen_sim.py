@@ -76,7 +76,7 @@ class SyntheticCitizen:
             RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
         )
         self.video = SyntheticVideoTrack(
-            self.width, self.height, self.fps, label="CITIZEN", capture_log=self.capture_log
+            self.width, self.height, self.fps, label="当事人", capture_log=self.capture_log
         )
         pc.addTrack(ToneAudioTrack(self.tone_hz))
         sender = pc.addTrack(self.video)

@@ -1,15 +1,16 @@
 """Side-by-side picture and mixed sound for the evidence recording (worker thread only).
 
 Both directions go into one ordinary video track and one audio track, so any player shows the
-whole conversation; a burned-in wall-clock time and a "CONNECTION LOST" slate make gaps visible
-to a reviewer without extra tools. Everything is numpy on packed yuv420p, no Qt.
+whole conversation; a burned-in wall-clock time (the squad's local time, with its UTC offset) and a
+「连接中断」 slate make gaps visible to a reviewer without extra tools. Everything is numpy on packed yuv420p, no Qt.
 """
 
 from __future__ import annotations
 
 import fractions
-import time
 from collections import deque
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from av import AudioFrame, AudioResampler, VideoFrame
@@ -19,7 +20,8 @@ from numpy.typing import NDArray
 from officer_console.video import glyphs
 
 SIDES = ("citizen", "officer")
-LABELS = {"citizen": "CITIZEN", "officer": "OFFICER"}
+LABELS = {"citizen": "当事人", "officer": "民警"}
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # config.Settings.timezone's default
 _GAP, _NONE = object(), object()
 
 
@@ -37,10 +39,16 @@ def _fit(src_w: int, src_h: int, box_w: int, box_h: int) -> tuple[int, int]:
     return max(2, int(src_w * scale) & ~1), max(2, int(src_h * scale) & ~1)
 
 
+def burn_in_time(wall: float, zone: ZoneInfo) -> str:
+    """``2026-12-07 17:38:05+0800``: local time with its offset, never the host's zone."""
+    return datetime.fromtimestamp(wall, zone).strftime("%Y-%m-%d %H:%M:%S%z")
+
+
 class Canvas:
     """Two tiles side by side (citizen left, officer right) in one yuv420p picture."""
 
-    def __init__(self, tile_width: int, tile_height: int) -> None:
+    def __init__(self, tile_width: int, tile_height: int, timezone: str = DEFAULT_TIMEZONE) -> None:
+        self.zone = ZoneInfo(timezone)
         self.tile_w, self.tile_h = tile_width & ~1, tile_height & ~1
         self.width, self.height = self.tile_w * 2, self.tile_h
         self._buf = np.empty((self.height * 3 // 2, self.width), dtype=np.uint8)
@@ -64,20 +72,20 @@ class Canvas:
             )
             ty[:], tu[:], tv[:] = 16, 128, 128
             if side in gaps:
-                self._slate(ty, tu, tv, "CONNECTION LOST")
+                self._slate(ty, tu, tv, "连接中断")
             elif frame is None:
-                self._slate(ty, tu, tv, "NO VIDEO", alarm=False)
+                self._slate(ty, tu, tv, "无视频", alarm=False)
             else:
                 self._place(frame, ty, tu, tv)
             glyphs.stamp_yuv(
                 (ty, tu, tv),
                 LABELS[side],
                 6 * self._scale,
-                self.tile_h - 12 * self._scale,
+                self.tile_h - 17 * self._scale,
                 self._scale,
             )
         # Same length every tick, so the stamp's box fully covers the previous one.
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S%z", time.localtime(wall))
+        stamp = burn_in_time(wall, self.zone)
         glyphs.stamp_yuv((y, u, v), stamp, 6 * self._scale, 6 * self._scale, self._scale)
         return VideoFrame.from_ndarray(self._buf, format="yuv420p")
 

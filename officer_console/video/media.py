@@ -24,6 +24,7 @@ from officer_console.config import Settings
 from officer_console.video import devices
 from officer_console.video.audio_bridge import MicrophoneTrack, SpeakerOutput
 from officer_console.video.camera import CameraTrack
+from officer_console.video.compositor import DEFAULT_TIMEZONE
 from officer_console.video.devices import SILENT, SYNTHETIC
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
@@ -43,7 +44,8 @@ class MediaConfig:
     height: int = 480
     fps: int = 30
     tone_hz: float = 440.0
-    label: str = "OFFICER"
+    label: str = "民警"
+    timezone: str = DEFAULT_TIMEZONE  # the test card's clock: the squad's local time
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> MediaConfig:
@@ -51,6 +53,7 @@ class MediaConfig:
             "camera": settings.camera,
             "microphone": settings.microphone,
             "speaker": settings.speaker,
+            "timezone": settings.timezone,
         }
         values.update(overrides)
         return cls(**values)
@@ -155,8 +158,8 @@ class LocalMedia:
 
     def _test_card(self) -> MediaStreamTrack:
         c = self.config
-        label = c.label if c.camera == SYNTHETIC else "NO CAMERA"
-        return SyntheticVideoTrack(c.width, c.height, c.fps, label=label)
+        label = c.label if c.camera == SYNTHETIC else "无视频"
+        return SyntheticVideoTrack(c.width, c.height, c.fps, label=label, timezone=c.timezone)
 
     def _open_video(self) -> MediaStreamTrack:
         c = self.config

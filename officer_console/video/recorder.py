@@ -34,7 +34,14 @@ from typing import Any
 import av
 from av import AudioFrame, VideoFrame
 
-from officer_console.video.compositor import SIDES, AudioMixer, Canvas, StreamClock, VideoTimeline
+from officer_console.video.compositor import (
+    DEFAULT_TIMEZONE,
+    SIDES,
+    AudioMixer,
+    Canvas,
+    StreamClock,
+    VideoTimeline,
+)
 
 log = logging.getLogger("officer_console.video.recorder")
 
@@ -56,6 +63,7 @@ class RecordingLayout:
     crf: int = 26
     fsync_seconds: float = 5.0
     latency: float = 0.2  # wait for late frames; the file is written this far behind the call
+    timezone: str = DEFAULT_TIMEZONE  # the burned-in clock: the squad's local time
 
 
 @dataclass(frozen=True)
@@ -314,7 +322,7 @@ class EvidenceRecorder:
         # killed process loses at most the fragment being built.
         options = {"movflags": MOVFLAGS, "flush_packets": "1"}
         container = av.open(str(self.path), mode="w", format="mp4", options=options)
-        self._canvas = Canvas(lay.tile_width, lay.tile_height)
+        self._canvas = Canvas(lay.tile_width, lay.tile_height, lay.timezone)
         gop = max(1, round(lay.fps * lay.gop_seconds))
         video = container.add_stream("libx264", rate=lay.fps)
         video.width, video.height, video.pix_fmt = (

@@ -18,6 +18,8 @@ import fractions
 import math
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -25,6 +27,7 @@ from av import AudioFrame, VideoFrame
 from numpy.typing import NDArray
 
 from officer_console.video import glyphs
+from officer_console.video.compositor import DEFAULT_TIMEZONE
 
 VIDEO_CLOCK = 90_000
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
@@ -114,13 +117,15 @@ class SyntheticVideoTrack(MediaStreamTrack):
         width: int = 640,
         height: int = 480,
         fps: int = 30,
-        label: str = "OFFICER",
+        label: str = "民警",
         capture_log: dict[int, float] | None = None,
         *,
         clock: SourceClock | None = None,
         pulses: Pulses | None = None,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         super().__init__()
+        self.zone = ZoneInfo(timezone)
         if width % 2 or height % 2:
             raise ValueError("synthetic video needs even dimensions")
         self.width, self.height, self.fps = width, height, fps
@@ -166,7 +171,7 @@ class SyntheticVideoTrack(MediaStreamTrack):
         u[: glyphs.CODE_BLOCK // 2, :code_w] = 128
         v[: glyphs.CODE_BLOCK // 2, :code_w] = 128
         now = time.time()
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        stamp = datetime.fromtimestamp(now, self.zone).strftime("%Y-%m-%d %H:%M:%S")
         stamp += f".{int(now * 1000) % 1000:03d}"
         glyphs.stamp_yuv((y, u, v), stamp, 8 * s, glyphs.CODE_BLOCK + 6 * s, s)
         glyphs.stamp_yuv((y, u, v), f"{self.label} #{n}", 8 * s, glyphs.CODE_BLOCK + 16 * s, s)
@@ -190,8 +195,10 @@ class ToneAudioTrack(MediaStreamTrack):
         *,
         clock: SourceClock | None = None,
         pulses: Pulses | None = None,
+        timezone: str = DEFAULT_TIMEZONE,
     ) -> None:
         super().__init__()
+        self.zone = ZoneInfo(timezone)
         self.frequency, self.sample_rate, self.amplitude = frequency, sample_rate, amplitude
         self.clock = clock or SourceClock()
         self.pulses = pulses

@@ -4,7 +4,23 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { demo: false, openid: "", slot: null, squads: [], call: null };
+const state = { demo: false, openid: "", slot: null, squads: [], call: null, docs: new Map(), served: new Map(), step: "" };
+
+// Screen readers hear every change of stage and outcome (an assertive live region).
+function announce(text) {
+  const box = $("announcer");
+  box.textContent = "";
+  setTimeout(() => { box.textContent = text; }, 50);
+}
+
+// 长辈模式: larger type, higher contrast, bigger targets; remembered on this phone.
+const ELDER_KEY = "oc_elder";
+function setElder(on) {
+  document.documentElement.classList.toggle("elder", on);
+  $("elder_toggle").setAttribute("aria-pressed", on ? "true" : "false");
+  $("elder_toggle").textContent = on ? "标准模式" : "长辈模式";
+  try { localStorage.setItem(ELDER_KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
+}
 
 function show(text, kind = "error") {
   const box = $("message");
@@ -53,6 +69,8 @@ function selectTab(name) {
   for (const t of ["book", "mine", "join"]) {
     $("panel_" + t).hidden = t !== name;
     $("tab_" + t).classList.toggle("active", t === name);
+    if (t === name) $("tab_" + t).setAttribute("aria-current", "page");
+    else $("tab_" + t).removeAttribute("aria-current");
   }
   show("");
   if (name === "mine") loadMine();
@@ -180,15 +198,31 @@ async function loadMine() {
         el("div", {}, `${cnDate(b.slot_start)} ${hhmm(b.slot_start)}-${hhmm(b.slot_end)}${b.urgent ? "（加急）" : ""}`),
         el("small", { class: "hint" }, `${b.squad_name} · ${b.plate}`));
       if (b.cancellable) {
-        row.append(el("button", { type: "button", class: "link", onclick: async () => {
-          if (!confirm("确定取消该预约吗？")) return;
+        const cancel = el("button", { type: "button", class: "link" }, "取消预约");
+        cancel.addEventListener("click", () => confirmInline(row, "确定取消该预约吗？", async () => {
           try { await api("POST", `/api/v1/bookings/${b.id}/cancel`, { openid: state.openid }); show("预约已取消", "info"); loadMine(); }
           catch (e) { show(e.message); }
-        } }, "取消预约"));
+        }));
+        row.append(cancel);
       }
       box.append(row);
     }
   } catch (e) { show(e.message); }
+}
+
+// A question inside the page (no browser dialog): 确定 / 不取消 buttons under the row.
+function confirmInline(row, text, yes) {
+  const old = row.querySelector(".confirm");
+  if (old) old.remove();
+  const box = el("div", { class: "confirm", role: "group", "aria-label": text },
+    el("p", { class: "field_error" }, text));
+  const ok = el("button", { type: "button", class: "secondary" }, "确定取消");
+  const no = el("button", { type: "button", class: "secondary" }, "不取消");
+  ok.addEventListener("click", () => { box.remove(); yes(); });
+  no.addEventListener("click", () => box.remove());
+  box.append(el("div", { class: "row" }, ok, no));
+  row.append(box);
+  ok.focus();
 }
 
 // ---- video ------------------------------------------------------------------------------
@@ -219,9 +253,11 @@ function startCall(data, media) {
     if (old.ws && old.ws.readyState <= 1) old.ws.close();
     if (old.media && old.media !== media) for (const t of old.media.getTracks()) t.stop();
   }
+  resetProcedure();
   $("join_form").hidden = true;
-  $("hangup").hidden = false;
   $("call").hidden = false;
+  $("hangup").hidden = false;
+  for (const id of ["hints", "videos_box", "call_status"]) $(id).hidden = false;
   $("hints").replaceChildren(...data.hints.map((h) => el("li", {}, h)));
   if (media) $("local_video").srcObject = media;
   state.call = { data, media, ws: null, pc: null, ended: false, retries: 0, ping: null };
@@ -388,7 +424,11 @@ function endCall(text) {
   callStatus(text);
   $("hangup").hidden = true;
   forgetWaitingRoomCall();
+  // What stays: the end's reason, the served documents (if any) and the join form, so a
+  // fresh code re-enters the case without a reload.
+  for (const id of ["hints", "videos_box", "notice_box", "procedure_documents", "procedure_stage", "signature_pad", "waiting_room"]) $(id).hidden = true;
   offerRejoin();
+  announce("视频已结束。" + text + "如需继续，请输入民警新发送的验证码。");
 }
 
 // Resume: after any end of the call (the officer's hang-up, a drop, a console restart, a
@@ -444,49 +484,111 @@ async function resumeWaitingRoomCall() {
 // ---- procedure: stage, notice read-along, documents (the officer's wizard drives these) ---
 const PROCEDURE_STEPS = ["inquiry", "notice", "ruling", "confirmation", "service", "done"];
 const PROCEDURE_LABELS = { inquiry: "询问", notice: "告知", ruling: "裁决", confirmation: "确认", service: "送达", done: "办结" };
+const NOTICE_TITLES = { notice: "告知内容（请阅读）", confirmation: "处罚决定书（请核对后签名）" };
+
+function resetProcedure() {
+  state.docs = new Map();
+  state.served = new Map();
+  state.step = "";
+  $("procedure_stage").hidden = true;
+  $("procedure_steps").replaceChildren();
+  $("served").hidden = true;
+  $("served_documents").replaceChildren();
+  $("procedure_documents").replaceChildren();
+  $("procedure_documents").hidden = true;
+  showProcedureNotice("");
+  $("signature_pad").hidden = true;
+  $("signature_status").textContent = "";
+  $("signature_status").hidden = true;
+}
 
 function showProcedureStage(step, title) {
   const box = $("procedure_stage");
   const at = PROCEDURE_STEPS.indexOf(step);
   if (at < 0) return;
-  const items = PROCEDURE_STEPS.map((s, i) =>
-    el("li", { class: i < at ? "done" : i === at ? "current" : "" }, PROCEDURE_LABELS[s]));
+  const items = PROCEDURE_STEPS.map((s, i) => {
+    const item = el("li", { class: i < at ? "done" : i === at ? "current" : "" }, PROCEDURE_LABELS[s]);
+    if (i === at) item.setAttribute("aria-current", "step");
+    return item;
+  });
   $("procedure_steps").replaceChildren(...items);
-  $("procedure_title").textContent = title || PROCEDURE_LABELS[step];
+  const text = title || PROCEDURE_LABELS[step];
+  $("procedure_title").textContent = text;
   box.hidden = false;
+  if (step !== state.step) {
+    // what was read or signed for the last step is not this step's document
+    showProcedureNotice("");
+    $("signature_status").hidden = true;
+    state.step = step;
+    announce(`当前步骤：${PROCEDURE_LABELS[step]}。${text}`);
+  }
+  if (step === "done") showServed();
 }
 
 function showProcedureNotice(text) {
   $("notice").textContent = text || "";
-  $("notice").hidden = !text;
-  if (text) $("notice").scrollIntoView({ block: "nearest", behavior: "smooth" });
+  $("notice_title").textContent = NOTICE_TITLES[state.step] || "请阅读";
+  $("notice_box").hidden = !text || state.served.size > 0;
+  if (text && !$("notice_box").hidden) $("notice_box").scrollIntoView({ block: "nearest" });
 }
 
-// Documents arrive one by one (drafts to read, then the served decision); the
-// 查看处罚决定书 button appears only once a served decision has been sent.
+function docLink(url, name) {
+  return el("a", { href: url, target: "_blank", rel: "noopener" }, "查看" + name);
+}
+
+// Documents arrive one by one (drafts to read, then the served decision). One line per
+// document (a re-sent link replaces the old one); once served, only 已送达 lists them.
 function showProcedureDocument(url, title) {
   if (!url) return;
   const name = title || "处罚决定书";
-  const list = $("procedure_documents");
-  const link = el("a", { href: url, target: "_blank", rel: "noopener" }, "查看" + name);
-  list.append(el("li", {}, link));
-  list.hidden = false;
   if (name.includes("决定书") && !name.includes("草稿")) {
-    $("document_link").href = url;
-    $("document_link").textContent = "查看处罚决定书";
-    $("document_link").hidden = false;
+    state.served.set(name, url);
+    state.docs.delete(name);
+    showServed();
+  } else {
+    state.docs.set(name, url);
   }
+  const list = $("procedure_documents");
+  list.replaceChildren(...[...state.docs].map(([n, u]) => el("li", {}, docLink(u, n))));
+  list.hidden = state.docs.size === 0 || state.served.size > 0;
+}
+
+function showServed() {
+  if (!state.served.size) return;
+  $("served_documents").replaceChildren(...[...state.served].map(([n, u]) => el("li", {}, docLink(u, n))));
+  const wasHidden = $("served").hidden;
+  $("served").hidden = false;
+  $("notice_box").hidden = true;
+  $("procedure_documents").hidden = true;
+  $("signature_status").hidden = true;
+  if (wasHidden) announce("处罚决定书已送达，可点击查看。");
 }
 
 // ---- signature --------------------------------------------------------------------------
-function openSignature(prompt) {
+function clearSignature() {
   const canvas = $("signature_canvas");
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   canvas.dataset.strokes = "0";
+  $("signature_error").hidden = true;
+}
+
+// The pad shows what is being signed: the text the officer sent for this step and the
+// documents' links, so nobody signs blind.
+function openSignature(prompt) {
+  clearSignature();
   if (prompt) $("signature_prompt").textContent = prompt;
+  const text = $("notice").textContent;
+  $("signature_document_text").textContent = text;
+  $("signature_document_text").hidden = !text;
+  const links = [...state.docs, ...state.served].map(([n, u]) => el("li", {}, docLink(u, n)));
+  $("signature_document_links").replaceChildren(...links);
+  $("signature_document_links").hidden = !links.length;
+  $("signature_document").hidden = !text && !links.length;
   $("signature_pad").hidden = false;
+  $("signature_heading").focus();
+  announce("请签名确认。" + (prompt || ""));
 }
 
 function setupSignature() {
@@ -508,12 +610,18 @@ function setupSignature() {
     canvas.dataset.strokes = String(+canvas.dataset.strokes + 1);
   });
   canvas.addEventListener("pointerup", () => { drawing = false; });
-  $("signature_clear").addEventListener("click", () => openSignature());
+  $("signature_clear").addEventListener("click", clearSignature);
   $("signature_submit").addEventListener("click", () => {
-    if (+canvas.dataset.strokes < 3) { alert("请先签名"); return; }
+    if (+canvas.dataset.strokes < 3) {
+      $("signature_error").textContent = "请先在框内签写姓名，再点“确认签名”。";
+      $("signature_error").hidden = false;
+      return;
+    }
     send({ type: "signature", png: canvas.toDataURL("image/png") });
     $("signature_pad").hidden = true;
-    callStatus("签名已提交");
+    $("signature_status").textContent = "签名已提交，请等待民警确认。";
+    $("signature_status").hidden = false;
+    announce("签名已提交，请等待民警确认。");
   });
 }
 
@@ -527,6 +635,10 @@ async function showDemoSms() {
 }
 
 async function init() {
+  let elder = false;
+  try { elder = localStorage.getItem(ELDER_KEY) === "1"; } catch (e) { elder = false; }
+  setElder(elder);
+  $("elder_toggle").addEventListener("click", () => setElder($("elder_toggle").getAttribute("aria-pressed") !== "true"));
   for (const t of document.querySelectorAll(".tab")) t.addEventListener("click", () => selectTab(t.dataset.tab));
   $("query_violations").addEventListener("click", queryViolations);
   $("squad").addEventListener("change", () => loadSlots().catch((e) => show(e.message)));

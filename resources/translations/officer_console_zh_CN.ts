@@ -159,7 +159,7 @@
     <name>CrashDialog</name>
     <message>
         <source>Officer Console — unexpected error</source>
-        <translation>Officer Console — 意外错误</translation>
+        <translation>远程交互执法办案平台 — 意外错误</translation>
     </message>
     <message>
         <source>Sorry — the program ran into an error it did not expect. Please tell the system administrator and include the details below.</source>
@@ -257,11 +257,11 @@
     </message>
     <message>
         <source>Officer Console — Sign in</source>
-        <translation>Officer Console — 登录</translation>
+        <translation>远程交互执法办案平台 — 登录</translation>
     </message>
     <message>
         <source>Officer Console</source>
-        <translation>Officer Console</translation>
+        <translation>远程交互执法办案平台</translation>
     </message>
     <message>
         <source>Remote traffic violation processing — officer workstation</source>
@@ -300,11 +300,11 @@
     <name>MainWindow</name>
     <message>
         <source>Officer Console — {name} ({number}) · {squad} · {role}</source>
-        <translation>Officer Console — {name}（{number}）· {squad} · {role}</translation>
+        <translation>远程交互执法办案平台 — {name}（{number}）· {squad} · {role}</translation>
     </message>
     <message>
         <source>Officer Console — {name} ({number}) · {role}</source>
-        <translation>Officer Console — {name}（{number}）· {role}</translation>
+        <translation>远程交互执法办案平台 — {name}（{number}）· {role}</translation>
     </message>
     <message>
         <source>Database: {kind}</source>
@@ -332,13 +332,13 @@
     </message>
     <message>
         <source>About Officer Console</source>
-        <translation>关于 Officer Console</translation>
+        <translation>关于远程交互执法办案平台</translation>
     </message>
     <message>
         <source>Officer Console {version}
 Remote traffic violation processing by video — officer workstation.</source>
-        <translation>Officer Console {version}
-远程交互执法办案平台（民警端）：视频方式处理交通违法。</translation>
+        <translation>远程交互执法办案平台（民警端）{version}
+视频方式处理交通违法。</translation>
     </message>
     <message>
         <source>Lock</source>

@@ -167,3 +167,19 @@ def test_every_case_event_the_code_records_has_a_plain_label() -> None:
     assert "code.issue" in found and "recording.start" in found  # the scan sees them
     missing = sorted(n for n in found if n not in EVENT_LABELS)
     assert missing == []
+
+
+def test_no_show_waits_after_the_first_contact_while_the_slot_runs() -> None:
+    """A code SMS 4 s ago is no attempt to reach the citizen: the rule says how long is left."""
+    contacted = T0 + timedelta(minutes=1)
+    soon = contacted + timedelta(seconds=4)
+    f = facts("contacting", contact_attempts=1, first_contact_at=contacted)
+    with pytest.raises(RuleViolation, match=r"须等待 10 分钟.*还需约 10 分钟"):
+        life.check("no_show", f, OWNER, now=soon)
+    assert not life.allowed("no_show", f, OWNER, now=soon)
+    assert life.check("no_show", f, OWNER, now=contacted + life.NO_SHOW_WAIT) == "no_show"
+
+
+def test_closed_statuses_are_the_ended_ones() -> None:
+    assert [s for s in life.Status if life.is_closed(s)] == list(life.CLOSED_STATUSES)
+    assert life.is_closed("handed_over") and not life.is_closed("in_call")

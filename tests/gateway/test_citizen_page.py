@@ -133,16 +133,21 @@ async def _console(
             await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
             await asyncio.wait_for(connected.wait(), 30)
             events.put(("connected", None))
+            await ws.send_json({"type": "stage", "step": "notice", "title": "告知"})
+            await ws.send_json({"type": "notice", "text": "告知笔录：拟作出罚款200元的处罚……"})
             await ws.send_json({"type": "stage", "step": "confirmation", "title": "确认：请签名"})
+            await ws.send_json({"type": "notice", "text": "处罚决定书（待签名确认）\n编号：X-1"})
             await ws.send_json(
                 {"type": "request_signature", "prompt": "请在框内签名，确认处罚决定"}
             )
             msg = await ws.receive_json(timeout=60)
             events.put((msg["type"], msg.get("png")))
-            await ws.send_json(
-                {"type": "document", "url": "/api/v1/documents/demo", "title": "处罚决定书"}
-            )
-            await ws.send_json({"type": "notice", "text": "处罚决定书已送达，请在15日内缴纳罚款。"})
+            await ws.send_json({"type": "stage", "step": "service", "title": "电子送达"})
+            for _ in range(2):  # served, then 重新发送链接: the page lists it once
+                await ws.send_json(
+                    {"type": "document", "url": "/api/v1/documents/demo", "title": "处罚决定书"}
+                )
+            await ws.send_json({"type": "stage", "step": "done", "title": "办结"})
             await asyncio.get_running_loop().run_in_executor(None, commands.get, True, 60)
             await ws.send_json({"type": "bye", "reason": "completed"})
             events.put(("bye_sent", None))
@@ -187,25 +192,39 @@ def test_join_video_signature_and_document(
         browser.wait(lambda: visible(browser, "#procedure_stage"), what="procedure stage")
         assert "确认：请签名" in browser.text("#procedure_title")
         assert browser.text("#procedure_steps li.current") == "确认"
-        assert not visible(browser, "#document_link")  # no served decision yet
+        assert not visible(browser, "#served")  # no served decision yet
         assert "确认处罚决定" in browser.text("#signature_prompt")
+        # the pad shows the document being signed (the decision), not the 告知 text
+        assert "处罚决定书（待签名确认）" in browser.text("#signature_document_text")
+        assert "告知笔录" not in browser.text("#signature_document_text")
+        browser.click("#signature_submit")  # nothing drawn: an inline message, no alert()
+        browser.wait(lambda: visible(browser, "#signature_error"), what="inline error")
+        assert "请先在框内签写姓名" in browser.text("#signature_error")
         browser.draw("#signature_canvas", [(-120, 0), (-60, -30), (0, 20), (60, -20), (120, 10)])
         browser.screenshot(shots(tmp_path) / "citizen_signature.png")
         browser.click("#signature_submit")
         png = next_event("signature")
         assert base64.b64decode(png.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-        browser.wait(lambda: visible(browser, "#document_link"), what="document link")
-        assert browser.js("return document.getElementById('document_link').href").endswith(
-            "/api/v1/documents/demo"
+        browser.wait(lambda: visible(browser, "#served"), what="已送达")
+        browser.wait(lambda: browser.text("#procedure_steps li.current") == "办结", what="办结")
+        links = browser.js(
+            "return [...document.querySelectorAll('a')].filter(a => !a.closest('[hidden]'))"
+            ".map(a => a.href).filter(h => h.includes('/documents/'))"
         )
-        browser.wait(lambda: visible(browser, "#notice"), what="notice")
-        assert "查看处罚决定书" in browser.text("#procedure_documents")
+        assert len(links) == 1 and links[0].endswith("/api/v1/documents/demo")  # once
+        assert "已送达" in browser.text("#served")
+        for stale in ("#notice_box", "#signature_status", "#procedure_documents"):
+            assert not visible(browser, stale), stale  # no 待签名确认 / 签名已提交 after service
         browser.screenshot(shots(tmp_path) / "citizen_procedure.png")
         browser.wait_js("return document.getElementById('remote_video').videoWidth > 0")
         browser.screenshot(shots(tmp_path) / "citizen_call.png")
         commands.put("bye")
         next_event("bye_sent")
-        browser.wait(lambda: "民警已结束视频" in browser.text("#call_status"), what="ended status")
+        browser.wait(lambda: visible(browser, "#join_form"), what="join form again")
+        assert "民警已结束视频" in browser.text("#call_status")
+        assert visible(browser, "#served")  # the documents stay after the call
+        assert not visible(browser, "#videos_box") and not visible(browser, "#hangup")
+        assert browser.js("return document.getElementById('join_code').value") == ""
         console.join(15)
 
 
@@ -276,6 +295,10 @@ def test_waiting_room_reload_and_start_video(
         assert not visible(browser, "#waiting_room")
         browser.wait(lambda: "民警已结束视频" in browser.text("#call_status"), what="ended")
         console.join(15)
+        # reopening /join for the ended appointment: an expired room token ends at once,
+        # with the way back to the join form
+        browser.get(url + "/join")
+        browser.wait(lambda: visible(browser, "#join_form"), what="join form after the end")
 
 
 async def _stage_console(

@@ -20,6 +20,7 @@ from officer_console.gui.services import Services
 from officer_console.store import casefile
 from officer_console.store.models import Appointment, AuditEvent
 from tests.support import console, queue_world
+from tests.support.answer import answer_yes
 
 OFFICER, COLLEAGUE, LEAD = "370102001", "370102002", "370102900"
 WAIT = 15_000
@@ -101,6 +102,8 @@ def test_each_outcome_from_the_case_panel_leaves_the_active_view_everywhere(
         assert not outcomes.reassign_button.isVisible()  # officers never see 改派
         qtbot.waitUntil(outcomes.no_show_button.isEnabled, timeout=WAIT)
         qtbot.mouseClick(outcomes.no_show_button, Qt.MouseButton.LeftButton)
+        assert _status(ours, ids[0])[0] != "no_show"  # it asks first
+        answer_yes(outcomes.confirm_box, "no_show_confirm")
         qtbot.waitUntil(lambda: _status(ours, ids[0])[0] == "no_show", timeout=WAIT)
         qtbot.waitUntil(lambda: watcher.model.row_of(ids[0]) < 0, timeout=WAIT)
         qtbot.waitUntil(
@@ -138,6 +141,7 @@ def test_each_outcome_from_the_case_panel_leaves_the_active_view_everywhere(
         _open(qtbot, panel, ids[2])
         qtbot.waitUntil(outcomes.release_button.isEnabled, timeout=WAIT)
         qtbot.mouseClick(outcomes.release_button, Qt.MouseButton.LeftButton)
+        answer_yes(outcomes.confirm_box, "release_confirm")
         qtbot.waitUntil(lambda: _status(ours, ids[2]) == ("waiting", None), timeout=WAIT)
         row = watcher.model.row_of(ids[2])
         qtbot.waitUntil(
@@ -276,6 +280,7 @@ def test_no_show_before_the_slot_starts_is_refused_with_the_reason(
         panel.handling.outcomes.refresh()
         assert panel.handling.outcomes.no_show_button.isEnabled()
         qtbot.mouseClick(panel.handling.outcomes.no_show_button, Qt.MouseButton.LeftButton)
+        answer_yes(panel.handling.outcomes.confirm_box, "no_show_confirm")
         qtbot.waitUntil(lambda: "至少联系" in panel.handling.message.text(), timeout=WAIT)
         assert _status(ours, ids[0])[0] == "claimed"
     finally:

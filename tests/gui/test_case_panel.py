@@ -120,7 +120,13 @@ def test_case_panel_shows_masked_sections_and_the_handling_box(
     start = panel.findChild(QPushButton, "start_procedure_button")
     assert start is not None and not start.isEnabled()  # not in a call
     steps = [w.text() for w in wizard.findChildren(QLabel) if w.objectName().startswith("step_")]
-    assert steps == ["询问", "告知", "裁决", "确认", "送达"]  # which service happened shows once served
+    assert steps == [
+        "询问",
+        "告知",
+        "裁决",
+        "确认",
+        "送达",
+    ]  # which service happened shows once served
     panel.show_appointment(-1)
     assert panel.case is None and _field(panel, "name") == ""
 

@@ -45,6 +45,7 @@ from officer_console.store.models import (
 )
 from tests.gui.test_live_case import _start_call, live_desk
 from tests.support import builders, console, queue_world
+from tests.support.answer import answer_yes
 from tests.support.procedure_gui import FakeChannel, Officer, walk_simple_case
 from tests.support.procedure_world import World, build
 from tests.support.qtloop import qt_run, until
@@ -204,7 +205,12 @@ def test_cosign_request_opens_the_second_windows_dock(
         second.unlock()
         qtbot.waitUntil(lambda: dock.isVisible() and len(dock.inbox.items) == 1, timeout=WAIT)
         dock.inbox.password.setText(builders.PASSWORD)
+        assert dock.windowTitle() == "会签请求" and dock.inbox.title() == ""  # one title
         dock.inbox.approve_button.click()
+        # the success message stays in view with the emptied dock, then the dock goes
+        qtbot.waitUntil(lambda: "已同意会签" in dock.inbox.message.text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: dock.inbox.items == [], timeout=WAIT)
+        assert dock.isVisible() and "已同意会签" in second.statusBar().currentMessage()
         qtbot.waitUntil(lambda: not dock.isVisible(), timeout=WAIT)
         officer.wait(lambda: "已会签" in ruling.cosign_status.text())  # type: ignore[attr-defined]
         second.close_for_shutdown()
@@ -324,6 +330,7 @@ def test_real_call_beside_the_procedure_panel_at_1366(
                 if db_url.startswith("sqlite"):
                     window.grab().save(str(SHOTS / "live_case_procedure_1366.png"))
                 handling.video_pane.hangup_button.click()
+                answer_yes(handling.confirm_box, "hangup_confirm")  # 办理中: it asks first
                 await until(lambda: handling.call is None)
                 assert handling.procedure.channel is None and wizard.channel is None
             finally:

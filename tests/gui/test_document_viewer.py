@@ -13,6 +13,7 @@ from officer_console.documents.pipeline import ProducedDocument
 from officer_console.documents.sample import sample_decision
 from officer_console.documents.signing import Pkcs12Signer, SignedPdf
 from officer_console.gui.document_viewer import DocumentViewer
+from tests.support.answer import answer_yes
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -56,8 +57,10 @@ def test_produce_off_gui_thread_show_and_resend(
     assert viewer.data == result.data
     assert "已签名（PAdES-B-B）" in viewer.status.text()
     assert viewer.print_button.isEnabled() and viewer.resend_button.isEnabled()
+    with qtbot.assertNotEmitted(viewer.resend_requested):
+        viewer.resend_button.click()  # an SMS to the citizen: it asks first
     with qtbot.waitSignal(viewer.resend_requested) as resend:
-        viewer.resend_button.click()
+        answer_yes(viewer.confirm_box, "resend_link_confirm")
     assert resend.args == [doc.number]
     qtbot.wait(300)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

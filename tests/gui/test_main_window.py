@@ -77,7 +77,7 @@ def test_shell_signs_in_and_titles_the_window(
     window = shell.window
     assert window is not None
     assert window.objectName() == "main_window"
-    assert window.windowTitle() == "Officer Console — 李明（370102001）· 历下区大队 · 办案民警"
+    assert window.windowTitle() == "远程交互执法办案平台 — 李明（370102001）· 历下区大队 · 办案民警"
     assert not login.isVisible()
     kind = "SQLite" if db_url.startswith("sqlite") else "PostgreSQL"
     assert window.db_label.text() == f"数据库：{kind}"

@@ -24,6 +24,7 @@ from officer_console.store import audit
 from officer_console.store.models import Appointment, SmsMessage
 from tests.store.test_procedure_cases import CountingSms
 from tests.support import builders, console, queue_world
+from tests.support.answer import answer_yes
 from tests.support.case_documents import case_documents, demo_pki
 from tests.support.procedure_gui import FakeChannel, Officer, desk, finish_case, walk_simple_case
 from tests.support.procedure_world import World, build
@@ -124,6 +125,7 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     # 重新发送链接: only on the explicit click, one new SMS with a fresh link, audited.
     assert viewer.resend_button.isEnabled() and len(sms.sent) == 1
     viewer.resend_button.click()
+    answer_yes(viewer.confirm_box, "resend_link_confirm")
     officer.wait(lambda: len(sms.sent) == 2 and viewer.resend_button.isEnabled())
     assert "已重新发送" in viewer.status.text()
     links = [m["url"] for m in channel.sent if m["type"] == "document"]

@@ -38,6 +38,7 @@ from officer_console.video.session import CallState
 from tests.gateway.calls import Call
 from tests.gateway.world import live_gateway
 from tests.gui.test_live_case import Opener
+from tests.support.answer import answer_yes
 from tests.support.procedure_steps import STEPS, do_step
 from tests.support.procedure_world import build
 from tests.support.qtloop import qt_run, until
@@ -124,6 +125,7 @@ def test_resume_with_video_at_every_step(
                 await until(lambda: page() == step)
                 if interruption == "hang_up":
                     handling.video_pane.hangup_button.click()
+                    answer_yes(handling.confirm_box, "hangup_confirm")  # 办理中: it asks
                     await until(lambda: handling.call is None)
                     await until(lambda: not _on_video(factory, aid))
                     # 办理中: 开始视频 is offered again (it used to stay disabled)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from officer_console.gui.video_pane import VideoPane
@@ -152,3 +153,30 @@ def test_the_pane_names_the_devices_warns_and_mutes_the_speaker(
         "⚠ 摄像头出错：设备已断开，已改为测试画面",
     ]
     pane.detach()
+
+
+def test_statistics_never_move_the_layout(qtbot: QtBot) -> None:
+    """Changing numbers keep their labels' widths: nothing beside them jumps sideways."""
+    from officer_console.video.stats import CallStats
+
+    pane = VideoPane()
+    qtbot.addWidget(pane)
+    pane.resize(600, 480)
+    pane.show()
+    before = (pane.quality_label.width(), pane.duration_label.width(), pane.hangup_button.x())
+    for rtt, loss, fps, w, h in ((5.0, 0.0, 7.0, 320, 240), (1234.0, 12.5, 30.0, 1920, 1080)):
+        pane._on_stats(CallStats(rtt_ms=rtt, loss_pct=loss, fps=fps, width=w, height=h))
+        pane.duration_label.setText("通话 1:23:45")
+        qtbot.wait(20)
+        after = (pane.quality_label.width(), pane.duration_label.width(), pane.hangup_button.x())
+        assert after == before, (w, after, before)
+
+    # 挂断 is red only while there is a call to end
+    def red(button: QPushButton) -> bool:
+        image = button.grab().toImage()
+        colour = image.pixelColor(6, image.height() // 2)  # beside the text
+        return colour.red() - colour.green() > 80  # disabled: grey (#f4f4f4)
+
+    assert not pane.hangup_button.isEnabled() and not red(pane.hangup_button)
+    pane.hangup_button.setEnabled(True)  # as during a call
+    assert red(pane.hangup_button)

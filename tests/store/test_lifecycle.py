@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.domain import appointment as rules
 from officer_console.domain.errors import (
     ConflictError,
     PermissionDenied,
@@ -134,8 +135,12 @@ def test_no_show_needs_contact_or_an_ended_slot_and_records_attempts(factory, wo
         lifecycle.no_show(s, appt, officer, now=DURING)
     with transaction(factory) as s:
         s.add(Dispatch(appointment_id=appt, officer_id=world["a"], created_at=DURING))
+    # a code SMS seconds ago is not an attempt to reach the citizen: the rule says the wait
+    soon = DURING + timedelta(seconds=4)
+    with pytest.raises(RuleViolation, match="须等待 10 分钟"), transaction(factory) as s:
+        lifecycle.no_show(s, appt, officer, now=soon)
     with transaction(factory) as s:
-        change = lifecycle.no_show(s, appt, officer, now=DURING)
+        change = lifecycle.no_show(s, appt, officer, now=DURING + rules.NO_SHOW_WAIT)
     assert change.status == "no_show"
     event = _events(factory, "appointment.no_show")[0]
     assert (event.detail["dispatches"], event.detail["calls"]) == (1, 0)

@@ -324,11 +324,15 @@ class SignatureBox(QWidget):
         self.accepted: bytes | None = None
 
     def _request(self) -> None:
+        """Ask the panel; it calls :meth:`waiting` only when the request can reach the citizen
+        (without a call the box stays as it was and the panel says why)."""
+        self.request.emit()
+
+    def waiting(self) -> None:
         self.received = self.accepted = None
         self.preview.setText("等待当事人签名……")
         self.accept_button.setEnabled(False)
         self.request_button.setText("重新请求签名")
-        self.request.emit()
 
     def arrived(self, png: bytes) -> None:
         pixmap = QPixmap()

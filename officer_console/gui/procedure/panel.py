@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.documents.signing import SigningError
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
 from officer_console.evidence_store import EvidenceStore, StoreUnavailable, open_store
@@ -34,6 +35,7 @@ from officer_console.gui.procedure.pages import (
     NoticePage,
     RulingPage,
     ServicePage,
+    SignatureBox,
     StepPage,
 )
 from officer_console.gui.procedure.rights import proposal_label
@@ -42,6 +44,7 @@ from officer_console.gui.procedure.support import (
     STAGE_TITLES,
     DonePage,
     StartPage,
+    decision_text,
     marker_style,
     service_marker,
 )
@@ -56,6 +59,7 @@ from officer_console.store.procedure.view import CaseView
 __all__ = ["ProcedurePanel"]
 
 log = logging.getLogger("officer_console.gui.procedure")
+DOWNLOAD_POLL_MS = 3000  # the done page's 「当事人尚未下载决定书」 updates this often
 
 
 class ProcedurePanel(QWidget):
@@ -100,6 +104,9 @@ class ProcedurePanel(QWidget):
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
         self._cosign_timer.timeout.connect(self._poll_cosign)
+        # Served, not yet downloaded: the done page re-reads until the citizen downloads.
+        self._download_timer = QTimer(self, interval=DOWNLOAD_POLL_MS, singleShot=True)
+        self._download_timer.timeout.connect(self._recheck_download)
         self.documents_window = DocumentWindow(
             self.intents,
             case_id=lambda: self.view.case_id if self.view else None,
@@ -171,10 +178,12 @@ class ProcedurePanel(QWidget):
             lambda k: self.documents_window.open_draft(k, self.view, self.channel)
         )
         confirmation.signature.request.connect(
-            lambda: self._request_signature("请签名确认询问笔录、告知笔录和处罚决定书")
+            lambda: self._request_signature(
+                "请签名确认询问笔录、告知笔录和处罚决定书", confirmation.signature
+            )
         )
         service.signature.request.connect(
-            lambda: self._request_signature("请签名确认送达地址（同意电子送达）")
+            lambda: self._request_signature("请签名确认送达地址（同意电子送达）", service.signature)
         )
 
     # --- public --------------------------------------------------------------------------
@@ -192,6 +201,7 @@ class ProcedurePanel(QWidget):
         self.view = None
         self._busy = False
         self._cosign_timer.stop()
+        self._download_timer.stop()
         self.message.clear_message()
         self.summary.clear()
         self._assigned = assigned
@@ -219,6 +229,7 @@ class ProcedurePanel(QWidget):
     def shutdown(self) -> None:
         self._generation += 1
         self._cosign_timer.stop()
+        self._download_timer.stop()
         self.heartbeat.stop()
         self.documents_window.shutdown()
 
@@ -227,7 +238,7 @@ class ProcedurePanel(QWidget):
         if generation != self._generation:
             return
         if view is None:
-            ok = self._assigned and self.appointment_status == "in_call"
+            ok = self._assigned and self.appointment_status == Status.IN_CALL
             hint = "" if ok else "须由认领民警在视频通话中开始办理"
             self._show_start(hint)
             return
@@ -280,6 +291,14 @@ class ProcedurePanel(QWidget):
         self._sync_citizen(view)
         self.page_ready.emit(step or "done")
 
+    def _recheck_download(self) -> None:
+        view = self.view
+        if view is not None and view.next_step is None and self._showing_done():
+            self._show_done(view)
+
+    def _showing_done(self) -> bool:
+        return self.stack.currentWidget() is self.done_page
+
     def _show_done(self, view: CaseView) -> None:
         self.done_page.show_case(view)
         self.stack.setCurrentWidget(self.done_page)
@@ -288,6 +307,8 @@ class ProcedurePanel(QWidget):
         def shown(record: CaseRecord) -> None:
             if generation == self._generation:
                 self.done_page.show_record(record)
+                if record.sent_at is not None and record.delivered_at is None:
+                    self._download_timer.start()  # 当事人尚未下载: look again shortly
 
         self.intents.record(view.case_id, shown, self.failed_inline)
 
@@ -298,6 +319,8 @@ class ProcedurePanel(QWidget):
         self.channel.send({"type": "stage", "step": step, "title": STAGE_TITLES[step]})
         if step == "notice":
             self.channel.send({"type": "notice", "text": view.notice})
+        elif step == "confirmation":  # what the citizen is asked to sign: the decision
+            self.channel.send({"type": "notice", "text": decision_text(view)})
 
     # --- sending intents -----------------------------------------------------------------
     def begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None:
@@ -445,10 +468,11 @@ class ProcedurePanel(QWidget):
 
         self.intents.poll(case_id, self._cosign_seen, done, lambda _e: None)
 
-    def _request_signature(self, prompt: str) -> None:
+    def _request_signature(self, prompt: str, box: SignatureBox) -> None:
         if self.channel is None:
             self.message.show_message("当事人不在视频中，无法请求签名", "error")
             return
+        box.waiting()  # before sending: the signature may come back at once
         self.channel.send({"type": "request_signature", "prompt": prompt})
 
     def _signature_arrived(self, png: bytes) -> None:

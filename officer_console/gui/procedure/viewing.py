@@ -17,7 +17,7 @@ from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import DRAFT_KINDS
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.support import decision_text
-from officer_console.store.procedure.view import CaseView
+from officer_console.store.procedure.view import COMPLETED, CaseView
 
 __all__ = ["DocumentWindow"]
 
@@ -87,7 +87,7 @@ class DocumentWindow:
         """The served or printable decision, re-hashed against its evidence row."""
         if view is None:
             return
-        served = view.status == "completed"
+        served = view.status == COMPLETED
         self._intents.decision(
             view.case_id,
             lambda got: self.show(f"处罚决定书 {got[0]}", got[1], number=got[0], resendable=served),

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import (
     NotFoundError,
     PermissionDenied,
@@ -122,7 +123,7 @@ def start_case(
     existing = session.scalar(select(Case).where(Case.appointment_id == appointment_id))
     if existing is not None:
         return changed(session, existing)
-    if appt.status != "in_call":
+    if appt.status != Status.IN_CALL:
         label = rules.STATUS_LABELS.get(appt.status, appt.status)
         raise ValidationError("status", f"预约当前为“{label}”，须在视频通话中开始办理")
     facts = violation_facts(session, appt, squad_tz(session, appt.squad_id))

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -126,7 +127,7 @@ def open_case(session: Session, actor: Actor, case_id: int, step: Step) -> Case:
     if actor.officer_id != case.lead_officer_id:
         raise PermissionDenied("只有主办民警可以办理该案件的程序步骤")
     status = appointment_of(session, case).status
-    if status != "in_procedure":  # e.g. handed over from the outcomes box meanwhile
+    if status != Status.IN_PROCEDURE:  # e.g. handed over from the outcomes box meanwhile
         raise RuleViolation(
             f"预约当前为“{rules.label(status)}”，案件不能继续办理", code="case_closed"
         )

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain import appointment as rules
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -122,7 +123,7 @@ def hand_over_case(
     )
     appt = appointment_of(session, case)
     change = None
-    if appt.status == "in_procedure":  # handed over from the outcomes box already: kept
+    if appt.status == Status.IN_PROCEDURE:  # handed over from the outcomes box already: kept
         change = lifecycle.hand_over(
             session,
             appt.id,

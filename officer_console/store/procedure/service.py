@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from officer_console.domain.appointment import Status
 from officer_console.domain.errors import (
     ConflictError,
     NotFoundError,
@@ -288,7 +289,7 @@ def record_service_result(
         outcome="ok" if accepted else "failed",
         detail={"decision": decision.number, "status": state},
     )
-    closed = case.status != OPEN or appointment_of(session, case).status != "in_procedure"
+    closed = case.status != OPEN or appointment_of(session, case).status != Status.IN_PROCEDURE
     if not accepted or closed:  # the result is kept; a handed-over case is not completed
         return changed(session, case)
     case = open_case(session, actor, case_id, Step.SERVICE)
