@@ -108,7 +108,7 @@ def _lenient_appointments(session: Session) -> set[int]:
         select(Appointment.id, ViolationRecord.region, ViolationRecord.code)
         .join(AppointmentViolation, AppointmentViolation.appointment_id == Appointment.id)
         .join(ViolationRecord, ViolationRecord.id == AppointmentViolation.violation_id)
-        .where(Appointment.status == "claimed")
+        .where(Appointment.status == Status.CLAIMED)
     ).all()
     lists, today = leniency.load_lists(), utcnow().date()
     found = set()

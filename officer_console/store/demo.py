@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from officer_console.domain.appointment import Status
 from officer_console.domain.booking import SlotTemplate, check_booking_date, generate_slots
 from officer_console.domain.catalogue import CatalogueEntry
 from officer_console.domain.dates import inspection_due_date, month_end, urgent_reason
@@ -365,7 +366,7 @@ def _hearing_threshold_booking(ctx: _Ctx) -> None:
     for booking in ctx.bookings:
         appt, rows = booking["appointment"], booking["violations"]
         fits = booking["licence"]["cycle_points"] + (entry.points if entry else 0) < 12
-        if entry is None or appt["status"] != "claimed" or len(rows) != 1 or not fits:
+        if entry is None or appt["status"] != Status.CLAIMED or len(rows) != 1 or not fits:
             continue
         old = rows[0]
         rows[0] = {**old, "code": entry.code, "fine": entry.fine_default, "points": entry.points}
