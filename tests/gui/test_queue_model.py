@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,9 +173,9 @@ def test_pages_load_lazily_without_blocking(qtbot: QtBot, services: Services) ->
     model = _model(qtbot, services, page_size=100)
     assert (model.rowCount(), model.total) == (100, 250)
     assert model.canFetchMore(QModelIndex())
-    t0 = time.perf_counter()
     model.fetchMore(QModelIndex())
-    assert time.perf_counter() - t0 < 0.02  # queued, not waited for
+    # Queued, not waited for: the call returns with the page still loading (no timing
+    # threshold — a loaded CI machine made one flaky).
     assert model.loading and model.rowCount() == 100
     assert not model.canFetchMore(QModelIndex())  # one request at a time
     qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=5_000)
