@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable
@@ -182,7 +183,11 @@ def test_address_change_recovers_in_the_same_room_without_a_new_code(
     gaps = [g for g in sidecar["gaps"] if g["side"] == "citizen"]
     assert gaps and all(g["length_s"] > 0 for g in gaps), sidecar["gaps"]
     with av.open(str(recording.path)) as container:
-        assert sum(1 for _ in container.decode(video=0)) >= 15 * (sidecar["duration_s"] - 1)
+        times = [float(f.time) for f in container.decode(video=0) if f.time is not None]
+    # Continuous: no hole in the file (a lost side is filled with its slate), and nearly every
+    # 15 fps tick present — a starved CI core may drop a few ticks, never a stretch of them.
+    assert max(b - a for a, b in itertools.pairwise(times)) < 1.0
+    assert len(times) >= 0.8 * 15 * (sidecar["duration_s"] - 1)
     with transaction(factory) as s:
         assert verify_chain(s).ok  # recording start/stop and its hash, audited in the chain
 
