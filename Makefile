@@ -16,11 +16,14 @@ setup-run:
 run: setup-run
 	@scripts/run-demo.sh
 
-# Parallel workers (pytest-xdist): the tests mostly wait (servers, sockets, Qt timers), so
-# 4 workers keep 2 cores busy (docs/testing.md has the measurements). PYTEST_WORKERS=0: serial.
+# Parallel workers (pytest-xdist): the tests mostly wait (servers, sockets), so 4 workers keep
+# 2 cores busy. The Qt tests (gui, video, e2e) run serially afterwards: inside xdist workers
+# they crashed Qt (a segfault in pytest-qt's teardown, docs/testing.md). PYTEST_WORKERS=0: serial.
 PYTEST_WORKERS ?= 4
+QT_TESTS := tests/gui tests/video tests/e2e
 test: setup
-	$(VENV)/python -m pytest -n $(PYTEST_WORKERS) --durations=25 $(PYTEST_ARGS)
+	$(VENV)/python -m pytest -n $(PYTEST_WORKERS) --durations=25 $(addprefix --ignore=,$(QT_TESTS)) $(PYTEST_ARGS)
+	$(VENV)/python -m pytest --durations=25 $(QT_TESTS) $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/ruff check officer_console tests bench
