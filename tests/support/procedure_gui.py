@@ -16,7 +16,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QLineEdit, QPlainTextEdit, QWidget
 
 from officer_console.gui.procedure.panel import ProcedurePanel
-from tests.support.procedure_world import png
+from tests.support.procedure_world import png, signed_png
 
 Wait = Callable[[Callable[[], bool]], None]
 
@@ -33,7 +33,8 @@ class FakeChannel:
     def send(self, message: dict[str, Any]) -> None:
         self.sent.append(message)
         if message["type"] == "request_signature" and self.auto_sign and self.on_signature:
-            self.on_signature(png(120, 60))
+            # a stroke of its own per request: each document is signed with its own image
+            self.on_signature(signed_png(f"request-{len(self.sent)}"))
 
     def snapshot(self) -> bytes | None:
         return png(64, 48)
@@ -120,9 +121,18 @@ def walk_simple_case(officer: Officer, id_last4: str, *, general: bool = False) 
     for box in list(panel.pages["inquiry"].admit.values()):  # type: ignore[attr-defined]
         officer.interactions += 1
         box.setChecked(True)
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
+    sign_record(officer, "notice")
     officer.tick("waived")
-    officer.complete("notice", "ruling")
+    officer.complete("notice", "record")
+    sign_record(officer, "ruling")
+
+
+def sign_record(officer: Officer, next_page: str) -> None:
+    """The record of the step just done: shown, signed on the phone, accepted, saved."""
+    officer.click("record_request_signature_button")
+    officer.click("record_accept_signature_button")
+    officer.complete("record", next_page)
 
 
 def finish_case(officer: Officer) -> None:

@@ -21,7 +21,7 @@ from officer_console.gui.procedure.documents import DocumentMaker
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import run_keeping_denials
 from officer_console.store import changes
-from officer_console.store.procedure import cases, cosign, handover, service, view
+from officer_console.store.procedure import cases, cosign, handover, records, service, view
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.cosign import Assistant
 from officer_console.store.procedure.documents import case_facts
@@ -122,6 +122,7 @@ class CaseIntents:
             "ruling": lambda s: cases.complete_ruling(s, actor, case_id, **kw),
             "confirmation": lambda s: cases.complete_confirmation(s, actor, store, case_id, **kw),
             "paper": lambda s: service.serve_on_paper(s, actor, store, case_id, documents=docs),
+            "record": lambda s: records.sign_record(s, actor, store, case_id, documents=docs, **kw),
         }[step]
         self._write(work, done, failed)
 

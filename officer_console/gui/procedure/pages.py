@@ -168,6 +168,11 @@ class NoticePage(StepPage):
         row.addWidget(self.hearing)
         row.addStretch(1)
         self.body.addLayout(row)
+        # DOMAIN.md: the review of the statement is on the 告知笔录, signed right after 告知
+        self.review_note = _text(
+            self, "notice_review_note", 2, "对陈述、申辩的复核意见（当事人陈述申辩时必填）"
+        )
+        self.body.addWidget(self.review_note)
         self.finish_layout()
 
     def load(self, view: CaseView) -> None:

@@ -39,6 +39,7 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
+from officer_console.gui.procedure.record_page import RecordPage, citizen_messages, pending_record
 from officer_console.gui.procedure.support import (
     STAGE_TITLES,
     DonePage,
@@ -169,6 +170,9 @@ class ProcedurePanel(QWidget):
         service.signature.request.connect(
             lambda: self._request_signature("请签名确认送达地址（同意电子送达）")
         )
+        record = self.pages["record"]
+        assert isinstance(record, RecordPage)
+        record.signature.request.connect(lambda: self._request_signature(record.prompt()))
 
     # --- public --------------------------------------------------------------------------
     def set_appointment(
@@ -251,6 +255,7 @@ class ProcedurePanel(QWidget):
         if step is None:
             self._show_done(view)
         else:
+            step = "record" if pending_record(view) else step  # the step's record first
             page = self.pages[step]
             page.load(view)
             officer = self.services.officer
@@ -279,8 +284,11 @@ class ProcedurePanel(QWidget):
         if self.channel is None:
             return
         step = view.next_step.value if view.next_step else "done"
-        self.channel.send({"type": "stage", "step": step, "title": STAGE_TITLES[step]})
-        if step == "notice":
+        record = pending_record(view)  # the record being signed, shown on the citizen's phone
+        stage = {"type": "stage", "step": step, "title": STAGE_TITLES[step]}
+        for message in citizen_messages(view, record) if record else [stage]:
+            self.channel.send(message)
+        if step == "notice" and not record:
             self.channel.send({"type": "notice", "text": view.notice})
 
     # --- sending intents -----------------------------------------------------------------
@@ -406,8 +414,8 @@ class ProcedurePanel(QWidget):
 
     def _signature_arrived(self, png: bytes) -> None:
         step = self.view.next_step.value if self.view and self.view.next_step else ""
-        page = self.pages.get(step)
-        if isinstance(page, ConfirmationPage | ServicePage):
+        page = self.pages.get("record" if pending_record(self.view) else step)
+        if isinstance(page, ConfirmationPage | ServicePage | RecordPage):
             page.signature.arrived(png)
 
     @property

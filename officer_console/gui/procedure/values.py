@@ -19,6 +19,7 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
+from officer_console.gui.procedure.record_page import RecordPage
 
 __all__ = ["build_pages", "page_values"]
 
@@ -31,6 +32,7 @@ def build_pages(parent: QWidget) -> dict[str, StepPage]:
         "ruling": RulingPage(parent),
         "confirmation": ConfirmationPage(parent),
         "service": ServicePage(parent),
+        "record": RecordPage(parent),  # the record of the step just done, to be signed
     }
 
 
@@ -50,6 +52,7 @@ def page_values(page: StepPage) -> dict[str, Any]:
             "statement": page.statement.toPlainText().strip() or None,
             "waived": page.waived.isChecked(),
             "hearing_requested": page.hearing.isChecked(),
+            "review_note": page.review_note.toPlainText().strip(),
         }
     if isinstance(page, RulingPage):
         return {
@@ -57,6 +60,8 @@ def page_values(page: StepPage) -> dict[str, Any]:
             "points": {vid: box.value() for vid, box in page.points.items()},
             "review_note": page.review_note.toPlainText().strip(),
         }
+    if isinstance(page, RecordPage):
+        return page.values()
     if isinstance(page, ConfirmationPage):
         refused = page.refused.isChecked()
         png = None if refused else page.signature.accepted

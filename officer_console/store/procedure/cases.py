@@ -63,6 +63,7 @@ from officer_console.store.procedure.core import (
 )
 from officer_console.store.procedure.files import StoreLike, store_file
 from officer_console.store.procedure.presence import require_citizen
+from officer_console.store.procedure.records import require_record
 from officer_console.store.procedure.view import (
     HANDED_OVER,
     OPEN,
@@ -257,11 +258,17 @@ def complete_notice(
     statement: str | None,
     waived: bool,
     hearing_requested: bool = False,
+    review_note: str = "",
 ) -> CaseChange:
-    """告知: the generated notice, then the statement/defence or the waiver; a hearing request
-    (fine ≥ 2000 yuan) ends remote handling and is saved as such."""
+    """告知: the generated notice, then the statement/defence or the waiver, and the officer's
+    review of the statement (printed on the 告知笔录 signed next); a hearing request (fine ≥
+    2000 yuan) ends remote handling and is saved as such. Only after the 询问笔录 was signed."""
     case = open_case(session, actor, case_id, Step.NOTICE)
+    require_record(case, "inquiry")
     require_citizen(session, case.appointment_id, "告知")
+    review_note = review_note.strip()
+    if statement and statement.strip() and not (waived or hearing_requested) and not review_note:
+        raise ValidationError("review_note", "当事人已陈述申辩，请填写对陈述申辩的复核意见")
     view = build_view(session, case)
     data = {
         "text": view.notice,
@@ -270,6 +277,7 @@ def complete_notice(
         "statement": statement,
         "waived": waived,
         "hearing_requested": hearing_requested,
+        "review_note": review_note,
     }
     try:
         proc = procedure_of(case).complete_notice(
@@ -325,6 +333,7 @@ def complete_ruling(
     checks again; general procedure needs the approved co-sign; the decision number is taken."""
     now = now or utcnow()
     case = open_case(session, actor, case_id, Step.RULING)
+    require_record(case, "notice")
     violations = case.state["violations"]
     _check_amounts(violations, fines, points)
     fine, pts = sum(fines.values()), sum(points.values())
