@@ -106,6 +106,12 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     assert [r.split("\n", 1)[0] for r in records] == ["询问笔录", "行政处罚告知笔录"]
     notice = next(m for m in channel.sent if m["type"] == "notice" and m["text"] not in records)
     assert "记6分" in notice["text"] and "陈述和申辩" in notice["text"]
+    officer.complete("ruling", "confirmation")
+    officer.click("open_inquiry_button")  # the 询问笔录 as signed at 询问, not a draft
+    officer.wait(lambda: panel.viewer is not None and bool(panel.viewer.data))
+    assert panel.viewer is not None and "草稿" not in panel.viewer.title.text()
+    assert validate_signature(panel.viewer.data, [demo_pki().ca_cert]).valid
+    assert "待当事人签名" not in "".join(_pdf_text(panel.viewer.data).split())
     finish_case(officer)
     assert officer.page() == "done" and "已办结" in panel.done_text.text()
     assert "短信发送成功时间" in panel.done_text.text()
@@ -116,7 +122,8 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     _shot(panel, "procedure_done_served.png")
     assert len(sms.sent) == 1
     officer.click("open_served_decision_button")  # the served, signed decision in the viewer
-    officer.wait(lambda: panel.viewer is not None and bool(panel.viewer.data))
+    number = panel.view.decision_number if panel.view else "?"
+    officer.wait(lambda: panel.viewer is not None and number in panel.viewer.title.text())
     viewer = panel.viewer
     assert viewer is not None and viewer.objectName() == "document_viewer"
     assert panel.view is not None and panel.view.decision_number in viewer.title.text()
@@ -139,7 +146,7 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
         assert [e.action for e in resends].count("service.resend") == 1
     stages = [m for m in channel.sent if m["type"] == "stage"]
     assert stages[-1] == {"type": "stage", "step": "done", "title": "办理完毕"}
-    assert officer.interactions <= 28, officer.interactions  # 27 per case (two records) + resend
+    assert officer.interactions <= 29, officer.interactions  # 27 per case + a view + resend
     with services.factory() as s:
         assert s.get(Appointment, world.appointment_id).status == "completed"  # type: ignore[union-attr]
     # A second console (a restart, another workstation) shows the finished case.

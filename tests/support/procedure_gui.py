@@ -137,7 +137,8 @@ def sign_record(officer: Officer, next_page: str) -> None:
 
 def finish_case(officer: Officer) -> None:
     """Ruling (defaults) → signature accepted → consent, address signature → served."""
-    officer.complete("ruling", "confirmation")
+    if officer.page() == "ruling":
+        officer.complete("ruling", "confirmation")
     officer.click("request_signature_button")
     officer.click("accept_signature_button")
     officer.complete("confirmation", "service")

@@ -82,9 +82,15 @@ class CaseIntents:
         self._read(work, done, failed)
 
     def draft(self, kind: str, case_id: int, done: Done[bytes], failed: Failed) -> None:
-        """A DRAFT (unsigned, never stored) of one of the confirmation step's documents."""
+        """A DRAFT (unsigned, never stored) of the decision; the 询问笔录 and 告知笔录 as signed
+        and stored at their steps (a draft only while not signed yet)."""
         docs, store = self.documents, self.evidence
-        self._read(lambda s: docs.draft(kind, case_facts(s, store, case_id)), done, failed)
+
+        def work(s: Session) -> bytes:
+            signed = records.signed_record(s, store, case_id, kind) if kind != "decision" else None
+            return signed if signed is not None else docs.draft(kind, case_facts(s, store, case_id))
+
+        self._read(work, done, failed)
 
     def decision(self, case_id: int, done: Done[tuple[str, bytes]], failed: Failed) -> None:
         store = self.evidence

@@ -25,15 +25,15 @@ from officer_console.domain.procedure import Step
 from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.documents import store_document
-from officer_console.store.models import Case
+from officer_console.store.models import Case, EvidenceFile
 from officer_console.store.procedure.core import CaseChange, changed, open_case
 from officer_console.store.procedure.documents import CaseDocumentMaker, case_facts
-from officer_console.store.procedure.files import StoreLike, store_file
+from officer_console.store.procedure.files import StoreLike, read_file, store_file
 from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.view import squad_tz
 from officer_console.store.types import utcnow
 
-__all__ = ["RECORD_KINDS", "RECORD_TITLES", "require_record", "sign_record"]
+__all__ = ["RECORD_KINDS", "RECORD_TITLES", "require_record", "sign_record", "signed_record"]
 
 #: The step whose record it is → evidence kind.
 RECORD_KINDS = {"inquiry": "inquiry_record", "notice": "notice_record"}
@@ -49,6 +49,21 @@ def require_record(case: Case, step: str) -> None:
             f"请先向当事人出示{RECORD_TITLES[step]}，由当事人签名或记录拒绝签名后再继续",
             code="record_unsigned",
         )
+
+
+def signed_record(session: Session, store: StoreLike, case_id: int, step: str) -> bytes | None:
+    """The stored, signed record of ``step`` (re-hashed), or None while it is not signed."""
+    case = session.get(Case, case_id)
+    entry = ((case.state.get("records") or {}) if case else {}).get(step) or {}
+    row = session.get(EvidenceFile, entry["evidence"]) if entry.get("evidence") else None
+    if row is None:
+        return None
+    try:
+        return read_file(store, row)
+    except (OSError, ValueError):
+        raise ConflictError(
+            f"{RECORD_TITLES[step]}文件缺失或与存证哈希不符，请联系管理员核查"
+        ) from None
 
 
 def sign_record(
