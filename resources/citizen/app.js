@@ -278,6 +278,7 @@ async function onSignal(msg) {
       break;
     case "request_signature":
       openSignature(msg.prompt);
+      showSignedDocument(msg.title, msg.document);
       break;
     case "stage":
       showProcedureStage(msg.step, msg.title);
@@ -438,6 +439,14 @@ function openSignature(prompt) {
   canvas.dataset.strokes = "0";
   if (prompt) $("signature_prompt").textContent = prompt;
   $("signature_pad").hidden = false;
+}
+
+// The record the citizen is asked to sign (询问笔录, 告知笔录), shown above the pad; hidden
+// when the request carries none (the decision's confirmation, the address confirmation).
+function showSignedDocument(title, text) {
+  $("signature_document_title").textContent = title || "";
+  $("signature_document_text").textContent = text || "";
+  $("signature_document").hidden = !text;
 }
 
 function setupSignature() {

@@ -134,9 +134,12 @@ async def _console(
             await asyncio.wait_for(connected.wait(), 30)
             events.put(("connected", None))
             await ws.send_json({"type": "stage", "step": "confirmation", "title": "确认：请签名"})
-            await ws.send_json(
-                {"type": "request_signature", "prompt": "请在框内签名，确认处罚决定"}
-            )
+            await ws.send_json({
+                "type": "request_signature",
+                "prompt": "请在框内签名，确认处罚决定",
+                "title": "询问笔录",
+                "document": "询问笔录\n\n问：当时是谁驾驶？\n答：是我本人驾驶。",
+            })  # fmt: skip
             msg = await ws.receive_json(timeout=60)
             events.put((msg["type"], msg.get("png")))
             await ws.send_json(
@@ -189,6 +192,9 @@ def test_join_video_signature_and_document(
         assert browser.text("#procedure_steps li.current") == "确认"
         assert not visible(browser, "#document_link")  # no served decision yet
         assert "确认处罚决定" in browser.text("#signature_prompt")
+        browser.wait(lambda: visible(browser, "#signature_document"), what="record being signed")
+        assert browser.text("#signature_document_title") == "询问笔录"
+        assert "答：是我本人驾驶。" in browser.text("#signature_document_text")
         browser.draw("#signature_canvas", [(-120, 0), (-60, -30), (0, 20), (60, -20), (120, 10)])
         browser.screenshot(shots(tmp_path) / "citizen_signature.png")
         browser.click("#signature_submit")

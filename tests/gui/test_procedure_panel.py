@@ -106,6 +106,9 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     assert [r.split("\n", 1)[0] for r in records] == ["询问笔录", "行政处罚告知笔录"]
     notice = next(m for m in channel.sent if m["type"] == "notice" and m["text"] not in records)
     assert "记6分" in notice["text"] and "陈述和申辩" in notice["text"]
+    asked = [m for m in channel.sent if m["type"] == "request_signature"]
+    assert [m.get("title") for m in asked] == ["询问笔录", "行政处罚告知笔录"]  # shown, signed
+    assert "答：是的，是我本人驾驶。" in asked[0]["document"]
     officer.complete("ruling", "confirmation")
     officer.click("open_inquiry_button")  # the 询问笔录 as signed at 询问, not a draft
     officer.wait(lambda: panel.viewer is not None and bool(panel.viewer.data))

@@ -172,7 +172,9 @@ class ProcedurePanel(QWidget):
         )
         record = self.pages["record"]
         assert isinstance(record, RecordPage)
-        record.signature.request.connect(lambda: self._request_signature(record.prompt()))
+        record.signature.request.connect(
+            lambda: self._request_signature(record.prompt(), **record.document())
+        )
 
     # --- public --------------------------------------------------------------------------
     def set_appointment(
@@ -406,11 +408,11 @@ class ProcedurePanel(QWidget):
 
         self.intents.poll(case_id, self._cosign_seen, done, lambda _e: None)
 
-    def _request_signature(self, prompt: str) -> None:
+    def _request_signature(self, prompt: str, **document: str) -> None:
         if self.channel is None:
             self.message.show_message("当事人不在视频中，无法请求签名", "error")
             return
-        self.channel.send({"type": "request_signature", "prompt": prompt})
+        self.channel.send({"type": "request_signature", "prompt": prompt, **document})
 
     def _signature_arrived(self, png: bytes) -> None:
         step = self.view.next_step.value if self.view and self.view.next_step else ""

@@ -102,7 +102,16 @@ class RecordPage(StepPage):
     def prompt(self) -> str:
         """The signature request's prompt on the citizen's phone."""
         title = RECORD_TITLES.get(self.record_step, "笔录")
-        return f"请核对{title}内容（见页面上的笔录文字），无误后签名"
+        return f"请核对上方{title}内容，无误后在下方框内签名"
+
+    def document(self) -> dict[str, str]:
+        """The record shown above the citizen's signature pad (``title``, ``document``)."""
+        if not self.record_step:
+            return {}
+        return {
+            "title": RECORD_TITLES[self.record_step],
+            "document": self.text.toPlainText()[:8000],
+        }
 
     def values(self) -> dict[str, Any]:
         """``sign_record``'s keywords; ValueError (Chinese) when neither is given."""
