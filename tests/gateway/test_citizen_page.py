@@ -138,7 +138,7 @@ async def _console(
                 "type": "request_signature",
                 "prompt": "请在框内签名，确认处罚决定",
                 "title": "询问笔录",
-                "document": "询问笔录\n\n问：当时是谁驾驶？\n答：是我本人驾驶。",
+                "document": "问：当时是谁驾驶？\n答：是我本人驾驶。",
             })  # fmt: skip
             msg = await ws.receive_json(timeout=60)
             events.put((msg["type"], msg.get("png")))

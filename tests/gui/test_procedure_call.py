@@ -95,7 +95,8 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
             click("record_request_signature_button")
             await until(lambda: requests(citizen) == before + 1)
             asked = [m for m in citizen.messages if m["type"] == "request_signature"][-1]
-            assert asked["title"] in asked["document"]  # the record, through the real relay
+            said = "问：" if asked["title"] == "询问笔录" else "复核意见："
+            assert said in asked["document"]  # the record, through the real relay
             image = signed_png(f"record-{n}")
             drawn = "data:image/png;base64," + base64.b64encode(image).decode()
             await citizen.signaling.send({"type": "signature", "png": drawn})

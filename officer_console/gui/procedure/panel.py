@@ -248,7 +248,8 @@ class ProcedurePanel(QWidget):
         self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
-        self._mark(step, done)
+        record = pending_record(view)  # its record still to sign: that step stays current
+        self._mark(record or step, tuple(d for d in done if d != record))
         tz = self.services.settings.timezone
         self.summary.setText(
             f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟罚款{view.fine_total}元、"
@@ -257,7 +258,7 @@ class ProcedurePanel(QWidget):
         if step is None:
             self._show_done(view)
         else:
-            step = "record" if pending_record(view) else step  # the step's record first
+            step = "record" if record else step  # the step's record first
             page = self.pages[step]
             page.load(view)
             officer = self.services.officer

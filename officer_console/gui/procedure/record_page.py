@@ -108,10 +108,9 @@ class RecordPage(StepPage):
         """The record shown above the citizen's signature pad (``title``, ``document``)."""
         if not self.record_step:
             return {}
-        return {
-            "title": RECORD_TITLES[self.record_step],
-            "document": self.text.toPlainText()[:8000],
-        }
+        title = RECORD_TITLES[self.record_step]
+        body = self.text.toPlainText().removeprefix(title).lstrip("\n")  # the title goes apart
+        return {"title": title, "document": body[:8000]}
 
     def values(self) -> dict[str, Any]:
         """``sign_record``'s keywords; ValueError (Chinese) when neither is given."""
