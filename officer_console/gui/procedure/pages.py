@@ -336,7 +336,7 @@ class ConfirmationPage(StepPage):
             docs.addWidget(button)
         docs.addStretch(1)
         self.body.addLayout(docs)
-        hint = QLabel("请当事人核对笔录和决定书内容，在手机上签名确认。", self)
+        hint = QLabel("请当事人核对处罚决定书内容，在手机上签名确认（笔录已分别签名）。", self)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
         self.signature = SignatureBox("", self)

@@ -165,7 +165,9 @@ class ProcedurePanel(QWidget):
             lambda k: self.documents_window.open_draft(k, self.view, self.channel)
         )
         confirmation.signature.request.connect(
-            lambda: self._request_signature("请签名确认询问笔录、告知笔录和处罚决定书")
+            lambda: self._request_signature(
+                "请核对处罚决定书内容后签名确认（笔录已在询问、告知时签名）"
+            )
         )
         service.signature.request.connect(
             lambda: self._request_signature("请签名确认送达地址（同意电子送达）")
