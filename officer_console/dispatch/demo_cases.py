@@ -31,6 +31,7 @@ from officer_console.store.models import (
 )
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure import presence
 from officer_console.store.procedure import records as pc_records
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
@@ -107,8 +108,15 @@ class _Seeder:
         )
 
     def run(self, work: Callable[[Session], CaseChange]) -> CaseView:
-        """One operation in its own transaction; the case as saved."""
-        return run_in_transaction(self.factory, work).view
+        """One operation in its own transaction; the case as saved. The demo's console is
+        live: it beats on the call's room with each step (presence needs a fresh beat)."""
+
+        def beating(s: Session) -> CaseChange:
+            change = work(s)
+            presence.console_beat(s, None, change.view.appointment_id)
+            return change
+
+        return run_in_transaction(self.factory, beating).view
 
     def actor(self, officer_id: int) -> Actor:
         with self.factory() as s:
@@ -226,7 +234,7 @@ class _Seeder:
         rid = run_in_transaction(
             self.factory,
             lambda s: procedure_cosign.request_cosign(s, actor, case_id, helper.officer_id or 0),
-        )
+        ).request_id
         run_in_transaction(
             self.factory,
             lambda s: procedure_cosign.decide(s, helper, rid, approve=True, password=self.password),

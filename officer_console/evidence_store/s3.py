@@ -156,9 +156,8 @@ class S3Store(EvidenceStore):
                 "设置为 s3_ca_bundle（不建议关闭 s3_tls_verify）"
             )
         return StoreUnavailable(
-            f"对象存储 {self.config.endpoint or 'AWS'} 暂不可用（{code or type(exc).__name__}），"
-            "证据已保留在本机暂存区，稍后自动重试"
-        )
+            f"对象存储 {self.config.endpoint or 'AWS'} 暂不可用（{code or type(exc).__name__}）"
+        )  # no promise here: only the recordings' upload worker keeps a spool and retries
 
     def _call(self, name: str, **kwargs: Any) -> Any:
         """One S3 call; "not found" answers stay ``ClientError``, the rest become

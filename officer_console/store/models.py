@@ -427,6 +427,9 @@ class VideoSession(Base):
     console_opened_at: Mapped[datetime | None] = mapped_column()
     #: when the citizen was first admitted to this room (the console shows the waiting time)
     citizen_waiting_since: Mapped[datetime | None] = mapped_column()
+    #: the console's last heartbeat while its call on this room is live (revision 0007):
+    #: presence needs a fresh one, so a killed console's room stops counting within seconds
+    console_alive_at: Mapped[datetime | None] = mapped_column()
 
 
 class RoomSeat(Base):

@@ -75,6 +75,7 @@ def test_hand_over_after_the_ruling_then_paper_service(
     officer.type("paper_recipient", "张三丰（本人）")
     officer.click("paper_record_button")
     officer.wait(lambda: "纸质送达：直接送达" in panel.done_text.text())
+    assert panel.markers["service"].text() == "纸质送达"
     assert not box.isVisible()
     if _SCREEN_DIR:
         window.grab().save(str(Path(_SCREEN_DIR) / "procedure_paper_served.png"))

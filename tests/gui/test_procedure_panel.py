@@ -106,6 +106,7 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     assert [r.split("\n", 1)[0] for r in records] == ["询问笔录", "行政处罚告知笔录"]
     notice = next(m for m in channel.sent if m["type"] == "notice" and m["text"] not in records)
     assert "记6分" in notice["text"] and "陈述和申辩" in notice["text"]
+    assert panel.markers["service"].text() == "送达"  # not yet decided how
     asked = [m for m in channel.sent if m["type"] == "request_signature"]
     assert [m.get("title") for m in asked] == ["询问笔录", "行政处罚告知笔录"]  # shown, signed
     assert "答：是的，是我本人驾驶。" in asked[0]["document"]
@@ -116,6 +117,8 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     assert validate_signature(panel.viewer.data, [demo_pki().ca_cert]).valid
     assert "待当事人签名" not in "".join(_pdf_text(panel.viewer.data).split())
     finish_case(officer)
+    assert panel.markers["service"].text() == "电子送达"
+    assert panel.markers["service"].objectName() == "step_service"
     assert officer.page() == "done" and "已办结" in panel.done_text.text()
     assert "短信发送成功时间" in panel.done_text.text()
     record = panel.done_page.record
@@ -238,8 +241,11 @@ def test_general_case_cosigned_from_second_console(
     officer.wait(lambda: ruling.assist_combo.count() >= 2)  # type: ignore[attr-defined]
     index = ruling.assist_combo.findData(world.assist.officer_id)  # type: ignore[attr-defined]
     ruling.assist_combo.setCurrentIndex(index)  # type: ignore[attr-defined]
+    changes: list[object] = []
+    panel.case_changed.connect(changes.append)
     officer.click("cosign_request_button")
     officer.wait(lambda: "等待" in ruling.cosign_status.text())  # type: ignore[attr-defined]
+    assert len(changes) == 1  # the request's CaseChange, emitted once like every operation
     # The assisting officer's console: its own services, its own login.
     other = console.make_services(db_url)
     try:
@@ -255,9 +261,14 @@ def test_general_case_cosigned_from_second_console(
         inbox.password.setText("wrong-password-1")
         inbox.approve_button.click()
         qtbot.waitUntil(lambda: inbox.message.kind == "error", timeout=10_000)
+        published: list[object] = []
+        other.hub.changed.connect(published.append)
         inbox.password.setText(builders.PASSWORD)
         inbox.approve_button.click()
         qtbot.waitUntil(lambda: inbox.items == [], timeout=10_000)
+        with other.factory() as s:  # once, with the appointment's version the operation saw
+            version = s.get(Appointment, world.appointment_id).version  # type: ignore[union-attr]
+        assert published == [[(world.appointment_id, version)]]
         inbox.stop()
     finally:
         other.runner.shutdown()
@@ -294,8 +305,10 @@ def test_no_consent_paper_service(qtbot: QtBot, services: Services) -> None:
     officer.tick("refused_to_sign")
     officer.complete("confirmation", "service")
     _shot(panel, "procedure_service.png")
+    assert panel.markers["service"].text() == "送达"
     officer.complete("service", "done")
     assert "待纸质送达" in panel.done_text.text()
+    assert panel.markers["service"].text() == "纸质送达"  # a paper case never says 电子送达
     _shot(panel, "procedure_done.png")
     with services.factory() as s:
         assert s.scalar(select(func.count()).select_from(SmsMessage)) == 0

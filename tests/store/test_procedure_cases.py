@@ -413,8 +413,10 @@ def test_general_case_with_cosign(factory: sessionmaker[Session], tmp_path: Path
         labels = [a.label for a in procedure_cosign.assistants(s, view.case_id)]
     assert labels[0].startswith("孙队") and any(x.startswith("赵强") for x in labels)
     assert all("钱亮" not in x for x in labels)  # other squads are not offered
-    rid = run(factory, lambda s: procedure_cosign.request_cosign(
+    requested = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
         s, w.lead, view.case_id, w.assist.officer_id))  # type: ignore[arg-type]  # fmt: skip
+    rid = requested.request_id
+    assert requested.view.cosign_status == "pending"  # the operation's change, like the others
     with read_session(factory) as s:
         (item,) = procedure_cosign.pending_for(s, w.assist.officer_id)  # type: ignore[arg-type]
         assert "拟罚款2000元" in item.summary and "张*" in item.summary
@@ -429,12 +431,14 @@ def test_general_case_with_cosign(factory: sessionmaker[Session], tmp_path: Path
     # A wrong password is refused and the denial audited (committed).
     with transaction(factory) as s, pytest.raises(PermissionDenied, match="密码错误"):
         procedure_cosign.decide(s, w.assist, rid, approve=True, password="wrong-password")
-    run(
+    approved = run_in_transaction(
         factory,
         lambda s: procedure_cosign.decide(
             s, w.assist, rid, approve=True, password=builders.PASSWORD
         ),
     )
+    assert approved.view.cosign_status == "approved"
+    assert approved.changed == (view.appointment_id, approved.appointment_version)
     with pytest.raises(ValidationError, match="无需再次请求"):
         run(
             factory,
@@ -453,8 +457,8 @@ def test_general_case_with_cosign(factory: sessionmaker[Session], tmp_path: Path
 def test_cosign_decline_needs_reason(factory: sessionmaker[Session], tmp_path: Path) -> None:
     w = build(factory, ("1721",))
     view = _to_ruling(factory, w, tmp_path)
-    rid = run(factory, lambda s: procedure_cosign.request_cosign(
-        s, w.lead, view.case_id, w.lead_shift.officer_id))  # type: ignore[arg-type]  # fmt: skip
+    rid = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
+        s, w.lead, view.case_id, w.lead_shift.officer_id)).request_id  # type: ignore[arg-type]  # fmt: skip
     with pytest.raises(ValidationError, match="理由"):
         run(factory, lambda s: procedure_cosign.decide(s, w.lead_shift, rid, approve=False))
     run(

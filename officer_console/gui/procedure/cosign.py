@@ -27,6 +27,7 @@ from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, named, run_keeping_denials
 from officer_console.store import changes
 from officer_console.store.procedure import cosign as procedure_cosign
+from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.cosign import CosignItem
 
 __all__ = ["CosignRequests"]
@@ -145,12 +146,13 @@ class CosignRequests(QGroupBox):
         request_id, actor = self.items[row].request_id, self.services.actor()
         password, reason = self.password.text(), self.reason.text()
 
-        def work(s: Session) -> None:
-            procedure_cosign.decide(
+        def work(s: Session) -> CaseChange:
+            return procedure_cosign.decide(
                 s, actor, request_id, approve=approve, password=password, reason=reason
             )
 
-        def done(_none: None) -> None:
+        def done(change: CaseChange) -> None:
+            self.services.hub.publish([change.changed])  # once, with the operation's version
             self.password.clear()
             self.reason.clear()
             self.message.show_message(

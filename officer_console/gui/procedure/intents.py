@@ -149,15 +149,10 @@ class CaseIntents:
         )
 
     def request_cosign(
-        self, case_id: int, officer_id: int, done: Done[CaseView], failed: Failed
+        self, case_id: int, officer_id: int, done: Done[CaseChange], failed: Failed
     ) -> None:
         actor = self.services.actor()
-
-        def work(s: Session) -> CaseView:
-            cosign.request_cosign(s, actor, case_id, officer_id)
-            return view.load_case(s, case_id)
-
-        self._write(work, done, failed)
+        self._write(lambda s: cosign.request_cosign(s, actor, case_id, officer_id), done, failed)
 
     def serve(
         self,

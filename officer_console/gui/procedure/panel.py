@@ -14,23 +14,19 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.documents.signing import SigningError
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
-from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.evidence_store import EvidenceStore, StoreUnavailable, open_store
 from officer_console.gui.document_viewer import DocumentViewer
+from officer_console.gui.procedure import serving
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
 from officer_console.gui.procedure.endings import Endings
+from officer_console.gui.procedure.heartbeat import ConsoleHeartbeat
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
@@ -40,11 +36,13 @@ from officer_console.gui.procedure.pages import (
     StepPage,
 )
 from officer_console.gui.procedure.record_page import RecordPage, citizen_messages, pending_record
+from officer_console.gui.procedure.store_retry import StoreRetry, unavailable_text
 from officer_console.gui.procedure.support import (
     STAGE_TITLES,
     DonePage,
     StartPage,
     marker_style,
+    service_marker,
 )
 from officer_console.gui.procedure.values import build_pages, page_values
 from officer_console.gui.procedure.viewing import DocumentWindow
@@ -88,6 +86,7 @@ class ProcedurePanel(QWidget):
             services, documents=self.documents, evidence=self.evidence, server=server
         )
         self.channel: CitizenChannel | None = None
+        self.heartbeat = ConsoleHeartbeat(services, lambda: self.appointment_id, self)
         self.view: CaseView | None = None
         self.appointment_id: int | None = None
         self.appointment_status = ""
@@ -95,6 +94,7 @@ class ProcedurePanel(QWidget):
         self._busy = False
         self._assigned = False
         self._pages_for: int | None = None  # the appointment the step pages were built for
+        self.attempt: tuple[str, Callable[[], None]] | None = None  # the intent in flight
         # While a co-sign is pending the lead's page follows the change counter (live).
         self._cosign_seen = -1
         self._cosign_timer = QTimer(self, interval=1000)
@@ -102,7 +102,7 @@ class ProcedurePanel(QWidget):
         self.documents_window = DocumentWindow(
             self.intents,
             case_id=lambda: self.view.case_id if self.view else None,
-            sent=self._resent,
+            sent=lambda outcome: serving.resent(self, outcome),
             failed=self.failed_inline,
         )
         self._build()
@@ -123,6 +123,7 @@ class ProcedurePanel(QWidget):
         self.summary = named(QLabel(self), "procedure_summary")
         self.summary.setWordWrap(True)
         self.message = MessageBar("procedure_message", self)
+        self.store_retry = StoreRetry(self.evidence, self)  # 重试 once the store answers
         self.stack = named(QStackedWidget(self), "procedure_pages")
         self.start_page = StartPage(self)
         self.start_info, self.licence_measure = self.start_page.info, self.start_page.measure
@@ -142,6 +143,7 @@ class ProcedurePanel(QWidget):
         layout.addLayout(markers)
         layout.addWidget(self.summary)
         layout.addWidget(self.message)
+        layout.addWidget(self.store_retry)
         layout.addWidget(self.stack, 1)
 
     def _fresh_pages(self) -> None:
@@ -154,7 +156,7 @@ class ProcedurePanel(QWidget):
         self.pages = build_pages(self)
         for page in self.pages.values():
             self.stack.insertWidget(self.stack.count() - 1, page)
-            page.complete_button.clicked.connect(lambda _=False, k=page.step: self._complete(k))
+            page.complete_button.clicked.connect(lambda _=False, k=page.step: self.complete_step(k))
         inquiry, ruling = self.pages["inquiry"], self.pages["ruling"]
         assert isinstance(inquiry, InquiryPage) and isinstance(ruling, RulingPage)
         inquiry.snapshot_requested.connect(self._snapshot)
@@ -188,6 +190,7 @@ class ProcedurePanel(QWidget):
             self._pages_for = appointment_id
             self._fresh_pages()
             self.licence_measure.setChecked(False)
+            self.store_retry.withdraw()
         self.appointment_id, self.appointment_status = appointment_id, status
         self.view = None
         self._busy = False
@@ -206,6 +209,7 @@ class ProcedurePanel(QWidget):
     def set_channel(self, channel: CitizenChannel | None) -> None:
         """The running call's channel (None when there is no call); re-syncs the citizen page."""
         self.channel = channel
+        self.heartbeat.follow(channel)  # the store's presence needs this console's beats
         if channel is not None:
             channel.on_signature = self._signature_arrived
             channel.on_rejoin = self._resync
@@ -218,6 +222,7 @@ class ProcedurePanel(QWidget):
     def shutdown(self) -> None:
         self._generation += 1
         self._cosign_timer.stop()
+        self.heartbeat.stop()
         self.documents_window.shutdown()
 
     # --- showing -------------------------------------------------------------------------
@@ -241,17 +246,23 @@ class ProcedurePanel(QWidget):
         self.start_button.setEnabled(self.appointment_id is not None and not hint)
         self.page_ready.emit("start")
 
-    def _mark(self, current: str | None, done: tuple[str, ...]) -> None:
+    def _mark(
+        self, current: str | None, done: tuple[str, ...], view: CaseView | None = None
+    ) -> None:
         for step, label in self.markers.items():
             label.setStyleSheet(marker_style(step, current, done))
+        self.markers["service"].setText(service_marker(view))  # which service happened
 
     def show_view(self, view: CaseView) -> None:
         self.view = view
+        retry = {"snapshot": "inquiry", "paper": "service"}.get(self.store_retry.step)
+        if view.next_step is None or (retry or self.store_retry.step) != view.next_step.value:
+            self.store_retry.withdraw()
         self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
         record = pending_record(view)  # its record still to sign: that step stays current
-        self._mark(record or step, tuple(d for d in done if d != record))
+        self._mark(record or step, tuple(d for d in done if d != record), view)
         tz = self.services.settings.timezone
         self.summary.setText(
             f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟罚款{view.fine_total}元、"
@@ -307,7 +318,7 @@ class ProcedurePanel(QWidget):
 
         def wrap(done: Callable[[Any], None]) -> Callable[[Any], None]:
             def ok(result: Any) -> None:
-                self._busy = False
+                self._busy, self.attempt = False, None
                 if generation == self._generation:
                     done(result)
 
@@ -321,6 +332,11 @@ class ProcedurePanel(QWidget):
 
     def failed_inline(self, error: BaseException) -> None:
         self._busy = False
+        attempt, self.attempt = self.attempt, None
+        if isinstance(error, StoreUnavailable) and attempt is not None:  # the step rolled back
+            self.message.show_message(unavailable_text(attempt[0], error), "error")
+            self.store_retry.offer(*attempt)
+            return
         if isinstance(error, DomainError | SigningError):  # SigningError: the unit's certificate
             self.message.show_message(error.message, "error")
             return
@@ -343,6 +359,7 @@ class ProcedurePanel(QWidget):
         page, wrap = self.pages["inquiry"], self.begin()
         if self.view is None or wrap is None:
             return
+        self.attempt = ("snapshot", self._snapshot)
         assert isinstance(page, InquiryPage)
         self.intents.snapshot(
             self.view.case_id,
@@ -351,7 +368,7 @@ class ProcedurePanel(QWidget):
             self.failed_inline,
         )
 
-    def _complete(self, step: str) -> None:
+    def complete_step(self, step: str) -> None:
         """A page's completion button: its values go to the store as one intent."""
         view, page = self.view, self.pages[step]
         if view is None:
@@ -366,10 +383,11 @@ class ProcedurePanel(QWidget):
             if values.get("paper"):
                 step = "paper"
             else:
-                self._serve(view, page, values["confirm_png"], values["consent"])
+                serving.serve(self, view, page, values["confirm_png"], values["consent"])
                 return
         wrap = self.begin()
         if wrap is not None:
+            self.attempt = (step, lambda: self.complete_step(page.step))
             self.intents.complete(step, view.case_id, values, wrap(self.saved), self.failed_inline)
 
     def _load_assistants(self, view: CaseView) -> None:
@@ -382,8 +400,12 @@ class ProcedurePanel(QWidget):
         wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
-                self.view.case_id, officer_id, wrap(self._cosign_changed), self.failed_inline
+                self.view.case_id, officer_id, wrap(self._cosign_requested), self.failed_inline
             )
+
+    def _cosign_requested(self, change: CaseChange) -> None:
+        self._cosign_changed(change.view)
+        self.case_changed.emit(change)  # published once, like every other operation
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view
@@ -426,38 +448,3 @@ class ProcedurePanel(QWidget):
     @property
     def viewer(self) -> DocumentViewer | None:
         return self.documents_window.viewer
-
-    def _resent(self, outcome: ServeOutcome) -> None:
-        if outcome.link and self.channel is not None:
-            self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
-        self.message.show_message(outcome.message, "info" if outcome.state == "sent" else "error")
-
-    def _serve(self, view: CaseView, page: ServicePage, confirm: bytes, consent: bool) -> None:
-        if self.server is None:
-            self.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
-            return
-        wrap = self.begin()
-        if wrap is None:
-            return
-        page.complete_button.setEnabled(False)
-        page.result.setText("正在生成签章文书并送达（发送短信）……")
-
-        def failed(error: BaseException) -> None:
-            page.complete_button.setEnabled(True)
-            self.failed_inline(error)
-
-        self.intents.serve(view.case_id, confirm, consent, wrap(self._served), failed)
-
-    def _served(self, outcome: ServeOutcome) -> None:
-        page = self.pages["service"]
-        assert isinstance(page, ServicePage)
-        page.complete_button.setEnabled(True)
-        page.result.setText(outcome.message)
-        if outcome.link and self.channel is not None:
-            self.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})
-        kind = "info" if outcome.state == "sent" else "error"
-        self.message.show_message(outcome.message, kind)
-        if outcome.change is not None:
-            self.saved(outcome.change)
-        else:
-            self.show_view(outcome.view)

@@ -14,7 +14,14 @@ from officer_console.gui.widgets import local_text, named
 from officer_console.store.procedure.service import CaseRecord
 from officer_console.store.procedure.view import PAPER_PENDING, CaseView
 
-__all__ = ["STAGE_TITLES", "DonePage", "StartPage", "decision_text", "marker_style"]
+__all__ = [
+    "STAGE_TITLES",
+    "DonePage",
+    "StartPage",
+    "decision_text",
+    "marker_style",
+    "service_marker",
+]
 
 T = TypeVar("T")
 STAGE_TITLES = {
@@ -35,6 +42,19 @@ def marker_style(step: str, current: str | None, done: tuple[str, ...]) -> str:
     if step == current:
         return style + "background:#1565c0; color:white; font-weight:bold;"
     return style + "color:#9e9e9e;"
+
+
+def service_marker(view: CaseView | None) -> str:
+    """The service step's marker says which service happened: 「电子送达」 or 「纸质送达」 once
+    it did (paper also when recorded after a hand-over), plain 「送达」 before — the officer
+    chooses the road on the service page (consent) or the case goes to the window."""
+    if view is not None:
+        done = next((s.label for s in view.steps if s.step == "service"), "")
+        if done:
+            return done
+        if view.paper_service:
+            return "纸质送达"
+    return "送达"
 
 
 class StartPage(QWidget):

@@ -22,16 +22,32 @@ from officer_console.store import audit, changes
 from officer_console.store.accounts import verify_password
 from officer_console.store.audit import Actor
 from officer_console.store.models import Appointment, Case, Citizen, CosignRequest, Officer
+from officer_console.store.procedure.core import CaseChange, changed
 from officer_console.store.procedure.view import OPEN
 from officer_console.store.types import utcnow
 
-__all__ = ["Assistant", "CosignItem", "assistants", "decide", "pending_for", "request_cosign"]
+__all__ = [
+    "Assistant",
+    "CosignChange",
+    "CosignItem",
+    "assistants",
+    "decide",
+    "pending_for",
+    "request_cosign",
+]
 
 
 @dataclass(frozen=True)
 class Assistant:
     officer_id: int
     label: str  # 姓名（警号）· 角色
+
+
+@dataclass(frozen=True)
+class CosignChange(CaseChange):
+    """A new co-sign request: the operation's :class:`CaseChange` and the request's id."""
+
+    request_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,8 +93,8 @@ def _bump(session: Session, appt: Appointment) -> None:
     changes.bump(session, appt.squad_id, appointment_id=appt.id)
 
 
-def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int) -> int:
-    """A new request (an older pending one is withdrawn); returns its id."""
+def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int) -> CosignChange:
+    """A new request (an older pending one is withdrawn); the case's change and its id."""
     case, appt = _case(session, case_id)
     if actor.officer_id != case.lead_officer_id:
         raise PermissionDenied("只有主办民警可以发起会签")
@@ -110,7 +126,8 @@ def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int
         entity_id=case.id,
         detail={"request_id": row.id, "officer_id": officer_id},
     )
-    return row.id
+    base = changed(session, case)
+    return CosignChange(base.view, base.appointment, base.appointment_version, row.id)
 
 
 def pending_for(session: Session, officer_id: int) -> list[CosignItem]:
@@ -145,7 +162,7 @@ def decide(
     approve: bool,
     password: str = "",
     reason: str = "",
-) -> None:
+) -> CaseChange:
     """Approve with the assisting officer's own password, or decline with a reason."""
     req = session.get(CosignRequest, request_id)
     if req is None:
@@ -191,3 +208,4 @@ def decide(
         entity_id=case.id,
         detail={"request_id": req.id, "approved": approve, "reason": reason},
     )
+    return changed(session, case)

@@ -1,4 +1,5 @@
-"""procedure: a decision voided (作废) when its case is handed over after the ruling
+"""procedure: a decision voided (作废) when its case is handed over after the ruling; the
+console's heartbeat on its video room (presence needs a fresh one)
 
 Revision ID: 0007_procedure
 Revises: 0006
@@ -26,9 +27,19 @@ def upgrade() -> None:
             )
         )
         batch.add_column(sa.Column("void_reason", sa.String(length=200), nullable=True))
+    with op.batch_alter_table("video_sessions") as batch:
+        batch.add_column(
+            sa.Column(
+                "console_alive_at",
+                officer_console.store.types.UTCDateTime(timezone=True),
+                nullable=True,
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("video_sessions") as batch:
+        batch.drop_column("console_alive_at")
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("void_reason")
         batch.drop_column("voided_at")
