@@ -141,6 +141,51 @@ def run(app: QApplication, label: str, url: str, cases: int) -> None:
     print(f"   whole scripted case wall time: p50 {median(walls):.2f} s, max {max(walls):.2f} s")
 
 
+def warning_case(app: QApplication, label: str, url: str, cases: int) -> None:
+    """A first violation (code 1039, on the 首违警告 list) decided as 警告 through the real
+    panel with the pre-filled defaults: the leniency proposal kept (its reason as filled in),
+    the ruling's 警告 as notified; prints the officer's interactions (target ≤ 18)."""
+    data = Path(tempfile.mkdtemp(prefix="oc-bench-warning-"))
+    services = console.make_services(url, data_dir=data)
+    docs = case_documents(data)
+    server = DecisionServer(
+        services.factory,
+        OutboxSmsProvider(services.factory),
+        evidence_dir=services.settings.evidence_dir,
+        link_base="http://127.0.0.1:8470",
+        documents=docs,
+    )
+    interactions: list[int] = []
+    steps: list[float] = []
+    for i in range(cases):
+        world = build(services.factory, ("1039",), squad_code=f"3702{20 + i:02d}")
+        queue_world.sign_in(services, world.lead.police_number)
+        panel = ProcedurePanel(services, documents=docs, server=server)
+        window = desk(panel)
+        window.show()
+        panel.set_channel(FakeChannel())
+        officer = Officer(panel, pump(app))
+        panel.set_appointment(world.appointment_id, "in_call", assigned=True)
+        officer.wait(panel.start_button.isEnabled)
+        walk_simple_case(officer, world.id_last4)
+        finish_case(officer)
+        assert panel.view is not None and panel.view.status == "completed"
+        assert panel.view.step_data["ruling"]["warned"], "the warning case was not a warning"
+        interactions.append(officer.interactions)
+        steps.extend(officer.step_times)
+        panel.shutdown()
+        window.close()
+        window.deleteLater()
+    services.close()
+    ms = [s * 1000 for s in steps]
+    print(f"-- {label}: {cases} first-violation warning cases (首违警告) through the real panel")
+    print(f"   officer interactions per case: {sorted(set(interactions))} (target ≤ 18)")
+    print(
+        f"   step completion click → next page ready: p50 {median(ms):.1f} ms, "
+        f"p95 {pct(ms, 95):.1f} ms, max {max(ms):.1f} ms ({len(ms)} steps)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10)
@@ -159,6 +204,7 @@ def main() -> None:
                     f"max {max(seconds):.2f} s ({len(seconds)} rounds over the five steps; "
                     "target p95 ≤ 2 s)"
                 )
+            warning_case(app, label, url, max(3, args.cases // 3))
 
 
 if __name__ == "__main__":

@@ -88,6 +88,7 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def seed_procedure_demo(settings: Settings, engine: Engine, password: str) -> list[DemoCase]:
     """Finished and resumable procedure cases, made through the wizard's service functions."""
+    from officer_console.admin.demo_recording import demo_segment_recorder
     from officer_console.dispatch.demo_cases import seed_demo_cases
     from officer_console.dispatch.outbox import OutboxSmsProvider
     from officer_console.documents.case_docs import CaseDocuments
@@ -101,6 +102,7 @@ def seed_procedure_demo(settings: Settings, engine: Engine, password: str) -> li
         password=password,
         documents=CaseDocuments(settings, workstation="demo-seed"),
         link_base=settings.gateway_url,
+        record_call=demo_segment_recorder(factory, settings.evidence_dir),
     )
 
 

@@ -2,7 +2,11 @@
 
 After ``seed_demo``: a simple case signed and served by SMS link (demo outbox), a simple case
 refused to sign and served on paper, a general case co-signed by a second officer and served,
-and a case stopped at 告知 to show resuming. Each step is its own transaction, exactly as the
+a case stopped at 告知 to show resuming, a first violation decided as 警告 (首违警告, no payment
+terms), a 2000-yuan case whose party waived the hearing (放弃听证) on the notice record, a
+paper-served case with its 送达回证 recorded, and a case ruled and then handed over to the
+window with its decision (转窗口办理, decision carried), and a case resumed after a dropped
+call (询问 in the first call, the rest after a fresh code in the second; one recording each). Each step is its own transaction, exactly as the
 console runs them, so the stored documents verify against their evidence hashes.
 """
 
@@ -18,6 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
 from officer_console.domain.errors import DomainError
+from officer_console.domain.leniency import pick_list
+from officer_console.domain.penalties import HEARING_THRESHOLD_YUAN
+from officer_console.domain.procedure import HearingChoice
+from officer_console.domain.procedure_notes import default_review_note
 from officer_console.store import lifecycle, rooms
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
@@ -27,11 +35,12 @@ from officer_console.store.models import (
     Case,
     Citizen,
     Officer,
+    VideoSession,
     ViolationRecord,
 )
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
-from officer_console.store.procedure import presence
+from officer_console.store.procedure import handover, leniency, presence
 from officer_console.store.procedure import records as pc_records
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
@@ -40,7 +49,12 @@ from officer_console.store.procedure.files import StoreLike
 from officer_console.store.procedure.view import CaseView
 from officer_console.store.types import utcnow
 
-__all__ = ["DemoCase", "seed_demo_cases"]
+__all__ = ["DemoCase", "RecordCall", "seed_demo_cases"]
+
+#: Stores one call's recording segment: (actor, appointment id, case id) → evidence id. The
+#: admin command passes a real recorder (``admin.demo_recording``; dispatch may not import
+#: the video layer); without one the resumed case has its two calls but no recordings.
+RecordCall = Callable[[Actor, int, int], int]
 
 #: (view, signature PNG or None, refused to sign) → decision PDF
 
@@ -89,6 +103,24 @@ def _candidates(session: Session) -> list[tuple[int, int, int, int]]:
     return [(int(a), int(o or 0), int(n), int(f or 0)) for a, o, n, f in rows]
 
 
+def _lenient_appointments(session: Session) -> set[int]:
+    """Claimed appointments with a violation on the 首违警告 list in force (a candidate for
+    a warning; whether it is a first violation the case start decides)."""
+    rows = session.execute(
+        select(Appointment.id, ViolationRecord.region, ViolationRecord.code)
+        .join(AppointmentViolation, AppointmentViolation.appointment_id == Appointment.id)
+        .join(ViolationRecord, ViolationRecord.id == AppointmentViolation.violation_id)
+        .where(Appointment.status == "claimed")
+    ).all()
+    lists, today = leniency.load_lists(), utcnow().date()
+    found = set()
+    for appointment_id, region, code in rows:
+        lst = pick_list(lists, region, today)
+        if lst is not None and code in lst.rules:
+            found.add(int(appointment_id))
+    return found
+
+
 class _Seeder:
     def __init__(
         self,
@@ -103,6 +135,7 @@ class _Seeder:
     ) -> None:
         self.factory, self.evidence, self.password = factory, evidence_dir, password
         self.documents, self.workstation = documents, workstation
+        self.record_call: RecordCall | None = None
         self.server = DecisionServer(
             factory, sms, evidence_dir=evidence_dir, link_base=link_base, documents=documents
         )
@@ -186,13 +219,27 @@ class _Seeder:
         view = self.sign_record(actor, case_id, "inquiry", signed=signed)
         if not notice:
             return view
-        self.run(lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True))
+        # From 2000 yuan the party is asked about a hearing: the demo's party waives it.
+        hearing = HearingChoice.WAIVED if view.hearing_right else None
+        self.run(
+            lambda s: pc.complete_notice(
+                s, actor, case_id, statement=None, waived=True, hearing=hearing
+            )
+        )
         return self.sign_record(actor, case_id, "notice", signed=signed)
 
     def finish(self, actor: Actor, view: CaseView, *, signed: bool, consent: bool) -> str:
         case_id, evidence = view.case_id, self.evidence
-        fines = {v.violation_id: v.fine for v in view.violations}
+        warned = view.warned  # 首违警告 proposed at the notice: ruled as 警告 (no fine)
+        fines = {v.violation_id: 0 if v.violation_id in warned else v.fine for v in view.violations}
         points = {v.violation_id: v.points for v in view.violations}
+        notice = view.step_data.get("notice", {})
+        note = default_review_note(
+            statement=notice.get("statement"),
+            waived=bool(notice.get("waived")),
+            hearing=HearingChoice(notice.get("hearing") or HearingChoice.NOT_APPLICABLE.value),
+            leniency_warned=bool(warned),
+        )
         view = self.run(
             lambda s: pc.complete_ruling(
                 s,
@@ -200,7 +247,8 @@ class _Seeder:
                 case_id,
                 fines=fines,
                 points=points,
-                review_note="经复核，当事人未提出新的事实、理由和证据，维持拟处罚意见。",
+                review_note=note,
+                warning=bool(warned),
             )
         )
         if view.stop_code:
@@ -223,6 +271,88 @@ class _Seeder:
             actor, case_id, confirm_png=_png("signature-service"), consent=True
         )
         return outcome.view.status
+
+    def record_paper(self, actor: Actor, case_id: int) -> str:
+        """The window served the decision by hand: 直接送达 with the scanned 送达回证."""
+        evidence = self.evidence
+        with self.factory() as s:
+            case = s.get(Case, case_id)
+            appt = s.get(Appointment, case.appointment_id) if case else None
+            citizen = s.get(Citizen, appt.citizen_id) if appt else None
+            assert citizen is not None
+            recipient = citizen.name
+        view = self.run(
+            lambda s: handover.record_paper_service(
+                s,
+                actor,
+                evidence,
+                case_id,
+                method="direct",
+                served_on=utcnow().date(),
+                recipient=recipient,
+                receipt=_png("id"),
+            )
+        )
+        return view.status
+
+    def ruled_then_handed_over(self, actor: Actor, view: CaseView) -> str:
+        """Ruled, then the party dropped for good: 转窗口办理 with the decision carried to
+        the window (served there on paper); it never reaches 确认/送达 remotely."""
+        case_id = view.case_id
+        fines = {v.violation_id: v.fine for v in view.violations}
+        points = {v.violation_id: v.points for v in view.violations}
+        view = self.run(
+            lambda s: pc.complete_ruling(
+                s,
+                actor,
+                case_id,
+                fines=fines,
+                points=points,
+                review_note="当事人明确放弃陈述、申辩，经复核，违法事实清楚，维持拟处罚意见。",
+            )
+        )
+        view = self.run(
+            lambda s: handover.hand_over_case(
+                s,
+                actor,
+                case_id,
+                reason_code="technical",
+                text="裁决后当事人视频中断，多次联系未能恢复",
+                decision="carry",
+            )
+        )
+        return view.status
+
+    def dropped_and_resumed(self, actor: Actor, view: CaseView) -> CaseView:
+        """询问 in the first call; the citizen's network drops and the officer hangs up (the
+        call's recording is stored, segment 1); 重新发送验证码 and 开始视频 again, the citizen
+        rejoins with the fresh code and the case continues at 告知 (segment 2 at the end)."""
+        appointment_id, case_id = view.appointment_id, view.case_id
+        view = self.inquiry_and_notice(actor, view, notice=False)
+        if self.record_call is not None:
+            self.record_call(actor, appointment_id, case_id)
+
+        def drop(s: Session) -> CaseChange:
+            room = s.scalar(
+                select(VideoSession.room_id)
+                .where(VideoSession.appointment_id == appointment_id, VideoSession.status == "open")
+                .order_by(VideoSession.id.desc())
+                .limit(1)
+            )
+            if room is not None:
+                rooms.mark_citizen(s, room, None)  # the citizen's page left (network lost)
+                rooms.close_room(s, room)  # the officer hung up
+            appt = s.get(Appointment, appointment_id)
+            assert appt is not None
+            change = lifecycle.dispatch(s, appointment_id, actor, expected_version=appt.version)
+            lifecycle.open_video(s, appointment_id, actor, expected_version=change.version)
+            new_room, _secret = rooms.open_room(s, actor, appointment_id)
+            rooms.mark_citizen(s, new_room, utcnow())  # rejoined with the fresh code
+            return pc.start_case(s, actor, appointment_id)  # the existing case, as saved
+
+        view = self.run(drop)
+        self.run(lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True))
+        return self.sign_record(actor, case_id, "notice", signed=True)
 
     def cosign(self, actor: Actor, view: CaseView) -> bool:
         case_id = view.case_id
@@ -251,6 +381,7 @@ def seed_demo_cases(
     documents: CaseDocumentMaker,
     link_base: str = "http://127.0.0.1:8470",
     workstation: str = "demo-seed",
+    record_call: RecordCall | None = None,
 ) -> list[DemoCase]:
     """Make the demo's finished and resumable cases; skips a scenario the data cannot fit."""
     seeder = _Seeder(
@@ -262,32 +393,56 @@ def seed_demo_cases(
         link_base=link_base,
         workstation=workstation,
     )
+    seeder.record_call = record_call
     with factory() as s:
         candidates = _candidates(s)
-    simple = [c for c in candidates if c[2] == 1 and c[3] <= 200]
-    general = [c for c in candidates if 200 < c[3] < 2000]
+        lenient = _lenient_appointments(s)
+    fine_only = [c for c in candidates if c[2] == 1 and c[3] <= 200 and c[0] not in lenient]
+    pools = {
+        "simple": fine_only,
+        "warning": [c for c in candidates if c[2] == 1 and c[0] in lenient],
+        "general": [c for c in candidates if 200 < c[3] < 2000],
+        "hearing": [c for c in candidates if c[3] >= HEARING_THRESHOLD_YUAN],
+    }
     plans = [("simple", "signed_served"), ("simple", "refused_paper"), ("simple", "at_notice")]
+    plans += [("simple", "paper_recorded"), ("simple", "handed_over"), ("simple", "resumed")]
+    plans += [("warning", "signed_served"), ("hearing", "cosigned_served")]
     made: list[DemoCase] = []
     used: set[int] = set()
     for kind, plan in [*plans, ("general", "cosigned_served")]:
-        pool = [c for c in (simple if kind == "simple" else general) if c[0] not in used]
+        pool = [c for c in pools[kind] if c[0] not in used]
         for appointment_id, officer_id, _n, _fine in pool:
             used.add(appointment_id)
             try:
                 actor, view = seeder.open_case(appointment_id, officer_id)
                 if not view.is_open:
                     continue  # the data stops this one (e.g. points); try the next
+                if plan == "resumed":
+                    view = seeder.dropped_and_resumed(actor, view)
+                    status = seeder.finish(actor, view, signed=True, consent=True)
+                    if seeder.record_call is not None:
+                        seeder.record_call(actor, appointment_id, view.case_id)
+                    made.append(DemoCase(view.case_id, appointment_id, "resumed", status))
+                    break
+                if plan == "handed_over":
+                    view = seeder.inquiry_and_notice(actor, view, notice=True)
+                    status = seeder.ruled_then_handed_over(actor, view)
+                    made.append(DemoCase(view.case_id, appointment_id, kind, status))
+                    break
                 if plan == "at_notice":
                     view = seeder.inquiry_and_notice(actor, view, notice=False)
                     made.append(DemoCase(view.case_id, appointment_id, kind, "open"))
                     break
                 signed = plan != "refused_paper"
                 view = seeder.inquiry_and_notice(actor, view, notice=True, signed=signed)
-                if kind == "general" and not seeder.cosign(actor, view):
+                if kind == "warning" and not view.warned:
+                    continue  # an earlier identical violation rules leniency out: next one
+                if kind in ("general", "hearing") and not seeder.cosign(actor, view):
                     continue
-                status = seeder.finish(
-                    actor, view, signed=plan != "refused_paper", consent=plan != "refused_paper"
-                )
+                paper = plan in ("refused_paper", "paper_recorded")
+                status = seeder.finish(actor, view, signed=not paper, consent=not paper)
+                if plan == "paper_recorded":
+                    status = seeder.record_paper(actor, view.case_id)
             except DomainError:
                 continue
             made.append(DemoCase(view.case_id, appointment_id, kind, status))

@@ -122,7 +122,8 @@ def render_decision(doc: DecisionDoc) -> bytes:
     for i, v in enumerate(doc.violations, start=1):
         # With several violations each sentence carries its own penalty; the total follows.
         fine = v.fine if several else doc.fine_total
-        sentence = _violation_sentence(legal, v, tz, warning=doc.warning, fine=fine)
+        # 警告 stands in place of a violation's fine ([DJF] 90 "警告或者罚款"): 0 yuan → 警告.
+        sentence = _violation_sentence(legal, v, tz, warning=doc.warning and not fine, fine=fine)
         sheet.paragraph(f"{i}. {sentence}" if several else sentence)
     if several:
         sheet.paragraph(

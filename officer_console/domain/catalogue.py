@@ -17,10 +17,11 @@ from datetime import date
 from typing import Final
 
 from officer_console.domain.errors import NotFoundError, ValidationError
-from officer_console.domain.penalties import POINTS_LIMIT
+from officer_console.domain.penalties import POINTS_LIMIT, PenaltyKind
 
 __all__ = [
     "CATALOGUE_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "CatalogueEntry",
     "CatalogueRowError",
     "lookup",
@@ -41,7 +42,11 @@ CATALOGUE_COLUMNS: Final = (
     "effective_from",
     "effective_to",
     "note",
+    "penalty_kind",
 )
+#: Columns an older file may lack; ``penalty_kind`` then reads as ``fine`` (files written
+#: before warnings were catalogued).
+OPTIONAL_COLUMNS: Final = frozenset({"penalty_kind"})
 
 _LABELS: Final = {
     "region": "行政区划代码",
@@ -57,6 +62,7 @@ _LABELS: Final = {
     "effective_from": "生效日期",
     "effective_to": "失效日期",
     "note": "备注",
+    "penalty_kind": "处罚种类",
 }
 
 
@@ -83,6 +89,7 @@ class CatalogueEntry:
     effective_from: date
     effective_to: date | None
     note: str
+    penalty_kind: PenaltyKind = PenaltyKind.FINE
 
     def effective_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
@@ -149,6 +156,18 @@ def _parse_row(row: int, raw: dict[str, str]) -> CatalogueEntry:
     effective_to = _date(row, "effective_to", effective_to_raw) if effective_to_raw else None
     if effective_to is not None and effective_to <= effective_from:
         raise CatalogueRowError(row, "effective_to", "失效日期应晚于生效日期")
+    kind_raw = raw.get("penalty_kind", "").strip() or PenaltyKind.FINE.value
+    try:
+        kind = PenaltyKind(kind_raw)
+    except ValueError:
+        allowed = "、".join(k.value for k in PenaltyKind)
+        raise CatalogueRowError(
+            row, "penalty_kind", f"应为{allowed}之一，当前为“{kind_raw}”"
+        ) from None
+    if kind is PenaltyKind.WARNING and fine_max != 0:
+        raise CatalogueRowError(row, "fine_max", "处罚种类为警告（warning）的条目罚款应为0元")
+    if kind is not PenaltyKind.WARNING and fine_min == 0 and fine_max == 0:
+        raise CatalogueRowError(row, "penalty_kind", "罚款为0元的条目处罚种类应为警告（warning）")
     return CatalogueEntry(
         region=region,
         code=code,
@@ -167,6 +186,7 @@ def _parse_row(row: int, raw: dict[str, str]) -> CatalogueEntry:
         effective_from=effective_from,
         effective_to=effective_to,
         note=_text(row, "note", raw["note"], required=False, max_len=500),
+        penalty_kind=kind,
     )
 
 
@@ -181,7 +201,7 @@ def parse_catalogue_csv(text: str) -> list[CatalogueEntry]:
     if header is None:
         raise ValidationError("catalogue", "违法行为代码表为空")
     columns = [name.strip() for name in header]
-    missing = [name for name in CATALOGUE_COLUMNS if name not in columns]
+    missing = [n for n in CATALOGUE_COLUMNS if n not in columns and n not in OPTIONAL_COLUMNS]
     unknown = [name for name in columns if name not in CATALOGUE_COLUMNS]
     if missing or unknown or len(set(columns)) != len(columns):
         raise ValidationError(

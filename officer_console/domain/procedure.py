@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from officer_console.domain.errors import RuleViolation, ValidationError
-from officer_console.domain.penalties import POINTS_LIMIT, SIMPLE_PROCEDURE_MAX_FINE, hearing_right
+from officer_console.domain.penalties import (
+    HEARING_PERIOD_DAYS,
+    POINTS_LIMIT,
+    SIMPLE_PROCEDURE_MAX_FINE,
+    hearing_right,
+)
 from officer_console.domain.procedure_records import (
     SERVICE_CHANNELS,
     ConfirmationRecord,
+    HearingChoice,
     InquiryRecord,
     NoticeRecord,
     ProcedureKind,
@@ -33,6 +39,7 @@ __all__ = [
     "STEP_ORDER",
     "CaseProcedure",
     "ConfirmationRecord",
+    "HearingChoice",
     "InquiryRecord",
     "NoticeRecord",
     "ProcedureKind",
@@ -40,6 +47,7 @@ __all__ = [
     "ServiceRecord",
     "Step",
     "check_decision_deadline",
+    "hearing_period_end",
     "procedure_kind",
 ]
 
@@ -74,6 +82,37 @@ def check_decision_deadline(accepted_at: datetime, now: datetime, hours: int = 2
             f"已超过当事人接受处理后{hours}小时的决定期限，不能继续作出处罚决定，请报告带班领导",
             code="decision_deadline_passed",
         )
+
+
+def hearing_period_end(
+    notified_at: datetime, tz: tzinfo, days: int = HEARING_PERIOD_DAYS
+) -> datetime:
+    """First moment after the hearing-request period: "告知后五日内" does not count the day of
+    the notice and runs to the end of the fifth local day ([XZCF] 64(1)) — *unverified*
+    day-counting convention, kept in this one function."""
+    _aware("notified_at", notified_at)
+    local_day = notified_at.astimezone(tz).date()
+    return datetime.combine(local_day + timedelta(days=days + 1), time(0), tzinfo=tz)
+
+
+def _hearing_choice(
+    entitled: bool, hearing: HearingChoice | None, hearing_requested: bool
+) -> HearingChoice:
+    if hearing_requested:
+        if hearing not in (None, HearingChoice.REQUESTED):
+            raise ValidationError("hearing", "听证选择前后矛盾，请重新选择")
+        hearing = HearingChoice.REQUESTED
+    if not entitled:
+        if hearing in (None, HearingChoice.NOT_APPLICABLE):
+            return HearingChoice.NOT_APPLICABLE
+        raise ValidationError("hearing_requested", "拟罚款不足2000元，当事人不享有听证权利")
+    if hearing in (None, HearingChoice.NOT_APPLICABLE):
+        raise ValidationError(
+            "hearing",
+            "拟罚款达到2000元，当事人享有听证权利：请记录当事人要求听证、明确放弃听证，"
+            "或未放弃（裁决须待五日听证申请期限届满）",
+        )
+    return hearing
 
 
 def _check_amounts(fine: int, points: int, prefix: str) -> None:
@@ -211,9 +250,18 @@ class CaseProcedure:
         statement: str | None,
         waived: bool,
         *,
+        hearing: HearingChoice | None = None,
         hearing_requested: bool = False,
+        notified_at: datetime | None = None,
+        tz: tzinfo | None = None,
     ) -> CaseProcedure:
-        """Notice of facts, basis, proposed penalty and points ([163] 13) and of the rights."""
+        """Notice of facts, basis, proposed penalty and points ([163] 13) and of the rights.
+
+        From 2000 yuan the party's hearing choice is required ([XZCF] 63-64): a request ends
+        remote handling (no statement is demanded for it); a waiver is recorded; a party who
+        neither requests nor waives keeps the 5-day period and the ruling waits for its end
+        (``notified_at`` and the unit's ``tz`` are then required).
+        """
         self._expect(Step.NOTICE)
         _check_amounts(proposed_fine, proposed_points, "proposed_")
         if proposed_fine == 0 and not warning:
@@ -223,18 +271,31 @@ class CaseProcedure:
                 f"罚款超过{SIMPLE_PROCEDURE_MAX_FINE}元须适用一般程序，本案为简易程序",
                 code="procedure_kind_mismatch",
             )
+        choice = _hearing_choice(hearing_right(proposed_fine), hearing, hearing_requested)
+        if choice is HearingChoice.REQUESTED:
+            raise RuleViolation(
+                "当事人要求听证，本案不能远程办理，请按听证程序转窗口办理", code="hearing_requested"
+            )
         text = validate_text("statement", statement, 5000, required=False, label="陈述申辩")
         if not text and not waived:
             raise ValidationError(
                 "statement", "请记录当事人的陈述、申辩，或注明当事人放弃陈述、申辩"
             )
-        if hearing_requested:
-            if not hearing_right(proposed_fine):
-                raise ValidationError("hearing_requested", "拟罚款不足2000元，当事人不享有听证权利")
-            raise RuleViolation(
-                "当事人要求听证，本案不能远程办理，请按听证程序转窗口办理", code="hearing_requested"
-            )
-        record = NoticeRecord(proposed_fine, proposed_points, warning, text or None, waived, False)
+        wait_until = None
+        if choice is HearingChoice.RESERVED:
+            if notified_at is None or tz is None:
+                raise ValueError("notified_at and tz are required when the hearing is reserved")
+            wait_until = hearing_period_end(notified_at, tz)
+        record = NoticeRecord(
+            proposed_fine,
+            proposed_points,
+            warning,
+            text or None,
+            waived,
+            False,
+            hearing=choice,
+            ruling_not_before=wait_until,
+        )
         return replace(self, notice=record)
 
     def complete_ruling(
@@ -250,16 +311,29 @@ class CaseProcedure:
         """Ruling after review (复核); never heavier than the notice ([XZCF] 45).
 
         ``assist_officer_id`` (or the one given at :meth:`start`) is mandatory for the general
-        procedure ([157] 48). Passing ``now`` also enforces the 24-hour decision limit.
+        procedure ([157] 48). Passing ``now`` also enforces the 24-hour decision limit; when
+        the party kept the hearing period open, ``now`` is required, the ruling waits for the
+        period's end and the 24 hours count from there.
         """
         self._expect(Step.RULING)
         assert self.notice is not None
+        wait_until = self.notice.ruling_not_before
+        if self.notice.hearing is HearingChoice.RESERVED:
+            if now is None or wait_until is None:
+                raise ValueError("a ruling after a reserved hearing right needs now")
+            if now < wait_until:
+                raise RuleViolation(
+                    "当事人未放弃听证，须待听证申请期限届满"
+                    f"（{wait_until:%Y年%m月%d日%H时%M分}起）方可裁决；"
+                    "期间当事人要求听证的，转窗口按听证程序办理",
+                    code="hearing_period_running",
+                )
         _check_amounts(fine, points, "")
         if fine == 0 and not warning:
             raise ValidationError("fine", "裁决应为罚款或警告，至少选择一项")
         notice = self.notice
-        # A warning that was not notified is only allowed in place of the whole fine.
-        added_warning = warning and not notice.warning and fine > 0
+        # A warning that was not notified only stands in place of (part of) the fine.
+        added_warning = warning and not notice.warning and fine >= notice.proposed_fine
         if fine > notice.proposed_fine or points > notice.proposed_points or added_warning:
             raise RuleViolation(
                 f"裁决不得重于告知的拟处罚（罚款{notice.proposed_fine}元、记{notice.proposed_points}分"
@@ -282,7 +356,8 @@ class CaseProcedure:
                 code="points_reach_12",
             )
         if now is not None and self.accepted_at is not None:
-            check_decision_deadline(self.accepted_at, now)
+            start = max(self.accepted_at, wait_until) if wait_until else self.accepted_at
+            check_decision_deadline(start, now)
         record = RulingRecord(fine, points, warning, note, assist)
         return replace(self, ruling=record, assist_officer_id=assist)
 

@@ -15,6 +15,7 @@ from typing import Any, Final
 __all__ = [
     "SERVICE_CHANNELS",
     "ConfirmationRecord",
+    "HearingChoice",
     "InquiryRecord",
     "NoticeRecord",
     "ProcedureKind",
@@ -56,6 +57,31 @@ class ProcedureKind(StrEnum):
     @property
     def label(self) -> str:
         return "简易程序" if self is ProcedureKind.SIMPLE else "一般程序"
+
+
+class HearingChoice(StrEnum):
+    """What the party said about a hearing at the notice ([XZCF] 63-64).
+
+    ``RESERVED``: entitled, neither requested nor waived — the party keeps the 5-day period,
+    so the ruling waits for it to end (a party who lets it pass is taken to have waived).
+    """
+
+    NOT_APPLICABLE = "not_applicable"
+    REQUESTED = "requested"
+    WAIVED = "waived"
+    RESERVED = "reserved"
+
+    @property
+    def label(self) -> str:
+        return _HEARING_LABELS[self]
+
+
+_HEARING_LABELS: Final = {
+    HearingChoice.NOT_APPLICABLE: "不适用听证",
+    HearingChoice.REQUESTED: "当事人要求听证",
+    HearingChoice.WAIVED: "当事人明确放弃听证",
+    HearingChoice.RESERVED: "当事人未放弃听证（待听证申请期限届满）",
+}
 
 
 #: E-service channels: the bound phone (SMS link) or the mini-program account.
@@ -116,6 +142,9 @@ class NoticeRecord:
     statement: str | None
     waived: bool
     hearing_requested: bool
+    hearing: HearingChoice = HearingChoice.NOT_APPLICABLE
+    #: With ``HearingChoice.RESERVED``: the first moment a ruling may be made.
+    ruling_not_before: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,17 +154,28 @@ class NoticeRecord:
             "statement": self.statement,
             "waived": self.waived,
             "hearing_requested": self.hearing_requested,
+            "hearing": self.hearing.value,
+            "ruling_not_before": (
+                self.ruling_not_before.isoformat() if self.ruling_not_before else None
+            ),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> NoticeRecord:
+        # Snapshots saved before the hearing choice existed carry only hearing_requested.
+        requested = _get(data, "hearing_requested", bool)
+        fallback = HearingChoice.REQUESTED if requested else HearingChoice.NOT_APPLICABLE
+        hearing = HearingChoice(data["hearing"]) if "hearing" in data else fallback
+        wait = data.get("ruling_not_before")
         return cls(
             proposed_fine=_get(data, "proposed_fine", int),
             proposed_points=_get(data, "proposed_points", int),
             warning=_get(data, "warning", bool),
             statement=_get(data, "statement", (str, type(None))),
             waived=_get(data, "waived", bool),
-            hearing_requested=_get(data, "hearing_requested", bool),
+            hearing_requested=requested,
+            hearing=hearing,
+            ruling_not_before=None if wait is None else _get_datetime(data, "ruling_not_before"),
         )
 
 

@@ -9,11 +9,11 @@ fine **and points**, the right to state and defend, and the hearing right from 2
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from officer_console.domain.penalties import hearing_right
+from officer_console.domain.penalties import PenaltyKind, hearing_right
 
 __all__ = [
     "NOTICE_MAX_CHARS",
@@ -24,6 +24,7 @@ __all__ = [
     "inquiry_questions",
     "notice_text",
     "opening_statement",
+    "proposal_totals",
     "record_number",
 ]
 
@@ -46,6 +47,11 @@ class ViolationFacts:
     fine_max: int
     conduct_basis: str
     penalty_basis: str
+    penalty_kind: str = PenaltyKind.FINE.value  # what the article allows (catalogue)
+
+    @property
+    def allows_warning(self) -> bool:
+        return PenaltyKind(self.penalty_kind).allows_warning
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,11 +66,13 @@ class ViolationFacts:
             "fine_max": self.fine_max,
             "conduct_basis": self.conduct_basis,
             "penalty_basis": self.penalty_basis,
+            "penalty_kind": self.penalty_kind,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ViolationFacts:
-        return cls(**{k: data[k] for k in cls.__slots__})
+        # Cases opened before warnings were catalogued have no penalty_kind: fine only.
+        return cls(**{k: data[k] for k in cls.__slots__ if k in data})
 
 
 #: Record numbers: the decision number of the case plus a suffix per record, so a record is
@@ -141,16 +149,29 @@ def notice_text(
     fine_total: int,
     points_total: int,
     unit_name: str,
+    warned: Collection[int] = (),
 ) -> str:
-    """The 行政处罚告知 text; capped at :data:`NOTICE_MAX_CHARS`."""
+    """The 行政处罚告知 text; capped at :data:`NOTICE_MAX_CHARS`.
+
+    ``warned``: violation ids proposed as 警告 (first-violation leniency) instead of a fine;
+    ``fine_total`` is then the fines of the others (it decides the hearing right).
+    """
     lines = [f"{party}：", "现依法告知你拟作出行政处罚的事实、理由、依据及你享有的权利："]
     for i, v in enumerate(violations, 1):
+        penalty = "拟给予警告" if v.violation_id in warned else f"拟处罚款{v.fine}元"
         lines.append(
             f"{i}. 你驾驶{plate}于{v.occurred}在{v.location}实施“{behaviour_phrase(v.behaviour)}”（代码{v.code}）"
             f"的违法行为，违反了{v.conduct_basis}，依据{v.penalty_basis}，"
-            f"拟处罚款{v.fine}元，记{v.points}分。"
+            f"{penalty}，记{v.points}分。"
         )
-    lines.append(f"合计拟处罚款{fine_total}元，记{points_total}分。")
+    if warned and len(warned) == len(violations):
+        lines.append(f"以上拟给予警告，合计记{points_total}分。")
+    elif warned:
+        lines.append(
+            f"合计拟处罚款{fine_total}元，记{points_total}分；其中{len(warned)}项拟给予警告。"
+        )
+    else:
+        lines.append(f"合计拟处罚款{fine_total}元，记{points_total}分。")
     lines.append(
         "你有权进行陈述和申辩；对你提出的事实、理由和证据，公安机关交通管理部门将进行复核，不会因你的申辩而加重处罚。"
     )
@@ -158,3 +179,13 @@ def notice_text(
         lines.append("拟罚款数额达到二千元，你有权要求举行听证，可以在被告知之日起五日内提出。")
     lines.append(f"告知单位：{unit_name}")
     return "\n".join(lines)[:NOTICE_MAX_CHARS]
+
+
+def proposal_totals(
+    violations: Sequence[ViolationFacts], warned: Collection[int]
+) -> tuple[int, int, bool]:
+    """The notice's proposal: (fine total, points total, any warning); a warned violation
+    proposes 警告 in place of its fine, its points stay."""
+    fine = sum(v.fine for v in violations if v.violation_id not in warned)
+    points = sum(v.points for v in violations)
+    return fine, points, any(v.violation_id in warned for v in violations)

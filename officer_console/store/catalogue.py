@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.catalogue import CatalogueEntry, parse_catalogue_csv
 from officer_console.domain.errors import NotFoundError, ValidationError
+from officer_console.domain.penalties import PenaltyKind
 from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.models import CatalogueEntry as CatalogueRow
@@ -45,6 +46,8 @@ _FIELDS = (
     "effective_to",
     "note",
 )
+# Stored as its string value; compared and returned as the domain enum.
+_KIND = "penalty_kind"
 
 Key = tuple[str, str, date]
 
@@ -69,12 +72,13 @@ def to_domain(row: CatalogueRow) -> CatalogueEntry:
         region=row.region,
         code=row.code,
         effective_from=row.effective_from,
+        penalty_kind=PenaltyKind(row.penalty_kind),
         **{name: getattr(row, name) for name in _FIELDS},
     )
 
 
 def _values(entry: CatalogueEntry) -> dict[str, object]:
-    return {name: getattr(entry, name) for name in _FIELDS}
+    return {**{name: getattr(entry, name) for name in _FIELDS}, _KIND: entry.penalty_kind.value}
 
 
 def _check_no_overlap(session: Session, regions: Sequence[str]) -> None:

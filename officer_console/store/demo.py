@@ -357,6 +357,21 @@ def _plan_queue(
             )
 
 
+def _hearing_threshold_booking(ctx: _Ctx) -> None:
+    """One claimed booking becomes a 2000-yuan speeding case (code 1721), so the demo can show
+    the hearing right (听证) being waived. Its record keeps time, place and key; no random
+    draw is taken, so the rest of the demo stays as seeded."""
+    entry = next((e for e in ctx.entries if e.code == "1721" and e.effective_on(ctx.today)), None)
+    for booking in ctx.bookings:
+        appt, rows = booking["appointment"], booking["violations"]
+        fits = booking["licence"]["cycle_points"] + (entry.points if entry else 0) < 12
+        if entry is None or appt["status"] != "claimed" or len(rows) != 1 or not fits:
+            continue
+        old = rows[0]
+        rows[0] = {**old, "code": entry.code, "fine": entry.fine_default, "points": entry.points}
+        return
+
+
 def _insert_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
     stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
     return [int(i) for i in session.scalars(stmt, rows)] if rows else []
@@ -508,6 +523,7 @@ def seed_demo(
             if od == d and role == "officer"
         ]
         _plan_queue(ctx, d, squad_id=squad_of[d], officers=officers, per_day=per_day, seq=seq)
+    _hearing_threshold_booking(ctx)
     written = _write_bookings(session, ctx.bookings)
     _write_histories(session, ctx, officer_rows, officer_ids, workstation)
 

@@ -146,6 +146,8 @@ class CatalogueEntry(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     effective_to: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(String(200), default="")
+    #: domain.penalties.PenaltyKind: fine, warning, warning_or_fine (what the article allows)
+    penalty_kind: Mapped[str] = mapped_column(String(16), default="fine", server_default="fine")
 
 
 class ViolationRecord(Base):
@@ -299,6 +301,9 @@ class CosignRequest(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column()
+    #: The ruling the approver is asked to approve (fines/points/warned by violation id, the
+    #: review note); the ruling must then be this one. None for requests without one.
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class NumberSequence(Base):

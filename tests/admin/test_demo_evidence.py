@@ -27,9 +27,12 @@ def test_seeded_demo_passes_verify_evidence(tmp_path: Path) -> None:
     for command in ("migrate", "seed-demo"):
         result = admin(command)
         assert result.returncode == 0, result.stderr
-    assert "演示案件：4 件" in result.stdout, result.stdout
+    assert "演示案件：9 件" in result.stdout, result.stdout
+    assert "warning/completed" in result.stdout and "hearing/completed" in result.stdout
     verified = admin("verify-evidence")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    # 3 finished cases: decision + 询问笔录 + 告知笔录 each; 送达地址确认书 and 电子送达回证
-    # for the 2 served; the case stopped at 告知 has its 询问笔录 (signed at 询问).
-    assert "其中 14 份文书签名有效" in verified.stdout, verified.stdout
+    # 7 decided and served cases (SMS or paper): decision + 询问笔录 + 告知笔录 each; 送达地址确认书
+    # and 电子送达回证 for the 5 served electronically; the handed-over case's 询问笔录 and 告知笔录
+    # (signed at their steps; its decision is at the window) and the 询问笔录 of the case at 告知.
+    assert "其中 34 份文书签名有效" in verified.stdout, verified.stdout
+    assert "resumed/completed" in result.stdout

@@ -186,3 +186,15 @@ def test_draft_decision_has_no_seal_and_says_it_is_a_draft(tmp_path: Path) -> No
     assert "草稿：待当事人签名" in flat and "草稿，不加盖印章" in flat
     with pytest.raises(ValueError, match="either an image or a refusal"):
         SignatureSlot(b"\x89PNG", pending=True)  # a draft slot holds nothing
+
+
+def test_warning_in_place_of_one_fine_of_several(tmp_path: Path) -> None:
+    """[DJF] 90 "警告或者罚款": the warned violation reads 警告, the other keeps its fine and
+    the payment terms stay (there is a fine to pay)."""
+    doc = sample_decision(several=True)
+    warned = replace(doc.violations[1], fine=0)
+    fined = doc.violations[0]
+    doc = replace(doc, violations=(fined, warned), fine_total=fined.fine, warning=True)
+    text = "".join(pdf_text(render(doc), tmp_path).split())
+    assert f"决定处以罚款{fined.fine}元" in text and "决定给予警告" in text
+    assert "并处罚款" not in text and "十五日内" in text

@@ -19,7 +19,7 @@ RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "catalogue" / "vi
 HEADER = ",".join(CATALOGUE_COLUMNS)
 GOOD = (
     "370100,1625,闯红灯,《道路交通安全法》第三十八条,《道路交通安全法》第九十条,"
-    "200,200,200,6,,2022-04-01,,"
+    "200,200,200,6,,2022-04-01,,,"
 )
 
 
@@ -91,3 +91,25 @@ def test_overlapping_periods_are_refused_and_successive_ones_looked_up() -> None
         lookup(entries, "370200", "1625", date(2023, 1, 1))
     with pytest.raises(CatalogueRowError, match="重叠"):
         parse_catalogue_csv(csv_text(GOOD, new))
+
+
+def test_penalty_kind_column_is_read_and_checked() -> None:
+    from officer_console.domain.penalties import PenaltyKind
+
+    header_without = ",".join(c for c in CATALOGUE_COLUMNS if c != "penalty_kind")
+    older = parse_catalogue_csv(header_without + "\n" + GOOD[:-1] + "\n")
+    assert older[0].penalty_kind is PenaltyKind.FINE  # files from before the column
+    both = parse_catalogue_csv(csv_text(GOOD + "warning_or_fine"))
+    assert both[0].penalty_kind is PenaltyKind.WARNING_OR_FINE
+    warning_only = GOOD.replace(",200,200,200,", ",0,0,0,") + "warning"
+    assert parse_catalogue_csv(csv_text(warning_only))[0].penalty_kind is PenaltyKind.WARNING
+    with pytest.raises(CatalogueRowError, match="处罚种类"):
+        parse_catalogue_csv(csv_text(GOOD + "scolding"))
+    with pytest.raises(CatalogueRowError, match="应为0元"):
+        parse_catalogue_csv(csv_text(GOOD + "warning"))
+    with pytest.raises(CatalogueRowError, match="处罚种类应为警告"):
+        parse_catalogue_csv(csv_text(GOOD.replace(",200,200,200,", ",0,0,0,")))
+    shipped = parse_catalogue_csv(RESOURCE.read_text(encoding="utf-8"))
+    kinds = {e.code: e.penalty_kind for e in shipped}
+    assert kinds["1721"] is PenaltyKind.FINE  # [DJF] 99: fine only
+    assert kinds["1625"] is PenaltyKind.WARNING_OR_FINE  # [DJF] 90: 警告或者罚款

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,9 +22,11 @@ from officer_console.domain.errors import DomainError, RuleViolation, Validation
 from officer_console.domain.procedure import (
     STEP_ORDER,
     CaseProcedure,
+    HearingChoice,
     ProcedureKind,
     Step,
     check_decision_deadline,
+    hearing_period_end,
     procedure_kind,
 )
 
@@ -139,7 +142,82 @@ def test_hearing_request() -> None:
     assert code == "hearing_requested"
     with pytest.raises(ValidationError, match="不享有听证"):
         proc.complete_notice(1999, 6, False, None, True, hearing_requested=True)
-    assert proc.complete_notice(2000, 6, False, None, True).next_step is Step.RULING
+    with pytest.raises(ValidationError, match="听证权利"):  # no silent skip of the hearing
+        proc.complete_notice(2000, 6, False, None, True)
+    waived = proc.complete_notice(2000, 6, False, None, True, hearing=HearingChoice.WAIVED)
+    assert waived.next_step is Step.RULING
+    assert waived.notice is not None and waived.notice.hearing is HearingChoice.WAIVED
+
+
+def test_hearing_request_needs_no_statement() -> None:
+    proc = CaseProcedure.start(ProcedureKind.GENERAL, 1, assist_officer_id=2)
+    proc = proc.complete_inquiry(True, QA)
+    # Neither statement nor waiver: the request alone ends remote handling.
+    code = rule_code(
+        proc.complete_notice, 2000, 6, False, None, False, hearing=HearingChoice.REQUESTED
+    )
+    assert code == "hearing_requested"
+    with pytest.raises(ValidationError, match="不享有听证"):
+        proc.complete_notice(500, 6, False, None, True, hearing=HearingChoice.WAIVED)
+
+
+def test_reserved_hearing_makes_the_ruling_wait_five_days() -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    notified = datetime(2024, 6, 11, 15, 30, tzinfo=UTC)  # 23:30 local on 11 June
+    proc = CaseProcedure.start(ProcedureKind.GENERAL, 1, assist_officer_id=2, accepted_at=notified)
+    proc = proc.complete_inquiry(True, QA)
+    proc = proc.complete_notice(
+        2000,
+        6,
+        False,
+        "我当时有急事",
+        False,
+        hearing=HearingChoice.RESERVED,
+        notified_at=notified,
+        tz=tz,
+    )
+    assert proc.notice is not None
+    # Day of notice not counted; the fifth day (16 June) runs to its end, local time.
+    assert proc.notice.ruling_not_before == datetime(2024, 6, 17, tzinfo=tz)
+    early = datetime(2024, 6, 16, 23, 59, tzinfo=tz)
+    assert rule_code(proc.complete_ruling, 2000, 6, False, "复核", None, now=early) == (
+        "hearing_period_running"
+    )
+    with pytest.raises(ValueError, match="now"):
+        proc.complete_ruling(2000, 6, False, "复核", None)
+    ruled = proc.complete_ruling(
+        2000, 6, False, "复核", None, now=datetime(2024, 6, 17, 9, tzinfo=tz)
+    )
+    assert ruled.next_step is Step.CONFIRMATION
+    # The 24 hours count from the period's end, not from the (days-old) acceptance ...
+    late = datetime(2024, 6, 18, 1, tzinfo=tz)
+    assert rule_code(proc.complete_ruling, 2000, 6, False, "复核", None, now=late) == (
+        "decision_deadline_passed"
+    )
+    # ... and the choice survives the store's JSON round trip.
+    again = CaseProcedure.from_dict(json.loads(json.dumps(proc.to_dict())))
+    assert again == proc
+    with pytest.raises(ValueError, match="notified_at"):
+        CaseProcedure.start(ProcedureKind.GENERAL, 1).complete_inquiry(True, QA).complete_notice(
+            2000, 6, False, None, True, hearing=HearingChoice.RESERVED
+        )
+
+
+def test_hearing_period_end_counts_local_days() -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    # 00:30 local on 1 March 2024 (leap year) is still 29 Feb in UTC.
+    notified = datetime(2024, 2, 29, 16, 30, tzinfo=UTC)
+    assert hearing_period_end(notified, tz) == datetime(2024, 3, 7, tzinfo=tz)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        hearing_period_end(datetime(2024, 3, 1), tz)
+
+
+def test_old_snapshots_without_a_hearing_choice_still_load() -> None:
+    data = simple_through_notice().to_dict()
+    del data["steps"]["notice"]["hearing"]
+    del data["steps"]["notice"]["ruling_not_before"]
+    notice = CaseProcedure.from_dict(data).notice
+    assert notice is not None and notice.hearing is HearingChoice.NOT_APPLICABLE
 
 
 def test_ruling_may_not_exceed_notice() -> None:
@@ -301,15 +379,32 @@ class ProcedureMachine(RuleBasedStateMachine):
         warning=st.booleans(),
         statement=TEXT,
         waived=st.booleans(),
-        hearing=st.sampled_from([False, False, False, True]),
+        hearing=st.sampled_from([None, None, *HearingChoice]),
+        requested=st.sampled_from([False, False, False, True]),
     )
     def notice(
-        self, *, fine: int, points: int, warning: bool, statement: str, waived: bool, hearing: bool
+        self,
+        *,
+        fine: int,
+        points: int,
+        warning: bool,
+        statement: str,
+        waived: bool,
+        hearing: HearingChoice | None,
+        requested: bool,
     ) -> None:
         self.attempt(
             Step.NOTICE,
             lambda p: p.complete_notice(
-                fine, points, warning, statement, waived, hearing_requested=hearing
+                fine,
+                points,
+                warning,
+                statement,
+                waived,
+                hearing=hearing,
+                hearing_requested=requested,
+                notified_at=ACCEPTED,
+                tz=UTC,
             ),
         )
 
@@ -320,6 +415,7 @@ class ProcedureMachine(RuleBasedStateMachine):
         warning=st.sampled_from([False, False, False, True]),
         note=TEXT,
         assist=st.sampled_from([2, 2, 1, None]),
+        later=st.sampled_from([timedelta(hours=1), timedelta(days=6, hours=1), timedelta(days=9)]),
     )
     def ruling(
         self,
@@ -330,6 +426,7 @@ class ProcedureMachine(RuleBasedStateMachine):
         warning: bool,
         note: str,
         assist: int | None,
+        later: timedelta,
     ) -> None:
         # Mostly stay close to the notice (so later steps get exercised), sometimes exceed it.
         notice = self.proc.notice
@@ -337,7 +434,13 @@ class ProcedureMachine(RuleBasedStateMachine):
         base_points = notice.proposed_points if notice else data.draw(POINTS)
         fine = max(0, base_fine + fine_change)
         points = min(12, max(0, base_points + points_change))
-        self.attempt(Step.RULING, lambda p: p.complete_ruling(fine, points, warning, note, assist))
+        now = ACCEPTED + later
+        had_ruling = self.proc.ruling is not None
+        self.attempt(
+            Step.RULING, lambda p: p.complete_ruling(fine, points, warning, note, assist, now=now)
+        )
+        if not had_ruling and self.proc.ruling is not None:
+            self.ruled_at = now
 
     @rule(signed=st.booleans(), refused=st.booleans())
     def confirmation(self, signed: bool, refused: bool) -> None:
@@ -366,6 +469,20 @@ class ProcedureMachine(RuleBasedStateMachine):
             assert self.proc.cycle_points_before + ruling.points < 12
             if self.proc.kind is ProcedureKind.GENERAL:
                 assert ruling.assist_officer_id not in (None, self.proc.lead_officer_id)
+
+    @invariant()
+    def hearing_right_is_never_skipped(self) -> None:
+        notice, ruling = self.proc.notice, self.proc.ruling
+        if notice is None:
+            return
+        entitled = notice.proposed_fine >= 2000
+        assert (notice.hearing is not HearingChoice.NOT_APPLICABLE) == entitled
+        assert notice.hearing is not HearingChoice.REQUESTED  # that one stops the case
+        if ruling is not None and notice.hearing is HearingChoice.RESERVED:
+            assert notice.ruling_not_before is not None
+            assert self.ruled_at >= notice.ruling_not_before
+
+    ruled_at = ACCEPTED
 
     @invariant()
     def round_trips_through_json(self) -> None:

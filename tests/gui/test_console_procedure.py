@@ -163,7 +163,7 @@ def test_start_browse_and_hearing_stop_from_the_console(
     officer.complete("inquiry", "record")
     sign_record(officer, "notice")
     officer.type("statement", "我要求举行听证。")
-    officer.tick("hearing_requested")
+    officer.choose("hearing_requested")
     officer.complete("notice", "done")
     assert "转窗口办理" in panel.done_text.text()
 

@@ -349,8 +349,8 @@ def test_hearing_request_hands_over(qtbot: QtBot, services: Services) -> None:
     )
     sign_record(officer, "notice")
     assert panel.pages["notice"].hearing.isEnabled()  # type: ignore[attr-defined]
-    officer.type("statement", "我要求举行听证。")
-    officer.tick("hearing_requested")
+    # A hearing request needs no statement or waiver: it hands the case over by itself.
+    officer.choose("hearing_requested")
     officer.complete("notice", "done")
     assert "转窗口办理" in panel.done_text.text() and "听证" in panel.done_text.text()
     assert channel.sent[-1]["step"] == "done"

@@ -35,7 +35,7 @@ BASIS = "《道路交通安全法》第三十八条,《道路交通安全法》�
 
 
 def row(code: str, fine: int, start: str, end: str = "", region: str = "370100") -> str:
-    return f"{region},{code},违反信号灯,{BASIS},{fine},{fine},{fine},6,,{start},{end},"
+    return f"{region},{code},违反信号灯,{BASIS},{fine},{fine},{fine},6,,{start},{end},,"
 
 
 def write_csv(tmp_path: Path, *rows: str, name: str = "c.csv", bom: bool = False) -> Path:

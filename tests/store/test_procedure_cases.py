@@ -24,7 +24,7 @@ from officer_console.domain.errors import (
     RuleViolation,
     ValidationError,
 )
-from officer_console.domain.procedure import Step
+from officer_console.domain.procedure import HearingChoice, Step
 from officer_console.store import audit, delivery
 from officer_console.store.engine import read_session, run_in_transaction, transaction
 from officer_console.store.models import (
@@ -118,9 +118,13 @@ def _sign(factory, w, tmp, case_id, step, *, signature=None):  # type: ignore[no
 def _to_ruling(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
     view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
     _inquiry(factory, w, tmp, view.case_id)
+    # From 2000 yuan the party's hearing choice is recorded: here an explicit waiver.
+    hearing = HearingChoice.WAIVED if view.hearing_right else None
     run(
         factory,
-        lambda s: pc.complete_notice(s, w.lead, view.case_id, statement=None, waived=True),
+        lambda s: pc.complete_notice(
+            s, w.lead, view.case_id, statement=None, waived=True, hearing=hearing
+        ),
     )
     return _sign(factory, w, tmp, view.case_id, "notice")
 

@@ -13,7 +13,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QCheckBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QCheckBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QRadioButton,
+    QWidget,
+)
 
 from officer_console.gui.procedure.panel import ProcedurePanel
 from tests.support.procedure_world import png, signed_png
@@ -67,6 +74,12 @@ class Officer:
         box = self.find(QCheckBox, name)
         self.interactions += 1
         box.setChecked(not box.isChecked())
+
+    def choose(self, name: str) -> None:
+        """Pick a radio option (one interaction)."""
+        button = self.find(QRadioButton, name)
+        self.interactions += 1
+        button.setChecked(True)
 
     def type(self, name: str, text: str) -> None:
         widget = self.find(QWidget, name)
@@ -124,6 +137,8 @@ def walk_simple_case(officer: Officer, id_last4: str, *, general: bool = False) 
     officer.complete("inquiry", "record")
     sign_record(officer, "notice")
     officer.tick("waived")
+    if panel.view is not None and panel.view.hearing_right:  # from 2000 yuan: asked, recorded
+        officer.choose("hearing_waived")
     officer.complete("notice", "record")
     sign_record(officer, "ruling")
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -51,6 +52,11 @@ class CosignRequests(QGroupBox):
         self._busy = False
         self.list = named(QListWidget(self), "cosign_list")
         self.list.setWordWrap(True)
+        # What is approved: the facts, the party's statement, the proposed ruling.
+        self.detail = named(QPlainTextEdit(self), "cosign_detail")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("选择一条会签请求，查看违法事实、陈述申辩和拟裁决")
+        self.list.currentRowChanged.connect(self._show_detail)
         self.password = named(QLineEdit(self), "cosign_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("本人登录密码")
@@ -69,6 +75,7 @@ class CosignRequests(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.detail, 2)
         layout.addLayout(row)
         layout.addLayout(row2)
         layout.addWidget(self.message)
@@ -128,6 +135,7 @@ class CosignRequests(QGroupBox):
         if items:
             self.list.setCurrentRow(min(max(current, 0), len(items) - 1))
         has = bool(items)
+        self._show_detail(self.list.currentRow())
         self.empty.setVisible(not has)
         for widget in (
             self.list,
@@ -138,6 +146,9 @@ class CosignRequests(QGroupBox):
         ):
             widget.setEnabled(has)
         self.count_changed.emit(len(items))
+
+    def _show_detail(self, row: int) -> None:
+        self.detail.setPlainText(self.items[row].detail if 0 <= row < len(self.items) else "")
 
     def _decide(self, approve: bool) -> None:
         row = self.list.currentRow()

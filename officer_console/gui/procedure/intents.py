@@ -16,12 +16,21 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.domain.procedure_notes import RulingProposal
 from officer_console.evidence_store import EvidenceStore
 from officer_console.gui.procedure.documents import DocumentMaker
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import run_keeping_denials
 from officer_console.store import changes
-from officer_console.store.procedure import cases, cosign, handover, records, service, view
+from officer_console.store.procedure import (
+    cases,
+    cosign,
+    handover,
+    leniency,
+    records,
+    service,
+    view,
+)
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.cosign import Assistant
 from officer_console.store.procedure.documents import case_facts
@@ -149,10 +158,41 @@ class CaseIntents:
         )
 
     def request_cosign(
-        self, case_id: int, officer_id: int, done: Done[CaseChange], failed: Failed
+        self,
+        case_id: int,
+        officer_id: int,
+        done: Done[CaseChange],
+        failed: Failed,
+        *,
+        proposal: RulingProposal | None = None,
     ) -> None:
+        """Ask ``officer_id`` to co-sign ``proposal`` (the ruling as the page shows it)."""
         actor = self.services.actor()
-        self._write(lambda s: cosign.request_cosign(s, actor, case_id, officer_id), done, failed)
+        self._write(
+            lambda s: cosign.request_cosign(s, actor, case_id, officer_id, proposal=proposal),
+            done,
+            failed,
+        )
+
+    def decide_leniency(
+        self,
+        case_id: int,
+        violation_id: int,
+        done: Done[CaseChange],
+        failed: Failed,
+        *,
+        applies: bool,
+        reason: str,
+    ) -> None:
+        """首违警告 applied or not (audited); the notice text follows."""
+        actor = self.services.actor()
+        self._write(
+            lambda s: leniency.decide(
+                s, actor, case_id, violation_id, applies=applies, reason=reason
+            ),
+            done,
+            failed,
+        )
 
     def serve(
         self,

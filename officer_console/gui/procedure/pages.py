@@ -24,13 +24,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from officer_console.domain.penalties import hearing_right
+from officer_console.domain.procedure_notes import default_review_note
+from officer_console.domain.procedure_records import HearingChoice
+from officer_console.gui.procedure.rights import HearingChoiceBox, LeniencyBox, WarningBox
 from officer_console.gui.widgets import named
 from officer_console.store.procedure.cosign import Assistant
 from officer_console.store.procedure.view import CaseView
 
 HINT = "color:#5f6368;"
-DEFAULT_REVIEW = "经复核，当事人未提出新的事实、理由和证据，维持拟处罚意见。"
+
+
+def review_default(view: CaseView, *, lighter: bool = False) -> str:
+    """The 复核意见 the ruling page starts from: it follows what the notice recorded (and a
+    警告 ticked at the ruling in place of a notified fine: lighter)."""
+    notice = view.step_data.get("notice", {})
+    return default_review_note(
+        statement=notice.get("statement"),
+        waived=bool(notice.get("waived")),
+        hearing=HearingChoice(notice.get("hearing") or HearingChoice.NOT_APPLICABLE.value),
+        lighter=lighter,
+        leniency_warned=bool(view.warned),
+    )
 
 
 def _text(parent: QWidget, name: str, lines: int, placeholder: str = "") -> QPlainTextEdit:
@@ -153,6 +167,9 @@ class NoticePage(StepPage):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # 首违警告 is decided before the notice is read: the notice text follows the decision.
+        self.leniency = LeniencyBox(self)
+        self.body.addWidget(self.leniency)
         hint = QLabel("告知内容已同步显示在当事人手机上，请逐项宣读：", self)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
@@ -162,12 +179,9 @@ class NoticePage(StepPage):
         self.statement = _text(self, "statement", 3, "当事人的陈述、申辩（原话记录）")
         self.body.addWidget(self.statement)
         self.waived = named(QCheckBox("当事人明确放弃陈述、申辩", self), "waived")
-        self.hearing = named(QCheckBox("当事人要求听证（转窗口办理）", self), "hearing_requested")
-        row = QHBoxLayout()
-        row.addWidget(self.waived)
-        row.addWidget(self.hearing)
-        row.addStretch(1)
-        self.body.addLayout(row)
+        self.body.addWidget(self.waived)
+        self.hearing = HearingChoiceBox(self)
+        self.body.addWidget(self.hearing)
         # DOMAIN.md: the review of the statement is on the 告知笔录, signed right after 告知
         self.review_note = _text(
             self, "notice_review_note", 2, "对陈述、申辩的复核意见（当事人陈述申辩时必填）"
@@ -177,8 +191,8 @@ class NoticePage(StepPage):
 
     def load(self, view: CaseView) -> None:
         self.notice_text.setPlainText(view.notice)
-        self.hearing.setEnabled(hearing_right(view.fine_total))
-        self.hearing.setChecked(False)
+        self.leniency.load(view)
+        self.hearing.load(view)
 
 
 class RulingPage(StepPage):
@@ -208,6 +222,8 @@ class RulingPage(StepPage):
         self.body.addWidget(self.cosign_status)
         self.fines: dict[int, QSpinBox] = {}
         self.points: dict[int, QSpinBox] = {}
+        self.warnings: dict[int, WarningBox] = {}
+        self._default = ""
         self.finish_layout()
 
     def _request(self) -> None:
@@ -219,13 +235,16 @@ class RulingPage(StepPage):
         while self.amounts.rowCount():
             self.amounts.removeRow(0)
         self.fines, self.points = {}, {}
+        self.warnings = {}
         for v in view.violations:
+            warned = v.violation_id in view.warned
+            notified = "警告" if warned else f"{v.fine} 元"
             fine = named(QSpinBox(self), f"fine_{v.violation_id}")
             fine.setRange(v.fine_min, v.fine_max)
             fine.setValue(v.fine)
             fine.setSuffix(" 元")
             fine.setToolTip(
-                f"代码表幅度 {v.fine_min}–{v.fine_max} 元；告知 {v.fine} 元（不得高于告知）"
+                f"代码表幅度 {v.fine_min}–{v.fine_max} 元；告知 {notified}（不得高于告知）"
             )
             pts = named(QSpinBox(self), f"points_{v.violation_id}")
             pts.setRange(0, 12)
@@ -233,16 +252,31 @@ class RulingPage(StepPage):
             pts.setSuffix(" 分")
             cell = QHBoxLayout()
             cell.addWidget(fine)
+            warning = WarningBox(v, fine, notified=warned, parent=self)
+            cell.addWidget(warning)
             cell.addWidget(pts)
             note = QLabel(
-                f"幅度 {v.fine_min}–{v.fine_max} 元 · 告知 {v.fine} 元、{v.points} 分", self
+                f"幅度 {v.fine_min}–{v.fine_max} 元 · 告知 {notified}、{v.points} 分", self
             )
             note.setStyleSheet(HINT)
             cell.addWidget(note, 1)
             self.amounts.addRow(f"{v.code} {v.behaviour[:14]}", cell)
             self.fines[v.violation_id], self.points[v.violation_id] = fine, pts
+            self.warnings[v.violation_id] = warning
+            warning.toggled.connect(lambda _on, cv=view: self._follow_default(cv))
         if not self.review_note.toPlainText().strip():
-            self.review_note.setPlainText(DEFAULT_REVIEW)
+            self._default = review_default(view)
+            self.review_note.setPlainText(self._default)
+
+    def _follow_default(self, view: CaseView) -> None:
+        """An untouched default note follows a 警告 ticked or unticked here."""
+        if self.review_note.toPlainText() != self._default:
+            return  # the officer wrote his own
+        lighter = any(
+            box.isChecked() and vid not in view.warned for vid, box in self.warnings.items()
+        )
+        self._default = review_default(view, lighter=lighter)
+        self.review_note.setPlainText(self._default)
         self.cosign.setVisible(view.kind.value == "general")
         self.cosign_status.setVisible(view.kind.value == "general")
         self.show_cosign(view)
@@ -260,7 +294,9 @@ class RulingPage(StepPage):
             "declined": f"✘ 会签被拒绝 — {view.cosign_detail}",
         }.get(view.cosign_status, view.cosign_status)
         self.cosign_status.setText(text)
-        self.cosign_button.setEnabled(view.cosign_status != "approved")
+        # The approval covers the ruling shown to the co-signer; a changed ruling is asked again.
+        approved = view.cosign_status == "approved"
+        self.cosign_button.setText("重新请求会签（裁决有改动时）" if approved else "请求会签")
 
 
 class SignatureBox(QWidget):

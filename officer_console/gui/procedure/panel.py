@@ -31,11 +31,13 @@ from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
     InquiryPage,
+    NoticePage,
     RulingPage,
     ServicePage,
     StepPage,
 )
 from officer_console.gui.procedure.record_page import RecordPage, citizen_messages, pending_record
+from officer_console.gui.procedure.rights import proposal_label
 from officer_console.gui.procedure.store_retry import StoreRetry, unavailable_text
 from officer_console.gui.procedure.support import (
     STAGE_TITLES,
@@ -44,7 +46,7 @@ from officer_console.gui.procedure.support import (
     marker_style,
     service_marker,
 )
-from officer_console.gui.procedure.values import build_pages, page_values
+from officer_console.gui.procedure.values import build_pages, page_values, ruling_proposal
 from officer_console.gui.procedure.viewing import DocumentWindow
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import MessageBar, local_text, named
@@ -161,6 +163,9 @@ class ProcedurePanel(QWidget):
         assert isinstance(inquiry, InquiryPage) and isinstance(ruling, RulingPage)
         inquiry.snapshot_requested.connect(self._snapshot)
         ruling.cosign_requested.connect(self._request_cosign)
+        notice = self.pages["notice"]
+        assert isinstance(notice, NoticePage)
+        notice.leniency.changed.connect(self._decide_leniency)
         confirmation, service = self.pages["confirmation"], self.pages["service"]
         assert isinstance(confirmation, ConfirmationPage) and isinstance(service, ServicePage)
         confirmation.open_document.connect(
@@ -265,7 +270,7 @@ class ProcedurePanel(QWidget):
         self._mark(record or step, tuple(d for d in done if d != record), view)
         tz = self.services.settings.timezone
         self.summary.setText(
-            f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟罚款{view.fine_total}元、"
+            f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟{proposal_label(view)}、"
             f"记{view.points_total}分 · 决定期限 {local_text(view.deadline_at, tz, '%m-%d %H:%M')}"
         )
         if step is None:
@@ -397,15 +402,35 @@ class ProcedurePanel(QWidget):
             self.intents.assistants(view.case_id, page.set_assistants, self.failed_inline)
 
     def _request_cosign(self, officer_id: int) -> None:
+        """The co-signer is shown the ruling as the page has it, and approves that one."""
+        proposal = ruling_proposal(page_values(self.pages["ruling"]))
         wrap = self.begin()
         if self.view is not None and wrap is not None:
             self.intents.request_cosign(
-                self.view.case_id, officer_id, wrap(self._cosign_requested), self.failed_inline
+                self.view.case_id,
+                officer_id,
+                wrap(self._cosign_requested),
+                self.failed_inline,
+                proposal=proposal,
             )
 
     def _cosign_requested(self, change: CaseChange) -> None:
         self._cosign_changed(change.view)
         self.case_changed.emit(change)  # published once, like every other operation
+
+    def _decide_leniency(self, violation_id: int, applies: bool, reason: str) -> None:
+        wrap = self.begin()
+        if self.view is not None and wrap is not None:
+            self.intents.decide_leniency(
+                self.view.case_id,
+                violation_id,
+                wrap(self.saved),
+                self.failed_inline,
+                applies=applies,
+                reason=reason,
+            )
+        elif self.view is not None:  # busy: show the saved decision again
+            self.show_view(self.view)
 
     def _cosign_changed(self, view: CaseView) -> None:
         self.view = view

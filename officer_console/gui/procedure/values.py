@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
+from officer_console.domain.procedure_notes import RulingProposal
 from officer_console.gui.procedure.pages import (
     ConfirmationPage,
     InquiryPage,
@@ -21,7 +22,7 @@ from officer_console.gui.procedure.pages import (
 )
 from officer_console.gui.procedure.record_page import RecordPage
 
-__all__ = ["build_pages", "page_values"]
+__all__ = ["build_pages", "page_values", "ruling_proposal"]
 
 
 def build_pages(parent: QWidget) -> dict[str, StepPage]:
@@ -51,14 +52,17 @@ def page_values(page: StepPage) -> dict[str, Any]:
         return {
             "statement": page.statement.toPlainText().strip() or None,
             "waived": page.waived.isChecked(),
-            "hearing_requested": page.hearing.isChecked(),
+            "hearing": page.hearing.choice(),
+            "leniency_reasons": page.leniency.reason_values(),
             "review_note": page.review_note.toPlainText().strip(),
         }
     if isinstance(page, RulingPage):
+        warned = {vid for vid, box in page.warnings.items() if box.isChecked()}
         return {
-            "fines": {vid: box.value() for vid, box in page.fines.items()},
+            "fines": {vid: 0 if vid in warned else box.value() for vid, box in page.fines.items()},
             "points": {vid: box.value() for vid, box in page.points.items()},
             "review_note": page.review_note.toPlainText().strip(),
+            "warning": bool(warned),
         }
     if isinstance(page, RecordPage):
         return page.values()
@@ -75,3 +79,10 @@ def page_values(page: StepPage) -> dict[str, Any]:
             raise ValueError("请先采用当事人在送达地址确认书上的签名")
         return {"paper": False, "consent": True, "confirm_png": page.signature.accepted}
     raise TypeError(f"unknown page {page!r}")
+
+
+def ruling_proposal(values: dict[str, Any]) -> RulingProposal:
+    """The ruling page's values as the proposal a co-signer is asked to approve."""
+    fines = values["fines"]
+    warned = frozenset(v for v, fine in fines.items() if values["warning"] and fine == 0)
+    return RulingProposal(fines, values["points"], warned, values["review_note"])

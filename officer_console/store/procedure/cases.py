@@ -33,17 +33,18 @@ from officer_console.domain.errors import (
 from officer_console.domain.penalties import POINTS_LIMIT, SIMPLE_PROCEDURE_MAX_FINE
 from officer_console.domain.procedure import (
     CaseProcedure,
+    HearingChoice,
     ProcedureKind,
     Step,
     procedure_kind,
 )
+from officer_console.domain.procedure_text import proposal_totals
 from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
     Case,
     Citizen,
-    CosignRequest,
     Decision,
     EvidenceFile,
     Licence,
@@ -51,6 +52,7 @@ from officer_console.store.models import (
     Vehicle,
 )
 from officer_console.store.numbering import next_number
+from officer_console.store.procedure import cosign, leniency
 from officer_console.store.procedure.core import (
     CaseChange,
     changed,
@@ -145,6 +147,8 @@ def start_case(
         "stop": None,
     }
     if stop is None:
+        tz = squad_tz(session, appt.squad_id)
+        state["leniency"] = leniency.initial_state(session, facts, tz, now)
         proc = CaseProcedure.start(
             kind, actor.officer_id, cycle_points_before=cycle, accepted_at=now
         )
@@ -258,64 +262,72 @@ def complete_notice(
     statement: str | None,
     waived: bool,
     hearing_requested: bool = False,
+    hearing: HearingChoice | None = None,
+    leniency_reasons: Mapping[int, str] | None = None,
+    now: datetime | None = None,
     review_note: str = "",
 ) -> CaseChange:
     """告知: the generated notice, then the statement/defence or the waiver, and the officer's
-    review of the statement (printed on the 告知笔录 signed next); a hearing request (fine ≥
-    2000 yuan) ends remote handling and is saved as such. Only after the 询问笔录 was signed."""
+    review of the statement (printed on the 告知笔录 signed next); from 2000 yuan the hearing
+    choice (a request ends remote handling and is saved as such, with no statement demanded; a
+    waiver is recorded; otherwise the ruling waits 5 days); the 首违警告 decision and reason of
+    every violation on the list. Only after the 询问笔录 was signed."""
+    now = now or utcnow()
     case = open_case(session, actor, case_id, Step.NOTICE)
     require_record(case, "inquiry")
     require_citizen(session, case.appointment_id, "告知")
-    review_note = review_note.strip()
-    if statement and statement.strip() and not (waived or hearing_requested) and not review_note:
-        raise ValidationError("review_note", "当事人已陈述申辩，请填写对陈述申辩的复核意见")
     view = build_view(session, case)
-    data = {
+    fine, pts, warning = proposal_totals(view.violations, view.warned)
+    if hearing_requested:
+        hearing = HearingChoice.REQUESTED
+    review_note = review_note.strip()
+    data: dict[str, Any] = {
         "text": view.notice,
-        "proposed_fine": view.fine_total,
-        "proposed_points": view.points_total,
+        "proposed_fine": fine,
+        "proposed_points": pts,
+        "warning": warning,
         "statement": statement,
         "waived": waived,
-        "hearing_requested": hearing_requested,
+        "hearing_requested": hearing is HearingChoice.REQUESTED,
+        "hearing": hearing.value if hearing else None,
         "review_note": review_note,
     }
     try:
         proc = procedure_of(case).complete_notice(
-            view.fine_total,
-            view.points_total,
-            False,
+            fine,
+            pts,
+            warning,
             statement,
             waived,
-            hearing_requested=hearing_requested,
+            hearing=hearing,
+            notified_at=now,
+            tz=squad_tz(session, view.squad_id),
         )
     except RuleViolation as exc:
         if exc.code != "hearing_requested":
             raise
         return stop_case(session, actor, case, Step.NOTICE, data, exc=exc)
-    save_step(session, actor, case, Step.NOTICE, data, proc=proc)
+    if statement and statement.strip() and not waived and not review_note:  # on the 告知笔录
+        raise ValidationError("review_note", "当事人已陈述申辩，请填写对陈述申辩的复核意见")
+    data["leniency"] = leniency.notice_decisions(case.state, leniency_reasons or {})
+    assert proc.notice is not None
+    data["hearing"] = proc.notice.hearing.value
+    wait = proc.notice.ruling_not_before
+    data["ruling_not_before"] = wait.isoformat() if wait else None
+    save_step(session, actor, case, Step.NOTICE, data, proc=proc, now=now)
+    audit.record(
+        session,
+        actor,
+        "case.notice_rights",
+        entity_type="case",
+        entity_id=case.id,
+        detail={
+            "hearing": proc.notice.hearing.value,
+            "statement_waived": waived and not proc.notice.statement,
+            "leniency": {k: v["applies"] for k, v in data["leniency"].items()},
+        },
+    )
     return changed(session, case)
-
-
-def _check_amounts(
-    violations: Sequence[dict[str, Any]], fines: Mapping[int, int], points: Mapping[int, int]
-) -> None:
-    for v in violations:
-        vid, code = v["violation_id"], v["code"]
-        if vid not in fines or vid not in points:
-            raise ValidationError("fines", f"请填写违法代码{code}的罚款和记分")
-        fine, pts = fines[vid], points[vid]
-        if isinstance(fine, bool) or not isinstance(fine, int):
-            raise ValidationError("fines", f"违法代码{code}的罚款应为整数（元）")
-        if fine > v["fine"] or pts > v["points"]:
-            raise RuleViolation(
-                f"违法代码{code}的裁决（罚款{fine}元、记{pts}分）重于告知的拟处罚"
-                f"（罚款{v['fine']}元、记{v['points']}分），不得因当事人陈述申辩而加重处罚",
-                code="ruling_exceeds_notice",
-            )
-        if not v["fine_min"] <= fine <= v["fine_max"]:
-            raise ValidationError(
-                "fines", f"违法代码{code}的罚款应在{v['fine_min']}至{v['fine_max']}元之间"
-            )
 
 
 def complete_ruling(
@@ -335,12 +347,15 @@ def complete_ruling(
     case = open_case(session, actor, case_id, Step.RULING)
     require_record(case, "notice")
     violations = case.state["violations"]
-    _check_amounts(violations, fines, points)
+    warned = leniency.check_ruling(violations, case.state, fines, points, warning=warning)
+    if warning and not warned:
+        raise ValidationError("warning", "给予警告的违法行为罚款应填为0元")
     fine, pts = sum(fines.values()), sum(points.values())
     data: dict[str, Any] = {
         "fines": {str(k): v for k, v in sorted(fines.items())},
         "points": {str(k): v for k, v in sorted(points.items())},
         "warning": warning,
+        "warned": sorted(warned),
         "review_note": review_note,
     }
     appt = session.get(Appointment, case.appointment_id)
@@ -348,14 +363,16 @@ def complete_ruling(
     licence = session.scalar(select(Licence).where(Licence.citizen_id == appt.citizen_id))
     assist = None
     if case.procedure == ProcedureKind.GENERAL.value:
-        assist = session.scalar(
-            select(CosignRequest.officer_id).where(
-                CosignRequest.case_id == case.id, CosignRequest.status == "approved"
-            )
-        )
-        if assist is None:
+        approved = cosign.approved_proposal(session, case.id)
+        if approved is None:
             raise RuleViolation(
                 "一般程序须由两名民警办理：请先请协办民警会签确认", code="assist_officer_required"
+            )
+        assist, proposal = approved
+        if not cosign.proposal_matches(proposal, fines, points, warned):
+            raise RuleViolation(
+                "裁决与协办民警会签同意的拟裁决不一致：请按会签内容裁决，或重新请求会签",
+                code="ruling_differs_from_cosign",
             )
     try:
         proc = procedure_of(case).with_cycle_points_before(licence.cycle_points if licence else 0)

@@ -9,19 +9,31 @@ must commit even when :class:`PermissionDenied` is raised (``run_keeping_denials
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import NotFoundError, PermissionDenied, ValidationError
 from officer_console.domain.masking import mask_name
-from officer_console.domain.procedure import ProcedureKind
+from officer_console.domain.procedure import HearingChoice, ProcedureKind
+from officer_console.domain.procedure_notes import RulingProposal, cosign_summary
+from officer_console.domain.procedure_text import ViolationFacts
 from officer_console.store import audit, changes
 from officer_console.store.accounts import verify_password
 from officer_console.store.audit import Actor
-from officer_console.store.models import Appointment, Case, Citizen, CosignRequest, Officer
+from officer_console.store.models import (
+    Appointment,
+    Case,
+    CaseStep,
+    Citizen,
+    CosignRequest,
+    Officer,
+)
+from officer_console.store.procedure import leniency
 from officer_console.store.procedure.core import CaseChange, changed
 from officer_console.store.procedure.view import OPEN
 from officer_console.store.types import utcnow
@@ -30,9 +42,11 @@ __all__ = [
     "Assistant",
     "CosignChange",
     "CosignItem",
+    "approved_proposal",
     "assistants",
     "decide",
     "pending_for",
+    "proposal_matches",
     "request_cosign",
 ]
 
@@ -57,6 +71,8 @@ class CosignItem:
     lead: str
     summary: str
     created_at: datetime
+    #: Facts, the statement, the hearing choice and the proposed ruling (names masked).
+    detail: str = ""
 
 
 def _case(session: Session, case_id: int) -> tuple[Case, Appointment]:
@@ -93,20 +109,90 @@ def _bump(session: Session, appt: Appointment) -> None:
     changes.bump(session, appt.squad_id, appointment_id=appt.id)
 
 
-def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int) -> CosignChange:
-    """A new request (an older pending one is withdrawn); the case's change and its id."""
+def _proposal_dict(case: Case, proposal: RulingProposal) -> dict[str, Any]:
+    """The proposal checked like the ruling itself (kind, range, ≤ notice) before anyone
+    is asked to approve it."""
+    warned = leniency.check_ruling(
+        case.state["violations"],
+        case.state,
+        proposal.fines,
+        proposal.points,
+        warning=bool(proposal.warned),
+    )
+    if set(proposal.warned) != warned:
+        raise ValidationError("warning", "给予警告的违法行为罚款应填为0元")
+    return {
+        "fines": {str(k): v for k, v in sorted(proposal.fines.items())},
+        "points": {str(k): v for k, v in sorted(proposal.points.items())},
+        "warned": sorted(warned),
+        "review_note": proposal.review_note.strip()[:2000],
+    }
+
+
+def _proposal_of(data: Mapping[str, Any] | None) -> RulingProposal | None:
+    if not data:
+        return None
+    return RulingProposal(
+        {int(k): int(v) for k, v in data["fines"].items()},
+        {int(k): int(v) for k, v in data["points"].items()},
+        frozenset(int(x) for x in data["warned"]),
+        str(data["review_note"]),
+    )
+
+
+def approved_proposal(session: Session, case_id: int) -> tuple[int, dict[str, Any] | None] | None:
+    """(assisting officer, the proposal he approved) or None when nobody approved yet."""
+    row = session.scalar(
+        select(CosignRequest).where(
+            CosignRequest.case_id == case_id, CosignRequest.status == "approved"
+        )
+    )
+    return None if row is None else (row.officer_id, row.proposal)
+
+
+def proposal_matches(
+    approved: Mapping[str, Any] | None,
+    fines: Mapping[int, int],
+    points: Mapping[int, int],
+    warned: frozenset[int],
+) -> bool:
+    """Whether the ruling is the one the co-signer approved (no proposal: any ruling)."""
+    proposal = _proposal_of(approved)
+    if proposal is None:
+        return True
+    return (
+        dict(proposal.fines) == dict(fines)
+        and dict(proposal.points) == dict(points)
+        and set(proposal.warned) == set(warned)
+    )
+
+
+def request_cosign(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    officer_id: int,
+    *,
+    proposal: RulingProposal | None = None,
+) -> CosignChange:
+    """A new request (an older pending one is withdrawn); returns its id. With ``proposal``
+    the approver sees the ruling he approves, and the ruling must then be that one."""
     case, appt = _case(session, case_id)
     if actor.officer_id != case.lead_officer_id:
         raise PermissionDenied("只有主办民警可以发起会签")
     if case.status != OPEN or case.procedure != ProcedureKind.GENERAL.value:
         raise ValidationError("case", "只有办理中的一般程序案件需要协办民警会签")
     approved = session.scalar(
-        select(CosignRequest.id).where(
+        select(CosignRequest).where(
             CosignRequest.case_id == case.id, CosignRequest.status == "approved"
         )
     )
+    wanted = _proposal_dict(case, proposal) if proposal is not None else None
     if approved is not None:
-        raise ValidationError("case", "本案已由协办民警会签，无需再次请求")
+        if wanted is None or wanted == approved.proposal:
+            raise ValidationError("case", "本案已由协办民警会签，无需再次请求")
+        # A changed ruling needs a new approval: the old one no longer covers it.
+        approved.status, approved.decided_at = "withdrawn", utcnow()
     if officer_id not in {a.officer_id for a in assistants(session, case_id)}:
         raise ValidationError("officer", "协办民警应为本大队的其他民警或带班领导")
     session.execute(
@@ -114,7 +200,12 @@ def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int
         .where(CosignRequest.case_id == case.id, CosignRequest.status == "pending")
         .values(status="withdrawn", decided_at=utcnow())
     )
-    row = CosignRequest(case_id=case.id, requested_by=actor.officer_id, officer_id=officer_id)
+    row = CosignRequest(
+        case_id=case.id,
+        requested_by=actor.officer_id,
+        officer_id=officer_id,
+        proposal=wanted,
+    )
     session.add(row)
     session.flush()
     _bump(session, appt)
@@ -124,10 +215,27 @@ def request_cosign(session: Session, actor: Actor, case_id: int, officer_id: int
         "case.cosign_request",
         entity_type="case",
         entity_id=case.id,
-        detail={"request_id": row.id, "officer_id": officer_id},
+        detail={"request_id": row.id, "officer_id": officer_id, "proposal": row.proposal},
     )
     base = changed(session, case)
     return CosignChange(base.view, base.appointment, base.appointment_version, row.id)
+
+
+def _detail(session: Session, case: Case, party: str, proposal: RulingProposal | None) -> str:
+    notice = session.scalar(
+        select(CaseStep.data).where(CaseStep.case_id == case.id, CaseStep.step == "notice")
+    )
+    notice = notice or {}
+    hearing = notice.get("hearing") or HearingChoice.NOT_APPLICABLE.value
+    return cosign_summary(
+        party_masked=mask_name(party),
+        plate=str(case.state.get("plate", "")),
+        violations=[ViolationFacts.from_dict(v) for v in case.state.get("violations", [])],
+        statement=notice.get("statement"),
+        waived=bool(notice.get("waived")),
+        hearing=HearingChoice(hearing),
+        proposal=proposal,
+    )
 
 
 def pending_for(session: Session, officer_id: int) -> list[CosignItem]:
@@ -150,7 +258,10 @@ def pending_for(session: Session, officer_id: int) -> list[CosignItem]:
             f"{case.state.get('plate', '')} · 当事人{mask_name(party)} · {codes} · "
             f"拟罚款{fine}元、记{pts}分"
         )
-        items.append(CosignItem(req.id, case.id, f"{lead}（{number}）", summary, req.created_at))
+        detail = _detail(session, case, party, _proposal_of(req.proposal))
+        items.append(
+            CosignItem(req.id, case.id, f"{lead}（{number}）", summary, req.created_at, detail)
+        )
     return items
 
 

@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import NotFoundError
+from officer_console.domain.leniency import LeniencyAssessment
 from officer_console.domain.masking import mask_name, mask_phone
+from officer_console.domain.penalties import hearing_right
 from officer_console.domain.procedure import CaseProcedure, ProcedureKind, Step
 from officer_console.domain.procedure_text import ViolationFacts, inquiry_questions, notice_text
 from officer_console.store import catalogue
@@ -98,6 +100,22 @@ class CaseView:
     handover: dict[str, Any] = field(default_factory=dict)  # 转窗口办理: reason, decision road
     paper_service: dict[str, Any] = field(default_factory=dict)  # method, date, recipient
     records: dict[str, Any] = field(default_factory=dict)  # step → signature/refusal, evidence
+    #: 首违警告: (assessment, applies, reason) per violation on the list in force.
+    leniency: tuple[tuple[LeniencyAssessment, bool, str], ...] = ()
+
+    @property
+    def warned(self) -> frozenset[int]:
+        """Violations the notice proposes as 警告 (leniency applied)."""
+        return frozenset(a.violation_id for a, applies, _r in self.leniency if applies)
+
+    @property
+    def proposed_fine_total(self) -> int:
+        """The notice's fine: warned violations propose 警告 in place of their fine."""
+        return sum(v.fine for v in self.violations if v.violation_id not in self.warned)
+
+    @property
+    def hearing_right(self) -> bool:
+        return hearing_right(self.proposed_fine_total)
 
     @property
     def deadline_at(self) -> datetime:
@@ -155,6 +173,7 @@ def violation_facts(session: Session, appt: Appointment, tz: ZoneInfo) -> list[V
                 fine_max=entry.fine_max,
                 conduct_basis=entry.conduct_basis,
                 penalty_basis=entry.penalty_basis,
+                penalty_kind=entry.penalty_kind,
             )
         )
     return facts
@@ -203,7 +222,12 @@ def build_view(session: Session, case: Case) -> CaseView:
             cosign_detail += f"：{cosign.reason}"
     stop = state.get("stop") or {}
     licence = session.scalar(select(Licence).where(Licence.citizen_id == citizen.id))
-    fine_total = sum(v.fine for v in violations)
+    found = tuple(
+        (LeniencyAssessment.from_dict(i), bool(i["applies"]), str(i["reason"]))
+        for i in (state.get("leniency") or {}).get("items", [])
+    )
+    warned = frozenset(a.violation_id for a, applies, _r in found if applies)
+    fine_total = sum(v.fine for v in violations if v.violation_id not in warned)
     return CaseView(
         case_id=case.id,
         appointment_id=appt.id,
@@ -229,6 +253,7 @@ def build_view(session: Session, case: Case) -> CaseView:
             fine_total=fine_total,
             points_total=sum(v.points for v in violations),
             unit_name=str(state.get("unit_name", "")),
+            warned=warned,
         ),
         steps=tuple(steps),
         step_data=data,
@@ -237,6 +262,7 @@ def build_view(session: Session, case: Case) -> CaseView:
         handover=dict(state.get("handover") or {}),
         paper_service=dict(state.get("paper_service") or {}),
         records=dict(state.get("records") or {}),
+        leniency=found,
     )
 
 
