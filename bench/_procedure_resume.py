@@ -36,6 +36,7 @@ from officer_console.video.session import CallState
 from tests.gateway.calls import Call
 from tests.gateway.world import live_gateway
 from tests.gui.test_live_case import Opener
+from tests.support.case_documents import case_documents
 from tests.support.procedure_steps import STEPS, do_step
 from tests.support.procedure_world import build
 from tests.support.qtloop import until
@@ -121,13 +122,14 @@ def _round(run: Any, *, engine: Any, settings: Any, base: str, data: Path, i: in
             with factory() as s:
                 view = case_for_appointment(s, world.appointment_id)
             for before in STEPS[: STEPS.index(step)]:
-                view = run_in_transaction(
+                view = (await asyncio.to_thread(  # signing runs its own event loop: not on this one
+                    run_in_transaction,
                     factory,
                     lambda s, b=before, v=view: do_step(
                         s, world.lead, v, b, evidence=data, id_last4=world.id_last4,
-                        docs=None,
+                        docs=case_documents(data / "docs"),
                     ),
-                ).view  # fmt: skip
+                )).view  # fmt: skip
             proc.set_appointment(world.appointment_id, "in_procedure", assigned=True)
             await until(lambda: page() == step)
             await citizen.drop()  # the phone loses its network, the officer hangs up

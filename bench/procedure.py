@@ -43,7 +43,16 @@ from tests.support.procedure_gui import (
 )
 from tests.support.procedure_world import build
 
-STEPS = ("inquiry", "notice", "ruling", "confirmation", "service")
+# the completion clicks in order: each step, and the record signed after 询问 and 告知
+STEPS = (
+    "inquiry",
+    "inquiry_record",
+    "notice",
+    "notice_record",
+    "ruling",
+    "confirmation",
+    "service",
+)
 
 
 def pump(app: QApplication) -> Callable[[Callable[[], bool]], None]:
@@ -99,7 +108,9 @@ def run(app: QApplication, label: str, url: str, cases: int) -> None:
     services.close()
     ms = [s * 1000 for s in steps]
     print(f"-- {label}: {cases} simple one-violation cases through the real panel")
-    print(f"   officer interactions per case: {sorted(set(interactions))} (target ≤ 21)")
+    print(
+        f"   officer interactions per case: {sorted(set(interactions))} (≤ 21 before issue 20; +6 for the two records signed at their steps)"
+    )
     print(
         f"   step completion click → next page ready: p50 {median(ms):.1f} ms, "
         f"p95 {pct(ms, 95):.1f} ms, max {max(ms):.1f} ms ({len(ms)} steps)"
@@ -117,10 +128,15 @@ def run(app: QApplication, label: str, url: str, cases: int) -> None:
             f"   {kind} render + PDF/A + sign inside the flow: p50 {median(values):.1f} ms, "
             f"max {max(values):.1f} ms ({len(values)} documents; first incl. font load)"
         )
-    per_case = [sum(v[i] for v in by_kind.values()) for i in range(cases)]
+    at_service = [
+        v
+        for k, v in by_kind.items()
+        if k in ("DecisionDoc", "ServiceConfirmationDoc", "ServiceReceiptDoc")
+    ]
+    per_case = [sum(v[i] for v in at_service) for i in range(cases)]
     print(
-        f"   all four documents of a case (service step): p50 {median(per_case):.0f} ms, "
-        f"max {max(per_case):.0f} ms"
+        f"   documents made inside the service click (decision, 送达地址确认书, 回证): "
+        f"p50 {median(per_case):.0f} ms, max {max(per_case):.0f} ms"
     )
     print(f"   whole scripted case wall time: p50 {median(walls):.2f} s, max {max(walls):.2f} s")
 

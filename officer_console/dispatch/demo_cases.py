@@ -42,6 +42,7 @@ from officer_console.store.models import (
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
 from officer_console.store.procedure import handover, leniency, presence
+from officer_console.store.procedure import records as pc_records
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
@@ -76,8 +77,10 @@ def _png(kind: str) -> bytes:
     if kind == "id":
         draw.rectangle((20, 20, 300, 180), outline=(40, 90, 160), width=4)
         draw.rectangle((220, 50, 285, 130), fill=(200, 200, 200))
-    else:
-        draw.line([(20, 80), (70, 30), (110, 90), (160, 35), (210, 85), (270, 40)], "black", 5)
+    else:  # each document its own stroke: a signature is given for one document only
+        dy = sum(kind.encode()) % 25
+        pts = [(20, 80), (70, 30), (110, 90), (160, 35), (210, 85), (270, 40)]
+        draw.line([(x, y + dy - 12) for x, y in pts], "black", 5)
     buf = io.BytesIO()
     image.save(buf, "PNG")
     return buf.getvalue()
@@ -170,7 +173,26 @@ class _Seeder:
 
         return actor, self.run(to_call)
 
-    def inquiry_and_notice(self, actor: Actor, view: CaseView, *, notice: bool) -> CaseView:
+    def sign_record(self, actor: Actor, case_id: int, step: str, *, signed: bool) -> CaseView:
+        """The step's record shown and signed (or the refusal noted) right after the step."""
+        evidence, docs = self.evidence, self.documents
+        png = _png(f"signature-{step}") if signed else None
+        return self.run(
+            lambda s: pc_records.sign_record(
+                s,
+                actor,
+                evidence,
+                case_id,
+                step=step,
+                documents=docs,
+                signature_png=png,
+                refused=not signed,
+            )
+        )
+
+    def inquiry_and_notice(
+        self, actor: Actor, view: CaseView, *, notice: bool, signed: bool = True
+    ) -> CaseView:
         case_id, evidence = view.case_id, self.evidence
         snap = run_in_transaction(
             self.factory, lambda s: pc.record_snapshot(s, actor, evidence, case_id, _png("id"))
@@ -195,15 +217,17 @@ class _Seeder:
                 admissions=admissions,
             )
         )
+        view = self.sign_record(actor, case_id, "inquiry", signed=signed)
         if not notice:
             return view
         # From 2000 yuan the party is asked about a hearing: the demo's party waives it.
         hearing = HearingChoice.WAIVED if view.hearing_right else None
-        return self.run(
+        self.run(
             lambda s: pc.complete_notice(
                 s, actor, case_id, statement=None, waived=True, hearing=hearing
             )
         )
+        return self.sign_record(actor, case_id, "notice", signed=signed)
 
     def finish(self, actor: Actor, view: CaseView, *, signed: bool, consent: bool) -> str:
         case_id, evidence = view.case_id, self.evidence
@@ -230,7 +254,7 @@ class _Seeder:
         )
         if view.stop_code:
             return view.status
-        signature = _png("signature") if signed else None
+        signature = _png("signature-confirmation") if signed else None
         view = self.run(
             lambda s: pc.complete_confirmation(
                 s, actor, evidence, case_id, signature_png=signature, refused=not signed
@@ -244,7 +268,9 @@ class _Seeder:
                 )
             )
             return view.status
-        outcome = self.server.serve(actor, case_id, confirm_png=_png("signature"), consent=True)
+        outcome = self.server.serve(
+            actor, case_id, confirm_png=_png("signature-service"), consent=True
+        )
         return outcome.view.status
 
     def record_paper(self, actor: Actor, case_id: int) -> str:
@@ -326,9 +352,8 @@ class _Seeder:
             return pc.start_case(s, actor, appointment_id)  # the existing case, as saved
 
         view = self.run(drop)
-        return self.run(
-            lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True)
-        )
+        self.run(lambda s: pc.complete_notice(s, actor, case_id, statement=None, waived=True))
+        return self.sign_record(actor, case_id, "notice", signed=True)
 
     def cosign(self, actor: Actor, view: CaseView) -> bool:
         case_id = view.case_id
@@ -409,7 +434,8 @@ def seed_demo_cases(
                     view = seeder.inquiry_and_notice(actor, view, notice=False)
                     made.append(DemoCase(view.case_id, appointment_id, kind, "open"))
                     break
-                view = seeder.inquiry_and_notice(actor, view, notice=True)
+                signed = plan != "refused_paper"
+                view = seeder.inquiry_and_notice(actor, view, notice=True, signed=signed)
                 if kind == "warning" and not view.warned:
                     continue  # an earlier identical violation rules leniency out: next one
                 if kind in ("general", "hearing") and not seeder.cosign(actor, view):

@@ -69,9 +69,10 @@ def evidence_list(
         for v in violations
     ]
     files = trail.files if trail is not None else ()
-    for kind, title in _EVIDENCE_DOCS.items():
-        if any(k == kind for k, _sha, _size in files):
-            items.append(f"{title}（编号{record_number(decision_number, kind)}）")
+    for kind, title in _EVIDENCE_DOCS.items():  # made and signed at their steps: no number yet
+        for k, sha, _size in files:
+            if k == kind:
+                items.append(f"{title}（当事人签名确认，SHA-256：{sha}）")
     recordings = [sha for kind, sha, _size in files if kind == "recording"]
     for i, sha in enumerate(recordings, start=1):
         label = f"视频录像{i}" if len(recordings) > 1 else "视频录像"
@@ -153,14 +154,16 @@ class CaseDocuments:
         return facts.step_times.get(step) or facts.now or utcnow()
 
     def _slot(self, facts: CaseFacts, *, draft: bool) -> SignatureSlot:
-        at = facts.step_times.get("confirmation")
+        """The signature given for THIS document (``facts.signature_png``/``refused`` and
+        ``signed_at``: the record's own step, or 确认 for the decision)."""
+        at = facts.signed_at
         if facts.signature_png is not None:
             return SignatureSlot(facts.signature_png, signed_at=at)
         if facts.refused:
             return SignatureSlot(refused=True, signed_at=at)
         if draft:
             return SignatureSlot(pending=True)
-        raise ValueError("confirmation step has neither a signature nor a refusal")
+        raise ValueError("the document has neither a signature nor a refusal")
 
     # --- documents ---------------------------------------------------------------------
     def inquiry(self, facts: CaseFacts, *, draft: bool = False) -> InquiryDoc:
@@ -175,12 +178,14 @@ class CaseDocuments:
             qa=tuple((str(q), str(a)) for q, a in data.get("qa", [])),
             refused_to_answer=bool(data.get("refused")),
             party_signature=self._slot(facts, draft=draft),
-            number=record_number(facts.decision_number, "inquiry_record"),
+            number="",  # made at 询问, before the ruling takes the case's number
         )
 
     def notice(self, facts: CaseFacts, *, draft: bool = False) -> NoticeDoc:
         data = facts.view.step_data.get("notice", {})
-        review = facts.view.step_data.get("ruling", {}).get("review_note", "")
+        review = str(data.get("review_note") or "")
+        if not review:
+            review = "当事人放弃陈述和申辩" if data.get("waived") else "当事人未提出陈述和申辩"
         violations = self._violations(facts, ruled=False)
         return NoticeDoc(
             unit=self._unit(facts),
@@ -192,11 +197,11 @@ class CaseDocuments:
             warning=False,
             statement=data.get("statement") or None,
             waived=bool(data.get("waived")),
-            review_result=str(review or "（待复核）"),
+            review_result=review,
             notified_at=self._at(facts, "notice"),
             officers=self._step_officers(facts),
             party_signature=self._slot(facts, draft=draft),
-            number=record_number(facts.decision_number, "notice_record"),
+            number="",  # made at 告知, before the ruling takes the case's number
             hearing_requested=bool(data.get("hearing_requested")),
         )
 
@@ -288,14 +293,19 @@ class CaseDocuments:
             self.timings_ms.append((type(doc).__name__, (time.perf_counter() - t0) * 1000))
         return data
 
+    def record(self, kind: str, facts: CaseFacts) -> bytes:
+        """A step's record, signed with the slot given for it (``store.procedure.records``)."""
+        if kind == "inquiry_record":
+            return self._produce(self.inquiry(facts))
+        if kind == "notice_record":
+            return self._produce(self.notice(facts))
+        raise ValueError(f"not a step record: {kind}")
+
     def records(self, facts: CaseFacts) -> dict[str, bytes]:
-        out = {
-            "inquiry_record": self._produce(self.inquiry(facts)),
-            "notice_record": self._produce(self.notice(facts)),
-        }
-        if facts.service_png is not None:
-            out["service_confirm"] = self._produce(self.service_confirm(facts))
-        return out
+        """At service: only the 送达地址确认书 (the step records were made at their steps)."""
+        if facts.service_png is None:
+            return {}
+        return {"service_confirm": self._produce(self.service_confirm(facts))}
 
     def decision(self, facts: CaseFacts, trail: CaseTrail) -> Callable[[DecisionIssue], bytes]:
         def build(issue: DecisionIssue, unit: Unit, url: str) -> DecisionDoc:

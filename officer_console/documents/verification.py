@@ -32,10 +32,20 @@ DOCUMENT_TITLES = {
 }
 
 
+#: Records made and signed at their steps, before the ruling took the decision number: they
+#: print no number of their own (the answer names them by title and their case's decision).
+STEP_RECORDS = frozenset({"inquiry_record", "notice_record"})
+
+
 def uploaded_document(kind: str, decision_number: str) -> dict[str, str]:
     """The uploaded document as the answer names it: kind, title, its own number, and the
     number of the decision of its case."""
-    number = decision_number if kind == "decision" else record_number(decision_number, kind)
+    if kind == "decision":
+        number = decision_number
+    elif kind in STEP_RECORDS:  # made at 询问/告知, before the case had a number
+        number = ""
+    else:
+        number = record_number(decision_number, kind)
     return {
         "kind": kind,
         "name": DOCUMENT_TITLES.get(kind, "文书"),

@@ -3,7 +3,8 @@
 The relay validates each frame against these models and forwards only the validated fields
 (``relayed``); ``gateway.openapi`` publishes their JSON schema. Other parts of the project
 rely on these types and limits: ``offer``/``answer`` (sdp ≤ 65536), ``candidate``, ``bye``,
-``signature`` (citizen → console, PNG data URL ≤ ~1 MB), ``request_signature`` (prompt ≤ 500),
+``signature`` (citizen → console, PNG data URL ≤ ~1 MB), ``request_signature`` (prompt ≤ 500;
+optional ``title`` ≤ 100 and ``document`` ≤ 8,000: the record being signed),
 ``document`` (url ≤ 500, title ≤ 100), ``notice`` (text ≤ 8000) and ``stage`` (the procedure
 step shown on the citizen page).
 """
@@ -88,9 +89,13 @@ class Signature(Message):
 
 
 class RequestSignature(Message):
+    """``title``/``document``: the record being signed, shown above the pad (issue 20)."""
+
     type: Literal["request_signature"]
     senders: ClassVar[tuple[str, ...]] = ("console",)
     prompt: Annotated[Text, MaxLen(500)] | None = None
+    title: Annotated[Text, MaxLen(100)] | None = None
+    document: Annotated[Text, MaxLen(8000)] | None = None
 
 
 class Document(Message):

@@ -314,6 +314,7 @@ async function onSignal(msg) {
       break;
     case "request_signature":
       openSignature(msg.prompt);
+      showSignedDocument(msg.title, msg.document);
       break;
     case "stage":
       showProcedureStage(msg.step, msg.title);
@@ -589,6 +590,14 @@ function openSignature(prompt) {
   $("signature_pad").hidden = false;
   $("signature_heading").focus();
   announce("请签名确认。" + (prompt || ""));
+}
+
+// The record the citizen is asked to sign (询问笔录, 告知笔录), shown above the pad; hidden
+// when the request carries none (the decision's confirmation, the address confirmation).
+function showSignedDocument(title, text) {
+  $("signature_document_title").textContent = title || "";
+  $("signature_document_text").textContent = text || "";
+  $("signature_document").hidden = !text;
 }
 
 function setupSignature() {

@@ -31,8 +31,8 @@ def test_seeded_demo_passes_verify_evidence(tmp_path: Path) -> None:
     assert "warning/completed" in result.stdout and "hearing/completed" in result.stdout
     verified = admin("verify-evidence")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    # 7 decided and served cases (SMS or paper): decision + 询问笔录 + 告知笔录 each, 送达地址
-    # 确认书 and 电子送达回证 for the 5 served electronically; the handed-over one has its
-    # documents at the window.
-    assert "其中 31 份文书签名有效" in verified.stdout, verified.stdout
+    # 7 decided and served cases (SMS or paper): decision + 询问笔录 + 告知笔录 each; 送达地址确认书
+    # and 电子送达回证 for the 5 served electronically; the handed-over case's 询问笔录 and 告知笔录
+    # (signed at their steps; its decision is at the window) and the 询问笔录 of the case at 告知.
+    assert "其中 34 份文书签名有效" in verified.stdout, verified.stdout
     assert "resumed/completed" in result.stdout

@@ -136,10 +136,12 @@ async def _console(
             await ws.send_json({"type": "stage", "step": "notice", "title": "告知"})
             await ws.send_json({"type": "notice", "text": "告知笔录：拟作出罚款200元的处罚……"})
             await ws.send_json({"type": "stage", "step": "confirmation", "title": "确认：请签名"})
-            await ws.send_json({"type": "notice", "text": "处罚决定书（待签名确认）\n编号：X-1"})
-            await ws.send_json(
-                {"type": "request_signature", "prompt": "请在框内签名，确认处罚决定"}
-            )
+            await ws.send_json({
+                "type": "request_signature",
+                "prompt": "请在框内签名，确认处罚决定",
+                "title": "询问笔录",
+                "document": "问：当时是谁驾驶？\n答：是我本人驾驶。",
+            })  # fmt: skip
             msg = await ws.receive_json(timeout=60)
             events.put((msg["type"], msg.get("png")))
             await ws.send_json({"type": "stage", "step": "service", "title": "电子送达"})
@@ -194,9 +196,9 @@ def test_join_video_signature_and_document(
         assert browser.text("#procedure_steps li.current") == "确认"
         assert not visible(browser, "#served")  # no served decision yet
         assert "确认处罚决定" in browser.text("#signature_prompt")
-        # the pad shows the document being signed (the decision), not the 告知 text
-        assert "处罚决定书（待签名确认）" in browser.text("#signature_document_text")
-        assert "告知笔录" not in browser.text("#signature_document_text")
+        browser.wait(lambda: visible(browser, "#signature_document"), what="record being signed")
+        assert browser.text("#signature_document_title") == "询问笔录"
+        assert "答：是我本人驾驶。" in browser.text("#signature_document_text")
         browser.click("#signature_submit")  # nothing drawn: an inline message, no alert()
         browser.wait(lambda: visible(browser, "#signature_error"), what="inline error")
         assert "请先在框内签写姓名" in browser.text("#signature_error")

@@ -46,7 +46,8 @@ from officer_console.store.models import (
 from tests.gui.test_live_case import _start_call, live_desk
 from tests.support import builders, console, queue_world
 from tests.support.answer import answer_yes
-from tests.support.procedure_gui import FakeChannel, Officer, walk_simple_case
+from tests.support.case_documents import case_documents
+from tests.support.procedure_gui import FakeChannel, Officer, sign_record, walk_simple_case
 from tests.support.procedure_world import World, build
 from tests.support.qtloop import qt_run, until
 
@@ -110,6 +111,8 @@ def _live_procedure(
     _open(qtbot, case, world.appointment_id)
     case.handling.call_started.emit(world.appointment_id)  # the call pins its case
     panel = case.handling.procedure.panel
+    docs = case_documents(services.settings.data_dir)  # the unit's certificate: the demo PKI
+    panel.documents = panel.intents.documents = docs
     panel.set_channel(FakeChannel())
     officer = Officer(panel, lambda p: qtbot.waitUntil(p, timeout=WAIT))
     officer.wait(panel.start_button.isEnabled)  # 视频中, the assigned officer
@@ -158,7 +161,8 @@ def test_start_browse_and_hearing_stop_from_the_console(
     officer.tick("name_confirmed")
     for row in range(panel.pages["inquiry"].qa_table.rowCount()):  # type: ignore[attr-defined]
         officer.answer(row, "是")
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
+    sign_record(officer, "notice")
     officer.type("statement", "我要求举行听证。")
     officer.choose("hearing_requested")
     officer.complete("notice", "done")

@@ -33,7 +33,7 @@ from officer_console.video.session import CallState
 from tests.gateway.calls import Call
 from tests.gateway.world import live_gateway
 from tests.support.case_documents import case_documents, demo_pki
-from tests.support.procedure_world import build, png
+from tests.support.procedure_world import build, png, signed_png
 from tests.support.qtloop import qt_run, until
 from tests.video.test_video_gateway import citizen_joins
 
@@ -86,6 +86,25 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
             )
             assert panel.message.kind != "error", panel.message.text()
 
+        def requests(citizen: SyntheticCitizen) -> int:
+            return sum(m["type"] == "request_signature" for m in citizen.messages)
+
+        async def sign_record(citizen: SyntheticCitizen, n: int, next_page: str) -> None:
+            """The record on the page: requested over the relay, signed, accepted, saved."""
+            before = requests(citizen)
+            click("record_request_signature_button")
+            await until(lambda: requests(citizen) == before + 1)
+            asked = [m for m in citizen.messages if m["type"] == "request_signature"][-1]
+            said = "问：" if asked["title"] == "询问笔录" else "复核意见："
+            assert said in asked["document"]  # the record, through the real relay
+            image = signed_png(f"record-{n}")
+            drawn = "data:image/png;base64," + base64.b64encode(image).decode()
+            await citizen.signaling.send({"type": "signature", "png": drawn})
+            await until(panel.pages["record"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
+            click("record_accept_signature_button")
+            click("complete_record_button")
+            await page(next_page)
+
         async def scenario() -> None:
             call = VideoCall(
                 settings,
@@ -116,9 +135,11 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
                 for row in range(inquiry.qa_table.rowCount()):  # type: ignore[attr-defined]
                     inquiry.qa_table.item(row, 1).setText("是")  # type: ignore[attr-defined]
                 click("complete_inquiry_button")
-                await page("notice")
-                await until(lambda: any(m["type"] == "notice" for m in citizen.messages))
-                seen["notice"] = next(m for m in citizen.messages if m["type"] == "notice")
+                await page("record")  # the 询问笔录, shown on the phone and signed there
+                await until(lambda: any(_is_record(m, "询问笔录") for m in citizen.messages))
+                await sign_record(citizen, 1, "notice")
+                await until(lambda: any(_is_notice(m) for m in citizen.messages))
+                seen["notice"] = next(m for m in citizen.messages if _is_notice(m))
                 # The citizen drops and re-joins with a fresh code in the middle of 告知: the new
                 # page is told the stage and gets the notice again; the console stays on 告知.
                 await citizen.drop()
@@ -128,16 +149,20 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
                     base, factory, Call(world.lead, world.appointment_id, phone)
                 )
                 await until(lambda: session.state == CallState.CONNECTED)
-                await until(lambda: any(m["type"] == "notice" for m in citizen.messages))
+                await until(lambda: any(_is_notice(m) for m in citizen.messages))
                 seen["rejoin"] = [m.get("step") for m in citizen.messages if m["type"] == "stage"]
                 assert panel.stack.currentWidget().objectName() == "procedure_page_notice"
                 panel.pages["notice"].waived.setChecked(True)  # type: ignore[attr-defined]
                 click("complete_notice_button")
-                await page("ruling")
+                await page("record")
+                await until(
+                    lambda: any(_is_record(m, "行政处罚告知笔录") for m in citizen.messages)
+                )
+                await sign_record(citizen, 2, "ruling")
                 click("complete_ruling_button")
                 await page("confirmation")
                 click("request_signature_button")
-                await until(lambda: any(m["type"] == "request_signature" for m in citizen.messages))
+                await until(lambda: requests(citizen) == 2)  # since the re-join
                 drawn = "data:image/png;base64," + base64.b64encode(png(120, 60)).decode()
                 await citizen.signaling.send({"type": "signature", "png": drawn})
                 await until(panel.pages["confirmation"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
@@ -146,9 +171,7 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
                 await page("service")
                 panel.pages["service"].consent.setChecked(True)  # type: ignore[attr-defined]
                 click("service_request_signature_button")
-                await until(
-                    lambda: sum(m["type"] == "request_signature" for m in citizen.messages) == 2
-                )
+                await until(lambda: requests(citizen) == 3)
                 await citizen.signaling.send({"type": "signature", "png": drawn})
                 await until(panel.pages["service"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
                 click("service_accept_signature_button")
@@ -188,3 +211,13 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
             == "completed"
         )
     engine.dispose()
+
+
+def _is_record(message: dict[str, Any], title: str) -> bool:
+    return message["type"] == "notice" and str(message.get("text", "")).startswith(title)
+
+
+def _is_notice(message: dict[str, Any]) -> bool:
+    """The notice read-along itself (not a record being signed)."""
+    text = str(message.get("text", ""))
+    return message["type"] == "notice" and not text.startswith(("询问笔录", "行政处罚告知笔录"))

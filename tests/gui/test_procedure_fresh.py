@@ -30,6 +30,7 @@ from officer_console.store.engine import read_session, transaction
 from officer_console.store.models import Appointment
 from officer_console.store.procedure.view import case_for_appointment
 from tests.support import console, queue_world
+from tests.support.case_documents import case_documents
 from tests.support.procedure_gui import FakeChannel, Officer, desk
 from tests.support.procedure_world import build
 
@@ -87,7 +88,7 @@ def test_two_cases_back_to_back_in_one_window(qtbot: QtBot, services: Services) 
             .values(officer_id=first.lead.officer_id)
         )
     queue_world.sign_in(services, first.lead.police_number)
-    panel = ProcedurePanel(services)
+    panel = ProcedurePanel(services, documents=case_documents(services.settings.data_dir))
     window = desk(panel)
     qtbot.addWidget(window)
     window.show()
@@ -105,7 +106,10 @@ def test_two_cases_back_to_back_in_one_window(qtbot: QtBot, services: Services) 
         officer.answer(row, "是")
     for box in panel.pages["inquiry"].admit.values():  # type: ignore[attr-defined]
         box.setChecked(True)
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
+    officer.click("record_request_signature_button")  # received, not yet accepted
+    panel.pages["record"].refused.setChecked(True)  # type: ignore[attr-defined]
+    officer.complete("record", "notice")
     officer.tick("waived")
     officer.type("statement", "第一位当事人的陈述")
     holder = QWidget()  # keeps the reference pages alive

@@ -26,7 +26,14 @@ from tests.store.test_procedure_cases import CountingSms
 from tests.support import builders, console, queue_world
 from tests.support.answer import answer_yes
 from tests.support.case_documents import case_documents, demo_pki
-from tests.support.procedure_gui import FakeChannel, Officer, desk, finish_case, walk_simple_case
+from tests.support.procedure_gui import (
+    FakeChannel,
+    Officer,
+    desk,
+    finish_case,
+    sign_record,
+    walk_simple_case,
+)
 from tests.support.procedure_world import World, build
 
 _SCREEN_DIR = os.environ.get("OC_SCREENSHOT_DIR")
@@ -96,9 +103,20 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     walk_simple_case(officer, world.id_last4)
     assert officer.page() == "ruling"
     assert "notice" in channel.kinds() and "stage" in channel.kinds()
-    notice = next(m for m in channel.sent if m["type"] == "notice")
+    records = [m["text"] for m in channel.sent if m["type"] == "notice" and "笔录" in m["text"][:8]]
+    assert [r.split("\n", 1)[0] for r in records] == ["询问笔录", "行政处罚告知笔录"]
+    notice = next(m for m in channel.sent if m["type"] == "notice" and m["text"] not in records)
     assert "记6分" in notice["text"] and "陈述和申辩" in notice["text"]
     assert panel.markers["service"].text() == "送达"  # not yet decided how
+    asked = [m for m in channel.sent if m["type"] == "request_signature"]
+    assert [m.get("title") for m in asked] == ["询问笔录", "行政处罚告知笔录"]  # shown, signed
+    assert "答：是的，是我本人驾驶。" in asked[0]["document"]
+    officer.complete("ruling", "confirmation")
+    officer.click("open_inquiry_button")  # the 询问笔录 as signed at 询问, not a draft
+    officer.wait(lambda: panel.viewer is not None and bool(panel.viewer.data))
+    assert panel.viewer is not None and "草稿" not in panel.viewer.title.text()
+    assert validate_signature(panel.viewer.data, [demo_pki().ca_cert]).valid
+    assert "待当事人签名" not in "".join(_pdf_text(panel.viewer.data).split())
     finish_case(officer)
     assert panel.markers["service"].text() == "电子送达"
     assert panel.markers["service"].objectName() == "step_service"
@@ -111,7 +129,8 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
     _shot(panel, "procedure_done_served.png")
     assert len(sms.sent) == 1
     officer.click("open_served_decision_button")  # the served, signed decision in the viewer
-    officer.wait(lambda: panel.viewer is not None and bool(panel.viewer.data))
+    number = panel.view.decision_number if panel.view else "?"
+    officer.wait(lambda: panel.viewer is not None and number in panel.viewer.title.text())
     viewer = panel.viewer
     assert viewer is not None and viewer.objectName() == "document_viewer"
     assert panel.view is not None and panel.view.decision_number in viewer.title.text()
@@ -135,7 +154,7 @@ def test_simple_case_end_to_end(qtbot: QtBot, services: Services) -> None:
         assert [e.action for e in resends].count("service.resend") == 1
     stages = [m for m in channel.sent if m["type"] == "stage"]
     assert stages[-1] == {"type": "stage", "step": "done", "title": "办理完毕"}
-    assert officer.interactions <= 25, officer.interactions
+    assert officer.interactions <= 29, officer.interactions  # 27 per case + a view + resend
     with services.factory() as s:
         assert s.get(Appointment, world.appointment_id).status == "completed"  # type: ignore[union-attr]
     # A second console (a restart, another workstation) shows the finished case.
@@ -164,14 +183,30 @@ def test_refusals_inline_and_resume_after_reload(qtbot: QtBot, services: Service
     walk.type("id_last4", world.id_last4)
     for row in range(panel.pages["inquiry"].qa_table.rowCount()):  # type: ignore[attr-defined]
         walk.answer(row, "是")
-    walk.complete("inquiry", "notice")
-    _shot(panel, "procedure_notice.png")
-    # The citizen dropped and re-joined with a fresh code: the page lands on the same step.
+    walk.complete("inquiry", "record")
+    _shot(panel, "procedure_record.png")
+    # The citizen dropped and re-joined with a fresh code: the page lands on the same step —
+    # the 询问笔录 to sign, its text on the phone.
     rejoined = FakeChannel()
     panel.set_channel(rejoined)
-    assert rejoined.kinds() == ["stage", "notice"] and rejoined.sent[0]["step"] == "notice"
-    walk.tick("waived")
-    walk.complete("notice", "ruling")
+    assert rejoined.kinds() == ["stage", "notice"] and rejoined.sent[0]["step"] == "inquiry"
+    assert rejoined.sent[1]["text"].startswith("询问笔录") and "答：是" in rejoined.sent[1]["text"]
+    walk.click("complete_record_button")  # neither a signature nor a refusal: refused inline
+    walk.wait(lambda: panel.message.kind == "error")
+    assert "拒绝签名" in panel.message.text() and officer.page() == "record"
+    sign_record(walk, "notice")
+    _shot(panel, "procedure_notice.png")
+    walk.type("statement", "当时路口信号灯被树遮挡。")
+    walk.click("complete_notice_button")  # a statement needs the officer's review
+    walk.wait(lambda: panel.message.kind == "error")
+    assert "复核意见" in panel.message.text()
+    walk.type("notice_review_note", "经复核，现场信号灯清晰可见，维持拟处罚意见。")
+    walk.complete("notice", "record")
+    text = panel.pages["record"].text.toPlainText()  # type: ignore[attr-defined]
+    assert "树遮挡" in text and "信号灯清晰可见" in text
+    walk.tick("record_refused")  # the party refuses to sign the 告知笔录, on camera
+    walk.complete("record", "ruling")
+    assert panel.view is not None and panel.view.records["notice"]["refused"] is True
     _shot(panel, "procedure_ruling.png")
     spin = next(iter(panel.pages["ruling"].fines.values()))  # type: ignore[attr-defined]
     assert (spin.minimum(), spin.maximum(), spin.value()) == (100, 200, 200)
@@ -309,11 +344,12 @@ def test_hearing_request_hands_over(qtbot: QtBot, services: Services) -> None:
     table.setItem(1, 0, type(table.item(0, 0))(""))  # a question not asked is left out
     for row in range(2, table.rowCount()):
         officer.answer(row, "是")
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
     assert (
         panel.view is not None
         and len(panel.view.step_data["inquiry"]["qa"]) == table.rowCount() - 1
     )
+    sign_record(officer, "notice")
     assert panel.pages["notice"].hearing.isEnabled()  # type: ignore[attr-defined]
     # A hearing request needs no statement or waiver: it hands the case over by itself.
     officer.choose("hearing_requested")

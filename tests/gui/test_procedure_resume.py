@@ -39,6 +39,7 @@ from tests.gateway.calls import Call
 from tests.gateway.world import live_gateway
 from tests.gui.test_live_case import Opener
 from tests.support.answer import answer_yes
+from tests.support.case_documents import case_documents
 from tests.support.procedure_steps import STEPS, do_step
 from tests.support.procedure_world import build
 from tests.support.qtloop import qt_run, until
@@ -114,13 +115,14 @@ def test_resume_with_video_at_every_step(
                 await until(lambda: _on_video(factory, aid))
                 view = _case(factory, aid)
                 for before in STEPS[: STEPS.index(step)]:  # the store brings the case there
-                    view = run_in_transaction(
+                    view = (await asyncio.to_thread(  # signing runs its own event loop: not on this one
+                        run_in_transaction,
                         factory,
                         lambda s, b=before, v=view: do_step(
                             s, world.lead, v, b, evidence=tmp_path, id_last4=world.id_last4,
-                            docs=None,
+                            docs=case_documents(tmp_path / "docs"),
                         ),
-                    ).view  # fmt: skip
+                    )).view  # fmt: skip
                 proc.set_appointment(aid, "in_procedure", assigned=True)
                 await until(lambda: page() == step)
                 if interruption == "hang_up":
@@ -251,7 +253,13 @@ def test_resume_with_video_after_a_console_kill(
         view = run_in_transaction(
             factory,
             lambda s, b=before, v=view: do_step(
-                s, world.lead, v, b, evidence=tmp_path, id_last4=world.id_last4, docs=None
+                s,
+                world.lead,
+                v,
+                b,
+                evidence=tmp_path,
+                id_last4=world.id_last4,
+                docs=case_documents(tmp_path / "docs"),
             ),
         ).view
     seen: dict[str, Any] = {}

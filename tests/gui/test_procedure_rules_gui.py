@@ -28,6 +28,7 @@ from tests.support.procedure_gui import (
     Officer,
     desk,
     finish_case,
+    sign_record,
     walk_simple_case,
 )
 from tests.support.procedure_world import World, build
@@ -98,7 +99,7 @@ def test_first_violation_warning_case_through_the_window(qtbot: QtBot, services:
         decision = s.scalar(select(Decision))
         assert decision is not None and decision.warning and decision.fine_total == 0
     # The figure bench/procedure.py prints (target ≤ 18): the same walk as the simple case.
-    assert officer.interactions == 21
+    assert officer.interactions == 27  # 21 + the two records signed at their steps
     panel.shutdown()
 
 
@@ -118,7 +119,8 @@ def test_officer_declines_leniency_and_the_notice_follows(qtbot: QtBot, services
         officer.answer(row, "是")
     for admit in inquiry.admit.values():  # type: ignore[attr-defined]
         admit.setChecked(True)
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
+    sign_record(officer, "notice")
     page = panel.pages["notice"]
     text = page.notice_text.toPlainText()  # type: ignore[attr-defined]
     assert "拟给予警告" in text
@@ -129,7 +131,9 @@ def test_officer_declines_leniency_and_the_notice_follows(qtbot: QtBot, services
     assert panel.view.warned == frozenset()
     assert page.leniency.reasons[vid].text() == "当事人称当时与他车发生剐蹭"  # type: ignore[attr-defined]
     officer.type("statement", "我当时只是临时停一下")
-    officer.complete("notice", "ruling")
+    officer.type("notice_review_note", "经复核，临时停车亦属违法停车，维持拟处罚意见。")
+    officer.complete("notice", "record")
+    sign_record(officer, "ruling")
     assert panel.view.step_data["notice"]["leniency"][str(vid)] == {
         "code": "1039",
         "list_version": "2024.1",
@@ -173,7 +177,8 @@ def test_hearing_choice_is_required_and_cosign_shows_the_proposal(
         officer.answer(row, "是")
     for admit in inquiry.admit.values():  # type: ignore[attr-defined]
         admit.setChecked(True)
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
+    sign_record(officer, "notice")
     assert officer.interactions > walk
     hearing = panel.pages["notice"].hearing  # type: ignore[attr-defined]
     assert hearing.isVisible() and hearing.choice() is None  # nothing pre-selected
@@ -183,7 +188,9 @@ def test_hearing_choice_is_required_and_cosign_shows_the_proposal(
     assert "听证权利" in panel.message.text()
     officer.choose("hearing_waived")
     _shot(panel, "procedure_notice_hearing.png")
-    officer.complete("notice", "ruling")
+    officer.type("notice_review_note", "经复核，送医情形无证据支持，维持拟处罚意见。")
+    officer.complete("notice", "record")
+    sign_record(officer, "ruling")
     assert panel.view is not None and panel.view.step_data["notice"]["hearing"] == "waived"
     ruling = panel.pages["ruling"]
     note = ruling.review_note.toPlainText()  # type: ignore[attr-defined]

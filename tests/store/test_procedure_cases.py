@@ -49,6 +49,7 @@ from officer_console.store.procedure.files import read_file
 from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
+from tests.support.procedure_steps import sign
 from tests.support.procedure_world import (
     World,
     build,
@@ -91,7 +92,7 @@ def _inquiry(factory: sessionmaker[Session], w: World, tmp: Path, case_id: int) 
     view = run(factory, lambda s: pv.load_case(s, case_id))
     answers = [(q, "是") for q in view.questions()]
     admissions = {v.violation_id: True for v in view.violations}
-    return run(
+    run(
         factory,
         lambda s: pc.complete_inquiry(
             s,
@@ -104,6 +105,14 @@ def _inquiry(factory: sessionmaker[Session], w: World, tmp: Path, case_id: int) 
             admissions=admissions,
         ),
     )
+    return _sign(factory, w, tmp, case_id, "inquiry")
+
+
+def _sign(factory, w, tmp, case_id, step, *, signature=None):  # type: ignore[no-untyped-def]
+    """The step's record signed (its own image) right after the step."""
+    return run(
+        factory, lambda s: sign(s, w.lead, tmp, case_id, step, docs=_docs(tmp), signature=signature)
+    )
 
 
 def _to_ruling(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
@@ -111,12 +120,13 @@ def _to_ruling(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseVi
     _inquiry(factory, w, tmp, view.case_id)
     # From 2000 yuan the party's hearing choice is recorded: here an explicit waiver.
     hearing = HearingChoice.WAIVED if view.hearing_right else None
-    return run(
+    run(
         factory,
         lambda s: pc.complete_notice(
             s, w.lead, view.case_id, statement=None, waived=True, hearing=hearing
         ),
     )
+    return _sign(factory, w, tmp, view.case_id, "notice")
 
 
 def _rule(view: pv.CaseView, *, extra: int = 0) -> Callable[[Session], pv.CaseView]:
@@ -192,7 +202,7 @@ def test_full_simple_case(factory: sessionmaker[Session], tmp_path: Path) -> Non
         kinds = sorted(e.kind for e in s.scalars(select(EvidenceFile)))
         assert kinds == [
             "decision", "eservice_receipt", "id_snapshot", "inquiry_record", "notice_record",
-            "service_confirm", "signature", "signature",
+            "service_confirm", "signature", "signature", "signature", "signature",
         ]  # fmt: skip
         assert "行政处罚决定书已通过视频向我宣告" in text and "已向我宣告并送达" not in text
         assert "本决定书以电子方式（短信）送达" in text
@@ -350,9 +360,8 @@ def test_twenty_four_hours_stop(factory: sessionmaker[Session], tmp_path: Path) 
         lambda s: pc.start_case(s, w.lead, w.appointment_id, now=utcnow() - timedelta(hours=25)),
     )
     _inquiry(factory, w, tmp_path, view.case_id)
-    view = run(
-        factory, lambda s: pc.complete_notice(s, w.lead, view.case_id, statement=None, waived=True)
-    )
+    run(factory, lambda s: pc.complete_notice(s, w.lead, view.case_id, statement=None, waived=True))
+    view = _sign(factory, w, tmp_path, view.case_id, "notice")
     view = run(factory, _rule(view))
     assert view.status == pv.HANDED_OVER and view.stop_code == "decision_deadline_passed"
 
@@ -552,12 +561,14 @@ def test_steps_with_the_citizen_need_the_citizen_on_video(
         run(factory, inquiry)
     citizen_joins(factory, w, new_room=gone == "hang_up")
     run(factory, inquiry)
+    _sign(factory, w, tmp_path, view.case_id, "inquiry")
     leave(factory, w)
     notice = lambda s: pc.complete_notice(s, w.lead, view.case_id, statement=None, waived=True)  # noqa: E731
     with pytest.raises(RuleViolation, match="告知"):
         run(factory, notice)
     citizen_joins(factory, w, new_room=gone == "hang_up")
     run(factory, notice)
+    _sign(factory, w, tmp_path, view.case_id, "notice")
     leave(factory, w)
     view = run(factory, _rule(view))  # the ruling needs no citizen
     for signature in (png(), None):  # neither a signature nor a refusal without the citizen
@@ -656,10 +667,9 @@ def test_documents_that_cannot_be_signed_leave_nothing_half_written(
     assert "signing_p12" in err.value.message
     with read_session(factory) as s:
         assert s.scalar(select(func.count()).select_from(SmsRow)) == 0
-        pdfs = s.scalar(
-            select(func.count()).select_from(EvidenceFile).where(EvidenceFile.path.like("%.pdf"))
-        )
-        assert pdfs == 0 and s.scalar(select(Decision.evidence_id)) is None
+        pdfs = s.scalars(select(EvidenceFile.kind).where(EvidenceFile.path.like("%.pdf"))).all()
+        assert sorted(pdfs) == ["inquiry_record", "notice_record"]  # signed at their steps
+        assert s.scalar(select(Decision.evidence_id)) is None
         assert s.scalar(select(Decision.number)) == view.decision_number
     sms = CountingSms()
     assert _serve(factory, w, tmp_path, view, sms).state == "sent" and len(sms.sent) == 1

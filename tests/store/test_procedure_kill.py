@@ -32,6 +32,8 @@ CONSOLE = textwrap.dedent(
     from officer_console.store.procedure import cases as pc
     from officer_console.store.audit import Actor
     from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+    from tests.support.case_documents import case_documents
+    from tests.support.procedure_steps import sign
     from tests.support.procedure_world import png
 
     url, appointment_id, officer_id, number, last4, evidence = sys.argv[1:]
@@ -43,7 +45,10 @@ CONSOLE = textwrap.dedent(
     run(lambda s: pc.complete_inquiry(
         s, lead, view.case_id, name_confirmed=True, id_last4=last4, snapshot_evidence_id=snap,
         qa=[("问", "答")], admissions={v.violation_id: True for v in view.violations}))
+    docs = case_documents(Path(evidence) / "docs-data")
+    run(lambda s: sign(s, lead, Path(evidence), view.case_id, "inquiry", docs=docs))
     run(lambda s: pc.complete_notice(s, lead, view.case_id, statement=None, waived=True))
+    run(lambda s: sign(s, lead, Path(evidence), view.case_id, "notice", docs=docs))
     original = pc.save_step
 
     def save_then_die(*args, **kwargs):

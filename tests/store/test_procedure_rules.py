@@ -4,6 +4,7 @@ that a warning decision prints no payment terms."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from officer_console.store.procedure import view as pv
 from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, pdf_text
+from tests.support.procedure_steps import sign
 from tests.support.procedure_world import World, build, png
 
 T = TypeVar("T")
@@ -47,7 +49,7 @@ def started(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
     """开始办理 and 询问 done: the case stands at 告知."""
     view = run(factory, lambda s: pc.start_case(s, w.lead, w.appointment_id))
     snap = run(factory, lambda s: pc.record_snapshot(s, w.lead, tmp, view.case_id, png()))
-    return run(
+    run(
         factory,
         lambda s: pc.complete_inquiry(
             s,
@@ -60,12 +62,25 @@ def started(factory: sessionmaker[Session], w: World, tmp: Path) -> pv.CaseView:
             admissions={v.violation_id: True for v in view.violations},
         ),
     )
+    docs = case_documents(tmp / "data")  # the 询问笔录 signed at its step (issue 20)
+    return run(factory, lambda s: sign(s, w.lead, tmp, view.case_id, "inquiry", docs=docs))
 
 
 def notice(factory: sessionmaker[Session], w: World, view: pv.CaseView, **kw: Any) -> pv.CaseView:
     kw.setdefault("statement", None)
     kw.setdefault("waived", True)
-    return run(factory, lambda s: pc.complete_notice(s, w.lead, view.case_id, **kw))
+    kw.setdefault("review_note", "经复核，维持拟处罚意见。")
+    done = run(factory, lambda s: pc.complete_notice(s, w.lead, view.case_id, **kw))
+    if not done.is_open:  # a hearing request hands the case over
+        return done
+    tmp = Path(tempfile.mkdtemp(prefix="oc-rules-"))  # the 告知笔录 signed at its step
+    docs = case_documents(tmp / "data")
+    return run(factory, lambda s: sign(s, w.lead, tmp, view.case_id, "notice", docs=docs))
+
+
+def request_id(factory: sessionmaker[Session], work: Callable[[Session], Any]) -> int:
+    """A co-sign request's id (the operation returns its CaseChange with the id)."""
+    return int(run_in_transaction(factory, work).request_id)
 
 
 def rule(
@@ -152,7 +167,7 @@ def test_first_violation_is_proposed_as_warning_and_decided_without_payment_term
             s, token, now=utcnow(), evidence_dir=tmp_path, actor=w.lead
         )
         text = "".join(pdf_text(served.data).split())
-    assert "决定给予警告" in text and "不予记分" in text  # 0 points: no points clause
+    assert "决定给予警告" in text and "不予记分" in text  # 0 points: no article (issue 20)
     assert "缴纳罚款" not in text and "加处罚款" not in text and "罚款0元" not in text
 
 
@@ -247,8 +262,8 @@ def test_hearing_choice_at_the_threshold(factory: sessionmaker[Session], tmp_pat
 
 
 def _cosign(factory: sessionmaker[Session], w: World, view: pv.CaseView) -> None:
-    rid = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
-        s, w.lead, view.case_id, w.assist.officer_id)).request_id  # type: ignore[arg-type]  # fmt: skip
+    rid = request_id(factory, lambda s: procedure_cosign.request_cosign(
+        s, w.lead, view.case_id, w.assist.officer_id))  # type: ignore[arg-type]  # fmt: skip
     run(factory, lambda s: procedure_cosign.decide(
         s, w.assist, rid, approve=True, password=builders.PASSWORD))  # fmt: skip
 
@@ -303,8 +318,8 @@ def test_cosign_shows_the_approver_facts_statement_and_proposed_ruling(
         run(factory, lambda s: procedure_cosign.request_cosign(
             s, w.lead, view.case_id, w.assist.officer_id,  # type: ignore[arg-type]
             proposal=RulingProposal({vid: 0}, {vid: 6}, frozenset({vid}), "警告")))  # fmt: skip
-    rid = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
-        s, w.lead, view.case_id, w.assist.officer_id, proposal=lighter)).request_id  # type: ignore[arg-type]  # fmt: skip
+    rid = request_id(factory, lambda s: procedure_cosign.request_cosign(
+        s, w.lead, view.case_id, w.assist.officer_id, proposal=lighter))  # type: ignore[arg-type]  # fmt: skip
     with read_session(factory) as s:
         (item,) = procedure_cosign.pending_for(s, w.assist.officer_id)  # type: ignore[arg-type]
     for fragment in ("张*", "经十路与舜耕路路口", "代码1721", "当时在送病人去医院",
@@ -318,8 +333,8 @@ def test_cosign_shows_the_approver_facts_statement_and_proposed_ruling(
         rule(factory, w, view, {vid: 2000})
     assert err.value.code == "ruling_differs_from_cosign"
     heavier = RulingProposal({vid: 1800}, {vid: 6}, frozenset(), "改为1800元")
-    rid2 = run_in_transaction(factory, lambda s: procedure_cosign.request_cosign(
-        s, w.lead, view.case_id, w.assist.officer_id, proposal=heavier)).request_id  # type: ignore[arg-type]  # fmt: skip
+    rid2 = request_id(factory, lambda s: procedure_cosign.request_cosign(
+        s, w.lead, view.case_id, w.assist.officer_id, proposal=heavier))  # type: ignore[arg-type]  # fmt: skip
     with read_session(factory) as s:
         assert pv.load_case(s, view.case_id).cosign_status == "pending"
     run(factory, lambda s: procedure_cosign.decide(

@@ -76,11 +76,12 @@ def _view(factory: sessionmaker[Session], w: World) -> pv.CaseView:
 
 def _to_step(factory: sessionmaker[Session], w: World, step: str, tmp: Path) -> pv.CaseView:
     view = run_in_transaction(factory, lambda s: cases.start_case(s, w.lead, w.appointment_id)).view
+    docs = case_documents(tmp / "data")
     for before in STEPS[: STEPS.index(step)]:
         view = run_in_transaction(
             factory,
             lambda s, b=before, v=view: do_step(
-                s, w.lead, v, b, evidence=tmp, id_last4=w.id_last4, docs=None
+                s, w.lead, v, b, evidence=tmp, id_last4=w.id_last4, docs=docs
             ),
         ).view
     assert view.next_step is not None and view.next_step.value == step

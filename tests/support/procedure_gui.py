@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from officer_console.gui.procedure.panel import ProcedurePanel
-from tests.support.procedure_world import png
+from tests.support.procedure_world import png, signed_png
 
 Wait = Callable[[Callable[[], bool]], None]
 
@@ -40,7 +40,8 @@ class FakeChannel:
     def send(self, message: dict[str, Any]) -> None:
         self.sent.append(message)
         if message["type"] == "request_signature" and self.auto_sign and self.on_signature:
-            self.on_signature(png(120, 60))
+            # a stroke of its own per request: each document is signed with its own image
+            self.on_signature(signed_png(f"request-{len(self.sent)}"))
 
     def snapshot(self) -> bytes | None:
         return png(64, 48)
@@ -133,16 +134,26 @@ def walk_simple_case(officer: Officer, id_last4: str, *, general: bool = False) 
     for box in list(panel.pages["inquiry"].admit.values()):  # type: ignore[attr-defined]
         officer.interactions += 1
         box.setChecked(True)
-    officer.complete("inquiry", "notice")
+    officer.complete("inquiry", "record")
+    sign_record(officer, "notice")
     officer.tick("waived")
     if panel.view is not None and panel.view.hearing_right:  # from 2000 yuan: asked, recorded
         officer.choose("hearing_waived")
-    officer.complete("notice", "ruling")
+    officer.complete("notice", "record")
+    sign_record(officer, "ruling")
+
+
+def sign_record(officer: Officer, next_page: str) -> None:
+    """The record of the step just done: shown, signed on the phone, accepted, saved."""
+    officer.click("record_request_signature_button")
+    officer.click("record_accept_signature_button")
+    officer.complete("record", next_page)
 
 
 def finish_case(officer: Officer) -> None:
     """Ruling (defaults) → signature accepted → consent, address signature → served."""
-    officer.complete("ruling", "confirmation")
+    if officer.page() == "ruling":
+        officer.complete("ruling", "confirmation")
     officer.click("request_signature_button")
     officer.click("accept_signature_button")
     officer.complete("confirmation", "service")

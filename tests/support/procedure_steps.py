@@ -9,12 +9,31 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from officer_console.store.audit import Actor
-from officer_console.store.procedure import cases, service
+from officer_console.store.procedure import cases, records, service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.view import CaseView
-from tests.support.procedure_world import png
+from tests.support.procedure_world import png, signed_png
 
 STEPS = ("inquiry", "notice", "ruling", "confirmation", "service")
+
+
+def sign(
+    s: Session,
+    actor: Actor,
+    evidence: Path,
+    case_id: int,
+    step: str,
+    *,
+    docs: Any,
+    signature: bytes | None = None,
+) -> CaseChange:
+    """The record of ``step`` shown and signed right after the step (a distinct image per
+    record unless ``signature`` is given; ``b""`` = the party refuses)."""
+    image = signed_png(f"sig-{step}") if signature is None else (signature or None)
+    return records.sign_record(
+        s, actor, evidence, case_id, step=step, documents=docs,
+        signature_png=image, refused=image is None,
+    )  # fmt: skip
 
 
 def do_step(
@@ -24,7 +43,7 @@ def do_step(
     case_id = view.case_id
     if step == "inquiry":
         snap = cases.record_snapshot(s, actor, evidence, case_id, png())
-        return cases.complete_inquiry(
+        cases.complete_inquiry(
             s,
             actor,
             case_id,
@@ -34,8 +53,10 @@ def do_step(
             qa=[(q, "是") for q in view.questions()],
             admissions={v.violation_id: True for v in view.violations},
         )
+        return sign(s, actor, evidence, case_id, "inquiry", docs=docs)
     if step == "notice":
-        return cases.complete_notice(s, actor, case_id, statement=None, waived=True)
+        cases.complete_notice(s, actor, case_id, statement=None, waived=True)
+        return sign(s, actor, evidence, case_id, "notice", docs=docs)
     if step == "ruling":
         return cases.complete_ruling(
             s,

@@ -45,6 +45,18 @@ def png(width: int = 40, height: int = 20) -> bytes:
     return buf.getvalue()
 
 
+def signed_png(label: str) -> bytes:
+    """A PNG of its own per label: one signature per document, told apart by its hash."""
+    from PIL import Image, ImageDraw
+
+    buf = io.BytesIO()
+    image = Image.new("RGB", (60, 24), (250, 250, 250))
+    seed = sum(label.encode())
+    ImageDraw.Draw(image).line([(2, 2 + seed % 20), (57, 21 - seed % 17)], (0, 0, 0), 2)
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
 def build(
     factory: sessionmaker[Session],
     codes: tuple[str, ...] = ("1625",),

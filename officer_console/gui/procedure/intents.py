@@ -22,7 +22,15 @@ from officer_console.gui.procedure.documents import DocumentMaker
 from officer_console.gui.services import Services
 from officer_console.gui.widgets import run_keeping_denials
 from officer_console.store import changes
-from officer_console.store.procedure import cases, cosign, handover, leniency, service, view
+from officer_console.store.procedure import (
+    cases,
+    cosign,
+    handover,
+    leniency,
+    records,
+    service,
+    view,
+)
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.cosign import Assistant
 from officer_console.store.procedure.documents import case_facts
@@ -83,9 +91,15 @@ class CaseIntents:
         self._read(work, done, failed)
 
     def draft(self, kind: str, case_id: int, done: Done[bytes], failed: Failed) -> None:
-        """A DRAFT (unsigned, never stored) of one of the confirmation step's documents."""
+        """A DRAFT (unsigned, never stored) of the decision; the 询问笔录 and 告知笔录 as signed
+        and stored at their steps (a draft only while not signed yet)."""
         docs, store = self.documents, self.evidence
-        self._read(lambda s: docs.draft(kind, case_facts(s, store, case_id)), done, failed)
+
+        def work(s: Session) -> bytes:
+            signed = records.signed_record(s, store, case_id, kind) if kind != "decision" else None
+            return signed if signed is not None else docs.draft(kind, case_facts(s, store, case_id))
+
+        self._read(work, done, failed)
 
     def decision(self, case_id: int, done: Done[tuple[str, bytes]], failed: Failed) -> None:
         store = self.evidence
@@ -123,6 +137,7 @@ class CaseIntents:
             "ruling": lambda s: cases.complete_ruling(s, actor, case_id, **kw),
             "confirmation": lambda s: cases.complete_confirmation(s, actor, store, case_id, **kw),
             "paper": lambda s: service.serve_on_paper(s, actor, store, case_id, documents=docs),
+            "record": lambda s: records.sign_record(s, actor, store, case_id, documents=docs, **kw),
         }[step]
         self._write(work, done, failed)
 

@@ -182,6 +182,11 @@ class NoticePage(StepPage):
         self.body.addWidget(self.waived)
         self.hearing = HearingChoiceBox(self)
         self.body.addWidget(self.hearing)
+        # DOMAIN.md: the review of the statement is on the 告知笔录, signed right after 告知
+        self.review_note = _text(
+            self, "notice_review_note", 2, "对陈述、申辩的复核意见（当事人陈述申辩时必填）"
+        )
+        self.body.addWidget(self.review_note)
         self.finish_layout()
 
     def load(self, view: CaseView) -> None:
@@ -371,7 +376,7 @@ class ConfirmationPage(StepPage):
             docs.addWidget(button)
         docs.addStretch(1)
         self.body.addLayout(docs)
-        hint = QLabel("请当事人核对笔录和决定书内容，在手机上签名确认。", self)
+        hint = QLabel("请当事人核对处罚决定书内容，在手机上签名确认（笔录已分别签名）。", self)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
         self.signature = SignatureBox("", self)

@@ -38,6 +38,7 @@ from officer_console.gui.procedure.pages import (
     SignatureBox,
     StepPage,
 )
+from officer_console.gui.procedure.record_page import RecordPage, citizen_messages, pending_record
 from officer_console.gui.procedure.rights import proposal_label
 from officer_console.gui.procedure.store_retry import StoreRetry, unavailable_text
 from officer_console.gui.procedure.support import (
@@ -179,11 +180,17 @@ class ProcedurePanel(QWidget):
         )
         confirmation.signature.request.connect(
             lambda: self._request_signature(
-                "请签名确认询问笔录、告知笔录和处罚决定书", confirmation.signature
+                "请核对处罚决定书内容后签名确认（笔录已在询问、告知时签名）",
+                confirmation.signature,
             )
         )
         service.signature.request.connect(
             lambda: self._request_signature("请签名确认送达地址（同意电子送达）", service.signature)
+        )
+        record = self.pages["record"]
+        assert isinstance(record, RecordPage)
+        record.signature.request.connect(
+            lambda: self._request_signature(record.prompt(), record.signature, **record.document())
         )
 
     # --- public --------------------------------------------------------------------------
@@ -269,7 +276,8 @@ class ProcedurePanel(QWidget):
         self.endings.show_case(view)
         done = tuple(s.step for s in view.steps)
         step = view.next_step.value if view.next_step else None
-        self._mark(step, done, view)
+        record = pending_record(view)  # its record still to sign: that step stays current
+        self._mark(record or step, tuple(d for d in done if d != record), view)
         tz = self.services.settings.timezone
         self.summary.setText(
             f"{view.kind.label} · {view.party_masked} · {view.plate} · 拟{proposal_label(view)}、"
@@ -278,6 +286,7 @@ class ProcedurePanel(QWidget):
         if step is None:
             self._show_done(view)
         else:
+            step = "record" if record else step  # the step's record first
             page = self.pages[step]
             page.load(view)
             officer = self.services.officer
@@ -316,8 +325,11 @@ class ProcedurePanel(QWidget):
         if self.channel is None:
             return
         step = view.next_step.value if view.next_step else "done"
-        self.channel.send({"type": "stage", "step": step, "title": STAGE_TITLES[step]})
-        if step == "notice":
+        record = pending_record(view)  # the record being signed, shown on the citizen's phone
+        stage = {"type": "stage", "step": step, "title": STAGE_TITLES[step]}
+        for message in citizen_messages(view, record) if record else [stage]:
+            self.channel.send(message)
+        if step == "notice" and not record:
             self.channel.send({"type": "notice", "text": view.notice})
         elif step == "confirmation":  # what the citizen is asked to sign: the decision
             self.channel.send({"type": "notice", "text": decision_text(view)})
@@ -468,17 +480,17 @@ class ProcedurePanel(QWidget):
 
         self.intents.poll(case_id, self._cosign_seen, done, lambda _e: None)
 
-    def _request_signature(self, prompt: str, box: SignatureBox) -> None:
+    def _request_signature(self, prompt: str, box: SignatureBox, **document: str) -> None:
         if self.channel is None:
             self.message.show_message("当事人不在视频中，无法请求签名", "error")
             return
         box.waiting()  # before sending: the signature may come back at once
-        self.channel.send({"type": "request_signature", "prompt": prompt})
+        self.channel.send({"type": "request_signature", "prompt": prompt, **document})
 
     def _signature_arrived(self, png: bytes) -> None:
         step = self.view.next_step.value if self.view and self.view.next_step else ""
-        page = self.pages.get(step)
-        if isinstance(page, ConfirmationPage | ServicePage):
+        page = self.pages.get("record" if pending_record(self.view) else step)
+        if isinstance(page, ConfirmationPage | ServicePage | RecordPage):
             page.signature.arrived(png)
 
     @property

@@ -20,6 +20,7 @@ from officer_console.gui.procedure.pages import (
     ServicePage,
     StepPage,
 )
+from officer_console.gui.procedure.record_page import RecordPage
 
 __all__ = ["build_pages", "page_values", "ruling_proposal"]
 
@@ -32,6 +33,7 @@ def build_pages(parent: QWidget) -> dict[str, StepPage]:
         "ruling": RulingPage(parent),
         "confirmation": ConfirmationPage(parent),
         "service": ServicePage(parent),
+        "record": RecordPage(parent),  # the record of the step just done, to be signed
     }
 
 
@@ -52,6 +54,7 @@ def page_values(page: StepPage) -> dict[str, Any]:
             "waived": page.waived.isChecked(),
             "hearing": page.hearing.choice(),
             "leniency_reasons": page.leniency.reason_values(),
+            "review_note": page.review_note.toPlainText().strip(),
         }
     if isinstance(page, RulingPage):
         warned = {vid for vid, box in page.warnings.items() if box.isChecked()}
@@ -61,6 +64,8 @@ def page_values(page: StepPage) -> dict[str, Any]:
             "review_note": page.review_note.toPlainText().strip(),
             "warning": bool(warned),
         }
+    if isinstance(page, RecordPage):
+        return page.values()
     if isinstance(page, ConfirmationPage):
         refused = page.refused.isChecked()
         png = None if refused else page.signature.accepted

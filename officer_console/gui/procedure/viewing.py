@@ -78,7 +78,8 @@ class DocumentWindow:
         decision's text is read along on the citizen's page."""
         if view is None:
             return
-        title = f"{DRAFT_KINDS[kind]}（草稿）"
+        signed = kind != "decision" and kind in view.records  # signed at its own step
+        title = DRAFT_KINDS[kind] if signed else f"{DRAFT_KINDS[kind]}（草稿）"
         if kind == "decision" and channel is not None:
             channel.send({"type": "notice", "text": decision_text(view)})
         self._intents.draft(kind, view.case_id, lambda pdf: self.show(title, pdf), self._failed)

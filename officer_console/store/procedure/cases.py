@@ -66,6 +66,7 @@ from officer_console.store.procedure.core import (
 )
 from officer_console.store.procedure.files import StoreLike, store_file
 from officer_console.store.procedure.presence import require_citizen
+from officer_console.store.procedure.records import require_record
 from officer_console.store.procedure.view import (
     HANDED_OVER,
     OPEN,
@@ -265,18 +266,22 @@ def complete_notice(
     hearing: HearingChoice | None = None,
     leniency_reasons: Mapping[int, str] | None = None,
     now: datetime | None = None,
+    review_note: str = "",
 ) -> CaseChange:
-    """告知: the generated notice, then the statement/defence or the waiver; from 2000 yuan
-    the hearing choice (a request ends remote handling and is saved as such, with no
-    statement demanded; a waiver is recorded; otherwise the ruling waits 5 days); the 首违警告
-    decision and reason of every violation on the list."""
+    """告知: the generated notice, then the statement/defence or the waiver, and the officer's
+    review of the statement (printed on the 告知笔录 signed next); from 2000 yuan the hearing
+    choice (a request ends remote handling and is saved as such, with no statement demanded; a
+    waiver is recorded; otherwise the ruling waits 5 days); the 首违警告 decision and reason of
+    every violation on the list. Only after the 询问笔录 was signed."""
     now = now or utcnow()
     case = open_case(session, actor, case_id, Step.NOTICE)
+    require_record(case, "inquiry")
     require_citizen(session, case.appointment_id, "告知")
     view = build_view(session, case)
     fine, pts, warning = proposal_totals(view.violations, view.warned)
     if hearing_requested:
         hearing = HearingChoice.REQUESTED
+    review_note = review_note.strip()
     data: dict[str, Any] = {
         "text": view.notice,
         "proposed_fine": fine,
@@ -286,6 +291,7 @@ def complete_notice(
         "waived": waived,
         "hearing_requested": hearing is HearingChoice.REQUESTED,
         "hearing": hearing.value if hearing else None,
+        "review_note": review_note,
     }
     try:
         proc = procedure_of(case).complete_notice(
@@ -302,6 +308,8 @@ def complete_notice(
         if exc.code != "hearing_requested":
             raise
         return stop_case(session, actor, case, Step.NOTICE, data, exc=exc)
+    if statement and statement.strip() and not waived and not review_note:  # on the 告知笔录
+        raise ValidationError("review_note", "当事人已陈述申辩，请填写对陈述申辩的复核意见")
     data["leniency"] = leniency.notice_decisions(case.state, leniency_reasons or {})
     assert proc.notice is not None
     data["hearing"] = proc.notice.hearing.value
@@ -338,6 +346,7 @@ def complete_ruling(
     checks again; general procedure needs the approved co-sign; the decision number is taken."""
     now = now or utcnow()
     case = open_case(session, actor, case_id, Step.RULING)
+    require_record(case, "notice")
     violations = case.state["violations"]
     warned = leniency.check_ruling(violations, case.state, fines, points, warning=warning)
     if warning and not warned:

@@ -175,8 +175,7 @@ def request_cosign(
     *,
     proposal: RulingProposal | None = None,
 ) -> CosignChange:
-    """A new request (an older pending one is withdrawn); the case's change and the request's
-    id. With ``proposal``
+    """A new request (an older pending one is withdrawn); returns its id. With ``proposal``
     the approver sees the ruling he approves, and the ruling must then be that one."""
     case, appt = _case(session, case_id)
     if actor.officer_id != case.lead_officer_id:

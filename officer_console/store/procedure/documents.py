@@ -1,10 +1,10 @@
-"""The case's statutory documents at service time: read the facts, store the signed records,
-issue the decision — inside the service transaction.
+"""The case's statutory documents at service time: read the facts, store the 送达地址确认书,
+issue the decision — inside the service transaction (the 询问笔录 and 告知笔录 were made and
+signed at their own steps: :mod:`.records`).
 
 The store does not import the renderers (layering): a :class:`CaseDocumentMaker` (built from
 ``officer_console.documents`` by the composition root, see ``documents/case_docs.py``) turns
-the plain :class:`CaseFacts` into signed PDFs. The records (询问笔录, 告知笔录, 送达地址确认书) are
-stored first, so the decision's 办案过程记录 page lists their hashes; then
+the plain :class:`CaseFacts` into signed PDFs. The 送达地址确认书 is stored first, so the decision's 办案过程记录 page lists their hashes; then
 :func:`store.documents.issue_decision` stores the decision under the number the ruling took.
 The maker runs on the calling thread — a worker (op runner, the panel's background thread),
 never the GUI thread: signing is slow and pyHanko starts its own event loop.
@@ -67,6 +67,7 @@ class CaseFacts:
     step_times: dict[str, datetime]
     signature_png: bytes | None = field(default=None, repr=False)
     refused: bool = False
+    signed_at: datetime | None = None  # when the party signed (or refused) this document
     service_png: bytes | None = field(default=None, repr=False)
     service_channel: str = ""  # sms, or "" on paper
     service_address: str = ""
@@ -75,9 +76,14 @@ class CaseFacts:
 
 
 class CaseDocumentMaker(Protocol):
+    def record(self, kind: str, facts: CaseFacts) -> bytes:
+        """The signed PDF of one step's record (``inquiry_record``, ``notice_record``) with the
+        signature slot of ``facts`` — the one given for this record (see :mod:`.records`)."""
+        ...
+
     def records(self, facts: CaseFacts) -> dict[str, bytes]:
-        """Signed PDFs by evidence kind (``inquiry_record``, ``notice_record`` and, when
-        served electronically, ``service_confirm``)."""
+        """Signed PDFs by evidence kind made at service: the 送达地址确认书 (``service_confirm``)
+        when served electronically; the step records were made at their steps."""
         ...
 
     def decision(self, facts: CaseFacts, trail: CaseTrail) -> Callable[[DecisionIssue], bytes]:
@@ -166,6 +172,7 @@ def case_facts(
         step_times=times,
         signature_png=signature,
         refused=bool(confirmation.get("refused_to_sign")),
+        signed_at=times.get("confirmation"),
         service_png=service_png,
         service_channel=service_channel,
         service_address=citizen.phone or "",
@@ -185,7 +192,7 @@ def issue_case_documents(
     service_png: bytes | None = None,
     service_channel: str = "",
 ) -> IssuedDecision:
-    """Store the signed records, then issue the decision under the ruling's number."""
+    """Store the 送达地址确认书 (e-service), then issue the decision under the ruling's number."""
     facts = case_facts(
         session, store, case_id, service_png=service_png, service_channel=service_channel, now=now
     )

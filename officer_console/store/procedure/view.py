@@ -99,6 +99,7 @@ class CaseView:
     cosign_detail: str = ""
     handover: dict[str, Any] = field(default_factory=dict)  # 转窗口办理: reason, decision road
     paper_service: dict[str, Any] = field(default_factory=dict)  # method, date, recipient
+    records: dict[str, Any] = field(default_factory=dict)  # step → signature/refusal, evidence
     #: 首违警告: (assessment, applies, reason) per violation on the list in force.
     leniency: tuple[tuple[LeniencyAssessment, bool, str], ...] = ()
 
@@ -260,6 +261,7 @@ def build_view(session: Session, case: Case) -> CaseView:
         cosign_detail=cosign_detail,
         handover=dict(state.get("handover") or {}),
         paper_service=dict(state.get("paper_service") or {}),
+        records=dict(state.get("records") or {}),
         leniency=found,
     )
 
