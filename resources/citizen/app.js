@@ -580,6 +580,7 @@ function clearSignature() {
 function openSignature(prompt) {
   clearSignature();
   if (prompt) $("signature_prompt").textContent = prompt;
+  $("signature_document_title").textContent = "您签名确认的文书";
   const text = $("notice").textContent;
   $("signature_document_text").textContent = text;
   $("signature_document_text").hidden = !text;
@@ -595,9 +596,11 @@ function openSignature(prompt) {
 // The record the citizen is asked to sign (询问笔录, 告知笔录), shown above the pad; hidden
 // when the request carries none (the decision's confirmation, the address confirmation).
 function showSignedDocument(title, text) {
-  $("signature_document_title").textContent = title || "";
-  $("signature_document_text").textContent = text || "";
-  $("signature_document").hidden = !text;
+  if (!text) return; // no record: the pad keeps the step's own text (the decision at 确认)
+  $("signature_document_title").textContent = title || "您签名确认的文书";
+  $("signature_document_text").textContent = text;
+  $("signature_document_text").hidden = false;
+  $("signature_document").hidden = false;
 }
 
 function setupSignature() {
