@@ -34,7 +34,7 @@ from tests.support import console, queue_world
 from tests.support.case_documents import demo_pki
 from tests.support.console import widget_texts
 from tests.support.latin import latin_words
-from tests.support.procedure_gui import FakeChannel, Officer
+from tests.support.procedure_gui import FakeChannel, Officer, sign_record
 from tests.support.procedure_world import World, build
 
 TAG = re.compile(r"<[^>]+>")
@@ -170,7 +170,12 @@ def _walk_the_case(
         walk.check(f"{step}+banner")
         pane.banner.setVisible(False)
         _fill(officer, step, world)
-        officer.complete(step, following)
+        if step in ("inquiry", "notice"):  # its record is shown and signed at this step
+            officer.complete(step, "record")
+            walk.check(f"{step}-record")
+            sign_record(officer, following)
+        else:
+            officer.complete(step, following)
     walk.check("done")
     # the citizen downloads the decision: the done page says so without a click
     record = panel.done_page.record
