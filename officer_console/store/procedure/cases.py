@@ -64,7 +64,7 @@ from officer_console.store.procedure.core import (
     save_step,
     stop_case,
 )
-from officer_console.store.procedure.files import StoreLike, store_file
+from officer_console.store.procedure.files import StoreLike, store_file, store_signature
 from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.records import require_record
 from officer_console.store.procedure.view import (
@@ -430,18 +430,8 @@ def complete_confirmation(
     data: dict[str, Any] = {"signed": signed, "refused_to_sign": refused, "signature": None}
     if signed:
         assert signature_png is not None
-        if not signature_png.startswith(b"\x89PNG"):
-            raise ValidationError("signature", "签名应为PNG图片")
-        row = store_file(
-            session,
-            actor,
-            evidence_dir,
-            case_id=case.id,
-            appointment_id=case.appointment_id,
-            kind="signature",
-            data=signature_png,
-            label="confirmation",
+        data["signature"] = store_signature(
+            session, actor, evidence_dir, case, signature_png, label="confirmation"
         )
-        data["signature"] = row.id
     save_step(session, actor, case, Step.CONFIRMATION, data, proc=proc)
     return changed(session, case)

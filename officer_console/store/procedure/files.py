@@ -18,15 +18,24 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from officer_console.domain.errors import ValidationError
 from officer_console.evidence_store.base import EvidenceMissing, EvidenceStore, IntegrityFailure
 from officer_console.evidence_store.local import DirectoryStore
 from officer_console.evidence_store.reading import read_verified
 from officer_console.store.audit import Actor
 from officer_console.store.evidence import record_document
-from officer_console.store.models import EvidenceFile
+from officer_console.store.models import Case, EvidenceFile
 from officer_console.store.types import utcnow
 
-__all__ = ["KINDS", "StoreLike", "as_store", "put_evidence", "read_file", "store_file"]
+__all__ = [
+    "KINDS",
+    "StoreLike",
+    "as_store",
+    "put_evidence",
+    "read_file",
+    "store_file",
+    "store_signature",
+]
 
 KINDS = {
     "id_snapshot": "png",
@@ -120,3 +129,22 @@ def read_file(store: StoreLike, row: EvidenceFile) -> bytes:
         raise ValueError(f"evidence {row.id} does not match its hash") from None
     except EvidenceMissing:
         raise FileNotFoundError(row.path) from None
+
+
+def store_signature(
+    session: Session, actor: Actor, store: StoreLike, case: Case, png: bytes, *, label: str
+) -> int:
+    """The party's signature image for one step (``label``) as hashed evidence; its row id."""
+    if not png.startswith(b"\x89PNG"):
+        raise ValidationError("signature", "签名应为PNG图片")
+    row = store_file(
+        session,
+        actor,
+        store,
+        case_id=case.id,
+        appointment_id=case.appointment_id,
+        kind="signature",
+        data=png,
+        label=label,
+    )
+    return row.id

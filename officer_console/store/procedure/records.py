@@ -28,7 +28,7 @@ from officer_console.store.documents import store_document
 from officer_console.store.models import Case, EvidenceFile
 from officer_console.store.procedure.core import CaseChange, changed, open_case
 from officer_console.store.procedure.documents import CaseDocumentMaker, case_facts
-from officer_console.store.procedure.files import StoreLike, read_file, store_file
+from officer_console.store.procedure.files import StoreLike, read_file, store_signature
 from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.view import squad_tz
 from officer_console.store.types import utcnow
@@ -94,19 +94,7 @@ def sign_record(
     entry: dict[str, Any] = {"signature": None, "refused": not signed, "at": now.isoformat()}
     if signed:
         assert signature_png is not None
-        if not signature_png.startswith(b"\x89PNG"):
-            raise ValidationError("signature", "签名应为PNG图片")
-        row = store_file(
-            session,
-            actor,
-            store,
-            case_id=case.id,
-            appointment_id=case.appointment_id,
-            kind="signature",
-            data=signature_png,
-            label=step,
-        )
-        entry["signature"] = row.id
+        entry["signature"] = store_signature(session, actor, store, case, signature_png, label=step)
     facts = dataclasses.replace(
         case_facts(session, store, case.id, now=now),
         signature_png=signature_png if signed else None,

@@ -21,7 +21,7 @@ from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.delivery import hash_token
 from officer_console.store.models import Appointment, Case, Decision, ServiceRecord, SmsMessage
-from officer_console.store.procedure.service import ServiceJob, mark_sms_result
+from officer_console.store.procedure.service import ServiceJob, mark_sms_result, queue_sms
 from officer_console.store.types import utcnow
 
 __all__ = ["prepare_resend", "record_resend_result", "resend_key"]
@@ -75,19 +75,17 @@ def prepare_resend(
     record.token_hash = hash_token(token)
     appt = session.get(Appointment, case.appointment_id)
     assert appt is not None
-    link = f"{link_base.rstrip('/')}/api/v1/documents/{token}"
-    body = body_template.format(number=decision.number, link=link) if provider == "outbox" else ""
-    session.add(
-        SmsMessage(
-            appointment_id=appt.id,
-            idempotency_key=key,
-            provider=provider,
-            phone=record.address,
-            body=body,
-            status="sending",
-        )
+    queue_sms(
+        session,
+        appointment_id=appt.id,
+        key=key,
+        provider=provider,
+        phone=record.address,
+        link_base=link_base,
+        body_template=body_template,
+        number=decision.number,
+        token=token,
     )
-    session.flush()
     audit.record(
         session,
         actor,

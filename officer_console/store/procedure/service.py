@@ -195,19 +195,17 @@ def prepare_service(
             officer_id=actor.officer_id,
         )
     )
-    link = f"{link_base.rstrip('/')}/api/v1/documents/{token}"
-    body = body_template.format(number=decision.number, link=link) if provider == "outbox" else ""
-    session.add(
-        SmsMessage(
-            appointment_id=appt.id,
-            idempotency_key=key,
-            provider=provider,
-            phone=phone,
-            body=body,
-            status="sending",
-        )
+    queue_sms(
+        session,
+        appointment_id=appt.id,
+        key=key,
+        provider=provider,
+        phone=phone,
+        link_base=link_base,
+        body_template=body_template,
+        number=decision.number,
+        token=token,
     )
-    session.flush()
     audit.record(
         session,
         actor,
@@ -221,6 +219,35 @@ def prepare_service(
         },
     )
     return ServiceJob("send", case.id, phone, decision.number, key, token)
+
+
+def queue_sms(
+    session: Session,
+    *,
+    appointment_id: int,
+    key: str,
+    provider: str,
+    phone: str,
+    link_base: str,
+    body_template: str,
+    number: str,
+    token: str,
+) -> None:
+    """The SMS row (``sending``) for one link to the decision, under its idempotency key; the
+    outbox keeps the text it would send (real providers send a template and parameters)."""
+    link = f"{link_base.rstrip('/')}/api/v1/documents/{token}"
+    body = body_template.format(number=number, link=link) if provider == "outbox" else ""
+    session.add(
+        SmsMessage(
+            appointment_id=appointment_id,
+            idempotency_key=key,
+            provider=provider,
+            phone=phone,
+            body=body,
+            status="sending",
+        )
+    )
+    session.flush()
 
 
 def mark_sms_result(
