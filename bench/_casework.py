@@ -37,7 +37,7 @@ TZ = "Asia/Shanghai"
 
 
 def _seed_demo() -> str:
-    from officer_console.store.demo import seed_demo
+    from officer_console.demo.detachment import seed_demo
     from officer_console.store.engine import transaction
     from officer_console.store.schema import migrate
 

@@ -63,8 +63,8 @@ def login_to_queue_ms(data_dir: Path) -> list[float]:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    from officer_console.admin.commands import DEMO_PASSWORD
     from officer_console.config import load_settings
+    from officer_console.demo import DEMO_PASSWORD
     from officer_console.gui import i18n
     from officer_console.gui.logging_setup import route_qt_messages
     from officer_console.gui.login_dialog import LoginDialog

@@ -182,8 +182,8 @@ def measure(app: QApplication, label: str, url: str) -> None:
 
 
 def screenshot(app: QApplication, path: Path) -> None:
+    from officer_console.demo.detachment import seed_demo
     from officer_console.gui import i18n
-    from officer_console.store.demo import seed_demo
     from officer_console.store.engine import transaction
     from officer_console.store.schema import migrate
 

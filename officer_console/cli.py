@@ -47,7 +47,12 @@ def console_main(argv: list[str] | None = None) -> int:
         return selftest_main(verbose=args.verbose)
     from officer_console.gui.app import LaunchOptions, run
 
-    return run(LaunchOptions(demo=args.demo, data_dir=args.data_dir, verbose=args.verbose))
+    demo = None
+    if args.demo:  # the composition root prepares the demo; the GUI never imports it
+        from officer_console.demo.console import ConsoleDemo
+
+        demo = ConsoleDemo()
+    return run(LaunchOptions(demo=demo, data_dir=args.data_dir, verbose=args.verbose))
 
 
 def gateway_main(argv: list[str] | None = None) -> int:

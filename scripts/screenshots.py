@@ -19,8 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from officer_console.admin.commands import DEMO_PASSWORD  # noqa: E402
-from officer_console.gui import demo, fonts, i18n  # noqa: E402
+from officer_console.demo import DEMO_PASSWORD  # noqa: E402
+from officer_console.demo import console as demo  # noqa: E402
+from officer_console.gui import fonts, i18n  # noqa: E402
 from officer_console.gui.services import OpRunner, Services  # noqa: E402
 from officer_console.store import accounts  # noqa: E402
 from officer_console.store.engine import make_engine, session_factory  # noqa: E402

@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from officer_console.gui import demo, fonts, i18n  # noqa: E402
+from officer_console.demo import console as demo  # noqa: E402
+from officer_console.gui import fonts, i18n  # noqa: E402
 from officer_console.store.engine import make_engine, session_factory  # noqa: E402
 from officer_console.store.schema import migrate  # noqa: E402
 from scripts.screenshots import pump, save, services_for  # noqa: E402  (sets offscreen)

@@ -10,12 +10,9 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -24,6 +21,7 @@ from officer_console.admin.common import CommandError
 from officer_console.admin.common import actor as _actor
 from officer_console.admin.common import open_engine as _engine
 from officer_console.config import ConfigError, Settings, load_settings
+from officer_console.demo import DEMO_PASSWORD
 from officer_console.domain.errors import DomainError
 from officer_console.store import accounts, audit
 from officer_console.store.audit import Actor
@@ -34,11 +32,6 @@ from officer_console.store.engine import (
     transaction,
 )
 from officer_console.store.schema import current_revision, head_revision, migrate
-
-if TYPE_CHECKING:
-    from officer_console.dispatch.demo_cases import DemoCase
-
-DEMO_PASSWORD = "Demo@2026jn"  # noqa: S105 - documented demo-only password
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -51,40 +44,10 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from officer_console.store.demo import seed_demo
+    from officer_console.demo.seed import run_seed_demo  # the demo package does the seeding
 
-    engine = _engine(settings)
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
-    with transaction(session_factory(engine)) as session:
-        summary = seed_demo(session, today=today, tz=settings.timezone, password=args.password)
-    print(summary.render())
-    from officer_console.documents.democa import ensure_demo_pki
-
-    pki = ensure_demo_pki(settings.data_dir)  # demo document-signing CA + unit certificate
-    print(f"演示签名证书: {pki.unit_p12}（根证书 {pki.ca_cert}）")
-    made = seed_procedure_demo(settings, engine, args.password)
-    print(f"  演示案件：{len(made)} 件（" + "，".join(f"{c.kind}/{c.outcome}" for c in made) + "）")
+    run_seed_demo(settings, _engine(settings), args.password)
     return 0
-
-
-def seed_procedure_demo(settings: Settings, engine: Engine, password: str) -> list[DemoCase]:
-    """Finished and resumable procedure cases, made through the wizard's service functions."""
-    from officer_console.admin.demo_recording import demo_segment_recorder
-    from officer_console.dispatch.demo_cases import seed_demo_cases
-    from officer_console.dispatch.outbox import OutboxSmsProvider
-    from officer_console.documents.case_docs import CaseDocuments
-    from officer_console.evidence_store import open_store
-
-    factory = session_factory(engine)
-    return seed_demo_cases(
-        factory,
-        OutboxSmsProvider(factory),
-        evidence_dir=open_store(settings),
-        password=password,
-        documents=CaseDocuments(settings, workstation="demo-seed"),
-        link_base=settings.gateway_url,
-        record_call=demo_segment_recorder(factory, settings.evidence_dir),
-    )
 
 
 def _read_password(args: argparse.Namespace) -> str:

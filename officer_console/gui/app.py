@@ -28,7 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from officer_console.config import ConfigError, Settings, load_settings
 from officer_console.domain.errors import DomainError
-from officer_console.gui import crash, demo, fonts, i18n
+from officer_console.gui import crash, fonts, i18n
+from officer_console.gui.demo_mode import DemoMode, Stopper
 from officer_console.gui.logging_setup import PRINTED, route_qt_messages, setup_logging
 from officer_console.gui.login_dialog import LoginDialog
 from officer_console.gui.services import OpRunner, Services
@@ -57,7 +58,7 @@ class StartupError(Exception):
 
 @dataclass(frozen=True)
 class LaunchOptions:
-    demo: bool = False
+    demo: DemoMode | None = None  # ``--demo``: built by the composition root (cli)
     data_dir: Path | None = None
     verbose: bool = False
 
@@ -65,14 +66,14 @@ class LaunchOptions:
 def load_launch_settings(options: LaunchOptions) -> Settings:
     if options.demo:
         os.environ.pop("OFFICER_CONSOLE_CONFIG", None)  # the demo never writes the user's config
-        return demo.demo_settings(options.data_dir)
+        return options.demo.settings(options.data_dir)
     try:
         return load_settings(data_dir=options.data_dir)
     except ConfigError as exc:
         raise StartupError(f"{exc}。请修正配置文件或环境变量后重新启动。") from exc
 
 
-def open_database(settings: Settings, *, demo_mode: bool) -> Services:
+def open_database(settings: Settings, *, demo_mode: DemoMode | None) -> Services:
     """Connect and check the schema (demo: migrate and seed); raises StartupError."""
     from officer_console.store.schema import current_revision, head_revision, migrate
 
@@ -88,7 +89,7 @@ def open_database(settings: Settings, *, demo_mode: bool) -> Services:
     try:
         if demo_mode:
             migrate(engine)
-            demo.seed_if_empty(engine, factory, settings)
+            demo_mode.seed_if_empty(engine, factory, settings)
         revision = current_revision(engine)
     except (SQLAlchemyError, DomainError) as exc:
         engine.dispose()
@@ -167,7 +168,7 @@ class ConsoleShell(QObject):
         self.login: LoginDialog | None = None
         self.window: MainWindow | None = None
         self.exit_code = 0
-        self.stoppers: list[demo.Stopper] = []
+        self.stoppers: list[Stopper] = []
         self.tasks: set[asyncio.Task[None]] = set()
         self.recovery: Future[list[Recovery]] | None = None
         self._shut_down = False
@@ -362,7 +363,7 @@ def install_signal_handlers(loop: asyncio.AbstractEventLoop, shell: ConsoleShell
 
 def run(options: LaunchOptions) -> int:
     """Run the console; a temporary demo directory is removed however it ends."""
-    temporary = options.demo and options.data_dir is None
+    temporary = options.demo is not None and options.data_dir is None
     try:
         settings = load_launch_settings(options)
     except StartupError as exc:
@@ -371,7 +372,7 @@ def run(options: LaunchOptions) -> int:
     try:
         return _run(options, settings, temporary=temporary)
     finally:
-        if temporary and demo.remove_temporary_dir(settings.data_dir):
+        if options.demo and temporary and options.demo.remove_temporary_dir(settings.data_dir):
             print(f"officer-console: 已删除临时演示数据目录 {settings.data_dir}", flush=True)
 
 
@@ -410,9 +411,9 @@ def _run(options: LaunchOptions, settings: Settings, *, temporary: bool) -> int:
         collector.stop()
         return 1
     hint = font.hint
-    if options.demo:
-        logins = demo.demo_logins(services.factory)
-        print(demo.render_logins(logins, settings.data_dir, temporary=temporary), flush=True)
+    demo = options.demo
+    if demo:
+        print(demo.banner(services.factory, settings.data_dir, temporary=temporary), flush=True)
         hint = "\n".join(h for h in (demo.login_hint(), font.hint) if h)
     import qasync
 
@@ -422,8 +423,8 @@ def _run(options: LaunchOptions, settings: Settings, *, temporary: bool) -> int:
     shell = ConsoleShell(app, services, hint=hint, loop=loop, evidence=evidence)
     install_signal_handlers(loop, shell)
     shell.start()
-    if options.demo:  # after the login window: the gateway is not needed to sign in
-        QTimer.singleShot(0, lambda: shell.spawn(_start_gateway(shell, settings)))
+    if demo:  # after the login window: the gateway is not needed to sign in
+        QTimer.singleShot(0, lambda: shell.spawn(_start_gateway(shell, demo, settings)))
     log.info("start-up took %.0f ms", (time.perf_counter() - started) * 1000)
     with loop:
         loop.run_forever()
@@ -433,7 +434,7 @@ def _run(options: LaunchOptions, settings: Settings, *, temporary: bool) -> int:
     return shell.exit_code
 
 
-async def _start_gateway(shell: ConsoleShell, settings: Settings) -> None:
+async def _start_gateway(shell: ConsoleShell, demo: DemoMode, settings: Settings) -> None:
     """The demo works without its gateway (citizens just cannot book or join): warn, go on."""
     try:
         stop = await demo.start_gateway(settings)

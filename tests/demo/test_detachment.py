@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.demo.detachment import DemoSummary, seed_demo
 from officer_console.domain.appointment import TRANSITIONS
 from officer_console.domain.booking import check_booking_date
 from officer_console.domain.dates import urgent_reason
 from officer_console.domain.errors import RuleViolation, ValidationError
 from officer_console.domain.validators import validate_id_number, validate_plate
 from officer_console.store import accounts, audit, catalogue, changes
-from officer_console.store.demo import DemoSummary, seed_demo
 from officer_console.store.engine import make_engine, session_factory, transaction
 from officer_console.store.models import (
     Appointment,
@@ -36,6 +36,9 @@ from officer_console.store.models import (
 from officer_console.store.queue import STATUS_LABELS
 from tests.support import builders
 from tests.support.databases import SqliteTemplate
+
+# The seed writes through the store: it runs on SQLite and PostgreSQL, as under tests/store.
+pytestmark = pytest.mark.both_backends
 
 TODAY = date(2026, 11, 28)  # 30 November is within three days: inspections can be urgent too
 PASSWORD = "Demo-Pass-2026!"

@@ -4,8 +4,8 @@ A resumed case has one hashed recording per call. The demo makes them the way th
 does (:mod:`officer_console.video.call`): an :class:`EvidenceRecorder` writes a short
 fragmented MP4 from synthetic officer and citizen tracks, ``recording.start`` is audited
 before, the hashed file is stored with ``recording.stop`` + ``recording.hash`` after — so
-``verify-evidence`` re-hashes them like any other recording. Lives in ``admin`` because the
-dispatch layer may not import the video layer.
+``verify-evidence`` re-hashes them like any other recording. Lives in the demo package,
+above the layers, because it needs the video layer and the store together.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
-"""``--demo``: a fresh data directory with a migrated, seeded SQLite database.
+"""``officer-console --demo``: what the composition root hands the GUI (``ConsoleDemo``).
 
-The demo never touches the user's configured database: it uses its own data directory (a
-new temporary one unless ``--data-dir`` names one) and ignores any configured URL. An
-existing demo database in that directory is reused as it is — ``make run DEMO_DIR=<dir>``
-keeps the demo's work (and recordings) across restarts. A temporary directory is removed with
-everything in it (database, recordings, log) when the console exits.
+The GUI never imports this package; ``officer_console.cli`` builds a :class:`ConsoleDemo` and
+passes it in ``LaunchOptions`` — it fits ``officer_console.gui.demo_mode.DemoMode``. Here are
+the demo's own pieces: its data directory (``settings``), seeding (``seed``), the accounts
+printed in the terminal (read here, not in the GUI), and the embedded citizen gateway.
 """
 
 from __future__ import annotations
@@ -13,39 +12,36 @@ import asyncio
 import contextlib
 import importlib
 import logging
-import os
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from officer_console.admin.commands import DEMO_PASSWORD, seed_procedure_demo
-from officer_console.config import ENV_PREFIX, Settings, load_settings
+from officer_console.config import Settings
+from officer_console.demo import DEMO_PASSWORD
+from officer_console.demo.settings import TEMP_PREFIX, demo_settings, remove_temporary_dir
 from officer_console.store.accounts import ROLE_LABELS
-from officer_console.store.engine import transaction
 from officer_console.store.models import Officer, Squad
 
-log = logging.getLogger("officer_console.gui.demo")
-_DEMO_ENV_KEYS = {
-    f"{ENV_PREFIX}{name}"
-    for name in (
-        "GATEWAY_HOST",
-        "GATEWAY_PORT",
-        "GATEWAY_URL",
-        "LOG_JSON",
-        "CAMERA",
-        "MICROPHONE",
-        "SPEAKER",
-    )
-}
+__all__ = [
+    "TEMP_PREFIX",
+    "ConsoleDemo",
+    "DemoLogin",
+    "demo_logins",
+    "demo_settings",
+    "login_hint",
+    "remove_temporary_dir",
+    "render_logins",
+    "seed_if_empty",
+    "start_gateway",
+]
+
+log = logging.getLogger("officer_console.demo.console")
+Stopper = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -56,30 +52,11 @@ class DemoLogin:
     squad_name: str
 
 
-TEMP_PREFIX = "officer-console-demo-"
-
-
-def demo_settings(data_dir: Path | None) -> Settings:
-    target = data_dir or Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
-    target.mkdir(parents=True, exist_ok=True)
-    # Nothing about data from the environment; the network side may be moved (busy port).
-    env = {k: v for k, v in os.environ.items() if k in _DEMO_ENV_KEYS}
-    return load_settings(env=env, data_dir=target, database_url="")
-
-
 def seed_if_empty(engine: Engine, factory: Callable[[], Session], settings: Settings) -> bool:
-    """Seed the demo detachment into an empty database; False when it was seeded before."""
-    from officer_console.documents.democa import ensure_demo_pki
-    from officer_console.store.demo import seed_demo
+    """Seed the demo (every account's password: ``DEMO_PASSWORD``); False when seeded before."""
+    from officer_console.demo import seed  # the seeding modules: only when a database is opened
 
-    ensure_demo_pki(settings.data_dir)  # demo document-signing CA + unit certificate
-    with transaction(factory) as session:  # type: ignore[arg-type]
-        if session.scalar(select(func.count()).select_from(Squad)):
-            return False
-        now = datetime.now(ZoneInfo(settings.timezone))  # the queue is built around it
-        seed_demo(session, today=now.date(), tz=settings.timezone, password=DEMO_PASSWORD, now=now)
-    seed_procedure_demo(settings, engine, DEMO_PASSWORD)  # finished and resumable cases
-    return True
+    return seed.seed_if_empty(engine, factory, settings, DEMO_PASSWORD)
 
 
 def demo_logins(factory: Callable[[], Session]) -> list[DemoLogin]:
@@ -96,26 +73,6 @@ def _pad(text: str, width: int) -> str:
     """Left-align for a terminal, where CJK characters take two columns."""
     used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + " " * max(1, width - used)
-
-
-def remove_temporary_dir(data_dir: Path) -> bool:
-    """Delete a temporary demo directory (database, recordings, log); refuses anything else."""
-    resolved = data_dir.resolve()
-    if (
-        not resolved.name.startswith(TEMP_PREFIX)
-        or resolved.parent != Path(tempfile.gettempdir()).resolve()
-    ):
-        log.warning("not removing %s: not a temporary demo directory", data_dir)
-        return False
-    root = logging.getLogger()
-    for handler in root.handlers[:]:  # the console's log file lives in there
-        if isinstance(handler, logging.FileHandler) and Path(
-            handler.baseFilename
-        ).resolve().is_relative_to(resolved):
-            handler.close()
-            root.removeHandler(handler)
-    shutil.rmtree(resolved, ignore_errors=True)
-    return not resolved.exists()
 
 
 def render_logins(logins: list[DemoLogin], data_dir: Path, *, temporary: bool = False) -> str:
@@ -138,9 +95,6 @@ def render_logins(logins: list[DemoLogin], data_dir: Path, *, temporary: bool = 
 
 def login_hint() -> str:
     return f"演示模式：账号已打印在终端中，密码均为 {DEMO_PASSWORD}"
-
-
-Stopper = Callable[[], Awaitable[None]]
 
 
 def _import_gateway() -> ModuleType:
@@ -170,3 +124,28 @@ async def start_gateway(settings: Settings) -> Stopper | None:
     log.info("embedded citizen gateway started at %s", settings.gateway_url)
     close: Stopper = handle.close
     return close
+
+
+class ConsoleDemo:
+    """The demo as the console sees it (``gui.demo_mode.DemoMode``); built by ``cli``."""
+
+    def settings(self, data_dir: Path | None) -> Settings:
+        return demo_settings(data_dir)
+
+    def seed_if_empty(
+        self, engine: Engine, factory: Callable[[], Session], settings: Settings
+    ) -> bool:
+        return seed_if_empty(engine, factory, settings)
+
+    def banner(self, factory: Callable[[], Session], data_dir: Path, *, temporary: bool) -> str:
+        """What the terminal shows before the login window: the accounts and the directory."""
+        return render_logins(demo_logins(factory), data_dir, temporary=temporary)
+
+    def login_hint(self) -> str:
+        return login_hint()
+
+    async def start_gateway(self, settings: Settings) -> Stopper | None:
+        return await start_gateway(settings)
+
+    def remove_temporary_dir(self, data_dir: Path) -> bool:
+        return remove_temporary_dir(data_dir)

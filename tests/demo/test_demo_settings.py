@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from officer_console.gui.demo import demo_settings, remove_temporary_dir
+from officer_console.demo.settings import demo_settings, remove_temporary_dir
 
 
 def test_demo_takes_devices_from_the_environment_but_not_the_database(

@@ -12,18 +12,16 @@ console runs them, so the stored documents verify against their evidence hashes.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from officer_console.demo import case_pick
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.dispatch.sms.base import SmsProvider
-from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
-from officer_console.domain.leniency import pick_list
 from officer_console.domain.penalties import HEARING_THRESHOLD_YUAN
 from officer_console.domain.procedure import HearingChoice
 from officer_console.domain.procedure_notes import default_review_note
@@ -32,16 +30,14 @@ from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
 from officer_console.store.models import (
     Appointment,
-    AppointmentViolation,
     Case,
     Citizen,
     Officer,
     VideoSession,
-    ViolationRecord,
 )
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
-from officer_console.store.procedure import handover, leniency, presence
+from officer_console.store.procedure import handover, presence
 from officer_console.store.procedure import records as pc_records
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
@@ -53,8 +49,8 @@ from officer_console.store.types import utcnow
 __all__ = ["DemoCase", "RecordCall", "seed_demo_cases"]
 
 #: Stores one call's recording segment: (actor, appointment id, case id) → evidence id. The
-#: admin command passes a real recorder (``admin.demo_recording``; dispatch may not import
-#: the video layer); without one the resumed case has its two calls but no recordings.
+#: demo seeding passes a real recorder (``demo.recording``, built from the video layer);
+#: without one the resumed case has its two calls but no recordings.
 RecordCall = Callable[[Actor, int, int], int]
 
 #: (view, signature PNG or None, refused to sign) → decision PDF
@@ -66,60 +62,6 @@ class DemoCase:
     appointment_id: int
     kind: str
     outcome: str  # completed | paper_pending | open (stopped at 告知)
-
-
-def _png(kind: str) -> bytes:
-    """A small PNG: an 'ID card' for the snapshot or a scribble for a signature."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (320, 200) if kind == "id" else (300, 120), "white")
-    draw = ImageDraw.Draw(image)
-    if kind == "id":
-        draw.rectangle((20, 20, 300, 180), outline=(40, 90, 160), width=4)
-        draw.rectangle((220, 50, 285, 130), fill=(200, 200, 200))
-    else:  # each document its own stroke: a signature is given for one document only
-        dy = sum(kind.encode()) % 25
-        pts = [(20, 80), (70, 30), (110, 90), (160, 35), (210, 85), (270, 40)]
-        draw.line([(x, y + dy - 12) for x, y in pts], "black", 5)
-    buf = io.BytesIO()
-    image.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def _candidates(session: Session) -> list[tuple[int, int, int, int]]:
-    """(appointment, officer, violation count, fine total) of claimed appointments."""
-    rows = session.execute(
-        select(
-            Appointment.id,
-            Appointment.officer_id,
-            func.count(ViolationRecord.id),
-            func.sum(ViolationRecord.fine),
-        )
-        .join(AppointmentViolation, AppointmentViolation.appointment_id == Appointment.id)
-        .join(ViolationRecord, ViolationRecord.id == AppointmentViolation.violation_id)
-        .where(Appointment.status == Status.CLAIMED, Appointment.officer_id.is_not(None))
-        .group_by(Appointment.id, Appointment.officer_id)
-        .order_by(Appointment.id)
-    ).all()
-    return [(int(a), int(o or 0), int(n), int(f or 0)) for a, o, n, f in rows]
-
-
-def _lenient_appointments(session: Session) -> set[int]:
-    """Claimed appointments with a violation on the 首违警告 list in force (a candidate for
-    a warning; whether it is a first violation the case start decides)."""
-    rows = session.execute(
-        select(Appointment.id, ViolationRecord.region, ViolationRecord.code)
-        .join(AppointmentViolation, AppointmentViolation.appointment_id == Appointment.id)
-        .join(ViolationRecord, ViolationRecord.id == AppointmentViolation.violation_id)
-        .where(Appointment.status == Status.CLAIMED)
-    ).all()
-    lists, today = leniency.load_lists(), utcnow().date()
-    found = set()
-    for appointment_id, region, code in rows:
-        lst = pick_list(lists, region, today)
-        if lst is not None and code in lst.rules:
-            found.add(int(appointment_id))
-    return found
 
 
 class _Seeder:
@@ -176,7 +118,7 @@ class _Seeder:
     def sign_record(self, actor: Actor, case_id: int, step: str, *, signed: bool) -> CaseView:
         """The step's record shown and signed (or the refusal noted) right after the step."""
         evidence, docs = self.evidence, self.documents
-        png = _png(f"signature-{step}") if signed else None
+        png = case_pick.png(f"signature-{step}") if signed else None
         return self.run(
             lambda s: pc_records.sign_record(
                 s,
@@ -195,7 +137,8 @@ class _Seeder:
     ) -> CaseView:
         case_id, evidence = view.case_id, self.evidence
         snap = run_in_transaction(
-            self.factory, lambda s: pc.record_snapshot(s, actor, evidence, case_id, _png("id"))
+            self.factory,
+            lambda s: pc.record_snapshot(s, actor, evidence, case_id, case_pick.png("id")),
         )
         with self.factory() as s:
             case = s.get(Case, case_id)
@@ -254,7 +197,7 @@ class _Seeder:
         )
         if view.stop_code:
             return view.status
-        signature = _png("signature-confirmation") if signed else None
+        signature = case_pick.png("signature-confirmation") if signed else None
         view = self.run(
             lambda s: pc.complete_confirmation(
                 s, actor, evidence, case_id, signature_png=signature, refused=not signed
@@ -269,7 +212,7 @@ class _Seeder:
             )
             return view.status
         outcome = self.server.serve(
-            actor, case_id, confirm_png=_png("signature-service"), consent=True
+            actor, case_id, confirm_png=case_pick.png("signature-service"), consent=True
         )
         return outcome.view.status
 
@@ -291,7 +234,7 @@ class _Seeder:
                 method="direct",
                 served_on=utcnow().date(),
                 recipient=recipient,
-                receipt=_png("id"),
+                receipt=case_pick.png("id"),
             )
         )
         return view.status
@@ -396,8 +339,8 @@ def seed_demo_cases(
     )
     seeder.record_call = record_call
     with factory() as s:
-        candidates = _candidates(s)
-        lenient = _lenient_appointments(s)
+        candidates = case_pick.candidates(s)
+        lenient = case_pick.lenient_appointments(s)
     fine_only = [c for c in candidates if c[2] == 1 and c[3] <= 200 and c[0] not in lenient]
     pools = {
         "simple": fine_only,

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.admin.demo_recording import demo_segment_recorder
-from officer_console.dispatch.demo_cases import seed_demo_cases
+from officer_console.demo.cases import seed_demo_cases
+from officer_console.demo.detachment import seed_demo
+from officer_console.demo.recording import demo_segment_recorder
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.documents.signing import validate_signature
 from officer_console.domain.procedure import Step
 from officer_console.store import audit
-from officer_console.store.demo import seed_demo
 from officer_console.store.engine import read_session, transaction
 from officer_console.store.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
 from officer_console.store.procedure import service as ps
