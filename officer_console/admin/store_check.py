@@ -19,7 +19,7 @@ def check_evidence_store(settings: Settings) -> tuple[list[str], list[str]]:
     from officer_console.evidence_store import open_store
     from officer_console.evidence_store.factory import spool_dir
     from officer_console.video.handoff import MISMATCH, pending_uploads
-    from officer_console.video.recorder import read_sidecar, unfinished_recordings
+    from officer_console.video.recording_files import read_sidecar, unfinished_recordings
 
     lines: list[str] = []
     problems: list[str] = []

@@ -22,7 +22,8 @@ from officer_console.store.engine import transaction
 from officer_console.store.evidence import RecordingTarget, record_start
 from officer_console.video.call import recording_path
 from officer_console.video.evidence import record_stop
-from officer_console.video.recorder import EvidenceRecorder, RecordingLayout, mark_stored
+from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
+from officer_console.video.recording_files import mark_stored
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 
 __all__ = ["demo_segment_recorder"]

@@ -27,7 +27,8 @@ from officer_console.video import evidence
 from officer_console.video.evidence import RecordingTarget
 from officer_console.video.handoff import kick_uploads
 from officer_console.video.media import LocalMedia, MediaConfig
-from officer_console.video.recorder import EvidenceRecorder, RecordingLayout, mark_stored
+from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
+from officer_console.video.recording_files import mark_stored
 from officer_console.video.session import CallSession
 from officer_console.video.signaling import SignalingChannel
 from officer_console.video.signaling_client import GatewaySignaling

@@ -49,8 +49,8 @@ from officer_console.store.evidence import (
 )
 from officer_console.store.models import EvidenceFile
 from officer_console.store.types import utcnow
-from officer_console.video.recorder import (
-    RecordingResult,
+from officer_console.video.recorder import RecordingResult
+from officer_console.video.recording_files import (
     mark_stored,
     media_duration,
     read_sidecar,

@@ -44,7 +44,7 @@ from officer_console.store import audit
 from officer_console.store import evidence as rows
 from officer_console.store.audit import Actor
 from officer_console.store.models import EvidenceFile
-from officer_console.video.recorder import read_sidecar, sidecar_path, update_sidecar
+from officer_console.video.recording_files import read_sidecar, sidecar_path, update_sidecar
 
 __all__ = [
     "Outcome",

@@ -4,7 +4,8 @@
 720p — FACTS.md), so consumers only ``push`` frames into a bounded queue (drop-oldest, counted)
 and one thread composes, encodes and muxes. The file is fragmented MP4 with a keyframe every
 ``gop_seconds``: a killed process leaves every completed fragment playable. A JSON sidecar next
-to it says whether the recording closed cleanly, and lists the gaps.
+to it says whether the recording closed cleanly, and lists the gaps (the files and reading them
+back: :mod:`officer_console.video.recording_files`).
 
 Timing: every frame is placed on the recording's timeline (seconds since ``start``) by its own
 timestamp, anchored to when frames of its track arrive (``StreamClock``), and the worker
@@ -18,8 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fractions
-import hashlib
-import json
 import logging
 import os
 import sys
@@ -42,6 +41,7 @@ from officer_console.video.compositor import (
     StreamClock,
     VideoTimeline,
 )
+from officer_console.video.recording_files import sha256_file, write_sidecar
 
 log = logging.getLogger("officer_console.video.recorder")
 
@@ -104,18 +104,6 @@ def gap_detail(gap: Gap) -> dict[str, Any]:
     """A gap for the sidecar: start and length in seconds of the recording (length None = open)."""
     length = None if gap.end_s is None else round(gap.end_s - gap.start_s, 3)
     return {**asdict(gap), "length_s": length}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def sidecar_path(path: Path) -> Path:
-    return path.with_suffix(path.suffix + ".json")
 
 
 @dataclass
@@ -288,9 +276,7 @@ class EvidenceRecorder:
 
     def _write_sidecar(self, extra: dict[str, Any]) -> None:
         data = {"started_at": self._started_at.isoformat(), **self.metadata, **extra}
-        tmp = sidecar_path(self.path).with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, sidecar_path(self.path))
+        write_sidecar(self.path, data)
 
     # --- worker thread ---------------------------------------------------------------------
     _last_tick = -1
@@ -436,112 +422,11 @@ class EvidenceRecorder:
                 os.close(fd)
 
 
-def mark_stored(path: Path, evidence_id: int, **extra: Any) -> None:
-    """Last sidecar state: the hash is in the database (row ``evidence_id``)."""
-    update_sidecar(path, status="stored", evidence_id=evidence_id, **extra)
-
-
-def media_duration(path: Path) -> float:
-    """Seconds of playable media in a recording, read from its fragments (the header of a
-    fragmented MP4 says nothing): from the first to the end of the last intact packet of
-    either track, the video's end confirmed by decoding its last group of pictures. A torn
-    tail is ignored; a file with only a header — or not even that — holds 0 s."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError):
-        return 0.0
-    with container:
-        video = container.streams.video[0] if container.streams.video else None
-        first: float | None = None
-        last = 0.0
-        gop: list[Any] = []
-        ends: dict[int, float] = {}  # pts → end, for the video packets of ``gop``
-        try:
-            for packet in container.demux():
-                if packet.pts is None or not packet.size or packet.is_corrupt:
-                    continue
-                start = float(packet.pts * packet.time_base)
-                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
-                first = start if first is None else min(first, start)
-                if video is not None and packet.stream.index == video.index:
-                    if packet.is_keyframe:
-                        gop, ends = [], {}
-                    gop.append(packet)
-                    ends[packet.pts] = end
-                else:
-                    last = max(last, end)
-        except av.error.FFmpegError:
-            pass  # a fragment cut short by the kill
-        if video is not None:
-            last = max(last, _decodable_end(video, gop, ends))
-        return max(0.0, last - first) if first is not None else 0.0
-
-
-def _decodable_end(stream: Any, packets: list[Any], ends: dict[int, float]) -> float:
-    end = 0.0
-    try:
-        for packet in [*packets, None]:
-            for frame in stream.codec_context.decode(packet):
-                if frame.pts is not None:
-                    end = max(end, ends.get(frame.pts, float(frame.pts * stream.time_base)))
-    except av.error.FFmpegError:
-        pass
-    return end
-
-
-def update_sidecar(path: Path, **values: Any) -> None:
-    """Merge ``values`` into the recording's sidecar (created if missing), atomically."""
-    side = sidecar_path(path)
-    try:
-        data = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    data.update(values)
-    tmp = side.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, side)
-
-
-def read_sidecar(path: Path) -> dict[str, Any] | None:
-    """The recording's sidecar, or None when it is missing or unreadable."""
-    try:
-        data = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-#: Sidecar states of a recording whose row exists (or that is gone): not for recovery. After
-#: ``stored`` the hand-off (video/handoff.py) moves it to ``uploaded`` (the local store keeps
-#: the file), ``mismatch`` (spool file differs from its row; kept) or ``lost``.
-DONE_STATUSES = frozenset({"stored", "missing", "uploaded", "mismatch", "lost"})
-
-
-def unfinished_recordings(evidence_dir: Path) -> list[Path]:
-    """Recordings never stored in the database: the program died while recording, or the
-    database was unreachable at hang-up. Each is still a playable file to hash and register
-    (``evidence.recover_recordings``); one found missing is marked so and not listed again."""
-    found = []
-    for side in sorted(evidence_dir.rglob("*.mp4.json")):
-        with contextlib.suppress(OSError, ValueError):
-            status = json.loads(side.read_text(encoding="utf-8")).get("status")
-            if status not in DONE_STATUSES:
-                found.append(side.with_suffix(""))
-    return found
-
-
 __all__ = [
-    "DONE_STATUSES",
     "EvidenceRecorder",
     "Gap",
     "RecordingError",
     "RecordingLayout",
     "RecordingResult",
-    "mark_stored",
-    "media_duration",
-    "read_sidecar",
-    "sha256_file",
-    "sidecar_path",
-    "unfinished_recordings",
-    "update_sidecar",
+    "gap_detail",
 ]

@@ -21,7 +21,7 @@ from officer_console.store.engine import read_session, transaction
 from officer_console.store.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
 from officer_console.store.procedure import service as ps
 from officer_console.store.procedure import view as pc
-from officer_console.video.recorder import sha256_file
+from officer_console.video.recording_files import sha256_file
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
 
 PASSWORD = "Demo-Pass-2026!"

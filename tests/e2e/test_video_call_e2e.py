@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.gui.video_pane import STATE_TEXT, VideoPane
 from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, SmsMessage
 from officer_console.video.evidence import verify_evidence
-from officer_console.video.recorder import sha256_file
+from officer_console.video.recording_files import sha256_file
 from officer_console.video.session import CallState
 from tests.gui.test_case_actions import _source_language, officer_desk
 from tests.support import chromium

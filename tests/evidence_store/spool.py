@@ -16,7 +16,7 @@ from officer_console.store import evidence as rows
 from officer_console.store.audit import Actor
 from officer_console.store.engine import run_in_transaction
 from officer_console.store.models import AuditEvent, EvidenceFile
-from officer_console.video.recorder import update_sidecar
+from officer_console.video.recording_files import update_sidecar
 from tests.support import builders
 
 

@@ -12,7 +12,7 @@ from officer_console.evidence_store.s3 import S3Config, S3Store
 from officer_console.store import evidence as rows
 from officer_console.video.evidence import verify_evidence
 from officer_console.video.handoff import pending_uploads, upload_pending
-from officer_console.video.recorder import read_sidecar, unfinished_recordings
+from officer_console.video.recording_files import read_sidecar, unfinished_recordings
 from tests.evidence_store.spool import actions, evidence_row, runner, seed, spooled_recording
 
 pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)

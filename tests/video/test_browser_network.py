@@ -28,7 +28,8 @@ from officer_console.store.audit import verify_chain
 from officer_console.store.engine import transaction
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.media import MediaConfig
-from officer_console.video.recorder import RecordingLayout, read_sidecar
+from officer_console.video.recorder import RecordingLayout
+from officer_console.video.recording_files import read_sidecar
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.signaling import SignalingChannel
 from tests.gateway.calls import Call, claimed_call

@@ -22,7 +22,8 @@ import pytest
 
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import LocalMedia, MediaConfig
-from officer_console.video.recorder import EvidenceRecorder, RecordingLayout, read_sidecar
+from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
+from officer_console.video.recording_files import read_sidecar
 from officer_console.video.session import CallSession, CallState
 from officer_console.video.signaling import LoopbackSignaling
 from tests.support.impair import ImpairedSignaling, Impairer, impaired

@@ -27,8 +27,8 @@ from officer_console.store.engine import run_in_transaction
 from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, Officer
 from officer_console.video import evidence
 from officer_console.video.evidence import RecordingTarget, recover_recordings, verify_evidence
-from officer_console.video.recorder import (
-    RecordingResult,
+from officer_console.video.recorder import RecordingResult
+from officer_console.video.recording_files import (
     media_duration,
     read_sidecar,
     sha256_file,

@@ -29,12 +29,8 @@ from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.evidence import verify_evidence
 from officer_console.video.media import MediaConfig
-from officer_console.video.recorder import (
-    RecordingLayout,
-    sha256_file,
-    sidecar_path,
-    unfinished_recordings,
-)
+from officer_console.video.recorder import RecordingLayout
+from officer_console.video.recording_files import sha256_file, sidecar_path, unfinished_recordings
 from officer_console.video.session import CallState
 from officer_console.video.signaling_client import GatewaySignaling, SignalingError
 from tests.gateway.calls import Call, claimed_call

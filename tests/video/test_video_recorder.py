@@ -13,14 +13,8 @@ import av
 import pytest
 from av import VideoFrame
 
-from officer_console.video.recorder import (
-    EvidenceRecorder,
-    RecordingError,
-    RecordingLayout,
-    sha256_file,
-    sidecar_path,
-    unfinished_recordings,
-)
+from officer_console.video.recorder import EvidenceRecorder, RecordingError, RecordingLayout
+from officer_console.video.recording_files import sha256_file, sidecar_path, unfinished_recordings
 from officer_console.video.synthetic import SyntheticVideoTrack, ToneAudioTrack
 from tests.video.record_child import record_until_killed
 
