@@ -41,10 +41,10 @@ from officer_console.store.models import (
     Officer,
     Squad,
     Vehicle,
-    ViolationRecord,
 )
 from officer_console.store.procedure.files import StoreLike, read_file
 from officer_console.store.procedure.view import build_view
+from officer_console.store.violations import appointment_violations
 
 __all__ = ["CaseDocumentMaker", "CaseFacts", "case_facts", "issue_case_documents"]
 
@@ -98,14 +98,7 @@ def case_facts(
     assert citizen is not None and squad is not None
     licence = session.scalar(select(Licence).where(Licence.citizen_id == citizen.id))
     vehicle = session.get(Vehicle, appt.vehicle_id) if appt.vehicle_id else None
-    ids = [v.violation_id for v in view.violations]
-    occurred = dict(
-        session.execute(
-            select(ViolationRecord.id, ViolationRecord.occurred_at).where(
-                ViolationRecord.id.in_(ids)
-            )
-        ).all()
-    )
+    occurred = {v.id: v.occurred_at for v in appointment_violations(session, appt.id)}
     times = dict(
         session.execute(
             select(CaseStep.step, CaseStep.completed_at).where(CaseStep.case_id == case.id)
