@@ -88,7 +88,7 @@ def gateway_main(argv: list[str] | None = None) -> int:
     from officer_console.evidence_store import open_store
 
     try:  # the evidence store's settings and keys, before citizens ask for documents
-        open_store(settings)
+        evidence = open_store(settings)
     except DomainError as exc:
         print(f"officer-gateway: {exc}", file=sys.stderr)
         return 2
@@ -103,6 +103,7 @@ def gateway_main(argv: list[str] | None = None) -> int:
             args.host or settings.gateway_host,
             settings.gateway_port if args.port is None else args.port,
             demo=args.demo,
+            evidence=evidence,
         )
     except DatabaseUnavailable as exc:
         print(f"officer-gateway: {exc}", file=sys.stderr)

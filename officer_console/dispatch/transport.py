@@ -22,11 +22,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 __all__ = [
+    "HttpConfig",
+    "HttpSender",
     "OutcomeUnknownError",
     "RequestNotSentError",
     "RetryPolicy",
@@ -130,3 +133,37 @@ def send_with_retries(
             log.info("%s: HTTP %d (attempt %d), retrying", what, response.status_code, number)
             response.close()
         sleep(policy.delay(number))
+
+
+class HttpConfig(Protocol):
+    """What every HTTP adapter's configuration has (read-only: the configs are frozen)."""
+
+    @property
+    def retry(self) -> RetryPolicy: ...
+    @property
+    def connect_timeout(self) -> float: ...
+    @property
+    def read_timeout(self) -> float: ...
+
+
+ConfigT = TypeVar("ConfigT", bound=HttpConfig)
+
+
+class HttpSender(Generic[ConfigT]):
+    """The shared part of the HTTP adapters (SMS vendors, the call-centre webhook): the
+    config, an injectable ``sleep`` for the back-off, one POST with the config's timeouts,
+    and :func:`send_with_retries` under the config's policy."""
+
+    def __init__(self, config: ConfigT, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config = config
+        self._sleep = sleep
+
+    def _http_post(self, url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
+        timeout = (self.config.connect_timeout, self.config.read_timeout)
+        with requests.Session() as session:
+            return session.post(url, data=body, headers=headers, timeout=timeout)
+
+    def _send_with_retries(
+        self, attempt: Callable[[], requests.Response], what: str
+    ) -> requests.Response:
+        return send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)

@@ -1,6 +1,7 @@
 """The wizard's documents from a case: the statutory renderers behind the store's
-:class:`~officer_console.store.procedure.documents.CaseDocumentMaker` (glue, like
-:mod:`.setup`; the renderers themselves stay pure).
+``CaseDocumentMaker`` protocol (glue, like :mod:`.setup`; the renderers themselves stay pure).
+The inputs are plain values (:mod:`officer_console.domain.case_documents`) the store assembles
+from its rows: this package never imports the store.
 
 :class:`CaseDocuments` makes the signed, archival records (询问笔录, 告知笔录, 送达地址确认书) and
 the decision's ``render`` callback for :func:`store.documents.issue_decision` (number and
@@ -14,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from officer_console.config import Settings
@@ -41,11 +42,9 @@ from officer_console.documents.setup import (
     unit_from_issue,
 )
 from officer_console.documents.signing import Signer
+from officer_console.domain.case_documents import CaseFacts, CaseTrail, DecisionIssue
 from officer_console.domain.procedure_records import ServiceReceiptFacts
 from officer_console.domain.procedure_text import default_review_body, record_number
-from officer_console.store.documents import CaseTrail, DecisionIssue
-from officer_console.store.procedure.documents import CaseFacts
-from officer_console.store.types import utcnow
 
 __all__ = ["DRAFT_KINDS", "CaseDocuments", "evidence_list"]
 
@@ -120,14 +119,14 @@ class CaseDocuments:
 
     @staticmethod
     def _vehicle(facts: CaseFacts) -> VehicleRef:
-        return VehicleRef(facts.view.plate, facts.vehicle_type or "—")
+        return VehicleRef(facts.plate, facts.vehicle_type or "—")
 
     @staticmethod
     def _violations(facts: CaseFacts, *, ruled: bool) -> tuple[ViolationFact, ...]:
-        ruling = facts.view.step_data.get("ruling", {})
+        ruling = facts.step_data.get("ruling", {})
         fines, points = ruling.get("fines", {}), ruling.get("points", {})
         out = []
-        for v in facts.view.violations:
+        for v in facts.violations:
             key = str(v.violation_id)
             out.append(
                 ViolationFact(
@@ -151,7 +150,7 @@ class CaseDocuments:
         return (OfficerRef(*facts.lead),)
 
     def _at(self, facts: CaseFacts, step: str) -> datetime:
-        return facts.step_times.get(step) or facts.now or utcnow()
+        return facts.step_times.get(step) or facts.now or datetime.now(UTC)
 
     def _slot(self, facts: CaseFacts, *, draft: bool) -> SignatureSlot:
         """The signature given for THIS document (``facts.signature_png``/``refused`` and
@@ -167,11 +166,11 @@ class CaseDocuments:
 
     # --- documents ---------------------------------------------------------------------
     def inquiry(self, facts: CaseFacts, *, draft: bool = False) -> InquiryDoc:
-        data = facts.view.step_data.get("inquiry", {})
+        data = facts.step_data.get("inquiry", {})
         return InquiryDoc(
             unit=self._unit(facts),
             party=self._party(facts),
-            started_at=facts.view.accepted_at,
+            started_at=facts.accepted_at,
             ended_at=self._at(facts, "inquiry"),
             questioner=OfficerRef(*facts.lead),
             recorder=None,
@@ -182,7 +181,7 @@ class CaseDocuments:
         )
 
     def notice(self, facts: CaseFacts, *, draft: bool = False) -> NoticeDoc:
-        data = facts.view.step_data.get("notice", {})
+        data = facts.step_data.get("notice", {})
         review = str(data.get("review_note") or "")
         if not review:
             review = "当事人放弃陈述和申辩" if data.get("waived") else "当事人未提出陈述和申辩"
@@ -206,7 +205,7 @@ class CaseDocuments:
         )
 
     def service_confirm(self, facts: CaseFacts) -> ServiceConfirmationDoc:
-        kind = facts.view.kind.value
+        kind = facts.kind.value
         assert facts.service_png is not None
         return ServiceConfirmationDoc(
             unit=self._unit(facts),
@@ -215,7 +214,7 @@ class CaseDocuments:
             document_number=facts.decision_number,
             channel=facts.service_channel or "sms",
             address=facts.service_address,
-            confirmed_at=facts.now or utcnow(),
+            confirmed_at=facts.now or datetime.now(UTC),
             sent_at=None,
             officer=OfficerRef(*facts.lead),
             party_signature=SignatureSlot(facts.service_png, signed_at=facts.now),
@@ -254,12 +253,12 @@ class CaseDocuments:
         trail: CaseTrail | None = None,
         draft: bool = False,
     ) -> DecisionDoc:
-        ruling = facts.view.step_data.get("ruling", {})
+        ruling = facts.step_data.get("ruling", {})
         violations = self._violations(facts, ruled=True)
         points = sum(v.points for v in violations)
-        general = facts.view.kind.value == "general"
+        general = facts.kind.value == "general"
         return DecisionDoc(
-            kind=facts.view.kind,
+            kind=facts.kind,
             number=number,
             unit=unit,
             party=self._party(facts),
@@ -268,7 +267,7 @@ class CaseDocuments:
             fine_total=sum(v.fine for v in violations),
             points_total=points,
             warning=bool(ruling.get("warning")),
-            cycle_points_after=facts.view.cycle_points + points,
+            cycle_points_after=facts.cycle_points + points,
             place=f"远程视频处理（{unit.name}）",
             decided_at=decided_at,
             lead_officer=OfficerRef(*facts.lead),
@@ -330,9 +329,9 @@ class CaseDocuments:
             return render(self.inquiry(facts, draft=True))
         if kind == "notice":
             return render(self.notice(facts, draft=True))
-        ruled_at = facts.step_times.get("ruling") or facts.now or utcnow()
+        ruled_at = facts.step_times.get("ruling") or facts.now or datetime.now(UTC)
         issue = DecisionIssue(
-            facts.view.case_id,
+            facts.case_id,
             facts.decision_number or "（裁决后生成）",
             "",
             ruled_at,

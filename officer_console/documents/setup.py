@@ -14,14 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from officer_console.config import Settings
-from officer_console.dispatch.secrets import get_secret
+from officer_console.credentials import get_secret
 from officer_console.documents.democa import CA_FILE, DEMO_SIGNING_PASSWORD, P12_FILE
 from officer_console.documents.model import AuditStep, AuditTrail, DecisionDoc, FileHash, Unit
 from officer_console.documents.pipeline import produce, verification_url
 from officer_console.documents.signing import Pkcs12Signer, Signer, SigningError
+from officer_console.domain.case_documents import DOCUMENT_KINDS, CaseTrail, DecisionIssue
 from officer_console.domain.procedure_records import Step
 from officer_console.domain.procedure_text import default_review_body
-from officer_console.store.documents import DOCUMENT_KINDS, CaseTrail, DecisionIssue
 
 __all__ = [
     "PASSWORD_SECRET",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
 from officer_console.domain.masking import mask_text
+from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.gateway import (
     openapi,
     routes_booking,
@@ -105,14 +106,18 @@ def create_app(
     demo: bool = False,
     limits: Limits | None = None,
     cluster: bool | None = None,
+    evidence: EvidenceStore | None = None,
     **options: Any,
 ) -> web.Application:
     """The gateway application. ``cluster`` (default: on for PostgreSQL) relays signaling
-    between instances sharing the database (``gateway.cluster``)."""
+    between instances sharing the database (``gateway.cluster``). ``evidence``: the shared
+    evidence store (the entry point opens it to report a misconfiguration before serving;
+    otherwise it is opened here, once — raises DomainError when misconfigured)."""
     app = web.Application(
         client_max_size=MAX_BODY, middlewares=[security_headers, error_middleware]
     )
-    gateway = Gateway(factory, settings, clock, demo, limits or Limits(), **options)
+    store = evidence if evidence is not None else open_store(settings)
+    gateway = Gateway(factory, settings, store, clock, demo, limits or Limits(), **options)
     app[GATEWAY] = gateway
     engine = factory.kw.get("bind")
     link = None
@@ -177,10 +182,11 @@ def _engine_for(settings: Settings, workers: int) -> tuple[Engine, sessionmaker[
     return engine, session_factory(engine)
 
 
-async def start_embedded(settings: Settings) -> Running:
-    """The console's ``--demo``: an in-process gateway on the configured host and port."""
+async def start_embedded(settings: Settings, evidence: EvidenceStore | None = None) -> Running:
+    """The console's ``--demo``: an in-process gateway on the configured host and port
+    (sharing the console's evidence store when it hands one over)."""
     engine, factory = _engine_for(settings, 4)
-    app = create_app(factory, settings, demo=True, workers=4)
+    app = create_app(factory, settings, demo=True, workers=4, evidence=evidence)
     return await start(app, settings.gateway_host, settings.gateway_port, engine)
 
 
@@ -197,11 +203,18 @@ async def _serve_until_signal(app: web.Application, host: str, port: int) -> Non
         await running.close()
 
 
-def serve(settings: Settings, host: str, port: int, *, demo: bool = False) -> None:
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    demo: bool = False,
+    evidence: EvidenceStore | None = None,
+) -> None:
     """Run the gateway in the foreground (``officer-gateway``) until interrupted."""
     workers = 8
     engine, factory = _engine_for(settings, workers)
-    app = create_app(factory, settings, demo=demo, workers=workers)
+    app = create_app(factory, settings, demo=demo, workers=workers, evidence=evidence)
     started = time.monotonic()
     log.info("officer-gateway listening on %s:%d", host, port)
     try:

@@ -7,7 +7,6 @@ every route module without an import circle; only the entry points import ``app`
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
-from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.evidence_store import EvidenceStore
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.ratelimit import Limits, RateLimiter
 
@@ -33,10 +32,12 @@ def utcnow() -> datetime:
 
 @dataclass
 class Gateway:
-    """Shared state of one gateway process (``app[GATEWAY]``)."""
+    """Shared state of one gateway process (``app[GATEWAY]``). ``evidence_store``: the shared
+    store documents are read through (docs/evidence.md), built by the app factory."""
 
     factory: sessionmaker[Session]
     settings: Settings
+    evidence_store: EvidenceStore
     clock: Callable[[], datetime] = utcnow
     demo: bool = False
     limits: Limits = field(default_factory=Limits)
@@ -60,11 +61,6 @@ class Gateway:
     @property
     def evidence_dir(self) -> Path:
         return self.settings.evidence_dir
-
-    @functools.cached_property
-    def evidence_store(self) -> EvidenceStore:
-        """Documents are read through the shared store (docs/evidence.md)."""
-        return open_store(self.settings)
 
 
 GATEWAY = web.AppKey("gateway", Gateway)

@@ -73,8 +73,11 @@ def load_launch_settings(options: LaunchOptions) -> Settings:
         raise StartupError(f"{exc}。请修正配置文件或环境变量后重新启动。") from exc
 
 
-def open_database(settings: Settings, *, demo_mode: DemoMode | None) -> Services:
-    """Connect and check the schema (demo: migrate and seed); raises StartupError."""
+def open_database(
+    settings: Settings, *, demo_mode: DemoMode | None, evidence: EvidenceStore | None = None
+) -> Services:
+    """Connect and check the schema (demo: migrate and seed); raises StartupError. The
+    services carry the session's ``evidence`` store (opened once, by :func:`run`)."""
     from officer_console.store.schema import current_revision, head_revision, migrate
 
     try:
@@ -111,7 +114,13 @@ def open_database(settings: Settings, *, demo_mode: DemoMode | None) -> Services
                 f"数据库结构版本 {revision} 不是最新版本 {head_revision()}。"
                 "请先运行 officer-admin migrate 升级数据库（升级前建议 officer-admin backup）。"
             )
-    return Services(settings=settings, engine=engine, factory=factory, runner=OpRunner(factory))
+    return Services(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        runner=OpRunner(factory),
+        evidence=evidence,
+    )
 
 
 class GuiThreadGc(QObject):
@@ -404,7 +413,7 @@ def _run(options: LaunchOptions, settings: Settings, *, temporary: bool) -> int:
         collector.stop()
         return 1
     try:
-        services = open_database(settings, demo_mode=options.demo)
+        services = open_database(settings, demo_mode=options.demo, evidence=evidence)
     except StartupError as exc:
         report_startup_error(app, str(exc))
         reporter.uninstall()

@@ -22,7 +22,6 @@ from officer_console.dispatch.factory import build_sms_provider
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
-from officer_console.evidence_store import open_store
 from officer_console.gui.procedure.citizen import CallChannel
 from officer_console.gui.procedure.documents import CaseDocuments
 from officer_console.gui.procedure.panel import ProcedurePanel
@@ -49,7 +48,7 @@ _IMPLIED = {
 def build_procedure_panel(services: Services) -> ProcedurePanel:
     """The panel with the statutory documents, the shared evidence store and e-service."""
     settings = services.settings
-    store = open_store(settings)
+    store = services.evidence_store()  # built once by the composition root
     documents = CaseDocuments(settings, workstation=settings.workstation_name)
     server: DecisionServer | None
     try:

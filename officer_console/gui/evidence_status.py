@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QWidget
 from sqlalchemy.orm import Session
 
-from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.evidence_store import EvidenceStore
 from officer_console.evidence_store.factory import spool_dir
 from officer_console.gui.services import Services
 from officer_console.video.handoff import UploadWorker
@@ -25,9 +25,10 @@ T = TypeVar("T")
 
 def start_upload_worker(services: Services, store: EvidenceStore | None = None) -> UploadWorker:
     """Start the background hand-off of this workstation's spool (raises DomainError when
-    the configured store cannot be opened, e.g. missing S3 keys)."""
+    the configured store cannot be opened, e.g. missing S3 keys). ``store``: the one the
+    composition root built; by default the session's (:meth:`Services.evidence_store`)."""
     settings = services.settings
-    store = store or open_store(settings)
+    store = store or services.evidence_store()
     runner = services.runner
 
     def run_db(work: Callable[[Session], Any]) -> Any:

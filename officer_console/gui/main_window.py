@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from officer_console.gui import crash
 from officer_console.gui.cosign_dock import CosignDock
 from officer_console.gui.lock import InactivityLock, LockScreen, audit_session_event
-from officer_console.gui.menus import build_menus
+from officer_console.gui.menus import WindowCommands, build_menus
 from officer_console.gui.services import Services
 from officer_console.store.engine import is_sqlite
 
@@ -116,7 +116,13 @@ class MainWindow(QMainWindow):
         self._queue().appointment_selected.connect(self._on_selected)
         self.lock_screen.unlocked.connect(self.unlock)
         self.lock_screen.exit_requested.connect(self.sign_out_requested)
-        self.window_actions = build_menus(self)
+        commands = WindowCommands(
+            lock=lambda: self.lock("manual"),
+            quit=self.request_quit,
+            sign_out=self._sign_out,
+            refresh=self.reload_queue,
+        )
+        self.window_actions = build_menus(self, services, commands)
         self._build_status_bar()
         self.cosign_dock = CosignDock(services, self)  # co-sign requests arrive live
         self.inactivity = InactivityLock(services, self)
@@ -142,6 +148,9 @@ class MainWindow(QMainWindow):
 
     def _on_selected(self, appointment_id: int) -> None:
         self._case().show_appointment(None if appointment_id < 0 else appointment_id)
+
+    def _sign_out(self) -> None:
+        self.sign_out_requested.emit()
 
     def reload_queue(self) -> None:
         """F5 / the toolbar's refresh (the menus call this, not the panes)."""

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from officer_console.domain.errors import DomainError
-from officer_console.evidence_store import EvidenceStore, open_store
+from officer_console.evidence_store import EvidenceStore
 from officer_console.evidence_store.factory import spool_dir
 from officer_console.evidence_store.reading import playable_copy
 from officer_console.gui.services import Services
@@ -236,7 +236,7 @@ class RecordingsDialog(QDialog):
 
         def fetch() -> None:  # files off the GUI thread; the result comes back by signal
             try:
-                store = self.store or open_store(settings)
+                store = self.store or self.services.evidence_store()
                 path, temporary = playable_copy(
                     store,
                     recording.key,

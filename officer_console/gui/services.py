@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.config import Settings
 from officer_console.dispatch.dialers.uri import Opener
 from officer_console.domain.errors import DomainError
+from officer_console.evidence_store import EvidenceStore, open_store
 from officer_console.store.accounts import OfficerInfo
 from officer_console.store.audit import Actor
 from officer_console.store.engine import read_session, run_in_transaction
@@ -138,8 +139,18 @@ class Services:
     officer: OfficerInfo | None = None
     clock: Callable[[], datetime] = field(default=utcnow)
     hub: ChangeHub = field(default_factory=ChangeHub)
+    #: The shared evidence store, built by the composition root (``gui/app.py``) once for
+    #: the session; widgets take it from here and never open a store themselves.
+    evidence: EvidenceStore | None = None
     _io: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _dispatch: DispatchService | None = field(default=None, init=False, repr=False)
+
+    def evidence_store(self) -> EvidenceStore:
+        """The session's evidence store. A session built without one (tests, benches) opens
+        the settings' store here, once; raises DomainError when misconfigured (S3 keys)."""
+        if self.evidence is None:
+            self.evidence = open_store(self.settings)
+        return self.evidence
 
     def io_executor(self) -> Executor:
         """One executor for blocking network work outside a qasync loop (SMS, dialers)."""

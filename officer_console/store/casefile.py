@@ -25,16 +25,15 @@ from officer_console.store import audit
 from officer_console.store.audit import Actor
 from officer_console.store.models import (
     Appointment,
-    AppointmentViolation,
     CatalogueEntry,
     Citizen,
     Licence,
     Officer,
     Squad,
     Vehicle,
-    ViolationRecord,
 )
 from officer_console.store.types import utcnow
+from officer_console.store.violations import appointment_violations
 
 URGENT_REASONS = {"scoring_cycle": "清分", "inspection": "年审"}
 # Roles that see every squad's appointments (read-only, masked).
@@ -157,12 +156,7 @@ def _safe(fn: Callable[..., date], *args: Any, **kwargs: Any) -> date | None:
 
 
 def _violations(session: Session, appt: Appointment, tz: ZoneInfo) -> tuple[ViolationPart, ...]:
-    records = session.scalars(
-        select(ViolationRecord)
-        .join(AppointmentViolation, AppointmentViolation.violation_id == ViolationRecord.id)
-        .where(AppointmentViolation.appointment_id == appt.id)
-        .order_by(ViolationRecord.occurred_at, ViolationRecord.id)
-    ).all()
+    records = appointment_violations(session, appt.id)
     parts = []
     for v in records:
         on = v.occurred_at.astimezone(tz).date()

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officer_console.domain.case_documents import DOCUMENT_KINDS, CaseTrail, DecisionIssue
 from officer_console.domain.errors import ConflictError, NotFoundError
 from officer_console.domain.masking import mask_name, mask_plate
 from officer_console.domain.numbering import DecisionNumberFormat
@@ -60,14 +61,6 @@ __all__ = [
     "write_evidence_bytes",
 ]
 
-#: Evidence kinds of the signed PDF documents, with their names.
-DOCUMENT_KINDS = {
-    "decision": "处罚决定书",
-    "inquiry_record": "询问笔录",
-    "notice_record": "行政处罚告知笔录",
-    "service_confirm": "送达地址确认书",
-    "eservice_receipt": "电子送达回证",
-}
 # Crockford base32 without I L O U: easy to read out on the phone, 5 bits per character.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 VERIFY_CODE_LENGTH = 10  # 50 bits; the endpoint is rate limited as well
@@ -131,21 +124,6 @@ def store_document(
         at=at,
     )
     return row
-
-
-@dataclass(frozen=True)
-class DecisionIssue:
-    """What the renderer needs from the store: the number and the verification code."""
-
-    case_id: int
-    number: str
-    verify_code: str
-    issued_at: datetime
-    unit_name: str
-    division_code: str
-    review_body: str
-    court: str
-    timezone: str
 
 
 @dataclass(frozen=True)
@@ -339,18 +317,6 @@ def archived_document(session: Session, sha256: str) -> tuple[str, int, str] | N
         .limit(1)
     ).one_or_none()
     return None if row is None else (str(row[0]), int(row[1]), str(row[2] or ""))
-
-
-@dataclass(frozen=True)
-class CaseTrail:
-    """What the 办案过程记录 page prints, read from the case's own rows (plain values)."""
-
-    steps: tuple[tuple[str, datetime, str], ...]  # (step, completed_at, "王强（010001）")
-    call_started_at: datetime | None
-    call_ended_at: datetime | None
-    files: tuple[tuple[str, str, int], ...]  # (kind, sha256, size), oldest first
-    service_sent_at: datetime | None
-    cosign: tuple[datetime, str] | None = None  # general procedure: (approved at, "李明（…）")
 
 
 def case_trail(session: Session, case_id: int) -> CaseTrail:

@@ -13,10 +13,9 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -29,23 +28,13 @@ from officer_console.video.handoff import kick_uploads
 from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.recording_files import mark_stored
+from officer_console.video.runner import DbRunner
 from officer_console.video.session import CallSession
 from officer_console.video.signaling import SignalingChannel
 from officer_console.video.signaling_client import GatewaySignaling
 
 log = logging.getLogger("officer_console.video.call")
 T = TypeVar("T")
-
-
-class DbRunner(Protocol):
-    """What :class:`officer_console.gui.services.OpRunner` offers."""
-
-    def run(
-        self,
-        work: Callable[[Session], T],
-        on_success: Callable[[T], None] | None = ...,
-        on_failure: Callable[[BaseException], None] | None = ...,
-    ) -> Future[T]: ...
 
 
 def recording_path(evidence_dir: Path, appointment_id: int, now: datetime) -> Path:

@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -58,9 +58,7 @@ from officer_console.video.recording_files import (
     unfinished_recordings,
     update_sidecar,
 )
-
-if TYPE_CHECKING:
-    from officer_console.video.call import DbRunner
+from officer_console.video.runner import DbRunner
 
 __all__ = [
     "HASH",

@@ -28,6 +28,8 @@ import requests
 
 from officer_console.dispatch.sms.errors import SmsError
 from officer_console.dispatch.transport import (
+    HttpConfig,
+    HttpSender,
     OutcomeUnknownError,
     RequestNotSentError,
     RetryPolicy,
@@ -101,24 +103,18 @@ class SmsProvider(abc.ABC):
         """Send ``msg`` once (with safe transport retries) and report what happened."""
 
 
-class VendorConfig(Protocol):
+class VendorConfig(HttpConfig, Protocol):
     """What every vendor's configuration has (read-only: the configs are frozen)."""
 
     @property
     def base_url(self) -> str: ...
-    @property
-    def retry(self) -> RetryPolicy: ...
-    @property
-    def connect_timeout(self) -> float: ...
-    @property
-    def read_timeout(self) -> float: ...
 
 
 ConfigT = TypeVar("ConfigT", bound=VendorConfig)
 RequestT = TypeVar("RequestT")
 
 
-class VendorSmsProvider(SmsProvider, Generic[ConfigT, RequestT], abc.ABC):
+class VendorSmsProvider(SmsProvider, HttpSender[ConfigT], Generic[ConfigT, RequestT], abc.ABC):
     """The one ``send`` of the HTTPS vendors (template method): check the number, build the
     request once, post it with safe retries (each attempt signed afresh by ``_post``), read
     the answer, log it masked. A vendor supplies ``_request``, ``_post`` and ``_interpret``."""
@@ -126,8 +122,7 @@ class VendorSmsProvider(SmsProvider, Generic[ConfigT, RequestT], abc.ABC):
     vendor_zh: str = "短信平台"
 
     def __init__(self, config: ConfigT, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.config = config
-        self._sleep = sleep
+        super().__init__(config, sleep=sleep)
         parts = urlsplit(config.base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._host = parts.netloc
@@ -147,7 +142,7 @@ class VendorSmsProvider(SmsProvider, Generic[ConfigT, RequestT], abc.ABC):
             return self._post(request)
 
         try:
-            response = send_with_retries(attempt, self.config.retry, sleep=self._sleep, what=what)
+            response = self._send_with_retries(attempt, what)
         except TransportError as exc:
             return transport_failure_result(exc, self.vendor_zh, msg.idempotency_key)
         with response:
@@ -168,11 +163,6 @@ class VendorSmsProvider(SmsProvider, Generic[ConfigT, RequestT], abc.ABC):
     @abc.abstractmethod
     def _interpret(self, response: requests.Response, attempts: int) -> SmsResult:
         """The vendor's answer as a result for the officer."""
-
-    def _http_post(self, url: str, body: bytes, headers: dict[str, str]) -> requests.Response:
-        timeout = (self.config.connect_timeout, self.config.read_timeout)
-        with requests.Session() as session:
-            return session.post(url, data=body, headers=headers, timeout=timeout)
 
 
 def transport_failure_result(exc: TransportError, vendor_zh: str, key: str) -> SmsResult:

@@ -21,7 +21,7 @@ from officer_console.documents.signing import SigningError
 from officer_console.domain.appointment import Status
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import STEP_ORDER, Step
-from officer_console.evidence_store import EvidenceStore, StoreUnavailable, open_store
+from officer_console.evidence_store import EvidenceStore, StoreUnavailable
 from officer_console.gui.document_viewer import DocumentViewer
 from officer_console.gui.procedure import serving
 from officer_console.gui.procedure.citizen import CitizenChannel
@@ -86,7 +86,7 @@ class ProcedurePanel(QWidget):
         self.documents: DocumentMaker = documents or CaseDocuments(
             settings, workstation=settings.workstation_name
         )
-        self.evidence: EvidenceStore = store if store is not None else open_store(settings)
+        self.evidence: EvidenceStore = store if store is not None else services.evidence_store()
         self.server = server
         self.intents = CaseIntents(
             services, documents=self.documents, evidence=self.evidence, server=server

@@ -7,16 +7,36 @@ step undone and the panel offers 「重试」 (:mod:`.store_retry`) through ``pa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from officer_console.dispatch.serve_decision import ServeOutcome
-from officer_console.gui.procedure.pages import ServicePage
+from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
+from officer_console.gui.procedure.citizen import CitizenChannel
+from officer_console.gui.procedure.intents import CaseIntents
+from officer_console.gui.procedure.pages import ServicePage, StepPage
+from officer_console.gui.widgets import MessageBar
+from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.view import CaseView
 
-if TYPE_CHECKING:
-    from officer_console.gui.procedure.panel import ProcedurePanel
+__all__ = ["ProcedurePanel", "resent", "serve", "served"]
 
-__all__ = ["resent", "serve", "served"]
+
+class ProcedurePanel(Protocol):
+    """What service needs of :class:`.panel.ProcedurePanel` (a protocol: the panel imports
+    this module, so this module must not import the panel)."""
+
+    server: DecisionServer | None
+    intents: CaseIntents
+    channel: CitizenChannel | None
+    message: MessageBar
+    pages: dict[str, StepPage]
+    attempt: tuple[str, Callable[[], None]] | None
+
+    def begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None: ...
+    def complete_step(self, step: str) -> None: ...
+    def failed_inline(self, error: BaseException) -> None: ...
+    def saved(self, change: CaseChange) -> None: ...
+    def show_view(self, view: CaseView) -> None: ...
 
 
 def serve(

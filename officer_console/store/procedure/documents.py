@@ -4,7 +4,8 @@ signed at their own steps: :mod:`.records`).
 
 The store does not import the renderers (layering): a :class:`CaseDocumentMaker` (built from
 ``officer_console.documents`` by the composition root, see ``documents/case_docs.py``) turns
-the plain :class:`CaseFacts` into signed PDFs. The 送达地址确认书 is stored first, so the decision's 办案过程记录 page lists their hashes; then
+the plain :class:`~officer_console.domain.case_documents.CaseFacts` (assembled here from the
+rows) into signed PDFs. The 送达地址确认书 is stored first, so the decision's 办案过程记录 page lists their hashes; then
 :func:`store.documents.issue_decision` stores the decision under the number the ruling took.
 The maker runs on the calling thread — a worker (op runner, the panel's background thread),
 never the GUI thread: signing is slow and pyHanko starts its own event loop.
@@ -14,18 +15,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officer_console.domain.case_documents import CaseFacts, CaseTrail, DecisionIssue
 from officer_console.domain.errors import ConflictError, NotFoundError
 from officer_console.store.audit import Actor
 from officer_console.store.documents import (
-    CaseTrail,
-    DecisionIssue,
     IssuedDecision,
     case_trail,
     issue_decision,
@@ -42,37 +41,14 @@ from officer_console.store.models import (
     Officer,
     Squad,
     Vehicle,
-    ViolationRecord,
 )
 from officer_console.store.procedure.files import StoreLike, read_file
-from officer_console.store.procedure.view import CaseView, build_view
+from officer_console.store.procedure.view import build_view
+from officer_console.store.violations import appointment_violations
 
 __all__ = ["CaseDocumentMaker", "CaseFacts", "case_facts", "issue_case_documents"]
 
 RECORD_KINDS = ("inquiry_record", "notice_record", "service_confirm")
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    """Everything the documents print, as plain values (full personal data: it is the
-    party's own document; never logged)."""
-
-    view: CaseView
-    unit: dict[str, str]  # name, division_code, review_body, court, timezone
-    party: dict[str, str]  # name, id_number, licence_number, … (Party's fields)
-    vehicle_type: str
-    occurred_at: dict[int, datetime]  # violation id → time
-    lead: tuple[str, str]  # (name, police number)
-    assist: tuple[str, str] | None
-    step_times: dict[str, datetime]
-    signature_png: bytes | None = field(default=None, repr=False)
-    refused: bool = False
-    signed_at: datetime | None = None  # when the party signed (or refused) this document
-    service_png: bytes | None = field(default=None, repr=False)
-    service_channel: str = ""  # sms, or "" on paper
-    service_address: str = ""
-    decision_number: str = ""
-    now: datetime | None = None
 
 
 class CaseDocumentMaker(Protocol):
@@ -122,14 +98,7 @@ def case_facts(
     assert citizen is not None and squad is not None
     licence = session.scalar(select(Licence).where(Licence.citizen_id == citizen.id))
     vehicle = session.get(Vehicle, appt.vehicle_id) if appt.vehicle_id else None
-    ids = [v.violation_id for v in view.violations]
-    occurred = dict(
-        session.execute(
-            select(ViolationRecord.id, ViolationRecord.occurred_at).where(
-                ViolationRecord.id.in_(ids)
-            )
-        ).all()
-    )
+    occurred = {v.id: v.occurred_at for v in appointment_violations(session, appt.id)}
     times = dict(
         session.execute(
             select(CaseStep.step, CaseStep.completed_at).where(CaseStep.case_id == case.id)
@@ -147,7 +116,13 @@ def case_facts(
     lead = _officer(session, case.lead_officer_id)
     assert lead is not None
     return CaseFacts(
-        view=view,
+        case_id=view.case_id,
+        kind=view.kind,
+        accepted_at=view.accepted_at,
+        plate=view.plate,
+        cycle_points=view.cycle_points,
+        violations=view.violations,
+        step_data=view.step_data,
         unit={
             "name": squad.unit_name,
             "division_code": squad.division_code,
@@ -196,16 +171,16 @@ def issue_case_documents(
     facts = case_facts(
         session, store, case_id, service_png=service_png, service_channel=service_channel, now=now
     )
-    view = facts.view
+    case = session.get(Case, case_id)  # loaded by case_facts: no second read
     decision = session.scalar(select(Decision).where(Decision.case_id == case_id))
-    assert decision is not None, "the ruling step takes the decision number"
+    assert case is not None and decision is not None, "the ruling step takes the number"
     year = decision.year
     for kind, pdf in maker.records(facts).items():
         store_document(
             session,
             actor,
             case_id=case_id,
-            appointment_id=view.appointment_id,
+            appointment_id=case.appointment_id,
             kind=kind,
             data=pdf,
             relative=f"documents/{year}/{case_id}/{kind}-{decision.number}-{_short(pdf)}.pdf",
@@ -214,7 +189,7 @@ def issue_case_documents(
             detail={"number": decision.number},
         )
     trail = case_trail(session, case_id)
-    ruling = view.step_data.get("ruling", {})
+    ruling = facts.step_data.get("ruling", {})
     return issue_decision(
         session,
         actor,

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -30,7 +31,6 @@ from officer_console.store.procedure.core import CaseChange, changed, open_case
 from officer_console.store.procedure.documents import CaseDocumentMaker, case_facts
 from officer_console.store.procedure.files import StoreLike, read_file, store_signature
 from officer_console.store.procedure.presence import require_citizen
-from officer_console.store.procedure.view import squad_tz
 from officer_console.store.types import utcnow
 
 __all__ = ["RECORD_KINDS", "RECORD_TITLES", "require_record", "sign_record", "signed_record"]
@@ -103,7 +103,7 @@ def sign_record(
     )
     kind = RECORD_KINDS[step]
     pdf = documents.record(kind, facts)
-    year = now.astimezone(squad_tz(session, facts.view.squad_id)).year
+    year = now.astimezone(ZoneInfo(facts.unit["timezone"])).year
     short = hashlib.sha256(pdf).hexdigest()[:12]
     doc = store_document(
         session,

@@ -23,7 +23,6 @@ from officer_console.domain.procedure_text import ViolationFacts, inquiry_questi
 from officer_console.store import catalogue
 from officer_console.store.models import (
     Appointment,
-    AppointmentViolation,
     Case,
     CaseStep,
     Citizen,
@@ -32,8 +31,8 @@ from officer_console.store.models import (
     Licence,
     Officer,
     Squad,
-    ViolationRecord,
 )
+from officer_console.store.violations import appointment_violations
 
 __all__ = [
     "COMPLETED",
@@ -150,12 +149,7 @@ def squad_tz(session: Session, squad_id: int) -> ZoneInfo:
 
 
 def violation_facts(session: Session, appt: Appointment, tz: ZoneInfo) -> list[ViolationFacts]:
-    records = session.scalars(
-        select(ViolationRecord)
-        .join(AppointmentViolation, AppointmentViolation.violation_id == ViolationRecord.id)
-        .where(AppointmentViolation.appointment_id == appt.id)
-        .order_by(ViolationRecord.occurred_at, ViolationRecord.id)
-    ).all()
+    records = appointment_violations(session, appt.id)
     facts = []
     for v in records:
         local = v.occurred_at.astimezone(tz)
