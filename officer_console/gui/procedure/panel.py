@@ -132,7 +132,7 @@ class ProcedurePanel(QWidget):
         self.summary = named(QLabel(self), "procedure_summary")
         self.summary.setWordWrap(True)
         self.message = MessageBar("procedure_message", self)
-        self.store_retry = StoreRetry(self.evidence, self)  # 重试 once the store answers
+        self.store_retry = StoreRetry(self.evidence, self.services.io, self)  # 重试 when it answers
         self.stack = named(QStackedWidget(self), "procedure_pages")
         self.start_page = StartPage(self)
         self.start_info, self.licence_measure = self.start_page.info, self.start_page.measure
