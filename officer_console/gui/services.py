@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -58,6 +58,9 @@ class _Runner(QObject):
 
     def __init__(self, workers: int, prefix: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        app = QCoreApplication.instance()
+        if parent is None and app is not None:  # deliveries always land on the GUI thread
+            self.moveToThread(app.thread())
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix)
         self._closed = False
         self._deliver.connect(self._on_deliver)
