@@ -4,8 +4,8 @@ Reads go through ``services.runner``; the dispatch itself is a coroutine of
 :class:`~officer_console.dispatch.service.DispatchService`. With the console's qasync loop it
 runs as a task on the Qt thread (the URI dialer must open links there) and does its database
 and HTTP work in worker threads; without a running loop (tests, tools) it runs on the
-session's network I/O executor (``Services.io_executor``). Either way progress and results
-arrive through queued signals, so the GUI thread never waits.
+session's I/O runner (``Services.io``). Either way progress and results arrive through
+queued signals, so the GUI thread never waits.
 
 A finished dispatch publishes ``(appointment, new version)`` on the change signal; the panel
 re-reads its snapshot only for a version it has not read yet — one read per change.
@@ -298,7 +298,8 @@ class DispatchPanel(QWidget):
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return
-        self.services.io_executor().submit(asyncio.run, guarded())
+        # No loop (tests, tools): the whole coroutine runs on the session's I/O runner.
+        self.services.io.run(lambda: asyncio.run(guarded()))
 
     # --- results -------------------------------------------------------------------------
     def _on_progress(self, token: int, update: StepUpdate) -> None:

@@ -1,8 +1,9 @@
 """Document viewer: previews and served documents in a ``QPdfView``, print, re-send link.
 
 Rendering and signing take tens of milliseconds to seconds (a timestamp server) and never
-run on the GUI thread: :meth:`DocumentViewer.produce` runs the pipeline on the viewer's own
-worker thread and hands the signed PDF back through a queued signal. The viewer does no
+run on the GUI thread: :meth:`DocumentViewer.produce` runs the pipeline on the session's
+:class:`~officer_console.gui.services.IoRunner` (given to the constructor), which hands the
+signed PDF back through its queued signal. The viewer does no
 database work; "re-send link" is only a signal (``resend_requested``) for the panel that owns
 the case, which re-sends through its services.
 """
@@ -10,7 +11,7 @@ the case, which re-sends through its services.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt, Signal
@@ -24,6 +25,7 @@ from officer_console.documents.pipeline import ProducedDocument, produce
 from officer_console.documents.render import Document
 from officer_console.documents.signing import Signer
 from officer_console.gui.confirm import ask
+from officer_console.gui.services import IoRunner
 
 __all__ = ["DocumentViewer"]
 
@@ -37,12 +39,11 @@ class DocumentViewer(QWidget):
     resend_requested = Signal(str)  # the document number
     produced = Signal(object)  # ProducedDocument, after it is shown
     failed = Signal(str)  # Chinese message
-    _deliver = Signal(object, object)  # (ProducedDocument | None, error) from the worker
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, io: IoRunner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("document_viewer")
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-docs")
+        self._io = io  # needed by produce() only; showing and printing run on the GUI thread
         self._closed = False
         self._number = ""
         self._data = b""
@@ -76,7 +77,6 @@ class DocumentViewer(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.status)
         layout.addWidget(self.view, 1)
-        self._deliver.connect(self._on_deliver)
 
     def _ask_resend(self) -> None:
         """It sends an SMS to the citizen: ask first."""
@@ -150,35 +150,34 @@ class DocumentViewer(QWidget):
         *,
         resendable: bool = False,
     ) -> Future[ProducedDocument]:
-        """Render, archive and sign ``doc`` on the worker thread, then show it."""
+        """Render, archive and sign ``doc`` on the I/O runner, then show it."""
+        if self._io is None:
+            raise RuntimeError("DocumentViewer.produce needs the session's IoRunner")
         self.status.setText("正在生成并签名文书…")
         self.print_button.setEnabled(False)
-        future = self._pool.submit(produce, doc, signer)
+        return self._io.run(
+            lambda: produce(doc, signer),
+            lambda result: self._produced(result, title, number, resendable),
+            self._production_failed,
+        )
 
-        def finished(f: Future[ProducedDocument]) -> None:
-            if self._closed or f.cancelled():
-                return
-            error = f.exception()
-            context = (title, number, resendable)
-            self._deliver.emit((f.result(), context) if error is None else None, error)
-
-        future.add_done_callback(finished)
-        return future
-
-    def _on_deliver(self, payload: Any, error: BaseException | None) -> None:
+    def _produced(
+        self, result: ProducedDocument, title: str, number: str, resendable: bool
+    ) -> None:
         if self._closed:
             return
-        if error is not None:
-            message = getattr(error, "message", None) or f"文书生成失败：{type(error).__name__}"
-            log.error("document production failed", exc_info=error)
-            self.status.setText(message)
-            self.failed.emit(message)
-            return
-        result, (title, number, resendable) = payload
         if self.show_pdf(result.data, title, number, resendable=resendable):
             note = f"已签名（{result.level}），{len(result.data) // 1024} KB"
             self.status.setText(note + (f"；{result.warning}" if result.warning else ""))
             self.produced.emit(result)
+
+    def _production_failed(self, error: BaseException) -> None:
+        if self._closed:
+            return
+        message = getattr(error, "message", None) or f"文书生成失败：{type(error).__name__}"
+        log.error("document production failed", exc_info=error)
+        self.status.setText(message)
+        self.failed.emit(message)
 
     # --- printing ----------------------------------------------------------------------------------
 
@@ -216,11 +215,10 @@ class DocumentViewer(QWidget):
         return count
 
     def shutdown(self) -> None:
-        """Stop the worker (pending work is dropped); idempotent."""
+        """Ignore work still running on the I/O runner (it is the session's); idempotent."""
         if self._closed:
             return
         self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
         self.document.close()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override

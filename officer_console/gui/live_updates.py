@@ -1,94 +1,31 @@
-"""Tells the queue which appointments other workstations changed.
+"""Tells the queue which appointments other workstations changed: the Qt side of live updates.
 
-SQLite: every second a read-only op compares the change counter and lists rows stamped since
-(one indexed read; writers bump the counter in their own transaction, so nothing is missed).
-PostgreSQL: a dedicated psycopg connection LISTENs on a background thread and hands each
-notification to the GUI thread through a queued signal, usually within milliseconds. Sequence
-numbers can commit out of order and a connection can drop, so a slow poll re-reads the last
-``POLL_LOOKBACK`` numbers every 10 s and after every (re)connect; already-seen (id, seq) pairs
-are not reported twice. ``changed`` carries ids of the watched squad, plus ids ``tracked``
-claims (rows that just moved to another squad must leave this squad's view).
+The store does the database work (``store/change_listener.py``): a read-only poll run on the
+op runner — every second on SQLite, every 10 s and after every (re)connect on PostgreSQL —
+and, on PostgreSQL, a :class:`~officer_console.store.change_listener.ChangeListener` whose
+LISTEN connection calls back on its own thread. This module only adapts those callbacks to a
+queued signal, coalesces bursts and filters: already-seen (id, seq) pairs are not reported
+twice, and ``changed`` carries ids of the watched squad, plus ids ``tracked`` claims (rows that
+just moved to another squad must leave this squad's view).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 
-import psycopg
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
-from sqlalchemy.orm import Session
 
 from officer_console.gui.services import Services
-from officer_console.store import changes, queue, queue_pages
+from officer_console.store import changes
+from officer_console.store.change_listener import (
+    Change,
+    ChangeListener,
+    listen_conninfo,
+    read_changes,
+)
 
 log = logging.getLogger("officer_console.gui.live")
-
-
-class _Listener:
-    """LISTEN loop on its own thread; reconnects until stopped. No Qt objects touched here."""
-
-    def __init__(
-        self,
-        conninfo: str,
-        deliver: Callable[[list[tuple[int, int, int]]], None],
-        reconnected: Callable[[], None],
-        *,
-        wait_s: float = 0.2,
-    ) -> None:
-        self._conninfo = conninfo
-        self._deliver = deliver
-        self._reconnected = reconnected
-        self._wait_s = wait_s
-        self._stop = threading.Event()
-        self.connected = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="oc-listen", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {changes.CHANNEL}")
-                    self.connected.set()
-                    self._reconnected()
-                    while not self._stop.is_set():
-                        # Deliver each one as it comes; the timeout only lets us see _stop.
-                        for n in conn.notifies(timeout=self._wait_s):
-                            parsed = _parse(n.payload)
-                            if parsed is not None:
-                                self._deliver([parsed])
-                            if self._stop.is_set():
-                                break
-            except (psycopg.Error, OSError) as exc:
-                self.connected.clear()
-                log.warning("queue LISTEN connection lost: %s", type(exc).__name__)
-                self._stop.wait(2.0)
-            except RuntimeError:  # the receiving Qt object is gone: nobody is listening
-                return
-        self.connected.clear()
-
-
-def _parse(payload: str) -> tuple[int, int, int] | None:
-    """``squad:appointment:seq`` → (appointment, squad, seq)."""
-    try:
-        squad, appointment, seq = (int(p) for p in payload.split(":"))
-    except ValueError:
-        log.warning("ignored malformed queue notification")
-        return None
-    return appointment, squad, seq
 
 
 class ChangeWatcher(QObject):
@@ -114,11 +51,11 @@ class ChangeWatcher(QObject):
         self._last = -1  # highest change number seen; -1: not started
         self._seen: dict[int, int] = {}  # appointment id → last change number reported
         self._polling = False
-        self._listener: _Listener | None = None
+        self._listener: ChangeListener | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(fallback_ms if self.backend == "postgresql" else poll_ms)
         self._timer.timeout.connect(self.poll)
-        self._burst: list[tuple[int, int, int]] = []
+        self._burst: list[Change] = []
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
         self._flush.setInterval(15)
@@ -145,9 +82,8 @@ class ChangeWatcher(QObject):
         self._timer.start()
         self.poll()  # takes the baseline
         if self.backend == "postgresql":
-            url = self._services.engine.url.set(drivername="postgresql")
-            self._listener = _Listener(
-                url.render_as_string(hide_password=False), self._notified.emit, self._resync.emit
+            self._listener = ChangeListener(
+                listen_conninfo(self._services.engine), self._notified.emit, self._resync.emit
             )
             self._listener.start()
 
@@ -164,19 +100,12 @@ class ChangeWatcher(QObject):
         if self._polling or not self.running:
             return
         self._polling = True
-        last, postgres = self._last, self.backend == "postgresql"
+        last = self._last
+        self._services.runner.run(
+            lambda s: read_changes(s, last), self._on_polled, self._on_poll_failed, write=False
+        )
 
-        def work(s: Session) -> tuple[int, list[tuple[int, int, int]]]:
-            now = changes.current(s)
-            if last < 0 or (now == last and not postgres):
-                return now, []
-            if postgres:
-                return now, queue_pages.changes_after(s, max(0, last - changes.POLL_LOOKBACK))
-            return now, [(i, sq, now) for i, sq in queue.changed_since(s, last)]
-
-        self._services.runner.run(work, self._on_polled, self._on_poll_failed, write=False)
-
-    def _on_polled(self, result: tuple[int, list[tuple[int, int, int]]]) -> None:
+    def _on_polled(self, result: tuple[int, list[Change]]) -> None:
         self._polling = False
         now, items = result
         if self._last < 0:
@@ -192,7 +121,7 @@ class ChangeWatcher(QObject):
         self._polling = False
         log.warning("queue change poll failed: %s", type(error).__name__)
 
-    def _on_notified(self, items: list[tuple[int, int, int]]) -> None:
+    def _on_notified(self, items: list[Change]) -> None:
         """Coalesce a burst (a reassignment of many rows) into one ``changed``."""
         if self.running:
             self._burst.extend(items)
@@ -204,7 +133,7 @@ class ChangeWatcher(QObject):
         if self.running:
             self._report(items)
 
-    def _report(self, items: Iterable[tuple[int, int, int]]) -> None:
+    def _report(self, items: Iterable[Change]) -> None:
         ids: list[int] = []
         for appointment_id, squad_id, seq in items:
             if self.backend == "postgresql" and self._seen.get(appointment_id, -1) >= seq:

@@ -23,15 +23,13 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QWidget,
 )
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from officer_console.gui import crash
 from officer_console.gui.cosign_dock import CosignDock
 from officer_console.gui.lock import InactivityLock, LockScreen, audit_session_event
 from officer_console.gui.menus import WindowCommands, build_menus
 from officer_console.gui.services import Services
-from officer_console.store.engine import is_sqlite
+from officer_console.store.engine import is_sqlite, ping
 
 log = logging.getLogger("officer_console.gui.main")
 HEARTBEAT_MS = 30_000
@@ -263,10 +261,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("；".join(parts), 60_000)
 
     def check_connection(self) -> None:
-        def ping(session: Session) -> bool:
-            session.execute(text("SELECT 1"))
-            return True
-
         self.services.runner.run(
             ping,
             lambda _ok: self.set_connected(True),

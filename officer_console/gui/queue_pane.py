@@ -3,8 +3,10 @@
 Everything that touches the database goes through the op runner; the pane only reacts to
 answers. Changes arrive on the one change signal (``Services.hub``): the pane re-reads only
 rows older than the reported version and publishes what other workstations changed (from
-its live-update watcher) on the same signal, so the case panel follows without echo reloads. Live updates are applied row by row (see QueueModel), and the pane keeps the row at
-the top of the viewport where it was, so a colleague's claim never makes the list jump.
+its live-update watcher) on the same signal, so the case panel follows without echo reloads.
+Live updates are applied row by row (see QueueModel), and the table
+(:class:`~officer_console.gui.queue_table.QueueTable`) keeps the row at the top of the
+viewport where it was, so a colleague's claim never makes the list jump.
 """
 
 from __future__ import annotations
@@ -15,13 +17,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QItemSelection, QModelIndex, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from officer_console.domain.errors import DomainError
 from officer_console.gui.live_updates import ChangeWatcher
 from officer_console.gui.queue_filters import QueueFilterBar
 from officer_console.gui.queue_model import QueueModel
+from officer_console.gui.queue_table import QueueTable
 from officer_console.gui.reassign_dialog import ReassignDialog
 from officer_console.gui.services import Changed, Services
 from officer_console.gui.widgets import MessageBar, named
@@ -45,18 +45,6 @@ MOVABLE = rules.BEFORE_PROCEDURE  # what a shift lead may still reassign
 REASSIGN_ROLES = ("shift_lead", "admin")
 # Admins and auditors pick a squad and see its queue read-only (no claim, no reassign).
 PICKER_ROLES = ("admin", "auditor")
-# Sample texts that size each column (no per-row measuring with 100,000 rows).
-COLUMN_SAMPLES = (
-    "12-31 23:59",
-    "已超时 12 小时 59 分",
-    "加急·清分",
-    max(rules.STATUS_LABELS.values(), key=len),  # the longest label (转窗口办理) fits whole
-    "欧阳**",
-    "138****1234",
-    "鲁A12345D",
-    "违法",
-    "欧阳娜娜（我）",
-)
 
 
 class QueuePane(QWidget):
@@ -75,7 +63,6 @@ class QueuePane(QWidget):
         self._selected = -1
         self._locked = False
         self._restore: tuple[int, list[int]] | None = None  # (current, selected ids) at lock
-        self._anchor: tuple[int, int] | None = None
         self._publishing = False
         self.model = QueueModel(
             services.runner,
@@ -107,32 +94,8 @@ class QueuePane(QWidget):
         self.officer_filter, self.plate_search = bar.officer_filter, bar.plate_search
         self.count_label = bar.count_label
         self.queue_message = MessageBar("queue_message", self)
-        self.queue_view = named(QTableView(self), "queue_view")
+        self.queue_view = QueueTable(self.model, self, multi=self.role in REASSIGN_ROLES)
         view = self.queue_view
-        view.setModel(self.model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(
-            QAbstractItemView.SelectionMode.ExtendedSelection
-            if self.role in REASSIGN_ROLES
-            else QAbstractItemView.SelectionMode.SingleSelection
-        )
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.setWordWrap(False)
-        view.setShowGrid(False)
-        view.verticalHeader().hide()
-        rows = view.verticalHeader()
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(view.fontMetrics().height() + 12)
-        header = view.horizontalHeader()
-        header.setHighlightSections(False)
-        metrics = view.fontMetrics()
-        for col, sample in enumerate(COLUMN_SAMPLES):
-            title = QueueModel.HEADERS[col]
-            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title))
-            header.resizeSection(col, width + 18)
-        header.setStretchLastSection(True)
-
         self.claim_button = named(QPushButton(self.tr("Claim"), self), "claim_button")
         self.claim_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.claim_button.setToolTip(self.tr("Claim the selected appointment (Ctrl+Enter)"))
@@ -227,8 +190,6 @@ class QueuePane(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.model.load_failed.connect(self._on_load_failed)
         self.model.rows_refreshed.connect(self._on_rows_refreshed)
-        self.model.live_update_about_to_apply.connect(self._remember_anchor)
-        self.model.live_update_applied.connect(self._restore_anchor)
 
     # --- public interface ----------------------------------------------------------------
 
@@ -464,23 +425,3 @@ class QueuePane(QWidget):
         if row is None and self._selected >= 0 and self._selected in ids:
             self._emit_selected(-1)  # the selected row left the view
         self._update_buttons()
-
-    def _remember_anchor(self) -> None:
-        bar = self.queue_view.verticalScrollBar()
-        top = self.queue_view.rowAt(0)
-        row = self.model.row_at(top)
-        self._anchor = None
-        if bar.value() > 0 and row is not None:
-            self._anchor = (row.id, self.queue_view.rowViewportPosition(top))
-
-    def _restore_anchor(self) -> None:
-        if self._anchor is None:
-            return
-        appointment_id, offset = self._anchor
-        self._anchor = None
-        row = self.model.row_of(appointment_id)
-        if row < 0:
-            return
-        self.queue_view.doItemsLayout()
-        bar = self.queue_view.verticalScrollBar()
-        bar.setValue(bar.value() + self.queue_view.rowViewportPosition(row) - offset)

@@ -2,7 +2,7 @@
 
 ``RecordingsDialog`` lists an appointment's recordings; 播放 asks the store layer
 (``store/evidence_access.py``: assigned officer, the squad's shift lead, auditors — every
-request audited) through the op runner, then fetches a verified copy on a worker thread
+request audited) through the op runner, then fetches a verified copy on the session's I/O runner
 (this workstation's spool, or the evidence store re-hashed against the row) and opens
 ``RecordingPlayer``. A temporary copy is deleted when the player closes.
 
@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QImage, QPainter, QPaintEvent
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import (
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from officer_console.domain.errors import DomainError
 from officer_console.evidence_store import EvidenceStore
@@ -158,9 +158,6 @@ class RecordingPlayer(QDialog):
 class RecordingsDialog(QDialog):
     """An appointment's recordings with a 播放 button (see the module docstring)."""
 
-    _fetched = Signal(object, object, bool)  # (path, recording, temporary) from the worker
-    _fetch_failed = Signal(str)
-
     def __init__(
         self,
         services: Services,
@@ -192,8 +189,6 @@ class RecordingsDialog(QDialog):
         layout.addWidget(self.play_button, 0, Qt.AlignmentFlag.AlignRight)
         self.play_button.clicked.connect(self.play_selected)
         self.recordings_list.itemDoubleClicked.connect(lambda _item: self.play_selected())
-        self._fetched.connect(self._open_player)
-        self._fetch_failed.connect(self._failed_text)
         services.runner.run(
             lambda s: recordings_of(s, appointment_id), self._show, self._failed, write=False
         )
@@ -234,10 +229,10 @@ class RecordingsDialog(QDialog):
         recording = decision.recording
         settings = self.services.settings
 
-        def fetch() -> None:  # files off the GUI thread; the result comes back by signal
+        def fetch() -> tuple[Path, bool] | str:  # files off the GUI thread, on the I/O runner
             try:
                 store = self.store or self.services.evidence_store()
-                path, temporary = playable_copy(
+                return playable_copy(
                     store,
                     recording.key,
                     recording.sha256,
@@ -245,14 +240,23 @@ class RecordingsDialog(QDialog):
                     cache=settings.data_dir / "playback",
                 )
             except DomainError as exc:
-                self._fetch_failed.emit(exc.message)
+                return exc.message
             except OSError as exc:
                 log.warning("recording copy failed: %r", exc)
-                self._fetch_failed.emit(f"录像文件读取失败（{exc.strerror}）")
-            else:
-                self._fetched.emit(path, recording, temporary)
+                return f"录像文件读取失败（{exc.strerror}）"
 
-        threading.Thread(target=fetch, name="oc-playback", daemon=True).start()
+        def fetched(got: tuple[Path, bool] | str) -> None:
+            if not isValid(self):  # the dialog was closed meanwhile: no copy outlives it
+                if not isinstance(got, str) and got[1]:
+                    with contextlib.suppress(OSError):
+                        got[0].unlink()
+                return
+            if isinstance(got, str):
+                self._failed_text(got)
+            else:
+                self._open_player(got[0], recording, got[1])
+
+        self.services.io.run(fetch, fetched)
 
     def _open_player(self, path: Path, recording: RecordingListing, temporary: bool) -> None:
         self.status_label.setText("录像已核验，正在播放")

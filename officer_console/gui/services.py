@@ -6,6 +6,11 @@ on one worker thread inside a transaction; its result (or error) comes back to t
 through a queued signal and is handed to ``on_success`` / ``on_failure``. Widgets never touch
 the database themselves, and the GUI thread never waits for it.
 
+:class:`IoRunner` is the same delivery for network and file work that must not queue behind
+(or hold up) the database: rendering and signing documents, evidence-store probes and copies,
+SMS and dialers outside a qasync loop. These are the only two ways the GUI runs work off its
+thread; both hand results back through the same queued signal (:class:`_Runner`).
+
 :class:`ChangeHub` is the one application-level change signal: an operation that changed an
 appointment publishes ``(id, new version)``; the queue, the case panel and the dispatch panel
 listen and re-read only what is older than that version, so one change costs one read of each
@@ -16,12 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,39 +49,31 @@ T = TypeVar("T")
 Work = Callable[[Session], T]
 
 
-class OpRunner(QObject):
-    """Runs ``work(session)`` off the GUI thread; callbacks run on the GUI thread."""
+class _Runner(QObject):
+    """A worker pool whose results come back to the GUI thread through one queued signal."""
 
     # (callback, payload): emitted from the worker, delivered queued on the GUI thread.
     _deliver = Signal(object, object)
     # An error nobody handled: DomainError → shown as is; anything else → crash dialog.
     unhandled_error = Signal(object)
 
-    def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None) -> None:
+    def __init__(self, workers: int, prefix: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._factory = factory
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oc-db")
+        app = QCoreApplication.instance()
+        if parent is None and app is not None:  # deliveries always land on the GUI thread
+            self.moveToThread(app.thread())
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix)
         self._closed = False
         self._deliver.connect(self._on_deliver)
 
-    def run(
+    def _submit(
         self,
-        work: Work[T],
-        on_success: Callable[[T], None] | None = None,
-        on_failure: Callable[[BaseException], None] | None = None,
-        *,
-        write: bool = True,
+        job: Callable[[], T],
+        on_success: Callable[[T], None] | None,
+        on_failure: Callable[[BaseException], None] | None,
     ) -> Future[T]:
-        """Queue ``work``; ``write=False`` uses a read-only transaction (no writer lock)."""
         if self._closed:
-            raise RuntimeError("op runner is shut down")
-
-        def job() -> T:
-            if write:
-                return run_in_transaction(self._factory, work)
-            with read_session(self._factory) as session:
-                return work(session)
-
+            raise RuntimeError(f"{type(self).__name__} is shut down")
         future = self._pool.submit(job)
 
         def finished(f: Future[T]) -> None:
@@ -88,7 +85,7 @@ class OpRunner(QObject):
                     self._deliver.emit(on_success, f.result())
                 return
             if not isinstance(error, DomainError):
-                log.error("database operation failed", exc_info=error)
+                log.error("%s job failed", type(self).__name__, exc_info=error)
             self._deliver.emit(on_failure or self.unhandled_error.emit, error)
 
         future.add_done_callback(finished)
@@ -103,12 +100,59 @@ class OpRunner(QObject):
             log.exception("callback failed")
             self.unhandled_error.emit(exc)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def shutdown(self, *, wait: bool = True) -> None:
         """Idempotent; pending work is cancelled, running work finishes."""
         if self._closed:
             return
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+class OpRunner(_Runner):
+    """Runs ``work(session)`` on the one ``oc-db`` thread; callbacks run on the GUI thread."""
+
+    def __init__(self, factory: sessionmaker[Session], parent: QObject | None = None) -> None:
+        super().__init__(1, "oc-db", parent)
+        self._factory = factory
+
+    def run(
+        self,
+        work: Work[T],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        *,
+        write: bool = True,
+    ) -> Future[T]:
+        """Queue ``work``; ``write=False`` uses a read-only transaction (no writer lock)."""
+
+        def job() -> T:
+            if write:
+                return run_in_transaction(self._factory, work)
+            with read_session(self._factory) as session:
+                return work(session)
+
+        return self._submit(job, on_success, on_failure)
+
+
+class IoRunner(_Runner):
+    """Runs ``job()`` (network or file work, no database session) on two ``oc-io`` threads;
+    callbacks run on the GUI thread. Separate from the op runner so that a slow timestamp
+    server or an unreachable S3 endpoint never holds up database work."""
+
+    def __init__(self, parent: QObject | None = None, *, workers: int = 2) -> None:
+        super().__init__(workers, "oc-io", parent)
+
+    def run(
+        self,
+        job: Callable[[], T],
+        on_success: Callable[[T], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> Future[T]:
+        return self._submit(job, on_success, on_failure)
 
 
 Changed = tuple[int, int | None]  # (appointment id, its version now; None: unknown/gone)
@@ -142,7 +186,7 @@ class Services:
     #: The shared evidence store, built by the composition root (``gui/app.py``) once for
     #: the session; widgets take it from here and never open a store themselves.
     evidence: EvidenceStore | None = None
-    _io: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _io: IoRunner | None = field(default=None, init=False, repr=False)
     _dispatch: DispatchService | None = field(default=None, init=False, repr=False)
 
     def evidence_store(self) -> EvidenceStore:
@@ -152,10 +196,12 @@ class Services:
             self.evidence = open_store(self.settings)
         return self.evidence
 
-    def io_executor(self) -> Executor:
-        """One executor for blocking network work outside a qasync loop (SMS, dialers)."""
+    @property
+    def io(self) -> IoRunner:
+        """The session's one I/O runner (created on first use, on the GUI thread)."""
         if self._io is None:
-            self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oc-io")
+            self._io = IoRunner()
+            self._io.unhandled_error.connect(self.runner.unhandled_error)  # one error sink
         return self._io
 
     def dispatch_service(self, opener: Opener) -> DispatchService:
@@ -177,7 +223,7 @@ class Services:
 
     def close(self) -> None:
         if self._io is not None:
-            self._io.shutdown(wait=True, cancel_futures=True)
+            self._io.shutdown(wait=True)
             self._io = None
         self.runner.shutdown()
         self.engine.dispose()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,6 +92,12 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(
             f"无法连接数据库 {engine.url.render_as_string()}: {exc.orig}"
         ) from exc
+
+
+def ping(session: Session) -> bool:
+    """The status bar's health check: one round trip on a pooled connection."""
+    session.execute(text("SELECT 1"))
+    return True
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

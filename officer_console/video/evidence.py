@@ -4,8 +4,8 @@ The rows and audit entries are :mod:`officer_console.store.evidence` (re-exporte
 callers that think in recordings); this module reads files and adapts a
 :class:`~officer_console.video.recorder.RecordingResult` to them.
 
-Recovery (``start_recovery``, run once after login): a recording whose console was killed, or
-whose hang-up found the database down, has a ``recording.start`` row and a playable file but
+Recovery (:func:`recover_recordings`, run once after login on the console's I/O runner): a
+recording whose console was killed, or whose hang-up found the database down, has a ``recording.start`` row and a playable file but
 no ``EvidenceFile``. This workstation's such recordings are hashed, measured from the file and
 stored (``recording.recovered`` + ``recording.hash``, both with ``"recovered": true`` — the
 table has no column for it); a file that is gone is audited ``recording.missing``. Files are
@@ -15,9 +15,7 @@ read on a worker thread, database work goes through the op runner.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +56,6 @@ from officer_console.video.recording_files import (
     unfinished_recordings,
     update_sidecar,
 )
-from officer_console.video.runner import DbRunner
 
 __all__ = [
     "HASH",
@@ -80,7 +77,6 @@ __all__ = [
     "recording_ledger",
     "recover_recordings",
     "relative_path",
-    "start_recovery",
     "verify_evidence",
 ]
 
@@ -255,26 +251,3 @@ def _recover_one(
         evidence_id,
     )
     return Recovery(file, "recovered", evidence_id, facts)
-
-
-def start_recovery(runner: DbRunner, actor: Actor, evidence_dir: Path) -> Future[list[Recovery]]:
-    """Run :func:`recover_recordings` on a daemon thread (files) and the op runner (rows).
-
-    Never raises: a failure is logged and becomes the future's exception.
-    """
-    outcome: Future[list[Recovery]] = Future()
-    before = utcnow()
-
-    def run_db(work: Callable[[Session], T]) -> T:
-        # on_failure given: the error is ours to log, not the crash dialog's.
-        return runner.run(work, None, lambda _exc: None).result()
-
-    def main() -> None:
-        try:
-            outcome.set_result(recover_recordings(run_db, actor, evidence_dir, before=before))
-        except BaseException as exc:
-            log.warning("recovering unfinished recordings failed: %r", exc)
-            outcome.set_exception(exc)
-
-    threading.Thread(target=main, name="oc-recovery", daemon=True).start()
-    return outcome

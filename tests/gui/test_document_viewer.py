@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from officer_console.documents.pipeline import ProducedDocument
 from officer_console.documents.sample import sample_decision
 from officer_console.documents.signing import Pkcs12Signer, SignedPdf
 from officer_console.gui.document_viewer import DocumentViewer
+from officer_console.gui.services import IoRunner
 from tests.support.answer import answer_yes
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -36,12 +38,14 @@ class ThreadRecordingSigner:
 
 
 @pytest.fixture
-def viewer(qtbot: QtBot) -> DocumentViewer:
-    widget = DocumentViewer()
+def viewer(qtbot: QtBot) -> Iterator[DocumentViewer]:
+    io = IoRunner()  # the session's I/O runner, as Services.io hands it out
+    widget = DocumentViewer(io=io)
     qtbot.addWidget(widget)
     widget.resize(820, 900)
     widget.show()
-    return widget
+    yield widget
+    io.shutdown()
 
 
 def test_produce_off_gui_thread_show_and_resend(
@@ -53,6 +57,7 @@ def test_produce_off_gui_thread_show_and_resend(
         viewer.produce(doc, signer, "简易程序处罚决定书", doc.number, resendable=True)
     result: ProducedDocument = blocker.args[0]
     assert signer.thread is not None and signer.thread is not threading.main_thread()
+    assert signer.thread.name.startswith("oc-io")  # the one I/O runner, no pool of its own
     assert viewer.page_count == 2  # decision + 办案过程记录
     assert viewer.data == result.data
     assert "已签名（PAdES-B-B）" in viewer.status.text()

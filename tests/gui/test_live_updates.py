@@ -11,12 +11,13 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
 
 from officer_console.gui import i18n
-from officer_console.gui.live_updates import ChangeWatcher, _parse
+from officer_console.gui.live_updates import ChangeWatcher
 from officer_console.gui.queue_model import QueueModel
 from officer_console.gui.queue_pane import QueuePane
 from officer_console.gui.services import Services
 from officer_console.store import changes, lifecycle, queue
 from officer_console.store.audit import Actor
+from officer_console.store.change_listener import parse_notification as _parse
 from officer_console.store.engine import transaction
 from officer_console.store.models import Appointment, Squad
 from tests.support import builders, console, queue_world

@@ -226,8 +226,8 @@ def _fill(officer: Officer, step: str, world: World) -> None:
 def test_first_window_is_maximized_and_stays_so_after_signing_in_again(
     qtbot: QtBot, services: Services
 ) -> None:
-    """The shell shows each new main window maximized (app.py ``_signed_in``)."""
-    from officer_console.gui import app as shell
+    """The shell shows each new main window maximized (shell.py ``_signed_in``)."""
+    from officer_console.gui import shell
 
     source = Path(shell.__file__).read_text(encoding="utf-8")
     assert "window.showMaximized()" in source and "window.show()\n" not in source

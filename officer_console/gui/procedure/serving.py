@@ -7,40 +7,16 @@ step undone and the panel offers 「重试」 (:mod:`.store_retry`) through ``pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
-
-from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
-from officer_console.gui.procedure.citizen import CitizenChannel
-from officer_console.gui.procedure.intents import CaseIntents
-from officer_console.gui.procedure.pages import ServicePage, StepPage
-from officer_console.gui.widgets import MessageBar
-from officer_console.store.procedure.core import CaseChange
+from officer_console.dispatch.serve_decision import ServeOutcome
+from officer_console.gui.procedure.pages import ServicePage
+from officer_console.gui.procedure.step_actions import StepActions
 from officer_console.store.procedure.view import CaseView
 
-__all__ = ["ProcedurePanel", "resent", "serve", "served"]
-
-
-class ProcedurePanel(Protocol):
-    """What service needs of :class:`.panel.ProcedurePanel` (a protocol: the panel imports
-    this module, so this module must not import the panel)."""
-
-    server: DecisionServer | None
-    intents: CaseIntents
-    channel: CitizenChannel | None
-    message: MessageBar
-    pages: dict[str, StepPage]
-    attempt: tuple[str, Callable[[], None]] | None
-
-    def begin(self) -> Callable[[Callable[[Any], None]], Callable[[Any], None]] | None: ...
-    def complete_step(self, step: str) -> None: ...
-    def failed_inline(self, error: BaseException) -> None: ...
-    def saved(self, change: CaseChange) -> None: ...
-    def show_view(self, view: CaseView) -> None: ...
+__all__ = ["resent", "serve", "served"]
 
 
 def serve(
-    panel: ProcedurePanel, view: CaseView, page: ServicePage, confirm: bytes, consent: bool
+    panel: StepActions, view: CaseView, page: ServicePage, confirm: bytes, consent: bool
 ) -> None:
     if panel.server is None:
         panel.message.show_message("短信服务未配置，不能电子送达；可选择纸质送达", "error")
@@ -62,7 +38,7 @@ def serve(
     )
 
 
-def served(panel: ProcedurePanel, outcome: ServeOutcome) -> None:
+def served(panel: StepActions, outcome: ServeOutcome) -> None:
     page = panel.pages["service"]
     assert isinstance(page, ServicePage)
     page.complete_button.setEnabled(True)
@@ -74,7 +50,7 @@ def served(panel: ProcedurePanel, outcome: ServeOutcome) -> None:
         panel.show_view(outcome.view)
 
 
-def resent(panel: ProcedurePanel, outcome: ServeOutcome) -> None:
+def resent(panel: StepActions, outcome: ServeOutcome) -> None:
     """The new link to the citizen's page while the call is up; the outcome said inline."""
     if outcome.link and panel.channel is not None:
         panel.channel.send({"type": "document", "url": outcome.link, "title": "处罚决定书"})

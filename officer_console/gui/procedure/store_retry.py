@@ -9,14 +9,14 @@ health (``EvidenceStore.describe`` with its write probe: a directory store write
 probe file, S3 opens and aborts a multipart upload — nothing is left behind) and enables
 「重试」 when the store answers again; the click runs the same step with what the page holds.
 
-The probe runs on its own short-lived daemon thread, never on the op runner (an unreachable
-S3 endpoint can take its connect timeouts, which must not hold up database work) nor on the
-GUI thread; a 1-second timer reads its result (no signal crosses threads).
+The probe runs on the session's I/O runner (``Services.io``), never on the op runner (an
+unreachable S3 endpoint can take its connect timeouts, which must not hold up database work)
+nor on the GUI thread; its result comes back through the runner's queued signal and a 1-second
+timer shows it and starts the next probe.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +25,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from officer_console.evidence_store import EvidenceStore, StoreUnavailable
+from officer_console.gui.services import IoRunner
 from officer_console.gui.widgets import named
 
 __all__ = ["PROBE_SECONDS", "StoreRetry", "unavailable_text"]
@@ -56,6 +57,7 @@ class StoreRetry(QWidget):
     def __init__(
         self,
         store: EvidenceStore,
+        io: IoRunner,
         parent: QWidget | None = None,
         *,
         interval: float = PROBE_SECONDS,
@@ -63,10 +65,11 @@ class StoreRetry(QWidget):
         super().__init__(parent)
         self.setObjectName("store_retry_box")
         self.store = store
+        self._io = io
         self.interval = interval
         self.step = ""  # the step offered for retry ("" = none)
         self._action: Callable[[], None] | None = None
-        self._probe: threading.Thread | None = None
+        self._probing = False  # a probe is queued or running on the I/O runner
         self._result: tuple[bool, str, float] | None = None  # (healthy, problem, when)
         self._last_start = 0.0
         self.status = named(QLabel(self), "store_retry_status")
@@ -111,21 +114,27 @@ class StoreRetry(QWidget):
                 self.button.setEnabled(True)
                 return
             self.status.setText(f"证据存储仍不可用（{stamp} 检查：{problem}），恢复后可重试")
-        busy = self._probe is not None and self._probe.is_alive()
-        if not busy and time.monotonic() - self._last_start >= self.interval:
+        if self._probing or self._io.closed:
+            return
+        if time.monotonic() - self._last_start >= self.interval:
             self._last_start = time.monotonic()
-            self._probe = threading.Thread(target=self._run_probe, name="oc-store-probe")
-            self._probe.daemon = True
-            self._probe.start()
+            self._probing = True
+            self._io.run(self._probe, self._probed)
 
-    def _run_probe(self) -> None:
+    def _probe(self) -> tuple[bool, str, float]:
+        """On the I/O runner: (healthy, problem, when)."""
         try:
             report = self.store.describe(probe=True)
             healthy = report.reachable and report.writable
             problem = "；".join(report.problems) or ("" if healthy else "不可写入")
         except Exception as exc:  # a probe must never take the panel down
             healthy, problem = False, str(exc) or type(exc).__name__
-        self._result = (healthy, problem, time.time())
+        return healthy, problem, time.time()
+
+    def _probed(self, result: tuple[bool, str, float]) -> None:
+        self._probing = False
+        if self.step:  # withdrawn meanwhile: nothing to show
+            self._result = result
 
     def _clicked(self) -> None:
         action = self._action

@@ -40,7 +40,7 @@ class DocumentWindow:
 
     def show(self, title: str, pdf: bytes, *, number: str = "", resendable: bool = False) -> None:
         if self.viewer is None:
-            self.viewer = DocumentViewer()
+            self.viewer = DocumentViewer(io=self._intents.services.io)
             self.viewer.setWindowTitle("文书查看")
             self.viewer.resize(760, 900)
             self.viewer.resend_requested.connect(self.resend)
