@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 from PySide6.QtWidgets import QApplication, QSplitter
 from sqlalchemy import select
 
-from officer_console.gui import dispatch_panel
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.store import casefile, queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
-from officer_console.store.models import Appointment, Officer
+from officer_console.gui.case import dispatch_panel
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.store.appointments import casefile, queue
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.models import Appointment, Officer
 
 LIVE_CHANGES = 40  # another workstation's changes, one every 150 ms
 TZ = "Asia/Shanghai"
@@ -38,8 +38,8 @@ TZ = "Asia/Shanghai"
 
 def _seed_demo() -> str:
     from officer_console.demo.detachment import seed_demo
-    from officer_console.store.engine import transaction
-    from officer_console.store.schema import migrate
+    from officer_console.store.db.engine import transaction
+    from officer_console.store.db.schema import migrate
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='oc-casework-')}/demo.db"
     engine = make_engine(url)

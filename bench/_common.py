@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from officer_console.store.engine import make_engine  # noqa: E402
-from officer_console.store.schema import migrate  # noqa: E402
+from officer_console.store.db.engine import make_engine  # noqa: E402
+from officer_console.store.db.schema import migrate  # noqa: E402
 from tests.support.pgcluster import start_cluster  # noqa: E402
 
 

@@ -22,11 +22,11 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from officer_console.config import load_settings
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
-from officer_console.store.models import Appointment, Citizen, Officer
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.models import Appointment, Citizen, Officer
+from officer_console.store.people import accounts
 from officer_console.store.procedure.view import case_for_appointment
 from officer_console.video import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen

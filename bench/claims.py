@@ -13,7 +13,7 @@ from collections import Counter
 
 from _common import databases, pct
 
-from officer_console.store.engine import make_engine, session_factory, transaction
+from officer_console.store.db.engine import make_engine, session_factory, transaction
 from tests.support import builders
 from tests.support.claimers import bare_claim_until_empty, claim_until_empty
 

@@ -31,7 +31,7 @@ LAYERED = ("gui", "gateway", "video", "dispatch", "documents", "store", "evidenc
 # Used by production or by tests too, so they stay in their layer (docs/architecture.md).
 SHARED = {
     "officer_console.documents.democa": "documents/setup.py signs with it when no unit PKCS#12",
-    "officer_console.gui.demo_mode": "the GUI's protocol for what cli hands it (no demo code)",
+    "officer_console.gui.shell.demo_mode": "the GUI's protocol for what cli hands it (no demo code)",
 }
 
 

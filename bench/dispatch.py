@@ -28,10 +28,11 @@ from officer_console.dispatch.records import StepUpdate
 from officer_console.dispatch.service import DispatchService
 from officer_console.dispatch.sms.aliyun import AliyunSmsConfig, AliyunSmsProvider
 from officer_console.dispatch.sms.base import RetryPolicy
-from officer_console.store import audit, queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.models import Appointment
+from officer_console.store.appointments import queue
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.models import Appointment
 from tests.servers.sms_gateway import ALIYUN_KEYS, SmsGateway
 from tests.support import builders
 

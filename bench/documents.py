@@ -37,8 +37,8 @@ from officer_console.documents.signing import Pkcs12Signer, validate_long_term
 from officer_console.gateway.app import create_app, start
 from officer_console.gateway.ratelimit import Limit, Limits, RateLimiter
 from officer_console.gateway.routes_verify import LIMITS, VerifyLimits
-from officer_console.store.engine import make_engine, session_factory
-from officer_console.store.schema import migrate
+from officer_console.store.db.engine import make_engine, session_factory
+from officer_console.store.db.schema import migrate
 from tests.documents.localpki import running_pki
 from tests.documents.world import issued_case
 

@@ -22,8 +22,8 @@ from _common import databases, median, pct
 
 from officer_console.evidence_store.local import DirectoryStore
 from officer_console.evidence_store.s3 import S3Config, S3Store
-from officer_console.store import evidence as rows
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.evidence import rows
 from officer_console.video.handoff import UploadWorker, kick_uploads
 from officer_console.video.recording_files import sha256_file, update_sidecar
 from tests.servers.s3_server import KEY_ID, KEY_SECRET, S3Server, start_s3_server

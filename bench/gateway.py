@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from _common import pct
 
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.schema import migrate
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.schema import migrate
 from tests.support.pgcluster import start_cluster
 
 CLIENTS = 50
@@ -61,7 +61,7 @@ def run_gateway(url: str, port: int) -> None:
 def prepare_bookings(url: str, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
     from sqlalchemy import insert
 
-    from officer_console.store.models import SlotSchedule, Vehicle, ViolationRecord
+    from officer_console.store.db.models import SlotSchedule, Vehicle, ViolationRecord
     from tests.support import builders
 
     engine = make_engine(url)
@@ -172,8 +172,8 @@ def prepare_rooms(url: str, count: int) -> list[tuple[str, str, str]]:
     """``count`` open rooms with a console secret and a citizen token each."""
     from sqlalchemy import insert
 
-    from officer_console.store import rooms
-    from officer_console.store.models import Appointment, VerificationCode, VideoSession
+    from officer_console.store.db.models import Appointment, VerificationCode, VideoSession
+    from officer_console.store.gateway import rooms
     from tests.support import builders
 
     engine = make_engine(url)

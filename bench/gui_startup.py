@@ -65,12 +65,12 @@ def login_to_queue_ms(data_dir: Path) -> list[float]:
 
     from officer_console.config import load_settings
     from officer_console.demo import DEMO_PASSWORD
-    from officer_console.gui import i18n
-    from officer_console.gui.logging_setup import route_qt_messages
-    from officer_console.gui.login_dialog import LoginDialog
-    from officer_console.gui.main_window import MainWindow
-    from officer_console.gui.services import OpRunner, Services
-    from officer_console.store.engine import make_engine, session_factory
+    from officer_console.gui.common.services import OpRunner, Services
+    from officer_console.gui.shell import i18n
+    from officer_console.gui.shell.logging_setup import route_qt_messages
+    from officer_console.gui.shell.login_dialog import LoginDialog
+    from officer_console.gui.shell.main_window import MainWindow
+    from officer_console.store.db.engine import make_engine, session_factory
 
     route_qt_messages()  # the offscreen plugin's warnings are noise here
     app = QApplication.instance() or QApplication([sys.argv[0]])

@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from _common import databases, pct
 
-from officer_console.store import accounts
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, session_factory, transaction
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.people import accounts
 from tests.support import builders
 
 ROUNDS = 15

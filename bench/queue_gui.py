@@ -31,14 +31,15 @@ from queue_page import APPOINTMENTS, SQUADS, seed
 from sqlalchemy import select
 
 from officer_console.config import load_settings
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.queue_model import QueueModel
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts, queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
-from officer_console.store.models import Officer
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.gui.queue.model import QueueModel
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.store.appointments import queue
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.models import Officer
+from officer_console.store.people import accounts
 
 PAGES_SCROLLED, LIVE_SAMPLES = 20, 10
 
@@ -183,9 +184,9 @@ def measure(app: QApplication, label: str, url: str) -> None:
 
 def screenshot(app: QApplication, path: Path) -> None:
     from officer_console.demo.detachment import seed_demo
-    from officer_console.gui import i18n
-    from officer_console.store.engine import transaction
-    from officer_console.store.schema import migrate
+    from officer_console.gui.shell import i18n
+    from officer_console.store.db.engine import transaction
+    from officer_console.store.db.schema import migrate
 
     i18n.install_translators(app, "zh_CN")
     svc_tz = "Asia/Shanghai"

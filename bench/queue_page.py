@@ -18,14 +18,14 @@ from _common import databases, median, pct
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
-from officer_console.store import queue, queue_pages
-from officer_console.store.engine import make_engine, read_session, session_factory, transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import queue, queue_pages
+from officer_console.store.appointments.queue import QueueFilter
+from officer_console.store.db.engine import make_engine, read_session, session_factory, transaction
+from officer_console.store.db.models import (
     Appointment,
     AppointmentViolation,
     ViolationRecord,
 )
-from officer_console.store.queue import QueueFilter
 from tests.support import builders
 
 APPOINTMENTS, SQUADS, PAGE, RUNS = 100_000, 10, 50, 40

@@ -22,8 +22,8 @@ import aiohttp
 from _common import pct
 from gateway import start_gateway
 
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.schema import migrate
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.schema import migrate
 from tests.gateway.hostile_pdf import many_fields_pdf
 from tests.support import builders
 from tests.support.pgcluster import start_cluster

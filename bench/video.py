@@ -36,8 +36,8 @@ from _common import ROOT, median, pct
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from officer_console.gui import fonts
-from officer_console.gui.video_pane import VideoPane
+from officer_console.gui.call.video_pane import VideoPane
+from officer_console.gui.shell import fonts
 from officer_console.video import glyphs, recovery
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.frames import FrameImage

@@ -34,8 +34,8 @@ from _chromium_network import measure_impaired
 from _common import median, pct
 from PySide6.QtWidgets import QApplication
 
-from officer_console.gui import fonts
-from officer_console.gui.video_pane import VideoPane
+from officer_console.gui.call.video_pane import VideoPane
+from officer_console.gui.shell import fonts
 from officer_console.video import glyphs
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.frames import FrameImage

@@ -37,12 +37,12 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from officer_console.config import load_settings  # noqa: E402
 from officer_console.documents.democa import ensure_demo_pki  # noqa: E402
-from officer_console.gui import i18n  # noqa: E402
-from officer_console.gui.case_panel import CasePanel  # noqa: E402
-from officer_console.gui.main_window import MainWindow  # noqa: E402
-from officer_console.gui.queue_pane import QueuePane  # noqa: E402
-from officer_console.store.engine import make_engine, session_factory  # noqa: E402
-from officer_console.store.schema import migrate  # noqa: E402
+from officer_console.gui.case.panel import CasePanel  # noqa: E402
+from officer_console.gui.queue.pane import QueuePane  # noqa: E402
+from officer_console.gui.shell import i18n  # noqa: E402
+from officer_console.gui.shell.main_window import MainWindow  # noqa: E402
+from officer_console.store.db.engine import make_engine, session_factory  # noqa: E402
+from officer_console.store.db.schema import migrate  # noqa: E402
 from tests.documents.world import issued_case  # noqa: E402
 from tests.gateway.calls import claimed_call, new_code, open_room  # noqa: E402
 from tests.gateway.world import build_world, live_gateway, settings_for  # noqa: E402

@@ -45,7 +45,7 @@ def console_main(argv: list[str] | None = None) -> int:
         from officer_console.selftest import main as selftest_main
 
         return selftest_main(verbose=args.verbose)
-    from officer_console.gui.app import LaunchOptions, run
+    from officer_console.gui.shell.app import LaunchOptions, run
 
     demo = None
     if args.demo:  # the composition root prepares the demo; the GUI never imports it
@@ -95,7 +95,7 @@ def gateway_main(argv: list[str] | None = None) -> int:
     if args.port is not None and not 0 <= args.port <= 65535:
         parser.error("端口应为0至65535")
     from officer_console.gateway import serve
-    from officer_console.store.engine import DatabaseUnavailable
+    from officer_console.store.db.engine import DatabaseUnavailable
 
     try:
         serve(

@@ -213,7 +213,7 @@ def _document_fonts() -> list[Path]:
 
 
 def check_fonts(_: Path) -> str:
-    from officer_console.gui.fonts import FONT_HINT, check_cjk_font
+    from officer_console.gui.shell.fonts import FONT_HINT, check_cjk_font
 
     found = check_cjk_font()
     if not found.ok:
@@ -283,7 +283,7 @@ def check_resources(_: Path) -> str:
     from PySide6.QtCore import QTranslator
 
     from officer_console.paths import resource, resources_dir
-    from officer_console.store.schema import head_revision
+    from officer_console.store.db.schema import head_revision
 
     folder = resources_dir()
     translator = QTranslator()

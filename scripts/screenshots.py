@@ -21,11 +21,12 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from officer_console.demo import DEMO_PASSWORD  # noqa: E402
 from officer_console.demo import console as demo  # noqa: E402
-from officer_console.gui import fonts, i18n  # noqa: E402
-from officer_console.gui.services import OpRunner, Services  # noqa: E402
-from officer_console.store import accounts  # noqa: E402
-from officer_console.store.engine import make_engine, session_factory  # noqa: E402
-from officer_console.store.schema import migrate  # noqa: E402
+from officer_console.gui.shell import fonts  # noqa: E402
+from officer_console.gui.shell import i18n  # noqa: E402
+from officer_console.gui.common.services import OpRunner, Services  # noqa: E402
+from officer_console.store.people import accounts  # noqa: E402
+from officer_console.store.db.engine import make_engine, session_factory  # noqa: E402
+from officer_console.store.db.schema import migrate  # noqa: E402
 
 
 def pump(app: QApplication, until: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -67,12 +68,12 @@ def main() -> int:
     demo.seed_if_empty(engine, session_factory(engine), demo.demo_settings(data))
     engine.dispose()
 
-    from officer_console.gui.admin_schedules import SchedulesDialog
-    from officer_console.gui.admin_users import UsersDialog
-    from officer_console.gui.crash import CrashDialog
-    from officer_console.gui.login_dialog import LoginDialog
-    from officer_console.gui.main_window import MainWindow
-    from officer_console.gui.settings_dialog import SettingsDialog
+    from officer_console.gui.admin.schedules import SchedulesDialog
+    from officer_console.gui.admin.users import UsersDialog
+    from officer_console.gui.common.crash import CrashDialog
+    from officer_console.gui.shell.login_dialog import LoginDialog
+    from officer_console.gui.shell.main_window import MainWindow
+    from officer_console.gui.shell.settings_dialog import SettingsDialog
 
     officer = services_for(url, "370102001")
     login = LoginDialog(officer, hint=demo.login_hint())

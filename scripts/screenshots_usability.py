@@ -17,9 +17,10 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from officer_console.demo import console as demo  # noqa: E402
-from officer_console.gui import fonts, i18n  # noqa: E402
-from officer_console.store.engine import make_engine, session_factory  # noqa: E402
-from officer_console.store.schema import migrate  # noqa: E402
+from officer_console.gui.shell import fonts  # noqa: E402
+from officer_console.gui.shell import i18n  # noqa: E402
+from officer_console.store.db.engine import make_engine, session_factory  # noqa: E402
+from officer_console.store.db.schema import migrate  # noqa: E402
 from scripts.screenshots import pump, save, services_for  # noqa: E402  (sets offscreen)
 
 
@@ -36,8 +37,8 @@ def main() -> int:
     demo.seed_if_empty(engine, session_factory(engine), demo.demo_settings(data))
     engine.dispose()
 
-    from officer_console.gui.main_window import MainWindow
-    from officer_console.gui.settings_dialog import SettingsDialog
+    from officer_console.gui.shell.main_window import MainWindow
+    from officer_console.gui.shell.settings_dialog import SettingsDialog
 
     officer = services_for(url, "370102001")
     window = MainWindow(officer)

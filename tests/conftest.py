@@ -19,8 +19,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.db.engine import make_engine, session_factory
+from officer_console.store.people import accounts
 from tests.support import chromium
 from tests.support.databases import PostgresTemplate, SqliteTemplate
 from tests.support.pgcluster import Cluster, PostgresUnavailable, start_cluster

@@ -23,15 +23,16 @@ from officer_console.admin.common import open_engine as _engine
 from officer_console.config import ConfigError, Settings, load_settings
 from officer_console.demo import DEMO_PASSWORD
 from officer_console.domain.errors import DomainError
-from officer_console.store import accounts, audit
-from officer_console.store.audit import Actor
-from officer_console.store.engine import (
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import (
     DatabaseUnavailable,
     read_session,
     session_factory,
     transaction,
 )
-from officer_console.store.schema import current_revision, head_revision, migrate
+from officer_console.store.db.schema import current_revision, head_revision, migrate
+from officer_console.store.people import accounts
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -104,7 +105,7 @@ def cmd_reset_password(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_import_catalogue(settings: Settings, args: argparse.Namespace) -> int:
-    from officer_console.store.catalogue import import_catalogue_file
+    from officer_console.store.appointments.catalogue import import_catalogue_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -130,7 +131,7 @@ def cmd_verify_audit(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    from officer_console.store.models import CatalogueEntry, Officer, Squad
+    from officer_console.store.db.models import CatalogueEntry, Officer, Squad
 
     problems: list[str] = []
     engine = _engine(settings, require_schema=False)
@@ -172,7 +173,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_upload_evidence(settings: Settings, args: argparse.Namespace) -> int:
     from officer_console.admin.store_check import upload_spool
-    from officer_console.store.engine import run_in_transaction
+    from officer_console.store.db.engine import run_in_transaction
 
     factory = session_factory(_engine(settings))
     return upload_spool(settings, lambda work: run_in_transaction(factory, work))

@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from officer_console.config import Settings
-from officer_console.store.audit import Actor
-from officer_console.store.engine import check_connection, make_engine
-from officer_console.store.schema import current_revision, head_revision
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import check_connection, make_engine
+from officer_console.store.db.schema import current_revision, head_revision
 
 __all__ = ["CommandError", "actor", "open_engine"]
 

@@ -30,10 +30,10 @@ from officer_console.config import Settings
 from officer_console.evidence_store.base import EvidenceMissing, EvidenceStore, IntegrityFailure
 from officer_console.evidence_store.local import DirectoryStore
 from officer_console.evidence_store.reading import read_verified
-from officer_console.store import audit
-from officer_console.store.documents import DOCUMENT_KINDS
-from officer_console.store.engine import read_session, session_factory, transaction
-from officer_console.store.models import AuditEvent, Case, Decision, EvidenceFile
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, session_factory, transaction
+from officer_console.store.db.models import AuditEvent, Case, Decision, EvidenceFile
+from officer_console.store.evidence.documents import DOCUMENT_KINDS
 
 __all__ = ["cmd_export_case", "cmd_verify_evidence", "register"]
 

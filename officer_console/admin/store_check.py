@@ -53,7 +53,7 @@ def upload_spool(settings: Settings, run_db: Callable[[Callable[[Session], Any]]
     the console does in the background), print each outcome; exit status 1 if any failed."""
     from officer_console.evidence_store import open_store
     from officer_console.evidence_store.factory import spool_dir
-    from officer_console.store.audit import Actor
+    from officer_console.store.db.audit import Actor
     from officer_console.video.handoff import upload_pending
 
     store = open_store(settings)

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.appointment import Status
 from officer_console.domain.leniency import pick_list
-from officer_console.store.models import Appointment, AppointmentViolation, ViolationRecord
+from officer_console.store.db.models import Appointment, AppointmentViolation, ViolationRecord
+from officer_console.store.db.types import utcnow
 from officer_console.store.procedure import leniency
-from officer_console.store.types import utcnow
 
 __all__ = ["candidates", "lenient_appointments", "png"]
 

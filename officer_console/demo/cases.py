@@ -25,16 +25,19 @@ from officer_console.domain.errors import DomainError
 from officer_console.domain.penalties import HEARING_THRESHOLD_YUAN
 from officer_console.domain.procedure import HearingChoice
 from officer_console.domain.procedure_notes import default_review_note
-from officer_console.store import lifecycle, rooms
-from officer_console.store.audit import Actor
-from officer_console.store.engine import run_in_transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import lifecycle
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import run_in_transaction
+from officer_console.store.db.models import (
     Appointment,
     Case,
     Citizen,
     Officer,
     VideoSession,
 )
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.writing import StoreLike
+from officer_console.store.gateway import rooms
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import cosign as procedure_cosign
 from officer_console.store.procedure import handover, presence
@@ -42,9 +45,7 @@ from officer_console.store.procedure import records as pc_records
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
-from officer_console.store.procedure.files import StoreLike
 from officer_console.store.procedure.view import CaseView
-from officer_console.store.types import utcnow
 
 __all__ = ["DemoCase", "RecordCall", "seed_demo_cases"]
 

@@ -1,7 +1,7 @@
 """``officer-console --demo``: what the composition root hands the GUI (``ConsoleDemo``).
 
 The GUI never imports this package; ``officer_console.cli`` builds a :class:`ConsoleDemo` and
-passes it in ``LaunchOptions`` — it fits ``officer_console.gui.demo_mode.DemoMode``. Here are
+passes it in ``LaunchOptions`` — it fits ``officer_console.gui.shell.demo_mode.DemoMode``. Here are
 the demo's own pieces: its data directory (``settings``), seeding (``seed``), the accounts
 printed in the terminal (read here, not in the GUI), and the embedded citizen gateway.
 """
@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from officer_console.config import Settings
 from officer_console.demo import DEMO_PASSWORD
 from officer_console.demo.settings import TEMP_PREFIX, demo_settings, remove_temporary_dir
-from officer_console.store.accounts import ROLE_LABELS
-from officer_console.store.models import Officer, Squad
+from officer_console.store.db.models import Officer, Squad
+from officer_console.store.people.accounts import ROLE_LABELS
 
 __all__ = [
     "TEMP_PREFIX",

@@ -31,15 +31,16 @@ from officer_console.demo.data import DISTRICTS
 from officer_console.domain.booking import generate_slots
 from officer_console.domain.errors import RuleViolation, ValidationError
 from officer_console.paths import resource
-from officer_console.store import accounts, audit, changes
-from officer_console.store.audit import Actor
-from officer_console.store.catalogue import (
+from officer_console.store.appointments.catalogue import (
     ImportReport,
     import_catalogue_file,
     list_entries,
     to_domain,
 )
-from officer_console.store.models import (
+from officer_console.store.appointments.queue import STATUS_LABELS
+from officer_console.store.db import audit, changes
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import (
     Appointment,
     AppointmentViolation,
     Citizen,
@@ -50,7 +51,7 @@ from officer_console.store.models import (
     Vehicle,
     ViolationRecord,
 )
-from officer_console.store.queue import STATUS_LABELS
+from officer_console.store.people import accounts
 
 __all__ = ["DemoAccount", "DemoSummary", "seed_demo"]
 

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from officer_console.domain.masking import mask_phone
-from officer_console.store import audit
-from officer_console.store.audit import Actor
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
 
 __all__ = ["CITIZEN_ACTOR", "PATHS", "write_history"]
 

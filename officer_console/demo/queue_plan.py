@@ -19,7 +19,7 @@ from officer_console.domain.booking import SlotTemplate, check_booking_date, gen
 from officer_console.domain.catalogue import CatalogueEntry
 from officer_console.domain.dates import inspection_due_date, month_end, urgent_reason
 from officer_console.domain.errors import RuleViolation
-from officer_console.store.queue import STATUS_LABELS
+from officer_console.store.appointments.queue import STATUS_LABELS
 
 REGION = "370100"  # 济南市: the catalogue region of every demo violation
 WINDOWS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))  # local, Mon–Sun

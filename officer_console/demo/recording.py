@@ -17,9 +17,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.evidence import RecordingTarget, record_start
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.evidence.rows import RecordingTarget, record_start
 from officer_console.video.call import recording_path
 from officer_console.video.evidence import record_stop
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout

@@ -16,8 +16,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from officer_console.config import Settings
-from officer_console.store.engine import session_factory, transaction
-from officer_console.store.models import Squad
+from officer_console.store.db.engine import session_factory, transaction
+from officer_console.store.db.models import Squad
 
 if TYPE_CHECKING:
     from officer_console.demo.cases import DemoCase

@@ -27,10 +27,10 @@ from officer_console.domain import appointment as rules
 from officer_console.domain.errors import DomainError, NotFoundError, ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.models import Appointment, AuditEvent, Citizen, VerificationCode
-from officer_console.store.types import utcnow
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Appointment, AuditEvent, Citizen, VerificationCode
+from officer_console.store.db.types import utcnow
 
 __all__ = [
     "CodeCheck",

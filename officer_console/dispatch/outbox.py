@@ -25,9 +25,9 @@ from officer_console.dispatch.templates import SmsTemplate
 from officer_console.domain.errors import ValidationError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.validators import validate_mobile
-from officer_console.store.engine import run_in_transaction
-from officer_console.store.models import Appointment, Citizen
-from officer_console.store.models import SmsMessage as SmsRow
+from officer_console.store.db.engine import run_in_transaction
+from officer_console.store.db.models import Appointment, Citizen
+from officer_console.store.db.models import SmsMessage as SmsRow
 
 __all__ = ["OutboxSmsProvider", "latest_outbox_message"]
 

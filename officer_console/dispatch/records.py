@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError, NotFoundError
 from officer_console.domain.masking import mask_phone
-from officer_console.store.models import Appointment, CallAttempt, Dispatch, VerificationCode
-from officer_console.store.models import SmsMessage as SmsRow
+from officer_console.store.db.models import Appointment, CallAttempt, Dispatch, VerificationCode
+from officer_console.store.db.models import SmsMessage as SmsRow
 
 __all__ = [
     "STATE_LABELS",

@@ -17,18 +17,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.sms.base import SmsError, SmsMessage, SmsProvider, SmsResult
 from officer_console.dispatch.templates import DEFAULT_SIGN_NAME
-from officer_console.store.audit import Actor
-from officer_console.store.engine import read_session, run_in_transaction
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.writing import StoreLike
 from officer_console.store.procedure import receipt as procedure_receipt
 from officer_console.store.procedure import resend as procedure_resend
 from officer_console.store.procedure import service as procedure_service
 from officer_console.store.procedure import view as procedure_view
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.documents import CaseDocumentMaker
-from officer_console.store.procedure.files import StoreLike
 from officer_console.store.procedure.receipt import ReceiptMaker
 from officer_console.store.procedure.view import CaseView
-from officer_console.store.types import utcnow
 
 __all__ = ["SERVICE_TEMPLATE_CODE", "SERVICE_TEXT", "DecisionServer", "ServeOutcome"]
 

@@ -43,12 +43,13 @@ from officer_console.domain.errors import (
     PermissionDenied,
 )
 from officer_console.domain.masking import mask_phone
-from officer_console.store import audit, lifecycle
-from officer_console.store.audit import Actor
-from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import Appointment, Dispatch
-from officer_console.store.models import SmsMessage as SmsRow
-from officer_console.store.types import utcnow
+from officer_console.store.appointments import lifecycle
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.models import Appointment, Dispatch
+from officer_console.store.db.models import SmsMessage as SmsRow
+from officer_console.store.db.types import utcnow
 
 __all__ = [
     "DispatchOutcome",

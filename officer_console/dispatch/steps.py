@@ -19,11 +19,11 @@ from officer_console.dispatch.records import FreshDispatchNeeded, load_outcome
 from officer_console.dispatch.sms.base import SmsResult
 from officer_console.domain.errors import DomainError, NotFoundError, PermissionDenied
 from officer_console.domain.masking import mask_phone
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.models import Appointment, CallAttempt, Dispatch
-from officer_console.store.models import SmsMessage as SmsRow
-from officer_console.store.types import utcnow
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Appointment, CallAttempt, Dispatch
+from officer_console.store.db.models import SmsMessage as SmsRow
+from officer_console.store.db.types import utcnow
 
 __all__ = [
     "CallJob",

@@ -1,7 +1,7 @@
 """The one owner of an appointment's life: statuses, Chinese labels, transitions, who may act.
 
 Pure Python (no Qt, no SQL) so the rules are tested exhaustively and every layer asks the same
-question the same way. The store (:mod:`officer_console.store.lifecycle`) loads the facts,
+question the same way. The store (:mod:`officer_console.store.appointments.lifecycle`) loads the facts,
 calls :func:`check` and writes the change; widgets call :func:`allowed` only to enable
 buttons — the store checks again. Rules and their sources: docs/domain.md.
 

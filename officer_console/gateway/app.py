@@ -41,7 +41,7 @@ from officer_console.gateway.routes_verify import setup as setup_verify
 from officer_console.gateway.server import GatewayRunner
 from officer_console.gateway.signaling import RELAY
 from officer_console.gateway.state import GATEWAY, Gateway, utcnow
-from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.db.engine import make_engine, session_factory
 
 __all__ = ["GATEWAY", "RELAY", "Gateway", "Running", "create_app", "serve", "start"]
 
@@ -171,8 +171,8 @@ async def start(
 
 def _engine_for(settings: Settings, workers: int) -> tuple[Engine, sessionmaker[Session]]:
     """Engine for the shared database; refuses to serve an unmigrated schema."""
-    from officer_console.store.engine import DatabaseUnavailable, check_connection
-    from officer_console.store.schema import is_up_to_date
+    from officer_console.store.db.engine import DatabaseUnavailable, check_connection
+    from officer_console.store.db.schema import is_up_to_date
 
     engine = make_engine(settings.effective_database_url, pool_size=workers)
     check_connection(engine)

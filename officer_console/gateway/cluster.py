@@ -29,8 +29,8 @@ import psycopg
 from sqlalchemy.engine import Engine
 
 from officer_console.gateway.state import Gateway
-from officer_console.store import gateway_shared as shared
-from officer_console.store.engine import transaction
+from officer_console.store.db.engine import transaction
+from officer_console.store.gateway import shared
 
 log = logging.getLogger("officer_console.gateway.cluster")
 

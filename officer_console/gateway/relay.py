@@ -31,9 +31,8 @@ from aiohttp import web
 
 from officer_console.gateway.cluster import Cluster
 from officer_console.gateway.state import Gateway
-from officer_console.store import gateway_shared as shared
-from officer_console.store import rooms
-from officer_console.store.engine import read_session, transaction
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.gateway import rooms, shared
 
 log = logging.getLogger("officer_console.gateway.signaling")
 

@@ -19,10 +19,10 @@ from officer_console.domain.validators import validate_plate
 from officer_console.gateway import models
 from officer_console.gateway.parsing import body, openid_of, path, query, read_json, validate
 from officer_console.gateway.state import GATEWAY, Gateway, limit
-from officer_console.store import booking as repo
-from officer_console.store import booking_reads as reads
-from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import Squad
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.models import Squad
+from officer_console.store.gateway import booking as repo
+from officer_console.store.gateway import booking_reads as reads
 
 
 def _iso(dt: datetime, tz: str) -> str:

@@ -29,9 +29,9 @@ from officer_console.gateway import models
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.parsing import path
 from officer_console.gateway.state import GATEWAY, Gateway, limit
-from officer_console.store import delivery
-from officer_console.store.booking import citizen_actor
-from officer_console.store.engine import read_session, transaction
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.evidence import delivery
+from officer_console.store.gateway.booking import citizen_actor
 
 log = logging.getLogger("officer_console.gateway")
 

@@ -17,9 +17,10 @@ from officer_console.gateway import models
 from officer_console.gateway.errors import ApiError
 from officer_console.gateway.parsing import body, query
 from officer_console.gateway.state import GATEWAY, Gateway, client_ip, limit
-from officer_console.store import gateway_shared, rooms
-from officer_console.store.booking import citizen_actor
-from officer_console.store.engine import read_session, transaction
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.gateway import rooms
+from officer_console.store.gateway import shared as gateway_shared
+from officer_console.store.gateway.booking import citizen_actor
 
 HINTS = (
     "请保持在本页面，不要切换到其他应用或锁屏",

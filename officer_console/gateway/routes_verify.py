@@ -29,8 +29,8 @@ from officer_console.gateway.errors import ApiError
 from officer_console.gateway.ratelimit import Limit, RateLimiter
 from officer_console.gateway.state import GATEWAY, Gateway, client_ip
 from officer_console.gateway.verify_worker import MAX_PDF, CheckRefused, VerifyPool
-from officer_console.store import documents as repo
-from officer_console.store.engine import read_session
+from officer_console.store.db.engine import read_session
+from officer_console.store.evidence import documents as repo
 
 log = logging.getLogger("officer_console.gateway.verify")
 

@@ -29,8 +29,8 @@ from officer_console.gateway.messages import MAX_MESSAGE, MESSAGES, BadMessage
 from officer_console.gateway.parsing import path
 from officer_console.gateway.relay import Peer, Relay, Room, other_role, refuse, send
 from officer_console.gateway.state import GATEWAY, Gateway, limit
-from officer_console.store import rooms
-from officer_console.store.engine import read_session
+from officer_console.store.db.engine import read_session
+from officer_console.store.gateway import rooms
 
 __all__ = ["MAX_MESSAGE", "MESSAGES", "RELAY", "Relay", "setup"]
 

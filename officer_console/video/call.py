@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from officer_console.config import Settings
-from officer_console.store import rooms
-from officer_console.store.audit import Actor
+from officer_console.store.db.audit import Actor
+from officer_console.store.gateway import rooms
 from officer_console.video import evidence
 from officer_console.video.evidence import RecordingTarget
 from officer_console.video.handoff import kick_uploads

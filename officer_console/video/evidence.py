@@ -1,6 +1,6 @@
 """File side of a recording's evidence: hashing, verifying and recovering recording files.
 
-The rows and audit entries are :mod:`officer_console.store.evidence` (re-exported here for the
+The rows and audit entries are :mod:`officer_console.store.evidence.rows` (re-exported here for the
 callers that think in recordings); this module reads files and adapts a
 :class:`~officer_console.video.recorder.RecordingResult` to them.
 
@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError
 from officer_console.evidence_store.base import EvidenceStore
-from officer_console.store import evidence as rows
-from officer_console.store.audit import Actor
-from officer_console.store.evidence import (
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import EvidenceFile
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence import rows
+from officer_console.store.evidence.rows import (
     HASH,
     KIND,
     MISSING,
@@ -45,8 +47,6 @@ from officer_console.store.evidence import (
     recording_ledger,
     relative_path,
 )
-from officer_console.store.models import EvidenceFile
-from officer_console.store.types import utcnow
 from officer_console.video.recorder import RecordingResult
 from officer_console.video.recording_files import (
     mark_stored,

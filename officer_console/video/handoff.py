@@ -40,10 +40,10 @@ from officer_console.evidence_store.base import (
     IntegrityFailure,
     StoreUnavailable,
 )
-from officer_console.store import audit
-from officer_console.store import evidence as rows
-from officer_console.store.audit import Actor
-from officer_console.store.models import EvidenceFile
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import EvidenceFile
+from officer_console.store.evidence import rows
 from officer_console.video.recording_files import read_sidecar, sidecar_path, update_sidecar
 
 __all__ = [

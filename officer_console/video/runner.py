@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 
 class DbRunner(Protocol):
-    """What :class:`officer_console.gui.services.OpRunner` offers."""
+    """What :class:`officer_console.gui.common.services.OpRunner` offers."""
 
     def run(
         self,

@@ -16,9 +16,9 @@ from officer_console.demo.recording import demo_segment_recorder
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.documents.signing import validate_signature
 from officer_console.domain.procedure import Step
-from officer_console.store import audit
-from officer_console.store.engine import read_session, transaction
-from officer_console.store.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.db.models import Appointment, EvidenceFile, ServiceRecord, SmsMessage
 from officer_console.store.procedure import service as ps
 from officer_console.store.procedure import view as pc
 from officer_console.video.recording_files import sha256_file

@@ -18,9 +18,11 @@ from officer_console.domain.booking import check_booking_date
 from officer_console.domain.dates import urgent_reason
 from officer_console.domain.errors import RuleViolation, ValidationError
 from officer_console.domain.validators import validate_id_number, validate_plate
-from officer_console.store import accounts, audit, catalogue, changes
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import catalogue
+from officer_console.store.appointments.queue import STATUS_LABELS
+from officer_console.store.db import audit, changes
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.models import (
     Appointment,
     AppointmentViolation,
     AuditEvent,
@@ -33,7 +35,7 @@ from officer_console.store.models import (
     Vehicle,
     ViolationRecord,
 )
-from officer_console.store.queue import STATUS_LABELS
+from officer_console.store.people import accounts
 from tests.support import builders
 from tests.support.databases import SqliteTemplate
 

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch import codes
 from officer_console.dispatch.codes import CodeRejected, IssuedCode, issue_code, verify_code
 from officer_console.domain.errors import ValidationError
-from officer_console.store import audit, queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, AuditEvent, VerificationCode
-from officer_console.store.types import utcnow
+from officer_console.store.appointments import queue
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, AuditEvent, VerificationCode
+from officer_console.store.db.types import utcnow
 from tests.support import builders
 
 PHONE = "13800000000"

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch.outbox import OutboxSmsProvider, latest_outbox_message
 from officer_console.dispatch.sms.base import SmsMessage, SmsProvider
 from officer_console.dispatch.templates import SmsTemplate
-from officer_console.store.engine import transaction
-from officer_console.store.models import SmsMessage as SmsRow
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import SmsMessage as SmsRow
 from tests.support import builders
 
 PHONE = "13800000000"

@@ -27,10 +27,11 @@ from officer_console.dispatch.service import DispatchService, FreshDispatchNeede
 from officer_console.dispatch.sms.aliyun import AliyunSmsConfig, AliyunSmsProvider
 from officer_console.dispatch.sms.base import RetryPolicy, SmsProvider
 from officer_console.domain.errors import ConflictError, PermissionDenied
-from officer_console.store import audit, queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import queue
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import (
     Appointment,
     AuditEvent,
     CallAttempt,
@@ -38,7 +39,7 @@ from officer_console.store.models import (
     SmsMessage,
     VerificationCode,
 )
-from officer_console.store.types import utcnow
+from officer_console.store.db.types import utcnow
 from tests.servers.ami_server import AMI_SECRET, AMI_USER, AmiServer
 from tests.servers.sms_gateway import ALIYUN_KEYS, SmsGateway
 from tests.support import builders

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import load_settings
 from officer_console.documents.democa import ensure_demo_pki
-from officer_console.store.engine import read_session, transaction
-from officer_console.store.models import AuditEvent, EvidenceFile
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.db.models import AuditEvent, EvidenceFile
 from tests.documents.world import IssuedCase, issued_case
 
 BIN = Path(sys.executable).with_name("officer-admin")

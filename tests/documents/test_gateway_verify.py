@@ -25,8 +25,8 @@ from officer_console.documents.signing import Pkcs12Signer
 from officer_console.gateway.app import create_app
 from officer_console.gateway.ratelimit import Limit, RateLimiter
 from officer_console.gateway.routes_verify import LIMITS
-from officer_console.store.engine import transaction
-from officer_console.store.models import ServiceRecord
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import ServiceRecord
 from tests.documents.pdftools import qr_codes
 from tests.documents.world import IssuedCase, issued_case
 

@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.documents.democa import DemoPki
 from officer_console.domain.errors import ConflictError
-from officer_console.store import audit
-from officer_console.store.documents import (
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.db.models import AuditEvent, Decision, EvidenceFile
+from officer_console.store.evidence.documents import (
     VERIFY_CODE,
     decision_for_hash,
     issue_decision,
     verified_decision,
 )
-from officer_console.store.engine import read_session, transaction
-from officer_console.store.models import AuditEvent, Decision, EvidenceFile
-from officer_console.store.numbering import peek_last
+from officer_console.store.evidence.numbering import peek_last
 from tests.documents.world import NOW, issued_case
 from tests.support import builders
 
@@ -59,7 +59,7 @@ def test_failed_rendering_rolls_back_number_and_rows(
     evidence = tmp_path / "evidence"
     issued_case(factory, evidence, pki)  # serial 1
     with transaction(factory) as s:
-        from officer_console.store.models import Case, Squad
+        from officer_console.store.db.models import Case, Squad
 
         squad = s.scalars(select(Squad)).one()
         officer = builders.officer(s, squad, "029999")
@@ -116,8 +116,8 @@ def test_case_trail_feeds_the_audit_page(
     from officer_console.documents.render import render
     from officer_console.documents.sample import sample_decision
     from officer_console.documents.setup import audit_trail
-    from officer_console.store.documents import case_trail
-    from officer_console.store.models import Case, CaseStep, VideoSession
+    from officer_console.store.db.models import Case, CaseStep, VideoSession
+    from officer_console.store.evidence.documents import case_trail
     from tests.documents.pdftools import pdf_text
 
     case = issued_case(factory, tmp_path / "evidence", pki)

@@ -23,15 +23,15 @@ from officer_console.documents.sample import (
 )
 from officer_console.documents.setup import decision_renderer
 from officer_console.documents.signing import Pkcs12Signer
-from officer_console.store.delivery import hash_token
-from officer_console.store.documents import (
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Case, ServiceRecord, Squad
+from officer_console.store.evidence.delivery import hash_token
+from officer_console.store.evidence.documents import (
     DecisionIssue,
     IssuedDecision,
     issue_decision,
     store_document,
 )
-from officer_console.store.engine import transaction
-from officer_console.store.models import Case, ServiceRecord, Squad
 from tests.support import builders
 
 NOW = datetime(2026, 12, 5, 2, 11, tzinfo=UTC)

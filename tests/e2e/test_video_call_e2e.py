@@ -23,8 +23,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.gui.video_pane import STATE_TEXT, VideoPane
-from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, SmsMessage
+from officer_console.gui.call.video_pane import STATE_TEXT, VideoPane
+from officer_console.store.db.models import Appointment, AuditEvent, EvidenceFile, SmsMessage
 from officer_console.video.evidence import verify_evidence
 from officer_console.video.recording_files import sha256_file
 from officer_console.video.session import CallState

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from officer_console.config import load_settings
 from officer_console.evidence_store import open_store
-from officer_console.store import evidence as rows
-from officer_console.store.audit import Actor
-from officer_console.store.delivery import hash_token
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
-from officer_console.store.models import Case, Decision, ServiceRecord
-from officer_console.store.types import utcnow
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.models import Case, Decision, ServiceRecord
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence import rows
+from officer_console.store.evidence.delivery import hash_token
 
 PDF = b"%PDF-1.4\n% decision written by another console\n%%EOF\n"
 NUMBER = "37010220260000042"

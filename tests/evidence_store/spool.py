@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import evidence as rows
-from officer_console.store.audit import Actor
-from officer_console.store.engine import run_in_transaction
-from officer_console.store.models import AuditEvent, EvidenceFile
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import run_in_transaction
+from officer_console.store.db.models import AuditEvent, EvidenceFile
+from officer_console.store.evidence import rows
 from officer_console.video.recording_files import update_sidecar
 from tests.support import builders
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.db.engine import make_engine, session_factory
 from tests.admin.test_cli import run
 from tests.evidence_store.spool import evidence_row, seed, spooled_recording
 from tests.servers.s3_server import S3Server

@@ -10,9 +10,9 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from officer_console.evidence_store.s3 import S3Config, S3Store
-from officer_console.gui import i18n
-from officer_console.gui.app import ConsoleShell
-from officer_console.store.models import Appointment, Officer
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.app import ConsoleShell
+from officer_console.store.db.models import Appointment, Officer
 from tests.evidence_store.conftest import s3_config
 from tests.evidence_store.spool import evidence_row, spooled_recording
 from tests.servers.s3_server import S3Server

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.evidence_store.local import DirectoryStore
 from officer_console.evidence_store.s3 import S3Config, S3Store
-from officer_console.store import evidence as rows
+from officer_console.store.evidence import rows
 from officer_console.video.evidence import verify_evidence
 from officer_console.video.handoff import pending_uploads, upload_pending
 from officer_console.video.recording_files import read_sidecar, unfinished_recordings

@@ -16,14 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.evidence_store.s3 import S3Store
-from officer_console.gui.recording_player import RecordingsDialog
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import evidence as rows
-from officer_console.store.accounts import officer_info
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
-from officer_console.store.evidence_access import PLAY, authorize_playback
-from officer_console.store.models import Appointment, AuditEvent, Officer
+from officer_console.gui.call.recording_player import RecordingsDialog
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.models import Appointment, AuditEvent, Officer
+from officer_console.store.evidence import rows
+from officer_console.store.evidence.access import PLAY, authorize_playback
+from officer_console.store.people.accounts import officer_info
 from tests.evidence_store.conftest import s3_config
 from tests.servers.s3_server import S3Server
 from tests.support import builders
@@ -183,7 +183,7 @@ def test_the_case_file_opens_the_recordings_of_its_appointment(
     from PySide6.QtWidgets import QDialog
 
     from officer_console.config import load_settings
-    from officer_console.gui.case_details import CaseDetails
+    from officer_console.gui.case.details import CaseDetails
 
     clip = tmp_path / "clip.mp4"
     _clip(clip, seconds=1.0)

@@ -12,7 +12,7 @@ from officer_console.config import load_settings
 from officer_console.evidence_store import IntegrityFailure, open_store
 from officer_console.evidence_store.factory import spool_dir
 from officer_console.evidence_store.reading import fetch_to_file, read_verified
-from officer_console.store import evidence as rows
+from officer_console.store.evidence import rows
 from officer_console.video.handoff import upload_pending
 from tests.evidence_store.spool import evidence_row, runner, seed, spooled_recording
 from tests.servers.s3_server import S3Server

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from officer_console.evidence_store.s3 import S3Config, S3Store
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
 from officer_console.video.handoff import upload_pending
 from tests.servers.s3_server import KEY_ID, KEY_SECRET
 

@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.codes import issue_code
-from officer_console.store import queue, rooms
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
+from officer_console.store.appointments import queue
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.gateway import rooms
 from tests.gateway.world import NOW
 from tests.support import builders
 
@@ -31,7 +32,7 @@ _numbers = itertools.count(10)
 def claimed_call(factory: sessionmaker[Session], squad_id: int, n: int | None = None) -> Call:
     n = next(_numbers) if n is None else n
     with transaction(factory) as s:
-        from officer_console.store.models import Squad
+        from officer_console.store.db.models import Squad
 
         squad = s.get(Squad, squad_id)
         assert squad is not None

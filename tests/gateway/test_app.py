@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.gateway.app import create_app
 from officer_console.gateway.openapi import document
-from officer_console.store.engine import make_engine
-from officer_console.store.schema import migrate
+from officer_console.store.db.engine import make_engine
+from officer_console.store.db.schema import migrate
 from tests.gateway.world import build_world, live_gateway, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]

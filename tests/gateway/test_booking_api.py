@@ -10,8 +10,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import changes, queue
-from officer_console.store.models import Appointment, AuditEvent, Citizen
+from officer_console.store.appointments import queue
+from officer_console.store.db import changes
+from officer_console.store.db.models import Appointment, AuditEvent, Citizen
 from tests.gateway.world import TODAY, Clock, World, booking_body, citizen, slot_iso
 from tests.support import builders
 

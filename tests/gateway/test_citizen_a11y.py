@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import load_settings
 from officer_console.documents.democa import ensure_demo_pki
-from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.db.engine import make_engine, session_factory
 from tests.documents.world import issued_case
 from tests.gateway.calls import claimed_call, new_code, open_room
 from tests.gateway.world import build_world, live_gateway, settings_for

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store.engine import make_engine, session_factory
-from officer_console.store.models import Appointment, Citizen
+from officer_console.store.db.engine import make_engine, session_factory
+from officer_console.store.db.models import Appointment, Citizen
 from tests.gateway.calls import claimed_call, new_code, open_room
 from tests.gateway.world import World, build_world, live_gateway, settings_for
 from tests.support.chromium import Browser, require_chromium

@@ -18,7 +18,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store.engine import make_engine, session_factory
+from officer_console.store.db.engine import make_engine, session_factory
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.signaling_client import GatewaySignaling, SignalingError
 from officer_console.video.synthetic import SyntheticVideoTrack

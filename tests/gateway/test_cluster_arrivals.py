@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.codes import verify_code
-from officer_console.store import rooms
-from officer_console.store.engine import make_engine, session_factory, transaction
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.gateway import rooms
 from tests.gateway.calls import Call, claimed_call, new_code, open_room
 from tests.gateway.instances import Instance, instances
 from tests.gateway.world import build_world

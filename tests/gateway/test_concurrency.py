@@ -17,8 +17,8 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store.engine import make_engine, session_factory
-from officer_console.store.models import Appointment, AppointmentViolation
+from officer_console.store.db.engine import make_engine, session_factory
+from officer_console.store.db.models import Appointment, AppointmentViolation
 from tests.gateway.world import (
     TODAY,
     booking_body,

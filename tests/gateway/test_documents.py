@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings
-from officer_console.store.delivery import hash_token
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, Case, Decision, EvidenceFile, ServiceRecord
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, Case, Decision, EvidenceFile, ServiceRecord
+from officer_console.store.evidence.delivery import hash_token
 from tests.gateway.calls import claimed_call
 from tests.gateway.world import NOW, Clock, World
 

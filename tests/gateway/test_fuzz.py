@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.gateway.openapi import document
 from officer_console.gateway.ratelimit import Limit, Limits
-from officer_console.store.models import Appointment, AppointmentViolation, Citizen, VideoSession
+from officer_console.store.db.models import Appointment, AppointmentViolation, Citizen, VideoSession
 from tests.gateway.world import NOW, build_world, live_gateway, settings_for
 
 SPEC = document()

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store.models import Appointment, AuditEvent, Citizen
+from officer_console.store.db.models import Appointment, AuditEvent, Citizen
 from tests.gateway.calls import claimed_call, new_code, open_room
 from tests.gateway.test_signaling import SDP, closed_with, connect, pair, token_for
 from tests.gateway.world import TODAY, World, booking_body, slot_iso

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store.models import AuditEvent, VerificationCode
+from officer_console.store.db.models import AuditEvent, VerificationCode
 from tests.gateway.calls import claimed_call, new_code, open_room
 from tests.gateway.world import Clock, World
 

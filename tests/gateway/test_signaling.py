@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.gateway.signaling import RELAY
-from officer_console.store import rooms
-from officer_console.store.engine import transaction
+from officer_console.store.db.engine import transaction
+from officer_console.store.gateway import rooms
 from tests.gateway.calls import Call, claimed_call, new_code, open_room
 from tests.gateway.world import Clock, World
 

@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import rooms
-from officer_console.store.engine import read_session
+from officer_console.store.db.engine import read_session
+from officer_console.store.gateway import rooms
 from tests.gateway.calls import claimed_call, new_code, open_room
 from tests.gateway.test_signaling import SDP, connect
 from tests.gateway.world import NOW, Clock, World

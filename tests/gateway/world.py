@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.config import Settings, load_settings
 from officer_console.gateway.app import Running, create_app, start
 from officer_console.gateway.ratelimit import Limits
-from officer_console.store.engine import transaction
-from officer_console.store.models import SlotSchedule, Vehicle, ViolationRecord
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import SlotSchedule, Vehicle, ViolationRecord
 from tests.support import builders
 
 TZ = ZoneInfo("Asia/Shanghai")

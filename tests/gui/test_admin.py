@@ -15,16 +15,16 @@ from sqlalchemy import select
 
 from officer_console.config import load_settings
 from officer_console.domain.errors import PermissionDenied, ValidationError
-from officer_console.gui import i18n
-from officer_console.gui.admin_schedules import SchedulesDialog
-from officer_console.gui.admin_users import UsersDialog
-from officer_console.gui.main_window import MainWindow
-from officer_console.gui.services import Services
-from officer_console.gui.settings_dialog import SettingsDialog, dumps_toml
-from officer_console.store import accounts, admin_ops
-from officer_console.store.admin_ops import ScheduleRow
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, Officer, SlotSchedule
+from officer_console.gui.admin.schedules import SchedulesDialog
+from officer_console.gui.admin.users import UsersDialog
+from officer_console.gui.common.services import Services
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.main_window import MainWindow
+from officer_console.gui.shell.settings_dialog import SettingsDialog, dumps_toml
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, Officer, SlotSchedule
+from officer_console.store.people import accounts, admin_ops
+from officer_console.store.people.admin_ops import ScheduleRow
 from officer_console.video import devices
 from tests.support import console
 from tests.support.builders import PASSWORD

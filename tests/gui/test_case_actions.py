@@ -18,12 +18,19 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings, load_settings
-from officer_console.gui import case_actions, i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, session_factory
-from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, Officer, SmsMessage
+from officer_console.gui.case import actions as case_actions
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.gui.shell import i18n
+from officer_console.store.db.engine import make_engine, session_factory
+from officer_console.store.db.models import (
+    Appointment,
+    AuditEvent,
+    EvidenceFile,
+    Officer,
+    SmsMessage,
+)
+from officer_console.store.people import accounts
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.evidence import verify_evidence

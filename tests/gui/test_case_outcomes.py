@@ -13,12 +13,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from officer_console.gui import case_details, dispatch_panel, i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import Services
-from officer_console.store import casefile
-from officer_console.store.models import Appointment, AuditEvent
+from officer_console.gui.case import details as case_details
+from officer_console.gui.case import dispatch_panel
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import Services
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.shell import i18n
+from officer_console.store.appointments import casefile
+from officer_console.store.db.models import Appointment, AuditEvent
 from tests.support import console, queue_world
 from tests.support.answer import answer_yes
 

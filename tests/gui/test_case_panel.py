@@ -10,10 +10,11 @@ from PySide6.QtWidgets import QApplication, QGroupBox, QLabel, QPushButton, QWid
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from officer_console.gui import case_details, i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.services import Services
-from officer_console.store.models import AuditEvent
+from officer_console.gui.case import details as case_details
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import Services
+from officer_console.gui.shell import i18n
+from officer_console.store.db.models import AuditEvent
 from tests.support import console, queue_world
 from tests.support.queue_world import FULL_ID, FULL_NAME, FULL_PHONE
 
@@ -175,7 +176,7 @@ def test_other_squad_sees_an_inline_error_and_the_denial_is_audited(
     from tests.support import builders
 
     with services.factory() as s, s.begin():
-        from officer_console.store.models import Squad
+        from officer_console.store.db.models import Squad
 
         other = s.scalars(select(Squad).where(Squad.code == "370103")).one()
         builders.officer(s, other, "370103001", name="钱亮")

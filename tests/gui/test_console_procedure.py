@@ -24,17 +24,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.gui import i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.main_window import MainWindow
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.queue_model import QueueModel
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import Services
+from officer_console.gui.queue.model import QueueModel
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.main_window import MainWindow
 from officer_console.paths import resource
-from officer_console.store import catalogue, lifecycle, rooms
-from officer_console.store.engine import make_engine, transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import catalogue, lifecycle
+from officer_console.store.db.engine import make_engine, transaction
+from officer_console.store.db.models import (
     Appointment,
     AppointmentViolation,
     Citizen,
@@ -43,6 +43,7 @@ from officer_console.store.models import (
     VideoSession,
     ViolationRecord,
 )
+from officer_console.store.gateway import rooms
 from tests.gui.test_live_case import _start_call, live_desk
 from tests.support import builders, console, queue_world
 from tests.support.answer import answer_yes

@@ -21,12 +21,12 @@ from officer_console.dispatch.dialers.uri import UriDialer
 from officer_console.dispatch.dialers.xdg import XdgOpener
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.dispatch.service import DispatchService
-from officer_console.gui.dispatch_panel import DispatchPanel
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import queue
-from officer_console.store.accounts import OfficerInfo
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.models import AuditEvent, Officer, SmsMessage
+from officer_console.gui.case.dispatch_panel import DispatchPanel
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.store.appointments import queue
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.models import AuditEvent, Officer, SmsMessage
+from officer_console.store.people.accounts import OfficerInfo
 from tests.support import builders
 from tests.support.shots import shot
 from tests.support.softphone import softphone

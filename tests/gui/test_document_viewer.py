@@ -13,8 +13,8 @@ from officer_console.documents.democa import DemoPki, create_demo_pki
 from officer_console.documents.pipeline import ProducedDocument
 from officer_console.documents.sample import sample_decision
 from officer_console.documents.signing import Pkcs12Signer, SignedPdf
-from officer_console.gui.document_viewer import DocumentViewer
-from officer_console.gui.services import IoRunner
+from officer_console.gui.common.document_viewer import DocumentViewer
+from officer_console.gui.common.services import IoRunner
 from tests.support.answer import answer_yes
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtWidgets import QApplication
 
 from officer_console.domain.appointment import CLOSED_STATUSES, STATUS_LABELS, Status
-from officer_console.gui.queue_cells import (
+from officer_console.gui.queue.cells import (
     COL_COUNTDOWN,
     COL_STATUS,
     DONE_FG,
@@ -17,7 +17,7 @@ from officer_console.gui.queue_cells import (
     TIP,
     QueueCells,
 )
-from officer_console.store.queue import QueueRow
+from officer_console.store.appointments.queue import QueueRow
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
@@ -51,7 +51,7 @@ def test_each_ended_status_has_no_countdown_and_is_grey(qapp: QApplication) -> N
 def test_an_ended_case_shows_no_countdown_in_the_dispatch_panel() -> None:
     """「还有 1 小时 50 分」 was shown on handed-over cases; now the status says what happened."""
     from officer_console.dispatch.records import AppointmentSnapshot
-    from officer_console.gui.dispatch_panel import _countdown
+    from officer_console.gui.case.dispatch_panel import _countdown
 
     for status in Status:
         snap = AppointmentSnapshot(

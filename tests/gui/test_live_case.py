@@ -23,14 +23,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.config import Settings, load_settings
 from officer_console.domain.masking import mask_name
-from officer_console.gui import i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.main_window import MainWindow
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.models import Appointment, Citizen, EvidenceFile, Officer, Squad
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.main_window import MainWindow
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.models import Appointment, Citizen, EvidenceFile, Officer, Squad
+from officer_console.store.people import accounts
 from officer_console.video import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import MediaConfig

@@ -10,16 +10,17 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
 
-from officer_console.gui import i18n
-from officer_console.gui.live_updates import ChangeWatcher
-from officer_console.gui.queue_model import QueueModel
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import Services
-from officer_console.store import changes, lifecycle, queue
-from officer_console.store.audit import Actor
-from officer_console.store.change_listener import parse_notification as _parse
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, Squad
+from officer_console.gui.common.services import Services
+from officer_console.gui.queue.live_updates import ChangeWatcher
+from officer_console.gui.queue.model import QueueModel
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.shell import i18n
+from officer_console.store.appointments import lifecycle, queue
+from officer_console.store.appointments.change_listener import parse_notification as _parse
+from officer_console.store.db import changes
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, Squad
 from tests.support import builders, console, queue_world
 
 pytestmark = pytest.mark.both_backends  # the backend matters here (docs/testing.md)

@@ -10,15 +10,15 @@ from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from officer_console.gui import i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.lock import UNLOCK_FAILED
-from officer_console.gui.main_window import MainWindow
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import Services
-from officer_console.store import queue
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, AuditEvent, Citizen
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import Services
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.lock import UNLOCK_FAILED
+from officer_console.gui.shell.main_window import MainWindow
+from officer_console.store.appointments import queue
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, AuditEvent, Citizen
 from tests.support import console
 from tests.support.builders import PASSWORD
 from tests.support.console import (

@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from officer_console.gui import i18n
-from officer_console.gui.login_dialog import LoginDialog
-from officer_console.gui.services import Services
-from officer_console.store import accounts, admin_ops
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, Officer
+from officer_console.gui.common.services import Services
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.login_dialog import LoginDialog
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, Officer
+from officer_console.store.people import accounts, admin_ops
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
 from tests.support.shots import shot

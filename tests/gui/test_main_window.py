@@ -18,12 +18,13 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from officer_console.domain.errors import ConflictError
-from officer_console.gui import crash, fonts, i18n
-from officer_console.gui.app import ConsoleShell
-from officer_console.gui.logging_setup import setup_logging
-from officer_console.gui.main_window import MainWindow
-from officer_console.gui.services import Services
-from officer_console.store.models import AuditEvent
+from officer_console.gui.common import crash
+from officer_console.gui.common.services import Services
+from officer_console.gui.shell import fonts, i18n
+from officer_console.gui.shell.app import ConsoleShell
+from officer_console.gui.shell.logging_setup import setup_logging
+from officer_console.gui.shell.main_window import MainWindow
+from officer_console.store.db.models import AuditEvent
 from tests.support import console
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world

@@ -17,11 +17,11 @@ import pytest
 
 from officer_console.documents.layout import local_time
 from officer_console.gateway.routes_verify import _local as verify_local
-from officer_console.gui.queue_cells import COL_SLOT, QueueCells
-from officer_console.gui.recording_player import _describe
-from officer_console.gui.widgets import local_text
-from officer_console.store.evidence_access import RecordingListing
-from officer_console.store.queue import QueueRow
+from officer_console.gui.call.recording_player import _describe
+from officer_console.gui.common.widgets import local_text
+from officer_console.gui.queue.cells import COL_SLOT, QueueCells
+from officer_console.store.appointments.queue import QueueRow
+from officer_console.store.evidence.access import RecordingListing
 from officer_console.video import glyphs
 from officer_console.video.compositor import LABELS, Canvas, burn_in_time
 

@@ -19,12 +19,12 @@ from officer_console.config import load_settings
 from officer_console.dispatch.outbox import OutboxSmsProvider
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.documents.signing import validate_signature
+from officer_console.gui.common.services import OpRunner, Services
 from officer_console.gui.procedure.citizen import CallChannel
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, session_factory
-from officer_console.store.models import Appointment, Citizen, Officer
+from officer_console.store.db.engine import make_engine, session_factory
+from officer_console.store.db.models import Appointment, Citizen, Officer
+from officer_console.store.people import accounts
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import MediaConfig

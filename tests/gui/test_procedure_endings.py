@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QRadioButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.endings import HandOverPage, PaperServiceBox
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.services import Services
-from officer_console.store.engine import read_session
-from officer_console.store.models import Appointment, EvidenceFile
+from officer_console.store.db.engine import read_session
+from officer_console.store.db.models import Appointment, EvidenceFile
 from tests.support import console, queue_world
 from tests.support.case_documents import case_documents
 from tests.support.procedure_gui import FakeChannel, Officer, desk, walk_simple_case

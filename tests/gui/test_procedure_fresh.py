@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.pages import StepPage
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.procedure.values import build_pages
-from officer_console.gui.services import Services
-from officer_console.store.engine import read_session, transaction
-from officer_console.store.models import Appointment
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.db.models import Appointment
 from officer_console.store.procedure.view import case_for_appointment
 from tests.support import console, queue_world
 from tests.support.case_documents import case_documents

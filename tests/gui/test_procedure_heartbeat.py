@@ -12,10 +12,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.services import Services
-from officer_console.store.engine import read_session
-from officer_console.store.models import VideoSession
+from officer_console.store.db.engine import read_session
+from officer_console.store.db.models import VideoSession
 from officer_console.store.procedure import presence
 from tests.support import console, queue_world
 from tests.support.case_documents import case_documents

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.documents.signing import validate_signature
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.cosign import CosignRequests
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.services import Services
-from officer_console.store import audit
-from officer_console.store.models import Appointment, SmsMessage
+from officer_console.store.db import audit
+from officer_console.store.db.models import Appointment, SmsMessage
 from tests.store.test_procedure_cases import CountingSms
 from tests.support import builders, console, queue_world
 from tests.support.answer import answer_yes

@@ -21,11 +21,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from officer_console.config import load_settings
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, read_session, run_in_transaction
-from officer_console.store.models import Appointment, Citizen, EvidenceFile, Officer
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.store.db.engine import make_engine, read_session, run_in_transaction
+from officer_console.store.db.models import Appointment, Citizen, EvidenceFile, Officer
+from officer_console.store.people import accounts
 from officer_console.store.procedure import cases
 from officer_console.store.procedure.presence import citizen_on_video
 from officer_console.store.procedure.service import case_record
@@ -54,7 +54,7 @@ def test_resume_with_video_at_every_step(
 ) -> None:
     interruption, step = case.split("-")
     engine = make_engine(db_url)
-    from officer_console.store.engine import session_factory
+    from officer_console.store.db.engine import session_factory
 
     factory = session_factory(engine)
     world = build(factory, status="contacting", on_video=False)
@@ -199,9 +199,9 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 import qasync
 from PySide6.QtWidgets import QApplication
 from officer_console.config import load_settings
-from officer_console.gui.services import OpRunner
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, session_factory
+from officer_console.gui.common.services import OpRunner
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, session_factory
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout
@@ -235,7 +235,7 @@ def test_resume_with_video_after_a_console_kill(
     import subprocess
     import sys
 
-    from officer_console.store.engine import session_factory
+    from officer_console.store.db.engine import session_factory
 
     engine = make_engine(db_url)
     factory = session_factory(engine)

@@ -14,12 +14,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from officer_console.dispatch.serve_decision import DecisionServer
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.cosign import CosignRequests
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.services import Services
-from officer_console.store import audit
-from officer_console.store.engine import read_session
-from officer_console.store.models import Decision
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session
+from officer_console.store.db.models import Decision
 from tests.store.test_procedure_cases import CountingSms
 from tests.support import console, queue_world
 from tests.support.case_documents import case_documents

@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.evidence_store.s3 import S3Config, S3Store
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.panel import ProcedurePanel
-from officer_console.gui.services import Services
-from officer_console.store.engine import read_session
-from officer_console.store.models import Case, EvidenceFile, ServiceRecord, SmsMessage
+from officer_console.store.db.engine import read_session
+from officer_console.store.db.models import Case, EvidenceFile, ServiceRecord, SmsMessage
 from tests.servers.s3_server import KEY_ID, KEY_SECRET, REGION, S3Server, start_s3_server
 from tests.servers.tcp_proxy import TcpProxy
 from tests.store.test_procedure_cases import CountingSms

@@ -12,10 +12,10 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush
 from pytestqt.qtbot import QtBot
 
-from officer_console.gui.queue_model import QueueModel, countdown_text
-from officer_console.gui.services import Services
-from officer_console.store import queue
-from officer_console.store.queue import QueueFilter, QueueRow
+from officer_console.gui.common.services import Services
+from officer_console.gui.queue.model import QueueModel, countdown_text
+from officer_console.store.appointments import queue
+from officer_console.store.appointments.queue import QueueFilter, QueueRow
 from tests.support import console, queue_world
 from tests.support.console import FakeClock
 
@@ -37,8 +37,8 @@ def services(sqlite_template: Any, tmp_path: Path, clock: FakeClock) -> Iterator
 
 
 def _seed(services: Services, count: int) -> list[int]:
-    from officer_console.store.engine import transaction
-    from officer_console.store.models import Squad
+    from officer_console.store.db.engine import transaction
+    from officer_console.store.db.models import Squad
     from tests.support import builders
 
     with transaction(services.factory) as s:

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QApplication, QDialog, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from officer_console.gui import i18n
-from officer_console.gui.queue_model import QueueModel
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.reassign_dialog import ReassignDialog
-from officer_console.gui.services import Services
-from officer_console.store.models import Appointment, AuditEvent
+from officer_console.gui.common.services import Services
+from officer_console.gui.queue.model import QueueModel
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.queue.reassign_dialog import ReassignDialog
+from officer_console.gui.shell import i18n
+from officer_console.store.db.models import Appointment, AuditEvent
 from tests.support import console, queue_world
 from tests.support.shots import shot
 

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError
-from officer_console.gui.services import IoRunner, Services
-from officer_console.store.engine import ping
+from officer_console.gui.common.services import IoRunner, Services
+from officer_console.store.db.engine import ping
 from tests.support.console import make_services
 
 

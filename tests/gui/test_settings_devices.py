@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from officer_console.config import load_settings
-from officer_console.gui import i18n
-from officer_console.gui.settings_dialog import SettingsDialog
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.settings_dialog import SettingsDialog
 from officer_console.video import devices
 from officer_console.video.media import LocalMedia, MediaConfig
 from tests.support.pulse import MICROPHONE, SPEAKER, PulseServer, dominant_frequency, rms

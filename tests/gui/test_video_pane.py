@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from officer_console.gui.video_pane import VideoPane
+from officer_console.gui.call.video_pane import VideoPane
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import LocalMedia, MediaConfig
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import update
 
-from officer_console.gui import i18n
-from officer_console.gui.case_panel import CasePanel
-from officer_console.gui.main_window import MainWindow
-from officer_console.gui.queue_pane import QueuePane
-from officer_console.gui.services import Services
-from officer_console.store.engine import transaction
-from officer_console.store.models import ServiceRecord
+from officer_console.gui.case.panel import CasePanel
+from officer_console.gui.common.services import Services
+from officer_console.gui.queue.pane import QueuePane
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.main_window import MainWindow
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import ServiceRecord
 from tests.support import console, queue_world
 from tests.support.case_documents import demo_pki
 from tests.support.console import widget_texts
@@ -227,7 +227,7 @@ def test_first_window_is_maximized_and_stays_so_after_signing_in_again(
     qtbot: QtBot, services: Services
 ) -> None:
     """The shell shows each new main window maximized (shell.py ``_signed_in``)."""
-    from officer_console.gui import shell
+    from officer_console.gui.shell import console_shell as shell
 
     source = Path(shell.__file__).read_text(encoding="utf-8")
     assert "window.showMaximized()" in source and "window.show()\n" not in source
@@ -280,7 +280,7 @@ def test_dialogs_fit_768_and_speak_chinese(
         assert outcomes.confirm_box is not None
         look(outcomes.confirm_box)
         outcomes.confirm_box.close()
-        from officer_console.gui.recording_player import RecordingsDialog
+        from officer_console.gui.call.recording_player import RecordingsDialog
 
         recordings = RecordingsDialog(services, world.appointment_id, parent=window)
         recordings.open()
@@ -288,7 +288,7 @@ def test_dialogs_fit_768_and_speak_chinese(
         look(recordings)
         assert recordings.width() >= 480 and recordings.recordings_list.height() >= 160
         recordings.close()
-        from officer_console.gui.document_viewer import DocumentViewer
+        from officer_console.gui.common.document_viewer import DocumentViewer
 
         viewer = DocumentViewer()
         qtbot.addWidget(viewer)
@@ -312,14 +312,14 @@ def _more_windows(
 ) -> None:
     """The other windows a console shows: sign-in, settings, about, error, reassign, co-sign
     dock, and the admin's users and schedules."""
-    from officer_console.gui.admin_schedules import SchedulesDialog
-    from officer_console.gui.admin_users import UsersDialog
-    from officer_console.gui.crash import CrashDialog
-    from officer_console.gui.login_dialog import LoginDialog
-    from officer_console.gui.menus import show_about
-    from officer_console.gui.reassign_dialog import ReassignDialog
-    from officer_console.gui.settings_dialog import SettingsDialog
-    from officer_console.store import queue as queue_store
+    from officer_console.gui.admin.schedules import SchedulesDialog
+    from officer_console.gui.admin.users import UsersDialog
+    from officer_console.gui.common.crash import CrashDialog
+    from officer_console.gui.queue.reassign_dialog import ReassignDialog
+    from officer_console.gui.shell.login_dialog import LoginDialog
+    from officer_console.gui.shell.menus import show_about
+    from officer_console.gui.shell.settings_dialog import SettingsDialog
+    from officer_console.store.appointments import queue as queue_store
 
     dialogs: list[QWidget] = [
         LoginDialog(services),
@@ -358,8 +358,8 @@ def test_after_claim_the_dispatch_action_is_in_view_and_new_rows_start_at_the_to
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from officer_console.store.engine import transaction
-    from officer_console.store.models import (
+    from officer_console.store.db.engine import transaction
+    from officer_console.store.db.models import (
         Appointment,
         AppointmentViolation,
         Squad,

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
-from officer_console.store import accounts, audit
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, read_session, session_factory, transaction
-from officer_console.store.schema import current_revision, head_revision, migrate
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, read_session, session_factory, transaction
+from officer_console.store.db.schema import current_revision, head_revision, migrate
+from officer_console.store.people import accounts
 from tests.support.databases import unique_name
 
 GRANTS = Path(__file__).resolve().parents[2] / "installer" / "postgresql" / "grants.sql"

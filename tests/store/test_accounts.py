@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.errors import ValidationError
-from officer_console.store import accounts, audit
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, Officer
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, Officer
+from officer_console.store.people import accounts
 from tests.support import builders
 
 ADMIN = Actor.system("ws-admin", "admin")

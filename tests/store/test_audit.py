@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, Squad
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, Squad
 
 ACTOR = Actor(police_number="370102001", officer_id=None, workstation="ws-1")
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.errors import PermissionDenied
-from officer_console.store import casefile, queue
-from officer_console.store.engine import transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import casefile, queue
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import (
     Appointment,
     AppointmentViolation,
     AuditEvent,

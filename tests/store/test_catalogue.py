@@ -15,9 +15,7 @@ from officer_console.domain.catalogue import (
     parse_catalogue_csv,
 )
 from officer_console.domain.errors import NotFoundError, ValidationError
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.catalogue import (
+from officer_console.store.appointments.catalogue import (
     ImportReport,
     import_catalogue,
     import_catalogue_file,
@@ -25,8 +23,10 @@ from officer_console.store.catalogue import (
     lookup,
     to_domain,
 )
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, CatalogueEntry
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, CatalogueEntry
 
 RESOURCE = Path(__file__).resolve().parents[2] / "resources" / "catalogue" / "violations_370100.csv"
 ADMIN = Actor.system("ws-admin", "admin")

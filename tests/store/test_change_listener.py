@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import queue
-from officer_console.store.change_listener import (
+from officer_console.store.appointments import queue
+from officer_console.store.appointments.change_listener import (
     Change,
     ChangeListener,
     listen_conninfo,
     parse_notification,
     read_changes,
 )
-from officer_console.store.engine import read_session, transaction
+from officer_console.store.db.engine import read_session, transaction
 from tests.support import builders
 
 

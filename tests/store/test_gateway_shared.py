@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import gateway_shared as shared
-from officer_console.store.engine import transaction
+from officer_console.store.db.engine import transaction
+from officer_console.store.gateway import shared
 
 NOW = datetime(2025, 3, 10, 2, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Every appointment transition through store/lifecycle.py, on SQLite and PostgreSQL."""
+"""Every appointment transition through store/appointments/lifecycle.py, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from officer_console.domain.errors import (
     RuleViolation,
     ValidationError,
 )
-from officer_console.store import casefile, changes, lifecycle
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, AuditEvent, Dispatch, Officer, VideoSession
+from officer_console.store.appointments import casefile, lifecycle
+from officer_console.store.db import changes
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, AuditEvent, Dispatch, Officer, VideoSession
 from tests.support import builders
 
 SLOT = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)

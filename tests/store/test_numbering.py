@@ -6,13 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import numbering
-from officer_console.store.engine import (
+from officer_console.store.db.engine import (
     make_engine,
     run_in_transaction,
     session_factory,
     transaction,
 )
+from officer_console.store.evidence import numbering
 
 
 def test_sequence_per_unit_and_year(factory: sessionmaker[Session]) -> None:

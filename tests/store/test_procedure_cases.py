@@ -25,9 +25,9 @@ from officer_console.domain.errors import (
     ValidationError,
 )
 from officer_console.domain.procedure import HearingChoice, Step
-from officer_console.store import audit, delivery
-from officer_console.store.engine import read_session, run_in_transaction, transaction
-from officer_console.store.models import (
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, run_in_transaction, transaction
+from officer_console.store.db.models import (
     Appointment,
     Case,
     CaseStep,
@@ -36,9 +36,11 @@ from officer_console.store.models import (
     Licence,
     ServiceRecord,
 )
-from officer_console.store.models import (
+from officer_console.store.db.models import (
     SmsMessage as SmsRow,
 )
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence import delivery
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import core
 from officer_console.store.procedure import cosign as procedure_cosign
@@ -46,7 +48,6 @@ from officer_console.store.procedure import receipt as pr
 from officer_console.store.procedure import service as ps
 from officer_console.store.procedure import view as pv
 from officer_console.store.procedure.files import read_file
-from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, demo_pki, pdf_text
 from tests.support.procedure_steps import sign
@@ -138,7 +139,7 @@ def _rule(view: pv.CaseView, *, extra: int = 0) -> Callable[[Session], pv.CaseVi
 
 
 def _lead(s: Session, view: pv.CaseView):  # type: ignore[no-untyped-def]
-    from officer_console.store.models import Officer
+    from officer_console.store.db.models import Officer
 
     officer = s.get(Officer, view.lead_officer_id)
     assert officer is not None

@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.procedure import Step
-from officer_console.store import audit
-from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import CaseStep, Decision, NumberSequence
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.models import CaseStep, Decision, NumberSequence
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import view as pv
 from tests.support.procedure_world import build
@@ -30,8 +30,8 @@ CONSOLE = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from officer_console.store.procedure import cases as pc
-    from officer_console.store.audit import Actor
-    from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+    from officer_console.store.db.audit import Actor
+    from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
     from tests.support.case_documents import case_documents
     from tests.support.procedure_steps import sign
     from tests.support.procedure_world import png

@@ -18,11 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.errors import RuleViolation
-from officer_console.store import gateway_shared as shared
-from officer_console.store import rooms
-from officer_console.store.audit import Actor
-from officer_console.store.engine import read_session, run_in_transaction, transaction
-from officer_console.store.models import VideoSession
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import read_session, run_in_transaction, transaction
+from officer_console.store.db.models import VideoSession
+from officer_console.store.gateway import rooms, shared
 from officer_console.store.procedure import cases, presence
 from tests.support.procedure_world import (
     build,
@@ -116,7 +115,7 @@ def test_presence_needs_a_fresh_console_heartbeat(factory: sessionmaker[Session]
 CONSOLE = textwrap.dedent(
     """
     import sys, time
-    from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+    from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
     from officer_console.store.procedure import presence
 
     url, room, appointment_id = sys.argv[1:]

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.documents.signing import validate_signature
 from officer_console.domain.errors import ConflictError, RuleViolation, ValidationError
-from officer_console.store import audit
-from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import Case, Decision, EvidenceFile
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.models import Case, Decision, EvidenceFile
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure.files import read_file
 from officer_console.store.procedure.view import CaseView

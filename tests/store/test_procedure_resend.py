@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.errors import ConflictError, NotFoundError, ValidationError
-from officer_console.store import audit, delivery
-from officer_console.store.engine import read_session, transaction
-from officer_console.store.models import SmsMessage
-from officer_console.store.types import utcnow
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, transaction
+from officer_console.store.db.models import SmsMessage
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence import delivery
 from tests.store.test_procedure_cases import CountingSms, _serve, _to_service
 from tests.support.procedure_world import build
 

@@ -18,20 +18,21 @@ from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.errors import RuleViolation, ValidationError
 from officer_console.domain.procedure import HearingChoice, Step
 from officer_console.domain.procedure_notes import RulingProposal
-from officer_console.store import audit, delivery
-from officer_console.store.engine import read_session, run_in_transaction, transaction
-from officer_console.store.models import (
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, run_in_transaction, transaction
+from officer_console.store.db.models import (
     Appointment,
     Case,
     CaseStep,
     Decision,
     ViolationRecord,
 )
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence import delivery
 from officer_console.store.procedure import cases as pc
 from officer_console.store.procedure import core, leniency
 from officer_console.store.procedure import cosign as procedure_cosign
 from officer_console.store.procedure import view as pv
-from officer_console.store.types import utcnow
 from tests.support import builders
 from tests.support.case_documents import case_documents, pdf_text
 from tests.support.procedure_steps import sign

@@ -17,9 +17,10 @@ from officer_console.domain.errors import (
     RuleViolation,
     ValidationError,
 )
-from officer_console.store import audit, lifecycle, queue
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, AuditEvent
+from officer_console.store.appointments import lifecycle, queue
+from officer_console.store.db import audit
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, AuditEvent
 from tests.support import builders
 from tests.support.claimers import claim_until_empty
 
@@ -47,7 +48,7 @@ def world(factory: sessionmaker[Session]) -> dict[str, int]:
 
 
 def _actor(s: Session, officer_id: int):  # type: ignore[no-untyped-def]
-    from officer_console.store.models import Officer
+    from officer_console.store.db.models import Officer
 
     return builders.actor_for(s.get(Officer, officer_id))
 
@@ -226,7 +227,7 @@ def test_reassign_with_a_stale_version_changes_nothing(factory, world) -> None: 
 
 
 def test_changes_are_stamped_for_live_updates(factory, world) -> None:  # type: ignore[no-untyped-def]
-    from officer_console.store import changes
+    from officer_console.store.db import changes
 
     with factory() as s:
         seq0 = changes.current(s)

@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.store import changes, directory, queue, queue_pages
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, Officer
-from officer_console.store.queue import QueueFilter
+from officer_console.store.appointments import queue, queue_pages
+from officer_console.store.appointments.queue import QueueFilter
+from officer_console.store.db import changes
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, Officer
+from officer_console.store.people import directory
 from tests.support import builders
 
 

@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from officer_console.store.engine import make_engine
-from officer_console.store.models import Base
-from officer_console.store.schema import current_revision, head_revision, is_up_to_date, migrate
+from officer_console.store.db.engine import make_engine
+from officer_console.store.db.models import Base
+from officer_console.store.db.schema import current_revision, head_revision, is_up_to_date, migrate
 
 
 def test_migrated_database_matches_models(engine: Engine) -> None:
@@ -39,7 +39,7 @@ def test_migrate_empty_sqlite_and_rerun_is_noop(tmp_path) -> None:  # type: igno
 def test_downgrade_to_base_and_back(engine: Engine) -> None:
     from alembic import command
 
-    from officer_console.store.schema import alembic_config
+    from officer_console.store.db.schema import alembic_config
 
     cfg = alembic_config()
     with engine.begin() as conn:

@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.errors import PermissionDenied, RuleViolation, ValidationError
-from officer_console.store import audit, lifecycle
-from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import Appointment, AuditEvent, Decision, EvidenceFile
-from officer_console.store.models import SmsMessage as SmsRow
+from officer_console.store.appointments import lifecycle
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.models import Appointment, AuditEvent, Decision, EvidenceFile
+from officer_console.store.db.models import SmsMessage as SmsRow
 from officer_console.store.procedure import cases, handover, service
 from officer_console.store.procedure import view as pv
 from tests.store.test_procedure_cases import CountingSms

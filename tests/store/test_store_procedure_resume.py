@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.domain.errors import RuleViolation
-from officer_console.store import audit, lifecycle
-from officer_console.store.engine import read_session, run_in_transaction
-from officer_console.store.models import Appointment, CaseStep, Decision, NumberSequence
+from officer_console.store.appointments import lifecycle
+from officer_console.store.db import audit
+from officer_console.store.db.engine import read_session, run_in_transaction
+from officer_console.store.db.models import Appointment, CaseStep, Decision, NumberSequence
 from officer_console.store.procedure import cases
 from officer_console.store.procedure import view as pv
 from tests.support.case_documents import case_documents
@@ -40,8 +41,8 @@ KILLED = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from officer_console.store.audit import Actor
-    from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+    from officer_console.store.db.audit import Actor
+    from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
     from officer_console.store.procedure import cases, core, service, view
     from tests.support.case_documents import case_documents
     from tests.support.procedure_steps import do_step

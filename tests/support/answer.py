@@ -1,4 +1,4 @@
-"""Answer the console's confirmation questions (gui/confirm.py) the way an officer would."""
+"""Answer the console's confirmation questions (gui/common/confirm.py) the way an officer would."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from officer_console.store import accounts
-from officer_console.store.audit import Actor
-from officer_console.store.models import Appointment, Citizen, Officer, Squad, Vehicle
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Appointment, Citizen, Officer, Squad, Vehicle
+from officer_console.store.people import accounts
 
 PASSWORD = "Correct-Horse-42"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

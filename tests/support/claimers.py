@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from officer_console.store import queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import make_engine, run_in_transaction, session_factory
+from officer_console.store.appointments import queue
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import make_engine, run_in_transaction, session_factory
 
 
 def claim_until_empty(

@@ -31,11 +31,11 @@ from sqlalchemy import select
 
 from officer_console.config import Settings, load_settings
 from officer_console.domain.masking import mask_id_number, mask_name, mask_phone, mask_plate
-from officer_console.gui.main_window import MainWindow
-from officer_console.gui.services import OpRunner, Services
-from officer_console.store import accounts
-from officer_console.store.engine import make_engine, session_factory, transaction
-from officer_console.store.models import Citizen, Vehicle
+from officer_console.gui.common.services import OpRunner, Services
+from officer_console.gui.shell.main_window import MainWindow
+from officer_console.store.db.engine import make_engine, session_factory, transaction
+from officer_console.store.db.models import Citizen, Vehicle
+from officer_console.store.people import accounts
 from tests.support import builders
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from officer_console.store.engine import make_engine
-from officer_console.store.schema import migrate
+from officer_console.store.db.engine import make_engine
+from officer_console.store.db.schema import migrate
 
 _counter = itertools.count()
 

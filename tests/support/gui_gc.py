@@ -4,7 +4,7 @@ The GC runs in whichever thread happens to allocate. A widget from an earlier te
 still held in a reference cycle would then be destroyed on an op-runner or LISTEN thread,
 leaving its timers registered with the GUI thread — a segfault in a later, unrelated test
 (seen as ``QTimerInfoList::activateTimers`` crashes). The application itself uses
-``officer_console.gui.app.GuiThreadGc`` for the same reason. Import the fixture into a
+``officer_console.gui.shell.app.GuiThreadGc`` for the same reason. Import the fixture into a
 conftest or test module to use it there.
 """
 

@@ -26,7 +26,7 @@ PACKAGE = ROOT / "officer_console"
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
-    """``officer_console.gui.menus`` for ``<root>/officer_console/gui/menus.py``."""
+    """``officer_console.gui.shell.menus`` for ``<root>/officer_console/gui/shell/menus.py``."""
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()

@@ -167,7 +167,7 @@ def desk(panel: ProcedurePanel) -> QWidget:
     """The live-case layout at 1366×768: the video pane (with hang-up) beside the panel."""
     from PySide6.QtWidgets import QHBoxLayout
 
-    from officer_console.gui.video_pane import VideoPane
+    from officer_console.gui.call.video_pane import VideoPane
 
     window = QWidget()
     window.setObjectName("procedure_desk")

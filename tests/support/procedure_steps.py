@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from officer_console.store.audit import Actor
+from officer_console.store.db.audit import Actor
 from officer_console.store.procedure import cases, records, service
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.view import CaseView

@@ -9,16 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.paths import resource
-from officer_console.store import catalogue, lifecycle, queue, rooms
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import (
+from officer_console.store.appointments import catalogue, lifecycle, queue
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import (
     Appointment,
     AppointmentViolation,
     Citizen,
     Licence,
     ViolationRecord,
 )
+from officer_console.store.gateway import rooms
 from tests.support import builders
 
 #: Fines/points as the booking recorded them (the catalogue defaults).
@@ -162,7 +163,7 @@ def officer_hangs_up(factory: sessionmaker[Session], w: World) -> None:
 def _room(s: Session, appointment_id: int) -> str:
     from sqlalchemy import select
 
-    from officer_console.store.models import VideoSession
+    from officer_console.store.db.models import VideoSession
 
     room = s.scalar(
         select(VideoSession.room_id)

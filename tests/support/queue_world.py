@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from officer_console.gui.services import Services
-from officer_console.store import accounts, queue
-from officer_console.store.audit import Actor
-from officer_console.store.engine import transaction
-from officer_console.store.models import Appointment, Officer
+from officer_console.gui.common.services import Services
+from officer_console.store.appointments import queue
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import Appointment, Officer
+from officer_console.store.people import accounts
 
 
 def sign_in(services: Services, police_number: str) -> int:
@@ -60,7 +61,7 @@ def add_case_details(services: Services, appointment_id: int) -> None:
     """Known citizen data, a licence, a catalogue entry and two linked violations."""
     from datetime import UTC, date, datetime
 
-    from officer_console.store.models import (
+    from officer_console.store.db.models import (
         AppointmentViolation,
         CatalogueEntry,
         Citizen,

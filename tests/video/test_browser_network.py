@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.codes import issue_code
-from officer_console.gui.services import OpRunner
-from officer_console.store.audit import verify_chain
-from officer_console.store.engine import transaction
+from officer_console.gui.common.services import OpRunner
+from officer_console.store.db.audit import verify_chain
+from officer_console.store.db.engine import transaction
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout

@@ -171,7 +171,7 @@ def test_address_change_renegotiates_in_the_same_room_and_the_gap_is_recorded(
 def test_pane_warns_of_a_poor_connection_before_it_fails(
     qt_run: Run, tmp_path: Path, qtbot: Any
 ) -> None:
-    from officer_console.gui.video_pane import VideoPane
+    from officer_console.gui.call.video_pane import VideoPane
 
     pane = VideoPane()
     qtbot.addWidget(pane)

@@ -20,11 +20,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.gui import i18n
-from officer_console.gui.app import ConsoleShell
-from officer_console.store.audit import Actor
-from officer_console.store.engine import run_in_transaction
-from officer_console.store.models import Appointment, AuditEvent, EvidenceFile, Officer
+from officer_console.gui.shell import i18n
+from officer_console.gui.shell.app import ConsoleShell
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.engine import run_in_transaction
+from officer_console.store.db.models import Appointment, AuditEvent, EvidenceFile, Officer
 from officer_console.video import evidence
 from officer_console.video.evidence import RecordingTarget, recover_recordings, verify_evidence
 from officer_console.video.recorder import RecordingResult

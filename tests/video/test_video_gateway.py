@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officer_console.dispatch.codes import issue_code
-from officer_console.gui.services import OpRunner
-from officer_console.store.audit import verify_chain
-from officer_console.store.engine import transaction
-from officer_console.store.models import AuditEvent, EvidenceFile, VideoSession
+from officer_console.gui.common.services import OpRunner
+from officer_console.store.db.audit import verify_chain
+from officer_console.store.db.engine import transaction
+from officer_console.store.db.models import AuditEvent, EvidenceFile, VideoSession
 from officer_console.video import RecordingTarget, VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.evidence import verify_evidence
@@ -145,7 +145,7 @@ def test_a_wrong_console_secret_is_refused_clearly(
 
         async def scenario() -> None:
             with transaction(factory) as s:
-                from officer_console.store import rooms
+                from officer_console.store.gateway import rooms
 
                 room_id, _secret = rooms.open_room(s, call.actor, call.appointment_id)
             client = GatewaySignaling(base, room_id, "not-the-secret")

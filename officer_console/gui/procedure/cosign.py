@@ -1,7 +1,7 @@
 """The assisting officer's co-sign inbox (objectName ``cosign_requests``).
 
 A request appears here without refreshing: every second a read-only op compares the change
-counter (:func:`officer_console.store.changes.current`, bumped by every co-sign change) and
+counter (:func:`officer_console.store.db.changes.current`, bumped by every co-sign change) and
 re-reads the pending list only when it moved. Approve with one's own password, or decline
 with a reason; a wrong password is audited (``run_keeping_denials``).
 """
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import DomainError
-from officer_console.gui.services import Services
-from officer_console.gui.widgets import MessageBar, named, run_keeping_denials
-from officer_console.store import changes
+from officer_console.gui.common.services import Services
+from officer_console.gui.common.widgets import MessageBar, named, run_keeping_denials
+from officer_console.store.db import changes
 from officer_console.store.procedure import cosign as procedure_cosign
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.cosign import CosignItem

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from officer_console.domain.appointment import HANDOVER_REASONS
-from officer_console.gui.widgets import named
+from officer_console.gui.common.widgets import named
 from officer_console.store.procedure.handover import PAPER_METHODS
 from officer_console.store.procedure.view import HANDED_OVER, PAPER_PENDING, CaseView
 

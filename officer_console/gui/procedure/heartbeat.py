@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 
+from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.citizen import CitizenChannel
-from officer_console.gui.services import Services
 from officer_console.store.procedure import presence
 from officer_console.video.session import CallState
 

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from officer_console.dispatch.serve_decision import DecisionServer, ServeOutcome
 from officer_console.domain.procedure_notes import RulingProposal
 from officer_console.evidence_store import EvidenceStore
+from officer_console.gui.common.services import Services
+from officer_console.gui.common.widgets import run_keeping_denials
 from officer_console.gui.procedure.documents import DocumentMaker
-from officer_console.gui.services import Services
-from officer_console.gui.widgets import run_keeping_denials
-from officer_console.store import changes
+from officer_console.store.db import changes
 from officer_console.store.procedure import (
     cases,
     cosign,

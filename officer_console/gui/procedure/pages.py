@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from officer_console.domain.procedure_notes import default_review_note
 from officer_console.domain.procedure_records import HearingChoice
+from officer_console.gui.common.widgets import named
 from officer_console.gui.procedure.rights import HearingChoiceBox, LeniencyBox, WarningBox
-from officer_console.gui.widgets import named
 from officer_console.store.procedure.cosign import Assistant
 from officer_console.store.procedure.view import CaseView
 

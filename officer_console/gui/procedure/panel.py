@@ -20,7 +20,9 @@ from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.domain.appointment import Status
 from officer_console.domain.procedure import STEP_ORDER
 from officer_console.evidence_store import EvidenceStore
-from officer_console.gui.document_viewer import DocumentViewer
+from officer_console.gui.common.document_viewer import DocumentViewer
+from officer_console.gui.common.services import Services
+from officer_console.gui.common.widgets import MessageBar, local_text, named
 from officer_console.gui.procedure import serving
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import CaseDocuments, DocumentMaker
@@ -49,8 +51,6 @@ from officer_console.gui.procedure.support import (
 )
 from officer_console.gui.procedure.values import build_pages, page_values
 from officer_console.gui.procedure.viewing import DocumentWindow
-from officer_console.gui.services import Services
-from officer_console.gui.widgets import MessageBar, local_text, named
 from officer_console.store.procedure.service import CaseRecord
 from officer_console.store.procedure.view import CaseView
 

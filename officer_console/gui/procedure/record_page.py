@@ -14,8 +14,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QWidget
 
+from officer_console.gui.common.widgets import named
 from officer_console.gui.procedure.pages import HINT, SignatureBox, StepPage
-from officer_console.gui.widgets import named
 from officer_console.store.procedure.records import RECORD_TITLES
 from officer_console.store.procedure.view import CaseView
 

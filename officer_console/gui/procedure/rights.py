@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from officer_console.domain.leniency import REASON_MAX
 from officer_console.domain.procedure_records import HearingChoice
 from officer_console.domain.procedure_text import ViolationFacts
-from officer_console.gui.widgets import named
+from officer_console.gui.common.widgets import named
 from officer_console.store.procedure.view import CaseView
 
 __all__ = ["HearingChoiceBox", "LeniencyBox", "WarningBox", "proposal_label"]

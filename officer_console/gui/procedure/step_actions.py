@@ -23,6 +23,7 @@ from officer_console.documents.signing import SigningError
 from officer_console.domain.errors import DomainError
 from officer_console.domain.procedure import Step
 from officer_console.evidence_store import StoreUnavailable
+from officer_console.gui.common.widgets import MessageBar
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.intents import CaseIntents
 from officer_console.gui.procedure.pages import (
@@ -36,7 +37,6 @@ from officer_console.gui.procedure.pages import (
 from officer_console.gui.procedure.record_page import RecordPage, pending_record
 from officer_console.gui.procedure.store_retry import StoreRetry, unavailable_text
 from officer_console.gui.procedure.values import page_values, ruling_proposal
-from officer_console.gui.widgets import MessageBar
 from officer_console.store.procedure.core import CaseChange
 from officer_console.store.procedure.view import CaseView
 

@@ -25,8 +25,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from officer_console.evidence_store import EvidenceStore, StoreUnavailable
-from officer_console.gui.services import IoRunner
-from officer_console.gui.widgets import named
+from officer_console.gui.common.services import IoRunner
+from officer_console.gui.common.widgets import named
 
 __all__ = ["PROBE_SECONDS", "StoreRetry", "unavailable_text"]
 

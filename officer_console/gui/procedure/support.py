@@ -10,7 +10,7 @@ from typing import TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from officer_console.gui.widgets import local_text, named
+from officer_console.gui.common.widgets import local_text, named
 from officer_console.store.procedure.service import CaseRecord
 from officer_console.store.procedure.view import PAPER_PENDING, CaseView
 

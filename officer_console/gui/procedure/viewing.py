@@ -1,4 +1,4 @@
-"""The wizard's document window: :class:`~officer_console.gui.document_viewer.DocumentViewer`
+"""The wizard's document window: :class:`~officer_console.gui.common.document_viewer.DocumentViewer`
 for the confirmation step's drafts and the finished case's served decision, and its
 「重新发送链接」 — an explicit officer action that re-sends the service link through the
 :class:`~officer_console.dispatch.serve_decision.DecisionServer` (one new SMS per click,
@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 
 from officer_console.dispatch.serve_decision import ServeOutcome
-from officer_console.gui.document_viewer import DocumentViewer
+from officer_console.gui.common.document_viewer import DocumentViewer
 from officer_console.gui.procedure.citizen import CitizenChannel
 from officer_console.gui.procedure.documents import DRAFT_KINDS
 from officer_console.gui.procedure.intents import CaseIntents

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from officer_console.store.models import Base
+from officer_console.store.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        raise RuntimeError("migrations run through officer_console.store.schema.migrate()")
+        raise RuntimeError("migrations run through officer_console.store.db.schema.migrate()")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

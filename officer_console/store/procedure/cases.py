@@ -40,9 +40,9 @@ from officer_console.domain.procedure import (
     procedure_kind,
 )
 from officer_console.domain.procedure_text import proposal_totals
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.models import (
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import (
     Appointment,
     Case,
     Citizen,
@@ -52,7 +52,9 @@ from officer_console.store.models import (
     Squad,
     Vehicle,
 )
-from officer_console.store.numbering import next_number
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.numbering import next_number
+from officer_console.store.evidence.writing import StoreLike
 from officer_console.store.procedure import cosign, leniency
 from officer_console.store.procedure.core import (
     CaseChange,
@@ -64,7 +66,7 @@ from officer_console.store.procedure.core import (
     save_step,
     stop_case,
 )
-from officer_console.store.procedure.files import StoreLike, store_file, store_signature
+from officer_console.store.procedure.files import store_file, store_signature
 from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.records import require_record
 from officer_console.store.procedure.view import (
@@ -74,7 +76,6 @@ from officer_console.store.procedure.view import (
     squad_tz,
     violation_facts,
 )
-from officer_console.store.types import utcnow
 
 __all__ = [
     "complete_confirmation",

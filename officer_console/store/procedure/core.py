@@ -7,7 +7,7 @@
 * :func:`save_step` — the ``case_steps`` row, the domain snapshot, the version bump and the
   audit row, all or nothing (a concurrent completion loses cleanly).
 * :func:`move` / :func:`hand_over` — the only places the appointment status changes, through
-  :mod:`officer_console.store.lifecycle` (status and permission rules live there and in
+  :mod:`officer_console.store.appointments.lifecycle` (status and permission rules live there and in
   :mod:`officer_console.domain.appointment`).
 """
 
@@ -30,10 +30,12 @@ from officer_console.domain.errors import (
     RuleViolation,
 )
 from officer_console.domain.procedure import STEP_ORDER, CaseProcedure, Step
-from officer_console.store import audit, lifecycle
-from officer_console.store.audit import Actor
-from officer_console.store.lifecycle import AppointmentChange
-from officer_console.store.models import Appointment, Case, CaseStep
+from officer_console.store.appointments import lifecycle
+from officer_console.store.appointments.lifecycle import AppointmentChange
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Appointment, Case, CaseStep
+from officer_console.store.db.types import utcnow
 from officer_console.store.procedure.view import (
     HANDED_OVER,
     OPEN,
@@ -41,7 +43,6 @@ from officer_console.store.procedure.view import (
     CaseView,
     build_view,
 )
-from officer_console.store.types import utcnow
 
 __all__ = [
     "CaseChange",

@@ -2,7 +2,7 @@
 
 The lead picks an assisting officer of the squad (or the shift lead); the request appears on
 that officer's workstation, who approves with their own password or declines with a reason.
-Every change bumps the squad's change counter (:mod:`officer_console.store.changes`) so both
+Every change bumps the squad's change counter (:mod:`officer_console.store.db.changes`) so both
 workstations see it without refreshing. A wrong password is audited as a denial: the caller
 must commit even when :class:`PermissionDenied` is raised (``run_keeping_denials``).
 """
@@ -22,10 +22,9 @@ from officer_console.domain.masking import mask_name
 from officer_console.domain.procedure import HearingChoice, ProcedureKind
 from officer_console.domain.procedure_notes import RulingProposal, cosign_summary
 from officer_console.domain.procedure_text import ViolationFacts
-from officer_console.store import audit, changes
-from officer_console.store.accounts import verify_password
-from officer_console.store.audit import Actor
-from officer_console.store.models import (
+from officer_console.store.db import audit, changes
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import (
     Appointment,
     Case,
     CaseStep,
@@ -33,10 +32,11 @@ from officer_console.store.models import (
     CosignRequest,
     Officer,
 )
+from officer_console.store.db.types import utcnow
+from officer_console.store.people.accounts import verify_password
 from officer_console.store.procedure import leniency
 from officer_console.store.procedure.core import CaseChange, changed
 from officer_console.store.procedure.view import OPEN
-from officer_console.store.types import utcnow
 
 __all__ = [
     "Assistant",

@@ -23,14 +23,9 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.case_documents import CaseFacts, CaseTrail, DecisionIssue
 from officer_console.domain.errors import ConflictError, NotFoundError
-from officer_console.store.audit import Actor
-from officer_console.store.documents import (
-    IssuedDecision,
-    case_trail,
-    issue_decision,
-    store_document,
-)
-from officer_console.store.models import (
+from officer_console.store.appointments.violations import appointment_violations
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import (
     Appointment,
     Case,
     CaseStep,
@@ -42,9 +37,15 @@ from officer_console.store.models import (
     Squad,
     Vehicle,
 )
-from officer_console.store.procedure.files import StoreLike, read_file
+from officer_console.store.evidence.documents import (
+    IssuedDecision,
+    case_trail,
+    issue_decision,
+    store_document,
+)
+from officer_console.store.evidence.writing import StoreLike
+from officer_console.store.procedure.files import read_file
 from officer_console.store.procedure.view import build_view
-from officer_console.store.violations import appointment_violations
 
 __all__ = ["CaseDocumentMaker", "CaseFacts", "case_facts", "issue_case_documents"]
 

@@ -1,37 +1,28 @@
 """Files the procedure keeps as evidence: ID snapshot, signatures, rendered documents.
 
-ONE write path for evidence files: the shared evidence store's verified ``put_bytes``
-(:mod:`officer_console.evidence_store`) followed by :func:`store.evidence.record_document` in
-the caller's transaction. The object is written first (a rolled-back transaction leaves an
-unreferenced object, never a row without its file); a store that cannot be written raises
-``StoreUnavailable`` with a Chinese message and the step rolls back.
-
-``store`` may be given as a directory :class:`~pathlib.Path` (tests, the demo): it is the
-``local`` directory store on that directory.
+Every file goes through the one write path, :func:`store.evidence.writing.put_evidence`
+(verified ``put_bytes``, then the hashed, audited row in the caller's transaction); a store
+that cannot be written raises ``StoreUnavailable`` with a Chinese message and the step rolls
+back.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import ValidationError
-from officer_console.evidence_store.base import EvidenceMissing, EvidenceStore, IntegrityFailure
-from officer_console.evidence_store.local import DirectoryStore
+from officer_console.evidence_store.base import EvidenceMissing, IntegrityFailure
 from officer_console.evidence_store.reading import read_verified
-from officer_console.store.audit import Actor
-from officer_console.store.evidence import record_document
-from officer_console.store.models import Case, EvidenceFile
-from officer_console.store.types import utcnow
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Case, EvidenceFile
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.writing import StoreLike, as_store, put_evidence
 
 __all__ = [
     "KINDS",
-    "StoreLike",
-    "as_store",
-    "put_evidence",
     "read_file",
     "store_file",
     "store_signature",
@@ -47,45 +38,6 @@ KINDS = {
     "service_receipt": "pdf",  # the scanned 送达回证 (PDF or PNG: ``ext``)
     "eservice_receipt": "pdf",  # the signed 电子送达回证 (store/procedure/receipt.py)
 }
-
-StoreLike = EvidenceStore | Path
-
-
-def as_store(store: StoreLike) -> EvidenceStore:
-    """The evidence store; a bare directory is the ``local`` store on it."""
-    return DirectoryStore(store, "local") if isinstance(store, Path) else store
-
-
-def put_evidence(
-    session: Session,
-    actor: Actor,
-    store: StoreLike,
-    *,
-    key: str,
-    kind: str,
-    data: bytes,
-    case_id: int | None,
-    appointment_id: int | None,
-) -> EvidenceFile:
-    """``put_bytes`` (verified read-back) then the hashed, audited ``EvidenceFile`` row."""
-    if not data:
-        raise ValueError("empty evidence file")
-    target = as_store(store)
-    put = target.put_bytes(key, data)
-    row_id = record_document(
-        session,
-        actor,
-        kind=kind,
-        key=put.key,
-        sha256=put.sha256,
-        size=put.size,
-        stored_in=target.kind,
-        case_id=case_id,
-        appointment_id=appointment_id,
-    )
-    row = session.get(EvidenceFile, row_id)
-    assert row is not None
-    return row
 
 
 def store_file(

@@ -29,13 +29,15 @@ from officer_console.domain.errors import (
     RuleViolation,
     ValidationError,
 )
-from officer_console.store import audit, lifecycle
-from officer_console.store.audit import Actor
-from officer_console.store.models import Case, Decision, Officer
+from officer_console.store.appointments import lifecycle
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Case, Decision, Officer
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.writing import StoreLike
 from officer_console.store.procedure.core import CaseChange, appointment_of, changed, procedure_of
-from officer_console.store.procedure.files import StoreLike, store_file
+from officer_console.store.procedure.files import store_file
 from officer_console.store.procedure.view import HANDED_OVER, OPEN, PAPER_PENDING, PAPER_SERVED
-from officer_console.store.types import utcnow
 
 __all__ = ["PAPER_METHODS", "hand_over_case", "record_paper_service"]
 

@@ -37,9 +37,9 @@ from officer_console.domain.penalties import PenaltyKind, check_violation_penalt
 from officer_console.domain.procedure import Step
 from officer_console.domain.procedure_text import ViolationFacts
 from officer_console.paths import resource
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.models import Case, Vehicle, ViolationRecord
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Case, Vehicle, ViolationRecord
 from officer_console.store.procedure.core import CaseChange, changed, open_case
 
 __all__ = [

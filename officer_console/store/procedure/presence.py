@@ -32,8 +32,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import RuleViolation
-from officer_console.store.models import RoomSeat, VideoSession
-from officer_console.store.types import utcnow
+from officer_console.store.db.models import RoomSeat, VideoSession
+from officer_console.store.db.types import utcnow
 
 __all__ = [
     "ABSENT",

@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 from officer_console.domain.errors import NotFoundError
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.procedure_records import ProcedureKind, ServiceReceiptFacts
-from officer_console.store.audit import Actor
-from officer_console.store.documents import store_document
-from officer_console.store.models import (
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import (
     Appointment,
     Case,
     Citizen,
@@ -33,7 +32,8 @@ from officer_console.store.models import (
     SmsMessage,
     Squad,
 )
-from officer_console.store.procedure.files import StoreLike
+from officer_console.store.evidence.documents import store_document
+from officer_console.store.evidence.writing import StoreLike
 
 __all__ = ["RECEIPT_KIND", "ReceiptMaker", "receipt_facts", "store_service_receipt"]
 

@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import ConflictError, RuleViolation, ValidationError
 from officer_console.domain.procedure import Step
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.documents import store_document
-from officer_console.store.models import Case, EvidenceFile
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Case, EvidenceFile
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.documents import store_document
+from officer_console.store.evidence.writing import StoreLike
 from officer_console.store.procedure.core import CaseChange, changed, open_case
 from officer_console.store.procedure.documents import CaseDocumentMaker, case_facts
-from officer_console.store.procedure.files import StoreLike, read_file, store_signature
+from officer_console.store.procedure.files import read_file, store_signature
 from officer_console.store.procedure.presence import require_citizen
-from officer_console.store.types import utcnow
 
 __all__ = ["RECORD_KINDS", "RECORD_TITLES", "require_record", "sign_record", "signed_record"]
 

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officer_console.domain.errors import ConflictError, NotFoundError, ValidationError
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.delivery import hash_token
-from officer_console.store.models import Appointment, Case, Decision, ServiceRecord, SmsMessage
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import Appointment, Case, Decision, ServiceRecord, SmsMessage
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.delivery import hash_token
 from officer_console.store.procedure.service import ServiceJob, mark_sms_result, queue_sms
-from officer_console.store.types import utcnow
 
 __all__ = ["prepare_resend", "record_resend_result", "resend_key"]
 

@@ -33,10 +33,9 @@ from officer_console.domain.errors import (
 )
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.procedure import Step
-from officer_console.store import audit
-from officer_console.store.audit import Actor
-from officer_console.store.delivery import hash_token
-from officer_console.store.models import (
+from officer_console.store.db import audit
+from officer_console.store.db.audit import Actor
+from officer_console.store.db.models import (
     Appointment,
     Case,
     CaseStep,
@@ -46,6 +45,9 @@ from officer_console.store.models import (
     ServiceRecord,
     SmsMessage,
 )
+from officer_console.store.db.types import utcnow
+from officer_console.store.evidence.delivery import hash_token
+from officer_console.store.evidence.writing import StoreLike
 from officer_console.store.procedure.core import (
     CaseChange,
     appointment_of,
@@ -56,10 +58,9 @@ from officer_console.store.procedure.core import (
     save_step,
 )
 from officer_console.store.procedure.documents import CaseDocumentMaker, issue_case_documents
-from officer_console.store.procedure.files import StoreLike, read_file, store_file
+from officer_console.store.procedure.files import read_file, store_file
 from officer_console.store.procedure.presence import require_citizen
 from officer_console.store.procedure.view import COMPLETED, OPEN, PAPER_PENDING
-from officer_console.store.types import utcnow
 
 __all__ = [
     "CaseRecord",

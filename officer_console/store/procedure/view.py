@@ -20,8 +20,9 @@ from officer_console.domain.masking import mask_name, mask_phone
 from officer_console.domain.penalties import hearing_right
 from officer_console.domain.procedure import CaseProcedure, ProcedureKind, Step
 from officer_console.domain.procedure_text import ViolationFacts, inquiry_questions, notice_text
-from officer_console.store import catalogue
-from officer_console.store.models import (
+from officer_console.store.appointments import catalogue
+from officer_console.store.appointments.violations import appointment_violations
+from officer_console.store.db.models import (
     Appointment,
     Case,
     CaseStep,
@@ -32,7 +33,6 @@ from officer_console.store.models import (
     Officer,
     Squad,
 )
-from officer_console.store.violations import appointment_violations
 
 __all__ = [
     "COMPLETED",

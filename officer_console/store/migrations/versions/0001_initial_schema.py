@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import officer_console.store.types
+import officer_console.store.db.types
 
 revision = "0001"
 down_revision = None
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("chain", sa.String(length=64), nullable=False),
         sa.Column("chain_seq", sa.BigInteger(), nullable=False),
-        sa.Column("at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=32), nullable=False),
         sa.Column("officer_id", sa.Integer(), nullable=True),
         sa.Column("workstation", sa.String(length=64), nullable=False),
@@ -86,10 +86,10 @@ def upgrade() -> None:
         sa.Column("id_number", sa.String(length=18), nullable=False),
         sa.Column("address", sa.String(length=200), nullable=False),
         sa.Column(
-            "bound_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "bound_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_citizens")),
         sa.UniqueConstraint("id_number", name=op.f("uq_citizens_id_number")),
@@ -115,7 +115,7 @@ def upgrade() -> None:
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_squads")),
         sa.UniqueConstraint("code", name=op.f("uq_squads_code")),
@@ -149,19 +149,21 @@ def upgrade() -> None:
         sa.Column("totp_required", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column(
-            "first_failed_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "first_failed_at",
+            officer_console.store.db.types.UTCDateTime(timezone=True),
+            nullable=True,
         ),
         sa.Column(
-            "locked_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "locked_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column(
             "password_changed_at",
-            officer_console.store.types.UTCDateTime(timezone=True),
+            officer_console.store.db.types.UTCDateTime(timezone=True),
             nullable=False,
         ),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["squad_id"], ["squads.id"], name=op.f("fk_officers_squad_id_squads")
@@ -209,10 +211,10 @@ def upgrade() -> None:
         sa.Column("citizen_id", sa.Integer(), nullable=False),
         sa.Column("vehicle_id", sa.Integer(), nullable=True),
         sa.Column(
-            "slot_start", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "slot_start", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "slot_end", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "slot_end", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("urgent_reason", sa.String(length=16), nullable=True),
@@ -222,14 +224,14 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("changed_seq", sa.BigInteger(), nullable=False),
         sa.Column(
-            "claimed_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "claimed_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("note", sa.String(length=200), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "updated_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "updated_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["citizen_id"], ["citizens.id"], name=op.f("fk_appointments_citizen_id_citizens")
@@ -280,10 +282,10 @@ def upgrade() -> None:
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column(
-            "accepted_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "accepted_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "closed_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "closed_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
@@ -305,14 +307,16 @@ def upgrade() -> None:
         sa.Column("appointment_id", sa.Integer(), nullable=False),
         sa.Column("code_hash", sa.String(length=128), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "expires_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "expires_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
-        sa.Column("used_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
-            "voided_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "used_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "voided_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -335,13 +339,13 @@ def upgrade() -> None:
         sa.Column("console_secret_hash", sa.String(length=128), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "expires_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "expires_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "ended_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "ended_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
@@ -365,7 +369,9 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("officer_id", sa.Integer(), nullable=False),
         sa.Column(
-            "completed_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "completed_at",
+            officer_console.store.db.types.UTCDateTime(timezone=True),
+            nullable=False,
         ),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_case_steps_case_id_cases")
@@ -388,7 +394,7 @@ def upgrade() -> None:
         sa.Column("sms_status", sa.String(length=16), nullable=False),
         sa.Column("call_status", sa.String(length=16), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
@@ -421,7 +427,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("duration_s", sa.Double(), nullable=True),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
@@ -443,7 +449,7 @@ def upgrade() -> None:
         sa.Column("region", sa.String(length=6), nullable=False),
         sa.Column("code", sa.String(length=8), nullable=False),
         sa.Column(
-            "occurred_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "occurred_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("location", sa.String(length=200), nullable=False),
         sa.Column("fine", sa.Integer(), nullable=False),
@@ -496,7 +502,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("detail", sa.String(length=200), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
@@ -525,7 +531,7 @@ def upgrade() -> None:
         sa.Column("points_total", sa.Integer(), nullable=False),
         sa.Column("warning", sa.Boolean(), nullable=False),
         sa.Column(
-            "issued_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "issued_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column("evidence_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_decisions_case_id_cases")),
@@ -554,9 +560,11 @@ def upgrade() -> None:
         sa.Column("error_message", sa.String(length=200), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
-        sa.Column("sent_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "sent_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.ForeignKeyConstraint(
             ["appointment_id"],
             ["appointments.id"],
@@ -582,9 +590,11 @@ def upgrade() -> None:
         sa.Column("consent", sa.Boolean(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("officer_id", sa.Integer(), nullable=False),
-        sa.Column("sent_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
-            "delivered_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "sent_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column(
+            "delivered_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["decision_id"], ["decisions.id"], name=op.f("fk_service_records_decision_id_decisions")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import officer_console.store.types
+import officer_console.store.db.types
 
 revision = "0003"
 down_revision = "0001"
@@ -25,20 +25,20 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column(
                 "console_opened_at",
-                officer_console.store.types.UTCDateTime(timezone=True),
+                officer_console.store.db.types.UTCDateTime(timezone=True),
                 nullable=True,
             )
         )
         batch.add_column(
             sa.Column(
                 "citizen_waiting_since",
-                officer_console.store.types.UTCDateTime(timezone=True),
+                officer_console.store.db.types.UTCDateTime(timezone=True),
                 nullable=True,
             )
         )
     # rooms opened before this revision were opened by the console
     op.execute("UPDATE video_sessions SET console_opened_at = created_at")
-    dt = officer_console.store.types.UTCDateTime(timezone=True)
+    dt = officer_console.store.db.types.UTCDateTime(timezone=True)
     op.create_table(
         "room_seats",
         sa.Column("room_id", sa.String(length=64), nullable=False),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import officer_console.store.types
+import officer_console.store.db.types
 
 revision = "0005"
 down_revision = "0004"
@@ -23,7 +23,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("stored_in", sa.String(length=16), nullable=True))
         batch_op.add_column(
             sa.Column(
-                "stored_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+                "stored_at",
+                officer_console.store.db.types.UTCDateTime(timezone=True),
+                nullable=True,
             )
         )
     # Rows written before the shared store existed live in the local evidence directory.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import officer_console.store.types
+import officer_console.store.db.types
 
 revision = "0006"
 down_revision = "0005"
@@ -28,10 +28,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
         sa.Column(
-            "created_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=False
+            "created_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=False
         ),
         sa.Column(
-            "decided_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+            "decided_at", officer_console.store.db.types.UTCDateTime(timezone=True), nullable=True
         ),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name=op.f("fk_cosign_requests_case_id_cases")

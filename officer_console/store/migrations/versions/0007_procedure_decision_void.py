@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import officer_console.store.types
+import officer_console.store.db.types
 
 revision = "0007_procedure"
 down_revision = "0006"
@@ -23,7 +23,9 @@ def upgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(
             sa.Column(
-                "voided_at", officer_console.store.types.UTCDateTime(timezone=True), nullable=True
+                "voided_at",
+                officer_console.store.db.types.UTCDateTime(timezone=True),
+                nullable=True,
             )
         )
         batch.add_column(sa.Column("void_reason", sa.String(length=200), nullable=True))
@@ -31,7 +33,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column(
                 "console_alive_at",
-                officer_console.store.types.UTCDateTime(timezone=True),
+                officer_console.store.db.types.UTCDateTime(timezone=True),
                 nullable=True,
             )
         )

@@ -1,0 +1,1 @@
+"""Admin dialogs: accounts and weekly slot schedules."""
