@@ -15,6 +15,7 @@ kind however many paths (local answer, live-update echo) report it.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,10 +45,17 @@ Work = Callable[[Session], T]
 
 
 class OpRunner(QObject):
-    """Runs ``work(session)`` off the GUI thread; callbacks run on the GUI thread."""
+    """Runs ``work(session)`` off the GUI thread; callbacks run on the GUI thread.
 
-    # (callback, payload): emitted from the worker, delivered queued on the GUI thread.
-    _deliver = Signal(object, object)
+    The worker never drops the last reference to anything the caller gave it: ``work`` and the
+    callbacks (closures over widgets) travel back to the GUI thread with the result and are
+    released there. A widget whose last reference went on the worker would be destroyed on
+    it, leaving its timers registered with the GUI thread ("QObject::killTimer: Timers cannot
+    be stopped from another thread") — a segfault at the next event loop pass.
+    """
+
+    # A parcel [callback, payload, work], emitted from the worker, emptied on the GUI thread.
+    _deliver = Signal(object)
     # An error nobody handled: DomainError → shown as is; anything else → crash dialog.
     unhandled_error = Signal(object)
 
@@ -69,32 +77,42 @@ class OpRunner(QObject):
         """Queue ``work``; ``write=False`` uses a read-only transaction (no writer lock)."""
         if self._closed:
             raise RuntimeError("op runner is shut down")
+        factory = self._factory
+        # The only references the worker holds to the caller's objects: emptied when done.
+        held: list[Any] = [work, on_success, on_failure]
 
         def job() -> T:
             if write:
-                return run_in_transaction(self._factory, work)
-            with read_session(self._factory) as session:
-                return work(session)
+                return run_in_transaction(factory, held[0])
+            with read_session(factory) as session:
+                return held[0](session)
 
         future = self._pool.submit(job)
 
         def finished(f: Future[T]) -> None:
-            if f.cancelled() or self._closed:
-                return
-            error = f.exception()
-            if error is None:
-                if on_success is not None:
-                    self._deliver.emit(on_success, f.result())
-                return
-            if not isinstance(error, DomainError):
-                log.error("database operation failed", exc_info=error)
-            self._deliver.emit(on_failure or self.unhandled_error.emit, error)
+            parcel: list[Any] = [None, None, *held[:1]]  # work goes back to the GUI thread
+            ok, failed = held[1], held[2]
+            held.clear()
+            if not f.cancelled() and not self._closed:
+                error = f.exception()
+                if error is None:
+                    parcel[:2] = [ok, f.result()] if ok is not None else [None, None]
+                else:
+                    if not isinstance(error, DomainError):
+                        log.error("database operation failed", exc_info=error)
+                    # The traceback's frames hold work's locals (widgets): not on this thread.
+                    traceback.clear_frames(error.__traceback__)
+                    parcel[:2] = [failed or self.unhandled_error.emit, error]
+            del ok, failed
+            self._deliver.emit(parcel)  # even with nothing to call: released on the GUI thread
 
         future.add_done_callback(finished)
         return future
 
-    def _on_deliver(self, callback: Callable[[Any], None], payload: object) -> None:
-        if self._closed:
+    def _on_deliver(self, parcel: list[Any]) -> None:
+        callback, payload = parcel[0], parcel[1]
+        parcel.clear()
+        if self._closed or callback is None:
             return
         try:
             callback(payload)
