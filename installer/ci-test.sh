@@ -62,7 +62,12 @@ fi
 
 # The Windows installer script needs nothing from the Linux build: compiled meanwhile.
 STUB_START=$(date +%s)
-installer/windows/build-stub.sh > "$WORK/windows-stub.txt" 2>&1 &
+(
+    status=0
+    installer/windows/build-stub.sh > "$WORK/windows-stub.txt" 2>&1 || status=$?
+    echo "$(($(date +%s) - STUB_START))" > "$WORK/windows-stub.seconds"
+    exit "$status"
+) &
 STUB_PID=$!
 
 BUILD_SECONDS=skipped LINTIAN_SECONDS=skipped
@@ -203,7 +208,7 @@ wait "$STUB_PID" || status=$?
 STUB_PID=""
 cat "$WORK/windows-stub.txt"
 [ "$status" = 0 ] || fail "Windows installer (build-stub.sh exit $status)"
-echo "Windows installer: done $(($(date +%s) - STUB_START)) s after it started (in the background)"
+echo "Windows installer: $(cat "$WORK/windows-stub.seconds" 2>/dev/null || echo "?") s (in the background)"
 if [ -n "$LINTIAN_PID" ]; then
     status=0
     wait "$LINTIAN_PID" || status=$?

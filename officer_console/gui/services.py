@@ -90,21 +90,22 @@ class OpRunner(QObject):
         future = self._pool.submit(job)
 
         def finished(f: Future[T]) -> None:
-            parcel: list[Any] = [None, None, *held[:1]]  # work goes back to the GUI thread
-            ok, failed = held[1], held[2]
+            # [callback, payload, work, on_success, on_failure]: all of it goes back to the
+            # GUI thread, called or not, and this thread keeps nothing.
+            parcel: list[Any] = [None, None, *held]
             held.clear()
             if not f.cancelled() and not self._closed:
                 error = f.exception()
                 if error is None:
-                    parcel[:2] = [ok, f.result()] if ok is not None else [None, None]
+                    if parcel[3] is not None:
+                        parcel[:2] = [parcel[3], f.result()]
                 else:
+                    _detach_frames(error)  # before logging: a kept log record holds no frame
                     if not isinstance(error, DomainError):
                         log.error("database operation failed", exc_info=error)
-                    # The traceback's frames hold work's locals (widgets): not on this thread.
-                    traceback.clear_frames(error.__traceback__)
-                    parcel[:2] = [failed or self.unhandled_error.emit, error]
-            del ok, failed
-            self._deliver.emit(parcel)  # even with nothing to call: released on the GUI thread
+                    parcel[:2] = [parcel[4] or self.unhandled_error.emit, error]
+                del error
+            self._deliver.emit(parcel)
 
         future.add_done_callback(finished)
         return future
@@ -126,6 +127,28 @@ class OpRunner(QObject):
             return
         self._closed = True
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _detach_frames(error: BaseException) -> None:
+    """Drop the tracebacks of ``error`` and its causes, keeping their text as a note.
+
+    A traceback's frames keep their functions alive (``work``: a closure over widgets) for as
+    long as the error lives — in the future the worker thread drops last. The text of where
+    it failed stays for the crash dialog (``traceback.format_exception`` prints notes)."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        exc = pending.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        if exc.__traceback__ is not None:
+            if exc is error and not isinstance(exc, DomainError):
+                where = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+                exc.add_note("Traceback (database thread):\n" + where)
+            traceback.clear_frames(exc.__traceback__)
+            exc.__traceback__ = None
+        pending += [e for e in (exc.__cause__, exc.__context__) if e is not None]
 
 
 Changed = tuple[int, int | None]  # (appointment id, its version now; None: unknown/gone)
