@@ -16,14 +16,15 @@ setup-run:
 run: setup-run
 	@scripts/run-demo.sh
 
-# Parallel workers (pytest-xdist): the tests mostly wait (servers, sockets), so 4 workers keep
-# 2 cores busy. The Qt tests (gui, video, e2e) run serially afterwards: inside xdist workers
-# they crashed Qt (a segfault in pytest-qt's teardown, docs/testing.md). PYTEST_WORKERS=0: serial.
+# Parallel workers (pytest-xdist, --dist worksteal: idle workers take queued tests from busy
+# ones): the tests mostly wait (servers, sockets, Qt timers), so 4 workers keep 2 cores busy.
+# Qt tests run in the workers too (docs/testing.md: the xdist segfault and its fix). Only the
+# few tests marked `realtime` (real-time sound, A/V sync, bandwidth, a live call) run alone
+# afterwards, where CPU contention cannot fail them. PYTEST_WORKERS=0: all serial.
 PYTEST_WORKERS ?= 4
-QT_TESTS := tests/gui tests/video tests/e2e
 test: setup
-	$(VENV)/python -m pytest -n $(PYTEST_WORKERS) --durations=25 $(addprefix --ignore=,$(QT_TESTS)) $(PYTEST_ARGS)
-	$(VENV)/python -m pytest --durations=25 $(QT_TESTS) $(PYTEST_ARGS)
+	$(VENV)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=25 -m "not realtime" $(PYTEST_ARGS)
+	$(VENV)/python -m pytest --durations=10 -m realtime $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/ruff check officer_console tests bench

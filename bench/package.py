@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/package.py              # the bundle in build/bundle (make package)
     .venv/bin/python bench/package.py --installed  # the installed package (/usr/bin commands)
+    .venv/bin/python bench/package.py --deb-sizes  # also the .deb with gzip -1 and with xz -6
+
+``--deb-sizes`` packs the staged tree that ``make package`` leaves in build/deb/officer-console
+again with both compressions (into a temporary directory: dist/ is left alone) and prints each
+size and packing time — gzip is what CI builds, xz what releases ship (goal ≤ 120 MB).
 
 Start-up is measured from process start to the console's ready line (printed once the login
 window is shown), offscreen, on a migrated SQLite database with one administrator. "Cold" is
@@ -24,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 READY = "officer-console: ready"
 BUNDLE = ROOT / "build" / "bundle" / "officer-console"
+STAGED = ROOT / "build" / "deb" / "officer-console"
+COMPRESSIONS = (("gzip", "1"), ("xz", "6"))  # installer/build-deb.sh: CI default, releases
 
 
 def du(path: Path) -> int:
@@ -86,11 +93,38 @@ def time_selftest(console: str, env: dict[str, str]) -> tuple[float, int]:
     return time.perf_counter() - started, done.returncode
 
 
+def deb_sizes(staged: Path = STAGED) -> None:
+    """Print the .deb's size with each compression, packed from the staged tree."""
+    if not (staged / "DEBIAN" / "control").exists():
+        print(f"deb sizes: no staged package at {staged} (run `make package`); nothing measured")
+        return
+    with tempfile.TemporaryDirectory(prefix="oc-bench-deb-") as tmp:
+        for kind, level in COMPRESSIONS:
+            out = Path(tmp) / f"officer-console.{kind}.deb"
+            started = time.perf_counter()
+            command = ["dpkg-deb", "--root-owner-group", f"-Z{kind}", f"-z{level}", "--build"]
+            subprocess.run(
+                [*command, str(staged), str(out)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            seconds = time.perf_counter() - started
+            print(
+                f"deb with {kind} -{level}: {out.stat().st_size / 1e6:.1f} MB (packed in {seconds:.0f} s)"
+            )
+            out.unlink()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--installed", action="store_true", help="measure /usr/bin commands")
     parser.add_argument("--starts", type=int, default=4, help="starts to measure (first: cold)")
+    parser.add_argument(
+        "--deb-sizes", action="store_true", help="also pack the .deb with gzip and with xz"
+    )
     args = parser.parse_args()
+    if args.deb_sizes:
+        deb_sizes()
     if args.installed:
         console, admin = "/usr/bin/officer-console", "/usr/bin/officer-admin"
         bundle = Path("/opt/officer-console")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,26 +75,45 @@ def production_hasher() -> Iterator[PasswordHasher]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _frozen_imports() -> None:
+def _frozen_imports() -> Iterator[None]:
     """Everything imported so far lives for the whole run: out of the collector's sight.
 
     A full collection then costs milliseconds instead of over a second (175k objects of Qt,
-    aiortc, numpy, SQLAlchemy…), which makes collecting after every test affordable."""
+    aiortc, numpy, SQLAlchemy…), which makes collecting after every test affordable. From
+    here on the cyclic GC is off for the whole run; ``_gc_on_main_thread`` collects."""
     gc.collect()
     gc.freeze()
+    gc.disable()
+    gc.callbacks.append(_note_collection_thread)
+    yield
+    gc.callbacks.remove(_note_collection_thread)
+
+
+_OFF_THREAD_COLLECTIONS: list[str] = []
+
+
+def _note_collection_thread(phase: str, info: dict[str, int]) -> None:
+    if phase == "start" and threading.current_thread() is not threading.main_thread():
+        _OFF_THREAD_COLLECTIONS.append(threading.current_thread().name)
 
 
 @pytest.fixture(autouse=True)
 def _gc_on_main_thread(_frozen_imports: None) -> Iterator[None]:
     """Python's cyclic GC runs on the main (GUI) thread only, after each test, for every test.
 
-    With parallel workers a GUI test is often followed by a non-GUI one in the same process;
-    a widget cycle left from the first, collected by whatever thread allocates next (an op
-    runner, a Chromium pipe reader), crashes Qt later (tests/support/gui_gc.py)."""
+    A widget cycle collected by whatever thread allocates next (xdist's execnet receiver, an
+    op runner, a Chromium pipe reader) is destroyed on that thread with its timers still
+    registered with the GUI thread: a segfault later, in an unrelated test. So automatic
+    collection stays off (``_frozen_imports``) and a collection on any other thread fails
+    the test (docs/testing.md: the xdist segfault)."""
     gc.disable()
+    _OFF_THREAD_COLLECTIONS.clear()
     yield
     gc.collect()
-    gc.disable()  # tests/support/gui_gc.py re-enables it in its own teardown
+    gc.disable()
+    off = list(dict.fromkeys(_OFF_THREAD_COLLECTIONS))
+    _OFF_THREAD_COLLECTIONS.clear()
+    assert not off, f"Python's GC ran on another thread during the test: {off}"
 
 
 @pytest.fixture(scope="session", autouse=True)

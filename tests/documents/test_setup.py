@@ -3,9 +3,6 @@ as created by ``officer-admin seed-demo``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +14,6 @@ from officer_console.documents.render import render
 from officer_console.documents.sample import sample_service
 from officer_console.documents.setup import signer_from_settings, trust_roots, verify_base_url
 from officer_console.documents.signing import SigningError, validate_signature
-
-BIN = Path(sys.executable).with_name("officer-admin")
 
 
 def test_without_configuration_signing_says_what_to_do(tmp_path: Path) -> None:
@@ -61,24 +56,3 @@ def test_password_in_the_config_file_is_refused(tmp_path: Path) -> None:
     config.write_text('signing_p12 = "/x.p12"\nsigning_p12_password = "secret"\n', "utf-8")
     with pytest.raises(ConfigError, match="SIGNING_P12_PASSWORD"):
         load_settings(env={}, config_file=config)
-
-
-def test_seed_demo_creates_the_demo_signing_pki(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "OFFICER_CONSOLE_DATA_DIR": str(tmp_path / "data"),
-        "OFFICER_CONSOLE_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
-    }
-    for command in (["migrate"], ["seed-demo"]):
-        result = subprocess.run(
-            [str(BIN), *command], capture_output=True, text=True, env=env, timeout=300, check=False
-        )
-        assert result.returncode == 0, result.stderr
-    assert "演示签名证书" in result.stdout
-    assert (tmp_path / "data" / "signing" / "demo-ca.pem").is_file()
-    assert (tmp_path / "data" / "signing" / "demo-unit.p12").is_file()
-    for name in ("verify-evidence", "export-case"):
-        help_text = subprocess.run(
-            [str(BIN), name, "--help"], capture_output=True, text=True, timeout=60, check=False
-        )
-        assert help_text.returncode == 0 and "usage: officer-admin" in help_text.stdout

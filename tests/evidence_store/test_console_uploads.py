@@ -20,9 +20,9 @@ from tests.support import builders
 from tests.support.builders import PASSWORD
 from tests.support.console import FakeClock, make_services, seed_world
 from tests.support.gui_gc import gc_on_gui_thread
+from tests.support.shots import shots_dir
 
 __all__ = ["gc_on_gui_thread"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _sign_in(qtbot: QtBot, shell: ConsoleShell) -> None:
@@ -68,9 +68,9 @@ def test_the_console_uploads_the_spool_after_sign_in(
         qtbot.waitUntil(lambda: label.text() == "待上传证据: 0", timeout=30_000)
         assert evidence_row(services.factory, evidence_id).stored_in == "s3"
         assert not path.exists()
-        SHOTS.mkdir(parents=True, exist_ok=True)
         assert shell.window is not None
-        shell.window.statusBar().grab().save(str(SHOTS / "status_bar_pending_uploads.png"))
+        target = shots_dir(tmp_path) / "status_bar_pending_uploads.png"
+        assert shell.window.statusBar().grab().save(str(target))
     finally:
         shell.shutdown()
 

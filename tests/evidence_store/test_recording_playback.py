@@ -29,9 +29,9 @@ from tests.servers.s3_server import S3Server
 from tests.support import builders
 from tests.support.console import FakeClock
 from tests.support.gui_gc import gc_on_gui_thread
+from tests.support.shots import shots_dir
 
 __all__ = ["gc_on_gui_thread"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _clip(path: Path, seconds: float = 2.0) -> None:
@@ -166,8 +166,7 @@ def test_the_player_shows_a_verified_copy_from_the_store(
         qtbot.waitUntil(lambda: player.player.duration() > 1500, timeout=20_000)
         assert "已核验" in player.info_label.text()
         qtbot.waitUntil(lambda: player.video.frames > 5, timeout=20_000)  # it plays
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        player.grab().save(str(SHOTS / "recording_player.png"))
+        assert player.grab().save(str(shots_dir(tmp_path) / "recording_player.png"))
         player.reject()
         assert not copy.exists()  # no copy of the faces outlives the playback
     finally:
@@ -205,7 +204,7 @@ def test_the_case_file_opens_the_recordings_of_its_appointment(
         details.show_appointment(ids["appointment"])
         qtbot.waitUntil(details.recordings_button.isEnabled, timeout=10_000)
         details.resize(700, 640)
-        details.grab().save(str(SHOTS / "case_file_recordings_button.png"))
+        assert details.grab().save(str(shots_dir(tmp_path) / "case_file_recordings_button.png"))
         details.recordings_button.click()
         dialog = details.findChild(QDialog, "case_recordings_dialog")
         assert dialog is not None

@@ -10,7 +10,6 @@ served, ended, join again — in one page load; and the decision's verification 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from tests.gateway.world import build_world, live_gateway, settings_for
 from tests.support import a11y, chromium
 from tests.support.citizen_walk import Report, walk
 from tests.support.databases import SqliteTemplate
+from tests.support.shots import shots_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
 
@@ -47,7 +47,7 @@ async def test_every_citizen_page_state_passes_axe_on_a_phone(
     world = build_world(sqlite_factory)
     call = claimed_call(sqlite_factory, world.squad_id)
     code = new_code(sqlite_factory, call)
-    report = Report(Path(os.environ.get("OC_SCREENSHOT_DIR") or tmp_path))
+    report = Report(shots_dir(tmp_path))
     with live_gateway(sqlite_factory, settings_for(tmp_path)) as url:
         async with chromium.open_page("about:blank") as page:
             await walk(
@@ -70,7 +70,7 @@ async def test_verification_page_passes_axe_on_a_phone(
     settings = load_settings(env={}, data_dir=tmp_path / "data", database_url="")
     pki = ensure_demo_pki(settings.data_dir)
     case = await asyncio.to_thread(issued_case, sqlite_factory, settings.evidence_dir, pki)
-    report = Report(Path(os.environ.get("OC_SCREENSHOT_DIR") or tmp_path))
+    report = Report(shots_dir(tmp_path))
     with live_gateway(sqlite_factory, settings) as base:
         url = f"{base}/verify?n={case.decision.number}&c={case.decision.verify_code}"
         async with chromium.open_page("about:blank") as page:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import queue
 import threading
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from tests.gateway.calls import claimed_call, new_code, open_room
 from tests.gateway.world import World, build_world, live_gateway, settings_for
 from tests.support.chromium import Browser, require_chromium
 from tests.support.databases import SqliteTemplate
+from tests.support.shots import shots_dir
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def browser() -> Iterator[Browser]:
 
 
 def shots(tmp_path: Path) -> Path:
-    return Path(os.environ.get("OC_SCREENSHOT_DIR") or tmp_path)
+    return shots_dir(tmp_path)
 
 
 def visible(browser: Browser, css: str) -> bool:

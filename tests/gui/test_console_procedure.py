@@ -12,7 +12,6 @@ call, tests/gui/test_live_case.py the pinned call): the case panel is pinned wit
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -45,7 +44,7 @@ from officer_console.store.db.models import (
 )
 from officer_console.store.gateway import rooms
 from tests.gui.test_live_case import _start_call, live_desk
-from tests.support import builders, console, queue_world
+from tests.support import builders, console, queue_world, shots
 from tests.support.answer import answer_yes
 from tests.support.case_documents import case_documents
 from tests.support.procedure_gui import FakeChannel, Officer, sign_record, walk_simple_case
@@ -57,7 +56,6 @@ __all__ = ["qt_run"]
 Run = Callable[..., Any]
 
 WAIT = 15_000
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -143,8 +141,8 @@ def test_start_browse_and_hearing_stop_from_the_console(
     for name in ("video_pane", "hangup_button", "procedure_panel", "complete_inquiry_button"):
         widget = window.findChild(QWidget, name)
         assert widget is not None and _fully_visible(widget), name
-    if db_url.startswith("sqlite") and os.environ.get("OC_SCREENSHOTS_DOCS"):
-        window.grab().save(str(SHOTS / "live_case_procedure_inquiry_1366.png"))
+    if db_url.startswith("sqlite") and shots.REQUESTED is not None:
+        window.grab().save(str(shots.REQUESTED / "live_case_procedure_inquiry_1366.png"))
     # Browsing another row: the wizard stays with the live case, on the same page.
     typed = panel.pages["inquiry"].findChild(QWidget, "id_last4")
     assert typed is not None
@@ -333,7 +331,8 @@ def test_real_call_beside_the_procedure_panel_at_1366(
                     widget = window.findChild(QWidget, name)
                     assert widget is not None and _fully_visible(widget), name
                 if db_url.startswith("sqlite"):
-                    window.grab().save(str(SHOTS / "live_case_procedure_1366.png"))
+                    target = shots.shots_dir(tmp_path) / "live_case_procedure_1366.png"
+                    assert window.grab().save(str(target))
                 handling.video_pane.hangup_button.click()
                 answer_yes(handling.confirm_box, "hangup_confirm")  # 办理中: it asks first
                 await until(lambda: handling.call is None)

@@ -16,8 +16,7 @@ from officer_console.documents.signing import Pkcs12Signer, SignedPdf
 from officer_console.gui.common.document_viewer import DocumentViewer
 from officer_console.gui.common.services import IoRunner
 from tests.support.answer import answer_yes
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.support.shots import shots_dir
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +48,7 @@ def viewer(qtbot: QtBot) -> Iterator[DocumentViewer]:
 
 
 def test_produce_off_gui_thread_show_and_resend(
-    qtbot: QtBot, viewer: DocumentViewer, pki: DemoPki
+    qtbot: QtBot, viewer: DocumentViewer, pki: DemoPki, tmp_path: Path
 ) -> None:
     signer = ThreadRecordingSigner(pki)
     doc = sample_decision()
@@ -68,8 +67,7 @@ def test_produce_off_gui_thread_show_and_resend(
         answer_yes(viewer.confirm_box, "resend_link_confirm")
     assert resend.args == [doc.number]
     qtbot.wait(300)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert viewer.grab().save(str(SCREENSHOTS / "document_viewer.png"))
+    assert viewer.grab().save(str(shots_dir(tmp_path) / "document_viewer.png"))
 
 
 def test_print_to_pdf_printer(viewer: DocumentViewer, pki: DemoPki, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ gateway on loopback, in-process citizen, SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -40,13 +39,14 @@ from tests.gateway.calls import Call, claimed_call
 from tests.gateway.world import NOW, build_world, live_gateway
 from tests.support import builders
 from tests.support.qtloop import qt_run, until
+from tests.support.shots import REQUESTED
 from tests.video.test_video_gateway import citizen_joins
 
 __all__ = ["qt_run"]
 
 Run = Callable[..., Any]
 OTHERS = ("李四", "王五", "赵六")
-SHOTS = os.environ.get("OC_SCREENSHOTS", "")  # a directory: save screenshots there
+SHOTS = str(REQUESTED or "")  # a directory: save screenshots there (tests/support/shots.py)
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pyotp
@@ -51,8 +52,15 @@ def _attempt(qtbot: QtBot, dialog: LoginDialog, number: str, password: str, totp
     qtbot.keyClicks(dialog.ui.password_edit, password)
     if totp:
         qtbot.keyClicks(dialog.ui.totp_edit, totp)
-    qtbot.mouseClick(dialog.ui.login_button, Qt.MouseButton.LeftButton)
-    assert not dialog.ui.login_button.isEnabled()  # disabled while argon2 runs off-thread
+    # The op runner's one thread is kept busy until the check below, so the sign-in cannot
+    # finish (cheap test hashes take a millisecond) before the button is looked at.
+    gate = threading.Event()
+    dialog._services.runner.run(lambda _s: gate.wait(15), write=False)
+    try:
+        qtbot.mouseClick(dialog.ui.login_button, Qt.MouseButton.LeftButton)
+        assert not dialog.ui.login_button.isEnabled()  # disabled while argon2 runs off-thread
+    finally:
+        gate.set()
     qtbot.waitUntil(dialog.ui.login_button.isEnabled, timeout=15_000)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -36,6 +37,8 @@ from tests.support.case_documents import case_documents, demo_pki
 from tests.support.procedure_world import build, png, signed_png
 from tests.support.qtloop import qt_run, until
 from tests.video.test_video_gateway import citizen_joins
+
+pytestmark = pytest.mark.realtime  # measured in real time: alone after the parallel run (Makefile)
 
 __all__ = ["qt_run"]
 

@@ -4,7 +4,6 @@ the done page; a refused input is said inline. Real widgets, SQLite and PostgreS
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from tests.support import console, queue_world
 from tests.support.case_documents import case_documents
 from tests.support.procedure_gui import FakeChannel, Officer, desk, walk_simple_case
 from tests.support.procedure_world import build
+from tests.support.shots import REQUESTED
 
-_SCREEN_DIR = os.environ.get("OC_SCREENSHOT_DIR")
+_SCREEN_DIR = str(REQUESTED) if REQUESTED else None  # tests/support/shots.py
 
 
 @pytest.fixture

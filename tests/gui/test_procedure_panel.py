@@ -4,7 +4,6 @@ resume after a reload, no-consent paper service."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,8 +34,9 @@ from tests.support.procedure_gui import (
     walk_simple_case,
 )
 from tests.support.procedure_world import World, build
+from tests.support.shots import REQUESTED
 
-_SCREEN_DIR = os.environ.get("OC_SCREENSHOT_DIR")
+_SCREEN_DIR = str(REQUESTED) if REQUESTED else None  # tests/support/shots.py
 SCREENS = Path(_SCREEN_DIR) if _SCREEN_DIR else None
 
 

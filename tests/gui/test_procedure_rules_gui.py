@@ -4,7 +4,6 @@ hearing choice; the co-sign inbox shows the approver what he approves. Screensho
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,8 +31,9 @@ from tests.support.procedure_gui import (
     walk_simple_case,
 )
 from tests.support.procedure_world import World, build
+from tests.support.shots import REQUESTED
 
-_SCREEN_DIR = os.environ.get("OC_SCREENSHOT_DIR")
+_SCREEN_DIR = str(REQUESTED) if REQUESTED else None  # tests/support/shots.py
 SCREENS = Path(_SCREEN_DIR) if _SCREEN_DIR else None
 
 

@@ -10,7 +10,6 @@ same on PostgreSQL, covered by tests/store).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +30,9 @@ from tests.support import console, queue_world
 from tests.support.case_documents import case_documents
 from tests.support.procedure_gui import FakeChannel, Officer, desk, walk_simple_case
 from tests.support.procedure_world import build
+from tests.support.shots import REQUESTED
 
-_SCREEN_DIR = os.environ.get("OC_SCREENSHOT_DIR")
+_SCREEN_DIR = str(REQUESTED) if REQUESTED else None  # tests/support/shots.py
 
 
 @pytest.fixture

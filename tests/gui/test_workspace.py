@@ -11,7 +11,6 @@ short allow-list (tests/support/latin.py). Screenshots: $OC_SCREENSHOT_DIR (or t
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from tests.support.console import widget_texts
 from tests.support.latin import latin_words
 from tests.support.procedure_gui import FakeChannel, Officer, sign_record
 from tests.support.procedure_world import World, build
+from tests.support.shots import shots_dir
 
 TAG = re.compile(r"<[^>]+>")
 NOT_CONSOLE_TEXT = frozenset({"workstation_label", "crash_type_label", "crash_details_edit"})
@@ -139,7 +139,7 @@ def test_call_workspace_fits_and_speaks_chinese(
 def _walk_the_case(
     qtbot: QtBot, window: MainWindow, world: World, size: tuple[int, int], tmp_path: Path
 ) -> None:
-    walk = Walk(window, size, Path(os.environ.get("OC_SCREENSHOT_DIR") or tmp_path))
+    walk = Walk(window, size, shots_dir(tmp_path))
     case = window.case_panel
     assert isinstance(case, CasePanel)
     queue = window.queue_pane

@@ -130,10 +130,14 @@ CONSOLE = textwrap.dedent(
 )
 
 
-def test_a_console_killed_by_9_stops_counting(factory: sessionmaker[Session], db_url: str) -> None:
+def test_a_console_killed_by_9_stops_counting(
+    factory: sessionmaker[Session], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Single gateway instance (no seats): the killed console's room stays open with the
     citizen marked connected, yet within FRESH of its last beat no step needing the citizen
-    passes — from any workstation."""
+    passes — from any workstation. FRESH is shortened from 20 s to 3 s (the beats come every
+    0.2 s here): the same rule, in real time, without 20 s of sleep."""
+    monkeypatch.setattr(presence, "FRESH", timedelta(seconds=3))
     w = build(factory, on_video=False)
     aid = w.appointment_id
     room = citizen_joins(factory, w)

@@ -18,10 +18,12 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def gc_on_gui_thread() -> Iterator[None]:
+    was_enabled = gc.isenabled()  # off for the whole pytest run (tests/conftest.py)
     gc.collect()
     gc.disable()
     try:
         yield
     finally:
         gc.collect()
-        gc.enable()
+        if was_enabled:
+            gc.enable()

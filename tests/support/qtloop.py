@@ -43,6 +43,7 @@ def qt_run(qapp: QApplication) -> Iterator[Callable[[Coroutine[Any, Any, T], flo
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
     # Cyclic GC only here, on the GUI thread: collected on a worker (frame converter,
     # recorder) it would destroy qasync's timer objects from the wrong thread.
+    was_enabled = gc.isenabled()  # off for the whole pytest run (tests/conftest.py)
     gc.collect()
     gc.disable()
     holder = {"loop": qasync.QEventLoop(qapp)}
@@ -65,7 +66,8 @@ def qt_run(qapp: QApplication) -> Iterator[Callable[[Coroutine[Any, Any, T], flo
         asyncio.set_event_loop(None)
         del loop
         gc.collect()
-        gc.enable()
+        if was_enabled:
+            gc.enable()
     deadline = time.monotonic() + 5
     while _foreign_threads(before) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pytest
 from av import AudioFrame
 
 from officer_console.config import Settings
@@ -27,6 +28,8 @@ from officer_console.video.session import CallSession
 from officer_console.video.signaling import LoopbackSignaling
 from tests.support.pulse import MICROPHONE, SPEAKER, PulseServer, dominant_frequency, rms
 from tests.support.qtloop import until
+
+pytestmark = pytest.mark.realtime  # measured in real time: alone after the parallel run (Makefile)
 
 Run = Callable[..., Any]
 

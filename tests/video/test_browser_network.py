@@ -41,6 +41,7 @@ from tests.support.qtloop import until
 Run = Callable[..., Any]
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.realtime,  # measured in real time: alone after the parallel run
     pytest.mark.skipif(not chromium.available(), reason="needs /usr/bin/chromium"),
 ]
 

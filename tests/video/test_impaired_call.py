@@ -30,7 +30,7 @@ from tests.support.impair import ImpairedSignaling, Impairer, impaired
 from tests.support.qtloop import until
 
 Run = Callable[..., Any]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.realtime]  # alone after the parallel run
 
 
 class Watch:

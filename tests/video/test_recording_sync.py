@@ -18,12 +18,15 @@ from typing import Any
 
 import av
 import numpy as np
+import pytest
 from av import AudioFrame, VideoFrame
 from numpy.typing import NDArray
 
 from officer_console.video.compositor import SIDES
 from officer_console.video.recorder import EvidenceRecorder, RecordingLayout
 from officer_console.video.synthetic import Pulses, SourceClock, SyntheticVideoTrack, ToneAudioTrack
+
+pytestmark = pytest.mark.realtime  # measured in real time: alone after the parallel run (Makefile)
 
 Run = Callable[..., Any]
 FPS = 30

@@ -20,6 +20,7 @@ kind however many paths (local answer, live-update echo) report it.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,10 +51,17 @@ Work = Callable[[Session], T]
 
 
 class _Runner(QObject):
-    """A worker pool whose results come back to the GUI thread through one queued signal."""
+    """A worker pool whose results come back to the GUI thread through one queued signal.
 
-    # (callback, payload): emitted from the worker, delivered queued on the GUI thread.
-    _deliver = Signal(object, object)
+    The worker never drops the last reference to anything the caller gave it: ``work`` and the
+    callbacks (closures over widgets) travel back to the GUI thread with the result and are
+    released there. A widget whose last reference went on the worker would be destroyed on
+    it, leaving its timers registered with the GUI thread ("QObject::killTimer: Timers cannot
+    be stopped from another thread") — a segfault at the next event loop pass.
+    """
+
+    # A parcel [callback, payload, job, …], emitted from the worker, emptied on the GUI thread.
+    _deliver = Signal(object)
     # An error nobody handled: DomainError → shown as is; anything else → crash dialog.
     unhandled_error = Signal(object)
 
@@ -74,25 +82,40 @@ class _Runner(QObject):
     ) -> Future[T]:
         if self._closed:
             raise RuntimeError(f"{type(self).__name__} is shut down")
-        future = self._pool.submit(job)
+        # The only references the worker holds to the caller's objects: emptied when done.
+        held: list[Any] = [job, on_success, on_failure]
+
+        def call() -> T:  # not ``submit(job)``: the pool's work item would keep ``job``
+            result: T = held[0]()
+            return result
+
+        future = self._pool.submit(call)
 
         def finished(f: Future[T]) -> None:
-            if f.cancelled() or self._closed:
-                return
-            error = f.exception()
-            if error is None:
-                if on_success is not None:
-                    self._deliver.emit(on_success, f.result())
-                return
-            if not isinstance(error, DomainError):
-                log.error("%s job failed", type(self).__name__, exc_info=error)
-            self._deliver.emit(on_failure or self.unhandled_error.emit, error)
+            # [callback, payload, job, on_success, on_failure]: all of it goes back to the
+            # GUI thread, called or not, and this thread keeps nothing.
+            parcel: list[Any] = [None, None, *held]
+            held.clear()
+            if not f.cancelled() and not self._closed:
+                error = f.exception()
+                if error is None:
+                    if parcel[3] is not None:
+                        parcel[:2] = [parcel[3], f.result()]
+                else:
+                    _detach_frames(error)  # before logging: a kept log record holds no frame
+                    if not isinstance(error, DomainError):
+                        log.error("%s job failed", type(self).__name__, exc_info=error)
+                    parcel[:2] = [parcel[4] or self.unhandled_error.emit, error]
+                del error
+            self._deliver.emit(parcel)
 
         future.add_done_callback(finished)
         return future
 
-    def _on_deliver(self, callback: Callable[[Any], None], payload: object) -> None:
-        if self._closed:
+    def _on_deliver(self, parcel: list[Any]) -> None:
+        callback, payload = parcel[0], parcel[1]
+        parcel.clear()
+        if self._closed or callback is None:
             return
         try:
             callback(payload)
@@ -153,6 +176,28 @@ class IoRunner(_Runner):
         on_failure: Callable[[BaseException], None] | None = None,
     ) -> Future[T]:
         return self._submit(job, on_success, on_failure)
+
+
+def _detach_frames(error: BaseException) -> None:
+    """Drop the tracebacks of ``error`` and its causes, keeping their text as a note.
+
+    A traceback's frames keep their functions alive (``work``: a closure over widgets) for as
+    long as the error lives — in the future the worker thread drops last. The text of where
+    it failed stays for the crash dialog (``traceback.format_exception`` prints notes)."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        exc = pending.pop()
+        if id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        if exc.__traceback__ is not None:
+            if exc is error and not isinstance(exc, DomainError):
+                where = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+                exc.add_note("Traceback (database thread):\n" + where)
+            traceback.clear_frames(exc.__traceback__)
+            exc.__traceback__ = None
+        pending += [e for e in (exc.__cause__, exc.__context__) if e is not None]
 
 
 Changed = tuple[int, int | None]  # (appointment id, its version now; None: unknown/gone)
