@@ -15,7 +15,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session, sessionmaker
 
-from officer_console.gui.services import OpRunner
+from officer_console.gui.common.services import OpRunner
 
 
 class Probe:
