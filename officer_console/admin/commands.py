@@ -23,6 +23,7 @@ from officer_console.admin.common import open_engine as _engine
 from officer_console.config import ConfigError, Settings, load_settings
 from officer_console.demo import DEMO_PASSWORD
 from officer_console.domain.errors import DomainError
+from officer_console.evidence_store import redaction
 from officer_console.store.db import audit
 from officer_console.store.db.audit import Actor
 from officer_console.store.db.engine import (
@@ -270,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    redaction.install()  # with -v botocore logs signed requests: credentials masked
     try:
         settings = load_settings(
             config_file=Path(args.config) if args.config else None, database_url=args.database_url

@@ -8,7 +8,7 @@ from pathlib import Path
 from officer_console.store.db.engine import make_engine, session_factory
 from tests.admin.test_cli import run
 from tests.evidence_store.spool import evidence_row, seed, spooled_recording
-from tests.servers.s3_server import S3Server
+from tests.servers.s3_server import KEY_ID, KEY_SECRET, S3Server
 
 
 def _s3_env(server: S3Server, bucket: str) -> dict[str, str]:
@@ -42,6 +42,17 @@ def test_check_reports_an_s3_store_with_object_lock(s3_server: S3Server, tmp_pat
         },
     )
     assert keyless.returncode == 1 and "OFFICER_CONSOLE_S3_SECRET_ACCESS_KEY" in keyless.stderr
+
+
+def test_verbose_admin_log_carries_no_credentials(s3_server: S3Server, tmp_path: Path) -> None:
+    """With -v botocore logs its signed requests: officer-admin masks the keys as the gateway
+    and the console do."""
+    url = f"sqlite:///{tmp_path / 'it.db'}"
+    assert run(["migrate"], url).returncode == 0
+    checked = run(["-v", "check"], url, **_s3_env(s3_server, s3_server.bucket()))
+    assert "可访问: 是  可写入: 是" in checked.stdout  # it talked to the store (signed requests)
+    assert "Signature=***" in checked.stderr or "Credential=***" in checked.stderr  # can fail
+    assert KEY_ID not in checked.stderr and KEY_SECRET not in checked.stderr
 
 
 def test_check_reports_an_unmounted_share(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from officer_console.domain.errors import ConflictError
+from officer_console.evidence_store.redaction import remember
 from officer_console.gui.common import crash
 from officer_console.gui.common.services import Services
 from officer_console.gui.shell import fonts, i18n
@@ -283,6 +284,14 @@ def test_log_file_masks_personal_data(tmp_path: Path) -> None:
         text = path.read_text(encoding="utf-8")
         assert "138****5678" in text and "13812345678" not in text
         assert "110105199001011237" not in text
+        remember("AKIDCONSOLETEST1", "console-secret-value-0123")
+        logging.getLogger("botocore.auth").warning(
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKIDCONSOLETEST1/20261207/x/s3/"
+            "aws4_request, Signature=00ffee; refused for console-secret-value-0123"
+        )
+        text = path.read_text(encoding="utf-8")
+        assert "Credential=***" in text and "Signature=***" in text  # the line is there, masked
+        assert "AKIDCONSOLETEST1" not in text and "console-secret-value-0123" not in text
         path = setup_logging(tmp_path, json_format=True, fault_log=False)
         logging.getLogger("officer_console.test").warning("phone 13912345678")
         last = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])

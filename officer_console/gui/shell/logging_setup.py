@@ -19,6 +19,7 @@ from typing import IO
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 
 from officer_console.domain.masking import mask_text
+from officer_console.evidence_store.redaction import CredentialFilter
 
 LOG_FILE = "officer-console.log"
 FAULT_FILE = "faults.log"
@@ -108,6 +109,7 @@ def setup_logging(
     stderr_handler.addFilter(NotPrintedFilter())
     stderr_handler.setFormatter(MaskingFormatter("officer-console: %(levelname)s %(message)s"))
     for handler in (file_handler, stderr_handler):
+        handler.addFilter(CredentialFilter())  # S3 keys and signatures (botocore at DEBUG)
         handler.addFilter(MaskingFilter())
         setattr(handler, _MARK, True)
         root.addHandler(handler)
