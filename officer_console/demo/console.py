@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from officer_console.config import Settings
 from officer_console.demo import DEMO_PASSWORD
 from officer_console.demo.settings import TEMP_PREFIX, demo_settings, remove_temporary_dir
+from officer_console.evidence_store import EvidenceStore
 from officer_console.store.db.models import Officer, Squad
 from officer_console.store.people.accounts import ROLE_LABELS
 
@@ -104,11 +105,14 @@ def _import_gateway() -> ModuleType:
     return module
 
 
-async def start_gateway(settings: Settings) -> Stopper | None:
+async def start_gateway(
+    settings: Settings, evidence: EvidenceStore | None = None
+) -> Stopper | None:
     """Start the citizen gateway in-process when it is built; otherwise log and go on.
 
-    Expected contract: ``officer_console.gateway.start_embedded(settings)`` is a coroutine
-    returning an object with an ``async close()``.
+    Expected contract: ``officer_console.gateway.start_embedded(settings, evidence)`` is a
+    coroutine returning an object with an ``async close()``; ``evidence`` is the console's own
+    store (one store per process, built by the composition root).
     """
     loop = asyncio.get_running_loop()
     try:  # aiohttp and friends take a while to import: not on the GUI thread
@@ -120,7 +124,7 @@ async def start_gateway(settings: Settings) -> Stopper | None:
     if start is None:
         log.info("officer_console.gateway has no start_embedded(); demo runs without it")
         return None
-    handle = await start(settings)
+    handle = await start(settings, evidence)
     log.info("embedded citizen gateway started at %s", settings.gateway_url)
     close: Stopper = handle.close
     return close
@@ -144,8 +148,10 @@ class ConsoleDemo:
     def login_hint(self) -> str:
         return login_hint()
 
-    async def start_gateway(self, settings: Settings) -> Stopper | None:
-        return await start_gateway(settings)
+    async def start_gateway(
+        self, settings: Settings, evidence: EvidenceStore | None = None
+    ) -> Stopper | None:
+        return await start_gateway(settings, evidence)
 
     def remove_temporary_dir(self, data_dir: Path) -> bool:
         return remove_temporary_dir(data_dir)

@@ -245,7 +245,7 @@ def _run(options: LaunchOptions, settings: Settings, *, temporary: bool) -> int:
 async def _start_gateway(shell: ConsoleShell, demo: DemoMode, settings: Settings) -> None:
     """The demo works without its gateway (citizens just cannot book or join): warn, go on."""
     try:
-        stop = await demo.start_gateway(settings)
+        stop = await demo.start_gateway(settings, shell.services.evidence)
     except asyncio.CancelledError:
         log.info("embedded citizen gateway start cancelled (shutting down)")
         raise

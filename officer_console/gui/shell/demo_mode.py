@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from officer_console.config import Settings
+from officer_console.evidence_store import EvidenceStore
 
 __all__ = ["DemoMode", "Stopper"]
 
@@ -39,8 +40,11 @@ class DemoMode(Protocol):
 
     def login_hint(self) -> str: ...
 
-    async def start_gateway(self, settings: Settings) -> Stopper | None:
-        """The embedded citizen gateway; None when it is not available."""
+    async def start_gateway(
+        self, settings: Settings, evidence: EvidenceStore | None = None
+    ) -> Stopper | None:
+        """The embedded citizen gateway on the console's evidence store; None when it is
+        not available."""
         ...
 
     def remove_temporary_dir(self, data_dir: Path) -> bool: ...
