@@ -28,7 +28,7 @@ from officer_console.store.db.engine import make_engine, run_in_transaction, ses
 from officer_console.store.db.models import Appointment, Citizen, Officer
 from officer_console.store.people import accounts
 from officer_console.store.procedure.view import case_for_appointment
-from officer_console.video import VideoCall
+from officer_console.video.call import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout

@@ -30,7 +30,7 @@ from officer_console.gui.shell.main_window import MainWindow
 from officer_console.store.db.engine import make_engine, session_factory, transaction
 from officer_console.store.db.models import Appointment, Citizen, EvidenceFile, Officer, Squad
 from officer_console.store.people import accounts
-from officer_console.video import VideoCall
+from officer_console.video.call import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout

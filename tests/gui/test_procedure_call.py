@@ -26,8 +26,9 @@ from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.store.db.engine import make_engine, session_factory
 from officer_console.store.db.models import Appointment, Citizen, Officer
 from officer_console.store.people import accounts
-from officer_console.video import RecordingTarget, VideoCall
+from officer_console.video.call import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
+from officer_console.video.evidence import RecordingTarget
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout
 from officer_console.video.session import CallState

@@ -30,7 +30,7 @@ from officer_console.store.procedure import cases
 from officer_console.store.procedure.presence import citizen_on_video
 from officer_console.store.procedure.service import case_record
 from officer_console.store.procedure.view import case_for_appointment
-from officer_console.video import VideoCall
+from officer_console.video.call import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout
@@ -202,7 +202,8 @@ from officer_console.config import load_settings
 from officer_console.gui.common.services import OpRunner
 from officer_console.store.db.audit import Actor
 from officer_console.store.db.engine import make_engine, session_factory
-from officer_console.video import RecordingTarget, VideoCall
+from officer_console.video.evidence import RecordingTarget
+from officer_console.video.call import VideoCall
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout
 

@@ -20,7 +20,8 @@ from officer_console.dispatch.codes import issue_code
 from officer_console.gui.call.video_pane import VideoPane
 from officer_console.gui.common.services import OpRunner
 from officer_console.store.db.engine import transaction
-from officer_console.video import RecordingTarget, VideoCall
+from officer_console.video.call import VideoCall
+from officer_console.video.evidence import RecordingTarget
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout
 from officer_console.video.session import CallState

@@ -25,9 +25,9 @@ from officer_console.gui.common.services import OpRunner
 from officer_console.store.db.audit import verify_chain
 from officer_console.store.db.engine import transaction
 from officer_console.store.db.models import AuditEvent, EvidenceFile, VideoSession
-from officer_console.video import RecordingTarget, VideoCall
+from officer_console.video.call import VideoCall
 from officer_console.video.citizen_sim import SyntheticCitizen
-from officer_console.video.evidence import verify_evidence
+from officer_console.video.evidence import RecordingTarget, verify_evidence
 from officer_console.video.media import MediaConfig
 from officer_console.video.recorder import RecordingLayout
 from officer_console.video.recording_files import sha256_file, sidecar_path, unfinished_recordings
