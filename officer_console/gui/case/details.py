@@ -40,12 +40,6 @@ from officer_console.gui.common.widgets import (
     run_keeping_denials,
 )
 from officer_console.store.appointments import casefile
-from officer_console.store.appointments.casefile import (
-    CaseFile,
-    HistoryEntry,
-    RevealedCitizen,
-    ViolationPart,
-)
 
 REVEAL_SECONDS = 60
 GREY = "color:#9e9e9e;"
@@ -74,7 +68,7 @@ class CaseDetails(QWidget):
         self.tz = services.settings.timezone
         self.prefix = prefix
         self.revealable = revealable
-        self.case: CaseFile | None = None
+        self.case: casefile.CaseFile | None = None
         self.appointment_id: int | None = None
         self.wanted_version: int | None = None  # the version loaded or being loaded
         self._generation = 0
@@ -186,7 +180,7 @@ class CaseDetails(QWidget):
         cards.addWidget(self.vehicle_box, 0, 1)
         cards.addWidget(self.licence_box, 1, 0, 1, 2)
 
-        vcols: list[tuple[str, Callable[[ViolationPart], str]]] = [
+        vcols: list[tuple[str, Callable[[casefile.ViolationPart], str]]] = [
             (self.tr("Time"), lambda v: local_text(v.occurred_at, self.tz)),
             (self.tr("Place"), lambda v: v.location),
             (self.tr("Code"), lambda v: v.code),
@@ -194,7 +188,9 @@ class CaseDetails(QWidget):
             (self.tr("Fine"), lambda v: f"{v.fine} 元"),
             (self.tr("Points"), lambda v: str(v.points)),
         ]
-        self.violations_model: RecordTableModel[ViolationPart] = RecordTableModel(vcols, self)
+        self.violations_model: RecordTableModel[casefile.ViolationPart] = RecordTableModel(
+            vcols, self
+        )
         self.violations_view = self._table("violations_view", self.violations_model, 3)  # type: ignore[arg-type]
         self.violations_total = named(QLabel(self), self._n("violations_total"))
         self.violations_box = QGroupBox(self.tr("Violations"), self)
@@ -202,14 +198,14 @@ class CaseDetails(QWidget):
         vbox.addWidget(self.violations_view)
         vbox.addWidget(self.violations_total)
 
-        hcols: list[tuple[str, Callable[[HistoryEntry], str]]] = [
+        hcols: list[tuple[str, Callable[[casefile.HistoryEntry], str]]] = [
             (self.tr("Time"), lambda h: local_text(h.at, self.tz, "%m-%d %H:%M:%S")),
             (self.tr("Action"), lambda h: h.action),
             (self.tr("By"), lambda h: h.actor),
             (self.tr("Result"), lambda h: h.outcome),
             (self.tr("Detail"), lambda h: h.detail),
         ]
-        self.history_model: RecordTableModel[HistoryEntry] = RecordTableModel(hcols, self)
+        self.history_model: RecordTableModel[casefile.HistoryEntry] = RecordTableModel(hcols, self)
         self.history_view = self._table("history_view", self.history_model, 4)  # type: ignore[arg-type]
         self.history_box = QGroupBox(self.tr("Appointment history"), self)
         history = QVBoxLayout(self.history_box)
@@ -290,7 +286,7 @@ class CaseDetails(QWidget):
         self._generation += 1
         generation, actor = self._generation, self.services.actor()
 
-        def work(s: Session) -> CaseFile:
+        def work(s: Session) -> casefile.CaseFile:
             return casefile.load_case_file(
                 s, appointment_id, officer.id, officer.role, officer.squad_id, actor=actor
             )
@@ -302,7 +298,7 @@ class CaseDetails(QWidget):
             lambda e: self._on_failed(generation, e),
         )
 
-    def _on_loaded(self, generation: int, cf: CaseFile) -> None:
+    def _on_loaded(self, generation: int, cf: casefile.CaseFile) -> None:
         if generation != self._generation:
             return
         keep_reveal = self._reveal_left > 0 and self.case is not None and cf.can_reveal
@@ -412,7 +408,7 @@ class CaseDetails(QWidget):
             self._generation,
         )
 
-        def work(s: Session) -> RevealedCitizen:
+        def work(s: Session) -> casefile.RevealedCitizen:
             return casefile.reveal_citizen(s, actor, appointment_id)
 
         self.reveal_button.setEnabled(False)
@@ -423,7 +419,7 @@ class CaseDetails(QWidget):
             lambda e: self._on_failed_reveal(generation, e),
         )
 
-    def _on_revealed(self, generation: int, got: RevealedCitizen) -> None:
+    def _on_revealed(self, generation: int, got: casefile.RevealedCitizen) -> None:
         if generation != self._generation or self.case is None:
             return  # the officer moved on or the screen locked meanwhile: show nothing
         self._fields["name"].setText(got.name)

@@ -34,7 +34,6 @@ from officer_console.domain.errors import (
 from officer_console.domain.masking import mask_phone
 from officer_console.domain.procedure import Step
 from officer_console.store.db import audit
-from officer_console.store.db.audit import Actor
 from officer_console.store.db.models import (
     Appointment,
     Case,
@@ -102,7 +101,7 @@ def _decision(session: Session, case_id: int) -> Decision:
 
 def prepare_service(
     session: Session,
-    actor: Actor,
+    actor: audit.Actor,
     evidence_dir: StoreLike,
     case_id: int,
     *,
@@ -280,7 +279,7 @@ def mark_sms_result(
 
 def record_service_result(
     session: Session,
-    actor: Actor,
+    actor: audit.Actor,
     case_id: int,
     *,
     accepted: bool,
@@ -340,7 +339,7 @@ def record_service_result(
 
 def serve_on_paper(
     session: Session,
-    actor: Actor,
+    actor: audit.Actor,
     evidence_dir: StoreLike,
     case_id: int,
     *,
