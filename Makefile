@@ -43,6 +43,7 @@ clean:
 DEB_COMPRESS ?= gzip
 package: setup
 	@test -x $(VENV)/pyinstaller || $(VENV)/python -m pip install -q -e ".[test,package]"
-	$(VENV)/pyinstaller --noconfirm --log-level WARN --distpath build/bundle \
-		--workpath build/pyinstaller installer/officer-console.spec
+	@# Python archive stored, not zlib-compressed: xz packs the raw byte code ~9 MB smaller.
+	PYINSTALLER_ZLIB_COMPRESSION_LEVEL=0 $(VENV)/pyinstaller --noconfirm --log-level WARN \
+		--distpath build/bundle --workpath build/pyinstaller installer/officer-console.spec
 	DEB_COMPRESS=$(DEB_COMPRESS) installer/build-deb.sh build/bundle/officer-console

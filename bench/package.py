@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/package.py              # the bundle in build/bundle (make package)
     .venv/bin/python bench/package.py --installed  # the installed package (/usr/bin commands)
-    .venv/bin/python bench/package.py --deb-sizes  # also the .deb with gzip -1 and with xz -6
+    .venv/bin/python bench/package.py --deb-sizes  # also the .deb with gzip -1 and with xz -9
 
 ``--deb-sizes`` packs the staged tree that ``make package`` leaves in build/deb/officer-console
 again with both compressions (into a temporary directory: dist/ is left alone) and prints each
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 READY = "officer-console: ready"
 BUNDLE = ROOT / "build" / "bundle" / "officer-console"
 STAGED = ROOT / "build" / "deb" / "officer-console"
-COMPRESSIONS = (("gzip", "1"), ("xz", "6"))  # installer/build-deb.sh: CI default, releases
+COMPRESSIONS = (("gzip", "1"), ("xz", "9"))  # installer/build-deb.sh: CI default, releases
 
 
 def du(path: Path) -> int:
