@@ -92,9 +92,7 @@ def test_service_with_the_store_down_says_the_truth_and_retries_in_one_click(
     officer.wait(panel.start_button.isEnabled)
     walk_simple_case(officer, world.id_last4)  # the ID snapshot went to the bucket
     officer.complete("ruling", "confirmation")
-    officer.click("request_signature_button")
-    officer.click("accept_signature_button")
-    officer.complete("confirmation", "service")
+    officer.adopt("", "service")  # the decision's signature, requested as 确认 opened
     officer.tick("consent_checkbox")
     officer.click("service_request_signature_button")
     officer.click("service_accept_signature_button")

@@ -300,12 +300,20 @@ class RulingPage(StepPage):
 
 
 class SignatureBox(QWidget):
-    """Request → the image arrives and is shown → accept, or request again if illegible."""
+    """Request → the image arrives and is shown → accept, or request again if illegible.
+
+    With ``completes`` the accept is also the step's completion (``adopted`` fires after the
+    image is taken): the officer still looks at the signature and adopts it explicitly, the
+    page's own completion button stays for a refusal and for a retry."""
 
     request = Signal()
+    adopted = Signal()
 
-    def __init__(self, prefix: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, prefix: str, parent: QWidget | None = None, *, completes: bool = False
+    ) -> None:
         super().__init__(parent)
+        self.completes = completes
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.request_button = named(
@@ -317,7 +325,7 @@ class SignatureBox(QWidget):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("border:1px dashed #9aa0a6; background:#fff;")
         self.accept_button = named(
-            QPushButton("签名清晰，采用", self), f"{prefix}accept_signature_button"
+            QPushButton(self._accept_text(), self), f"{prefix}accept_signature_button"
         )
         self.accept_button.setEnabled(False)
         self.accept_button.clicked.connect(self._accept)
@@ -349,15 +357,20 @@ class SignatureBox(QWidget):
         )
         self.accept_button.setEnabled(True)
 
+    def _accept_text(self) -> str:
+        return "签名清晰，采用并完成" if self.completes else "签名清晰，采用"
+
     def _accept(self) -> None:
         self.accepted = self.received
         self.accept_button.setEnabled(False)
         self.accept_button.setText("✔ 已采用")
+        if self.completes and self.accepted is not None:
+            self.adopted.emit()
 
     def reset(self) -> None:
         self.received = self.accepted = None
         self.preview.setText("（尚未收到签名）")
-        self.accept_button.setText("签名清晰，采用")
+        self.accept_button.setText(self._accept_text())
         self.accept_button.setEnabled(False)
         self.request_button.setText("请当事人签名")
 
@@ -376,13 +389,19 @@ class ConfirmationPage(StepPage):
             docs.addWidget(button)
         docs.addStretch(1)
         self.body.addLayout(docs)
-        hint = QLabel("请当事人核对处罚决定书内容，在手机上签名确认（笔录已分别签名）。", self)
+        hint = QLabel(
+            "决定书已同步显示并已请当事人在手机上签名确认（笔录已分别签名）；"
+            "核对签名后点“采用并完成”。",
+            self,
+        )
+        hint.setWordWrap(True)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
-        self.signature = SignatureBox("", self)
+        self.signature = SignatureBox("", self, completes=True)
         self.body.addWidget(self.signature)
         self.refused = named(QCheckBox("当事人拒绝签名（在文书上注明）", self), "refused_to_sign")
         self.body.addWidget(self.refused)
+        self.signature.adopted.connect(lambda: self.refused.setChecked(False))  # adopted wins
         self.finish_layout()
 
     def load(self, view: CaseView) -> None:
