@@ -390,8 +390,8 @@ class ConfirmationPage(StepPage):
         docs.addStretch(1)
         self.body.addLayout(docs)
         hint = QLabel(
-            "决定书已同步显示并已请当事人在手机上签名确认（笔录已分别签名）；"
-            "核对签名后点“采用并完成”。",
+            "决定书已同步显示在当事人手机上并已请其签名（笔录已分别签名）；"
+            "签名清晰后点“采用并完成”。",
             self,
         )
         hint.setWordWrap(True)

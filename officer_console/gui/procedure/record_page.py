@@ -80,8 +80,7 @@ class RecordPage(StepPage):
         self.title.setStyleSheet("font-weight:bold;")
         self.body.addWidget(self.title)
         hint = QLabel(
-            "笔录内容已同步显示在当事人手机上，并已请当事人核对后签名；"
-            "核对签名后点“采用并完成”，签名不清可重新请求：",
+            "笔录已同步显示在当事人手机上并已请其签名；签名清晰后点“采用并完成”：",
             self,
         )
         hint.setWordWrap(True)
