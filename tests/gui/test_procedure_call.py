@@ -170,12 +170,10 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
                 click("accept_signature_button")  # adopts and completes 确认
                 await page("service")
                 panel.pages["service"].consent.setChecked(True)  # type: ignore[attr-defined]
-                click("service_request_signature_button")
                 await until(lambda: requests(citizen) == 3)
                 await citizen.signaling.send({"type": "signature", "png": drawn})
                 await until(panel.pages["service"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
-                click("service_accept_signature_button")
-                click("complete_service_button")
+                click("service_accept_signature_button")  # adopts and serves
                 await page("done")
                 await until(lambda: any(m["type"] == "document" for m in citizen.messages))
                 url = next(m for m in citizen.messages if m["type"] == "document")["url"]

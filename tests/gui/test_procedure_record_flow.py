@@ -18,12 +18,14 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from officer_console.dispatch.serve_decision import DecisionServer
 from officer_console.gui.common.services import Services
 from officer_console.gui.procedure.panel import ProcedurePanel
 from officer_console.gui.procedure.record_page import RecordPage
+from tests.store.test_procedure_cases import CountingSms
 from tests.support import console, queue_world
 from tests.support.case_documents import case_documents
-from tests.support.procedure_gui import FakeChannel, Officer, desk
+from tests.support.procedure_gui import FakeChannel, Officer, desk, walk_simple_case
 from tests.support.procedure_world import World, build, citizen_drops, citizen_joins, signed_png
 from tests.support.shots import shots_dir
 
@@ -189,4 +191,53 @@ def test_refusal_on_camera_still_recorded(qtbot: QtBot, services: Services) -> N
     officer.tick("record_refused")
     officer.complete("record", "notice")
     assert panel.view is not None and panel.view.records["inquiry"]["refused"] is True
+    panel.shutdown()
+
+
+def test_decision_and_address_asked_once_then_adopted_and_served(
+    qtbot: QtBot, services: Services, tmp_path: Path
+) -> None:
+    """确认: the decision's signature asked as the page opens; 送达: the address confirmation
+    asked when consent is ticked (not before, not twice); 采用并送达 serves by SMS."""
+    world = build(services.factory)
+    queue_world.sign_in(services, world.lead.police_number)
+    docs = case_documents(services.settings.data_dir)
+    sms = CountingSms()
+    server = DecisionServer(
+        services.factory,
+        sms,
+        evidence_dir=services.settings.evidence_dir,
+        link_base="http://127.0.0.1:8470",
+        documents=docs,
+    )
+    panel = ProcedurePanel(services, server=server, documents=docs)
+    window = desk(panel)
+    qtbot.addWidget(window)
+    window.show()
+    panel.page_ready.connect(lambda _step: _fits(window))
+    channel = FakeChannel()  # the citizen signs each request at once
+    panel.set_channel(channel)
+    panel.set_appointment(world.appointment_id, "in_call", assigned=True)
+    officer = Officer(panel, lambda p: qtbot.waitUntil(p, timeout=15_000))
+    officer.wait(panel.start_button.isEnabled)
+    walk_simple_case(officer, world.id_last4)
+    assert len(_requests(channel)) == 2  # the two records
+    officer.complete("ruling", "confirmation")
+    asked = _requests(channel)
+    assert len(asked) == 3 and "处罚决定书" in str(asked[-1]["prompt"])
+    assert channel.kinds()[-2:] == ["notice", "request_signature"]  # the decision's text first
+    officer.adopt("", "service")  # 采用并完成
+    assert len(_requests(channel)) == 3  # nothing asked before consent
+    officer.tick("consent_checkbox")
+    assert len(_requests(channel)) == 4 and "送达地址" in str(_requests(channel)[-1]["prompt"])
+    officer.tick("consent_checkbox")  # the party hesitates …
+    officer.tick("consent_checkbox")  # … and agrees again: not asked twice by itself
+    assert len(_requests(channel)) == 4
+    box = panel.pages["service"].signature  # type: ignore[attr-defined]
+    officer.wait(box.accept_button.isEnabled)
+    assert box.accept_button.text() == "签名清晰，采用并送达"
+    _shot(panel, tmp_path, "procedure_service_signed.png")
+    officer.adopt("service_", "done")  # adopted and served: one SMS
+    assert len(sms.sent) == 1 and "已办结" in panel.done_text.text()
+    assert officer.interactions == 19 + 2, officer.interactions  # the walk + the hesitation
     panel.shutdown()

@@ -174,8 +174,8 @@ def _walk_the_case(
             officer.complete(step, "record")
             walk.check(f"{step}-record")
             sign_record(officer, following)
-        elif step == "confirmation":  # 采用 completes 确认
-            officer.adopt("", following)
+        elif step in ("confirmation", "service"):  # 采用 completes 确认 / serves
+            officer.adopt("" if step == "confirmation" else "service_", following)
         else:
             officer.complete(step, following)
     walk.check("done")
@@ -221,9 +221,7 @@ def _fill(officer: Officer, step: str, world: World) -> None:
         panel.set_channel(channel)  # back on the call: nothing asked again by itself
         assert channel.kinds().count("request_signature") == asked
     elif step == "service":
-        officer.tick("consent_checkbox")
-        officer.click("service_request_signature_button")
-        officer.click("service_accept_signature_button")
+        officer.tick("consent_checkbox")  # the address confirmation asked for at once
 
 
 def test_first_window_is_maximized_and_stays_so_after_signing_in_again(

@@ -160,14 +160,13 @@ def sign_record(officer: Officer, next_page: str) -> None:
 
 
 def finish_case(officer: Officer) -> None:
-    """Ruling (defaults) → decision signature adopted → consent, address signature → served."""
+    """Ruling (defaults) → decision signature adopted → consent → address signature adopted,
+    which serves the decision."""
     if officer.page() == "ruling":
         officer.complete("ruling", "confirmation")
     officer.adopt("", "service")  # the decision's signature, requested as 确认 opened
-    officer.tick("consent_checkbox")
-    officer.click("service_request_signature_button")
-    officer.click("service_accept_signature_button")
-    officer.complete("service", "done")
+    officer.tick("consent_checkbox")  # consent given: the address confirmation is asked for
+    officer.adopt("service_", "done")  # 采用并送达: adopted, then served (电子送达)
 
 
 def desk(panel: ProcedurePanel) -> QWidget:

@@ -302,16 +302,14 @@ class RulingPage(StepPage):
 class SignatureBox(QWidget):
     """Request → the image arrives and is shown → accept, or request again if illegible.
 
-    With ``completes`` the accept is also the step's completion (``adopted`` fires after the
-    image is taken): the officer still looks at the signature and adopts it explicitly, the
-    page's own completion button stays for a refusal and for a retry."""
+    With ``completes`` (the verb on the button: 完成, 送达) the accept is also the step's
+    completion (``adopted`` fires after the image is taken): the officer still looks at the
+    signature and adopts it explicitly; the page's own button stays for a refusal and a retry."""
 
     request = Signal()
     adopted = Signal()
 
-    def __init__(
-        self, prefix: str, parent: QWidget | None = None, *, completes: bool = False
-    ) -> None:
+    def __init__(self, prefix: str, parent: QWidget | None = None, *, completes: str = "") -> None:
         super().__init__(parent)
         self.completes = completes
         row = QHBoxLayout(self)
@@ -358,7 +356,7 @@ class SignatureBox(QWidget):
         self.accept_button.setEnabled(True)
 
     def _accept_text(self) -> str:
-        return "签名清晰，采用并完成" if self.completes else "签名清晰，采用"
+        return f"签名清晰，采用并{self.completes}" if self.completes else "签名清晰，采用"
 
     def _accept(self) -> None:
         self.accepted = self.received
@@ -397,7 +395,7 @@ class ConfirmationPage(StepPage):
         hint.setWordWrap(True)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
-        self.signature = SignatureBox("", self, completes=True)
+        self.signature = SignatureBox("", self, completes="完成")
         self.body.addWidget(self.signature)
         self.refused = named(QCheckBox("当事人拒绝签名（在文书上注明）", self), "refused_to_sign")
         self.body.addWidget(self.refused)
@@ -419,10 +417,13 @@ class ServicePage(StepPage):
         self.address = named(QLabel(self), "service_address")
         self.body.addWidget(self.consent)
         self.body.addWidget(self.address)
-        hint = QLabel("送达地址确认书须当事人签名确认：", self)
+        hint = QLabel(
+            "勾选同意后即请当事人在手机上签名确认送达地址确认书；签名清晰后点“采用并送达”：", self
+        )
+        hint.setWordWrap(True)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
-        self.signature = SignatureBox("service_", self)
+        self.signature = SignatureBox("service_", self, completes="送达")
         self.body.addWidget(self.signature)
         self.result = named(QLabel(self), "service_result")
         self.result.setWordWrap(True)

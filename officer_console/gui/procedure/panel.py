@@ -190,6 +190,11 @@ class ProcedurePanel(StepActions):
         # 采用 is the explicit adoption and completes the page (refusals use the button)
         record.signature.adopted.connect(lambda: self.complete_step("record"))
         confirmation.signature.adopted.connect(lambda: self.complete_step("confirmation"))
+        # consent given: the address confirmation is asked for; 采用 then serves (电子送达)
+        service.consent.toggled.connect(lambda on: self._auto_request() if on else None)
+        service.signature.adopted.connect(
+            lambda: self.complete_step("service") if service.consent.isChecked() else None
+        )
 
     # --- public --------------------------------------------------------------------------
     def set_appointment(
@@ -301,7 +306,8 @@ class ProcedurePanel(StepActions):
         self.page_ready.emit(step or "done")
 
     def _auto_request(self) -> None:
-        """The signature on the record (or the decision at 确认) requested as its page opens:
+        """The signature on the record (the decision at 确认, the address confirmation once
+        consent to e-service is ticked) requested as its page opens:
         once per case and document in this panel — re-rendering, a re-join or a new call after
         a drop send nothing more (the officer's 「重新请求签名」 does) — and only by the lead
         officer on a call; a read-only view never asks."""
@@ -314,6 +320,8 @@ class ProcedurePanel(StepActions):
             key = page.record_step
         elif isinstance(page, ConfirmationPage):
             key = "decision"
+        elif isinstance(page, ServicePage) and page.consent.isChecked():
+            key = "address"  # the 送达地址确认书, once consent to e-service is ticked
         else:
             return
         if (view.case_id, key) not in self._auto_requested:

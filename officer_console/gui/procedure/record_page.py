@@ -89,7 +89,7 @@ class RecordPage(StepPage):
         self.text = named(QPlainTextEdit(self), "record_text")
         self.text.setReadOnly(True)
         self.body.addWidget(self.text, 1)
-        self.signature = SignatureBox("record_", self, completes=True)
+        self.signature = SignatureBox("record_", self, completes="完成")
         self.body.addWidget(self.signature)
         self.refused = named(QCheckBox("当事人拒绝签名（在笔录上注明）", self), "record_refused")
         self.body.addWidget(self.refused)
