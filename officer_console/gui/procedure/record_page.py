@@ -6,8 +6,9 @@ the page shows the record's text — the same text goes to the citizen's phone a
 record in a panel, never from a read-only view; 「重新请求签名」 asks again). The officer looks at
 the signature and 「签名清晰，采用并完成」 both adopts it and completes the page; a refusal on
 camera is ticked and saved with 「完成签名」. Both run ``store.procedure.records.sign_record``,
-which makes, signs and stores that record with that signature only (the citizen on video). The panel shows this page whenever the
-saved case has a step done whose record is not signed yet (:func:`pending_record`).
+which makes, signs and stores that record with that signature only (the citizen on video).
+The panel shows this page whenever the saved case has a step done whose record is not signed
+yet (:func:`pending_record`).
 """
 
 from __future__ import annotations
