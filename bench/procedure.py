@@ -109,7 +109,7 @@ def run(app: QApplication, label: str, url: str, cases: int) -> None:
     ms = [s * 1000 for s in steps]
     print(f"-- {label}: {cases} simple one-violation cases through the real panel")
     print(
-        f"   officer interactions per case: {sorted(set(interactions))} (≤ 21 before issue 20; +6 for the two records signed at their steps)"
+        f"   officer interactions per case: {sorted(set(interactions))} (goal ≤ 21: each signature costs one 采用)"
     )
     print(
         f"   step completion click → next page ready: p50 {median(ms):.1f} ms, "

@@ -94,10 +94,9 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
             return sum(m["type"] == "request_signature" for m in citizen.messages)
 
         async def sign_record(citizen: SyntheticCitizen, n: int, next_page: str) -> None:
-            """The record on the page: requested over the relay, signed, accepted, saved."""
-            before = requests(citizen)
-            click("record_request_signature_button")
-            await until(lambda: requests(citizen) == before + 1)
+            """The record on the page: requested over the relay as the page opened (once, no
+            click), signed, then 采用 — which also saves it."""
+            await until(lambda: requests(citizen) == 1)  # this citizen page's one request
             asked = [m for m in citizen.messages if m["type"] == "request_signature"][-1]
             said = "问：" if asked["title"] == "询问笔录" else "复核意见："
             assert said in asked["document"]  # the record, through the real relay
@@ -105,9 +104,9 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
             drawn = "data:image/png;base64," + base64.b64encode(image).decode()
             await citizen.signaling.send({"type": "signature", "png": drawn})
             await until(panel.pages["record"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
-            click("record_accept_signature_button")
-            click("complete_record_button")
+            click("record_accept_signature_button")  # adopts and completes
             await page(next_page)
+            assert requests(citizen) == 1  # never asked twice
 
         async def scenario() -> None:
             call = VideoCall(
@@ -165,21 +164,17 @@ def test_procedure_over_a_real_call(qtbot: QtBot, db_url: str, qt_run: Any, tmp_
                 await sign_record(citizen, 2, "ruling")
                 click("complete_ruling_button")
                 await page("confirmation")
-                click("request_signature_button")
-                await until(lambda: requests(citizen) == 2)  # since the re-join
+                await until(lambda: requests(citizen) == 2)  # asked as 确认 opened
                 drawn = "data:image/png;base64," + base64.b64encode(png(120, 60)).decode()
                 await citizen.signaling.send({"type": "signature", "png": drawn})
                 await until(panel.pages["confirmation"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
-                click("accept_signature_button")
-                click("complete_confirmation_button")
+                click("accept_signature_button")  # adopts and completes 确认
                 await page("service")
                 panel.pages["service"].consent.setChecked(True)  # type: ignore[attr-defined]
-                click("service_request_signature_button")
                 await until(lambda: requests(citizen) == 3)
                 await citizen.signaling.send({"type": "signature", "png": drawn})
                 await until(panel.pages["service"].signature.accept_button.isEnabled)  # type: ignore[attr-defined]
-                click("service_accept_signature_button")
-                click("complete_service_button")
+                click("service_accept_signature_button")  # adopts and serves
                 await page("done")
                 await until(lambda: any(m["type"] == "document" for m in citizen.messages))
                 url = next(m for m in citizen.messages if m["type"] == "document")["url"]

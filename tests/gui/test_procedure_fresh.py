@@ -107,7 +107,7 @@ def test_two_cases_back_to_back_in_one_window(qtbot: QtBot, services: Services) 
     for box in panel.pages["inquiry"].admit.values():  # type: ignore[attr-defined]
         box.setChecked(True)
     officer.complete("inquiry", "record")
-    officer.click("record_request_signature_button")  # received, not yet accepted
+    officer.click("record_request_signature_button")  # asked again: received, not accepted
     panel.pages["record"].refused.setChecked(True)  # type: ignore[attr-defined]
     officer.complete("record", "notice")
     officer.tick("waived")

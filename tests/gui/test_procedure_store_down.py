@@ -92,16 +92,14 @@ def test_service_with_the_store_down_says_the_truth_and_retries_in_one_click(
     officer.wait(panel.start_button.isEnabled)
     walk_simple_case(officer, world.id_last4)  # the ID snapshot went to the bucket
     officer.complete("ruling", "confirmation")
-    officer.click("request_signature_button")
-    officer.click("accept_signature_button")
-    officer.complete("confirmation", "service")
-    officer.tick("consent_checkbox")
-    officer.click("service_request_signature_button")
-    officer.click("service_accept_signature_button")
+    officer.adopt("", "service")  # the decision's signature, requested as 确认 opened
+    officer.tick("consent_checkbox")  # the address confirmation is asked for at once
+    accept = officer.find(type(panel.start_button), "service_accept_signature_button")
+    officer.wait(accept.isEnabled)
     stored_before = _count(services, EvidenceFile)
 
     proxy.cut()  # the store is gone
-    officer.click("complete_service_button")
+    officer.click("service_accept_signature_button")  # 采用并送达
     officer.wait(lambda: panel.message.kind == "error" and not panel._busy)
     text = panel.message.text()
     assert "证据存储暂不可用" in text and "整体撤销" in text and "短信未发送" in text

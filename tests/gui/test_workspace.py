@@ -174,6 +174,8 @@ def _walk_the_case(
             officer.complete(step, "record")
             walk.check(f"{step}-record")
             sign_record(officer, following)
+        elif step in ("confirmation", "service"):  # 采用 completes 确认 / serves
+            officer.adopt("" if step == "confirmation" else "service_", following)
         else:
             officer.complete(step, following)
     walk.check("done")
@@ -210,17 +212,16 @@ def _fill(officer: Officer, step: str, world: World) -> None:
         notices = [m["text"] for m in channel.sent if m["type"] == "notice"]
         assert notices and notices[-1].startswith("处罚决定书"), notices[-1:]
         box = panel.pages["confirmation"].signature  # type: ignore[attr-defined]
-        panel.set_channel(None)  # no call: the request cannot reach the citizen
+        asked = channel.kinds().count("request_signature")
+        assert box.received is not None  # requested as the page opened, signed on the phone
+        panel.set_channel(None)  # no call: a re-request cannot reach the citizen
         box.request_button.click()
         assert "不在视频中" in panel.message.text()
-        assert box.preview.text() == "（尚未收到签名）"  # not 「等待当事人签名……」
-        panel.set_channel(channel)
-        officer.click("request_signature_button")
-        officer.click("accept_signature_button")
+        assert box.received is not None and box.preview.text() != "等待当事人签名……"
+        panel.set_channel(channel)  # back on the call: nothing asked again by itself
+        assert channel.kinds().count("request_signature") == asked
     elif step == "service":
-        officer.tick("consent_checkbox")
-        officer.click("service_request_signature_button")
-        officer.click("service_accept_signature_button")
+        officer.tick("consent_checkbox")  # the address confirmation asked for at once
 
 
 def test_first_window_is_maximized_and_stays_so_after_signing_in_again(

@@ -96,6 +96,16 @@ class Officer:
 
     def complete(self, step: str, next_page: str) -> None:
         """Click the step's completion button and time until the next page is shown."""
+        self._timed(f"complete_{step}_button", next_page)
+
+    def adopt(self, prefix: str, next_page: str) -> None:
+        """「签名清晰，采用并完成」 once the signature requested as the page opened is shown:
+        one interaction that adopts it and completes the page (timed like a completion)."""
+        accept = self.find(QAbstractButton, f"{prefix}accept_signature_button")
+        self.wait(accept.isEnabled)  # the image came back and is shown
+        self._timed(f"{prefix}accept_signature_button", next_page)
+
+    def _timed(self, button: str, next_page: str) -> None:
         ready: dict[str, float] = {}
 
         def shown(page: str) -> None:
@@ -103,7 +113,7 @@ class Officer:
 
         self.panel.page_ready.connect(shown)
         started = time.perf_counter()
-        self.click(f"complete_{step}_button")
+        self.click(button)
         try:
             self.wait(lambda: next_page in ready or self.panel.message.kind == "error")
         finally:
@@ -144,23 +154,19 @@ def walk_simple_case(officer: Officer, id_last4: str, *, general: bool = False) 
 
 
 def sign_record(officer: Officer, next_page: str) -> None:
-    """The record of the step just done: shown, signed on the phone, accepted, saved."""
-    officer.click("record_request_signature_button")
-    officer.click("record_accept_signature_button")
-    officer.complete("record", next_page)
+    """The record of the step just done: shown, its signature requested as the page opened and
+    signed on the phone, then adopted — which also saves it (one interaction)."""
+    officer.adopt("record_", next_page)
 
 
 def finish_case(officer: Officer) -> None:
-    """Ruling (defaults) → signature accepted → consent, address signature → served."""
+    """Ruling (defaults) → decision signature adopted → consent → address signature adopted,
+    which serves the decision."""
     if officer.page() == "ruling":
         officer.complete("ruling", "confirmation")
-    officer.click("request_signature_button")
-    officer.click("accept_signature_button")
-    officer.complete("confirmation", "service")
-    officer.tick("consent_checkbox")
-    officer.click("service_request_signature_button")
-    officer.click("service_accept_signature_button")
-    officer.complete("service", "done")
+    officer.adopt("", "service")  # the decision's signature, requested as 确认 opened
+    officer.tick("consent_checkbox")  # consent given: the address confirmation is asked for
+    officer.adopt("service_", "done")  # 采用并送达: adopted, then served (电子送达)
 
 
 def desk(panel: ProcedurePanel) -> QWidget:

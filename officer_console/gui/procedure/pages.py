@@ -300,12 +300,18 @@ class RulingPage(StepPage):
 
 
 class SignatureBox(QWidget):
-    """Request → the image arrives and is shown → accept, or request again if illegible."""
+    """Request → the image arrives and is shown → accept, or request again if illegible.
+
+    With ``completes`` (the verb on the button: 完成, 送达) the accept is also the step's
+    completion (``adopted`` fires after the image is taken): the officer still looks at the
+    signature and adopts it explicitly; the page's own button stays for a refusal and a retry."""
 
     request = Signal()
+    adopted = Signal()
 
-    def __init__(self, prefix: str, parent: QWidget | None = None) -> None:
+    def __init__(self, prefix: str, parent: QWidget | None = None, *, completes: str = "") -> None:
         super().__init__(parent)
+        self.completes = completes
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.request_button = named(
@@ -317,7 +323,7 @@ class SignatureBox(QWidget):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("border:1px dashed #9aa0a6; background:#fff;")
         self.accept_button = named(
-            QPushButton("签名清晰，采用", self), f"{prefix}accept_signature_button"
+            QPushButton(self._accept_text(), self), f"{prefix}accept_signature_button"
         )
         self.accept_button.setEnabled(False)
         self.accept_button.clicked.connect(self._accept)
@@ -349,15 +355,20 @@ class SignatureBox(QWidget):
         )
         self.accept_button.setEnabled(True)
 
+    def _accept_text(self) -> str:
+        return f"签名清晰，采用并{self.completes}" if self.completes else "签名清晰，采用"
+
     def _accept(self) -> None:
         self.accepted = self.received
         self.accept_button.setEnabled(False)
         self.accept_button.setText("✔ 已采用")
+        if self.completes and self.accepted is not None:
+            self.adopted.emit()
 
     def reset(self) -> None:
         self.received = self.accepted = None
         self.preview.setText("（尚未收到签名）")
-        self.accept_button.setText("签名清晰，采用")
+        self.accept_button.setText(self._accept_text())
         self.accept_button.setEnabled(False)
         self.request_button.setText("请当事人签名")
 
@@ -376,13 +387,19 @@ class ConfirmationPage(StepPage):
             docs.addWidget(button)
         docs.addStretch(1)
         self.body.addLayout(docs)
-        hint = QLabel("请当事人核对处罚决定书内容，在手机上签名确认（笔录已分别签名）。", self)
+        hint = QLabel(
+            "决定书已同步显示在当事人手机上并已请其签名（笔录已分别签名）；"
+            "签名清晰后点“采用并完成”。",
+            self,
+        )
+        hint.setWordWrap(True)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
-        self.signature = SignatureBox("", self)
+        self.signature = SignatureBox("", self, completes="完成")
         self.body.addWidget(self.signature)
         self.refused = named(QCheckBox("当事人拒绝签名（在文书上注明）", self), "refused_to_sign")
         self.body.addWidget(self.refused)
+        self.signature.adopted.connect(lambda: self.refused.setChecked(False))  # adopted wins
         self.finish_layout()
 
     def load(self, view: CaseView) -> None:
@@ -400,10 +417,13 @@ class ServicePage(StepPage):
         self.address = named(QLabel(self), "service_address")
         self.body.addWidget(self.consent)
         self.body.addWidget(self.address)
-        hint = QLabel("送达地址确认书须当事人签名确认：", self)
+        hint = QLabel(
+            "勾选同意后即请当事人在手机上签名确认送达地址确认书；签名清晰后点“采用并送达”：", self
+        )
+        hint.setWordWrap(True)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
-        self.signature = SignatureBox("service_", self)
+        self.signature = SignatureBox("service_", self, completes="送达")
         self.body.addWidget(self.signature)
         self.result = named(QLabel(self), "service_result")
         self.result.setWordWrap(True)

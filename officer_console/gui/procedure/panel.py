@@ -157,6 +157,7 @@ class ProcedurePanel(StepActions):
             page.setParent(None)
             page.deleteLater()
         self.pages = build_pages(self)
+        self._auto_requested: set[tuple[int, str]] = set()  # (case, document) asked on opening
         for page in self.pages.values():
             self.stack.insertWidget(self.stack.count() - 1, page)
             page.complete_button.clicked.connect(lambda _=False, k=page.step: self.complete_step(k))
@@ -185,6 +186,14 @@ class ProcedurePanel(StepActions):
         assert isinstance(record, RecordPage)
         record.signature.request.connect(
             lambda: self._request_signature(record.prompt(), record.signature, **record.document())
+        )
+        # 采用 is the explicit adoption and completes the page (refusals use the button)
+        record.signature.adopted.connect(lambda: self.complete_step("record"))
+        confirmation.signature.adopted.connect(lambda: self.complete_step("confirmation"))
+        # consent given: the address confirmation is asked for; 采用 then serves (电子送达)
+        service.consent.toggled.connect(lambda on: self._auto_request() if on else None)
+        service.signature.adopted.connect(
+            lambda: self.complete_step("service") if service.consent.isChecked() else None
         )
 
     # --- public --------------------------------------------------------------------------
@@ -222,6 +231,7 @@ class ProcedurePanel(StepActions):
             channel.on_signature = self._signature_arrived
             channel.on_rejoin = self._resync
             self._resync()
+            self._auto_request()
 
     def _resync(self) -> None:  # the citizen's page (re)joined: it knows nothing yet
         if self.view is not None:
@@ -292,7 +302,31 @@ class ProcedurePanel(StepActions):
                 self._cosign_changed(view)
             self.stack.setCurrentWidget(page)
         self._sync_citizen(view)
+        self._auto_request()
         self.page_ready.emit(step or "done")
+
+    def _auto_request(self) -> None:
+        """The signature on the record (the decision at 确认, the address confirmation once
+        consent to e-service is ticked) requested as its page opens:
+        once per case and document in this panel — re-rendering, a re-join or a new call after
+        a drop send nothing more (the officer's 「重新请求签名」 does) — and only by the lead
+        officer on a call; a read-only view never asks."""
+        view, page, officer = self.view, self.stack.currentWidget(), self.services.officer
+        if view is None or self.channel is None or officer is None:
+            return
+        if officer.id != view.lead_officer_id or not view.is_open:
+            return
+        if isinstance(page, RecordPage) and page.record_step:
+            key = page.record_step
+        elif isinstance(page, ConfirmationPage):
+            key = "decision"
+        elif isinstance(page, ServicePage) and page.consent.isChecked():
+            key = "address"  # the 送达地址确认书, once consent to e-service is ticked
+        else:
+            return
+        if (view.case_id, key) not in self._auto_requested:
+            self._auto_requested.add((view.case_id, key))
+            page.signature.request.emit()
 
     def _recheck_download(self) -> None:
         view = self.view

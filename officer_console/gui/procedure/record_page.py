@@ -2,10 +2,13 @@
 
 After 询问 the 询问笔录, after 告知 the 告知笔录 (with the officer's review of the statement):
 the page shows the record's text — the same text goes to the citizen's phone as the read-along
-— asks the citizen for a signature on it (the 确认 step's request/accept mechanism), or notes a
-refusal on camera; 「完成签名」 runs ``store.procedure.records.sign_record``, which makes,
-signs and stores that record with that signature only. The panel shows this page whenever the
-saved case has a step done whose record is not signed yet (:func:`pending_record`).
+— and the panel asks the citizen for a signature on it as the page opens (once per case and
+record in a panel, never from a read-only view; 「重新请求签名」 asks again). The officer looks at
+the signature and 「签名清晰，采用并完成」 both adopts it and completes the page; a refusal on
+camera is ticked and saved with 「完成签名」. Both run ``store.procedure.records.sign_record``,
+which makes, signs and stores that record with that signature only (the citizen on video).
+The panel shows this page whenever the saved case has a step done whose record is not signed
+yet (:func:`pending_record`).
 """
 
 from __future__ import annotations
@@ -77,16 +80,22 @@ class RecordPage(StepPage):
         self.title = named(QLabel(self), "record_title")
         self.title.setStyleSheet("font-weight:bold;")
         self.body.addWidget(self.title)
-        hint = QLabel("笔录内容已同步显示在当事人手机上，请当事人核对后签名：", self)
+        hint = QLabel(
+            "笔录已同步显示在当事人手机上并已请其签名；签名清晰后点“采用并完成”：",
+            self,
+        )
+        hint.setWordWrap(True)
         hint.setStyleSheet(HINT)
         self.body.addWidget(hint)
         self.text = named(QPlainTextEdit(self), "record_text")
         self.text.setReadOnly(True)
         self.body.addWidget(self.text, 1)
-        self.signature = SignatureBox("record_", self)
+        self.signature = SignatureBox("record_", self, completes="完成")
         self.body.addWidget(self.signature)
         self.refused = named(QCheckBox("当事人拒绝签名（在笔录上注明）", self), "record_refused")
         self.body.addWidget(self.refused)
+        # an adopted signature is the answer: a refusal ticked before it no longer stands
+        self.signature.adopted.connect(lambda: self.refused.setChecked(False))
         self.finish_layout()
 
     def load(self, view: CaseView) -> None:
