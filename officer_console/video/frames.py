@@ -81,6 +81,7 @@ class LatestFrame:
         self._busy = False
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._generation = 0  # bumped by clear(): a conversion started before it is dropped
 
     def offer(self, frame: VideoFrame) -> None:
         """Called on the event loop by the track consumer."""
@@ -99,19 +100,19 @@ class LatestFrame:
         self._pending = None
         self._busy = True
         future = self._executor.submit(to_qimage, frame, arrived, self._reformatter)
-        loop = self._loop
+        loop, generation = self._loop, self._generation
 
         def back(done: Future[FrameImage]) -> None:
             with contextlib.suppress(RuntimeError):  # loop closed during shutdown
-                loop.call_soon_threadsafe(self._finished, done)
+                loop.call_soon_threadsafe(self._finished, done, generation)
 
         future.add_done_callback(back)
 
-    def _finished(self, done: Future[FrameImage]) -> None:
+    def _finished(self, done: Future[FrameImage], generation: int) -> None:
         self._busy = False
         if self._closed or done.cancelled():
             return
-        if done.exception() is None:
+        if done.exception() is None and generation == self._generation:
             self.image = done.result()
             self.handed_at = time.monotonic()
             self.converted += 1
@@ -120,8 +121,11 @@ class LatestFrame:
         self._convert_next()
 
     def clear(self) -> None:
+        """No picture until a frame offered after this one is converted (a dropped call must
+        not show its last frame again when a conversion still in flight comes back)."""
         self.image = None
         self._pending = None
+        self._generation += 1
 
     def close(self) -> None:
         """Idempotent; a conversion still running is abandoned, not awaited."""

@@ -304,7 +304,8 @@ class CallSession:
                 self._media_arrived()
                 if isinstance(frame, VideoFrame):
                     self._tracker.count_video(frame.width, frame.height)
-                    self.remote_video.offer(frame)
+                    if self.state is not CallState.FAILED:  # a dropped peer's last frames
+                        self.remote_video.offer(frame)
 
     async def _consume_remote_audio(self, track: MediaStreamTrack) -> None:
         with contextlib.suppress(MediaStreamError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,34 @@ def test_latest_frame_keeps_only_the_newest(qt_run: Run) -> None:
     assert offered == 50
     assert converted <= 3  # the first, maybe one in between, and the newest
     assert pts == 49
+
+
+def test_a_conversion_in_flight_when_cleared_never_comes_back(qt_run: Run) -> None:
+    """A dropped call clears its picture; the frame still converting must not repaint it."""
+
+    async def scenario() -> tuple[bool, int | None]:
+        ready = asyncio.Event()
+        gate = threading.Event()
+        slot = LatestFrame(on_ready=ready.set)
+        slot._executor.submit(gate.wait)  # the converter is busy: the next frame waits in line
+        old = VideoFrame(320, 240, "yuv420p")
+        old.pts = 1
+        slot.offer(old)
+        slot.clear()  # the call dropped while that frame was converting
+        gate.set()
+        await asyncio.sleep(0.3)
+        stale = slot.image is not None
+        new = VideoFrame(320, 240, "yuv420p")
+        new.pts = 2
+        slot.offer(new)  # a frame after the clear is shown as usual
+        await asyncio.wait_for(ready.wait(), 5)
+        pts = slot.image.pts if slot.image is not None else None
+        slot.close()
+        return stale, pts
+
+    stale, pts = qt_run(scenario())
+    assert not stale
+    assert pts == 2
 
 
 async def _take(track: Any, count: int) -> list[Any]:
