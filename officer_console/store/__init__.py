@@ -1,1 +1,2 @@
-"""Shared case database: SQLAlchemy models, engine set-up, repositories, migrations."""
+"""Shared case database, in parts that import downward: procedure | gateway | migrations →
+evidence → appointments | people → db (docs/architecture.md, "The tree")."""
