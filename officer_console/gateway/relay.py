@@ -79,6 +79,8 @@ class Room:
     joining: int = 0
     #: bumped on every change of ``remote`` (a sweep discards what it read before a change)
     generation: int = 0
+    #: one presence write at a time, each writing what is true when it runs (see _sync_citizen)
+    presence: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def present(self, role: str) -> bool:
         peer = self.peers.get(role)
@@ -305,7 +307,7 @@ class Relay:
         finally:
             room.joining -= 1
         if peer.role == "citizen":
-            self._background(self._mark_citizen(room.room_id, peer.since))
+            self._background(self._sync_citizen(room))
         if self.cluster is not None:
             since = peer.since.isoformat() if peer.since else None
             await self.cluster.publish(room.room_id, "joined", role=peer.role, since=since)
@@ -371,9 +373,17 @@ class Relay:
             frame = {"type": "error", "code": "replaced", "message": message}
             await peer.evict(CLOSE_REPLACED, "replaced", message, frame)
 
-    async def _citizen_gone(self, room: Room) -> None:
-        if "citizen" not in room.peers:  # not back already
-            await self._mark_citizen(room.room_id, None)
+    async def _sync_citizen(self, room: Room) -> None:
+        """Write the citizen's presence as it is when the write runs, one write at a time.
+
+        A leave and a quick re-join each schedule one; without the lock and the late read, the
+        leave's "gone" could commit after the re-join's arrival and mark a citizen who is on
+        video as absent (the procedure then refuses its steps)."""
+        async with room.presence:
+            peer = room.peers.get("citizen")
+            if peer is None and "citizen" in room.remote:
+                return  # seated on another instance, which records it
+            await self._mark_citizen(room.room_id, peer.since if peer is not None else None)
 
     async def _mark_citizen(self, room_id: str, since: datetime | None) -> None:
         """Presence for the console's "当事人已在等候" (``rooms.waiting_since``)."""
@@ -391,7 +401,7 @@ class Relay:
         if room.peers.get(peer.role) is peer:
             del room.peers[peer.role]
             if peer.role == "citizen":  # in the background: the handler may be cancelled
-                self._background(self._citizen_gone(room))
+                self._background(self._sync_citizen(room))
             if self.cluster is not None:
                 self._background(self._release_shared_seat(room, peer))
             other = room.other(peer.role)

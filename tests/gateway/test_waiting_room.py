@@ -5,6 +5,7 @@ same token re-enters the same room while the token is valid."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -102,3 +103,34 @@ async def test_expired_token_needs_a_fresh_code(
     ws, reply = await connect(client, call.room_id, {"role": "citizen", "token": data["token"]})
     assert reply["code"] == "token_expired"
     await ws.close()
+
+
+async def test_a_quick_return_is_not_undone_by_the_slow_write_of_the_leave(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Leave and re-join at once while the leave's presence write is slow to commit: the
+    citizen must end up present (the procedure refuses its steps for an absent citizen)."""
+    call = claimed_call(factory, world.squad_id)
+    resp = await client.post(
+        "/api/v1/join", json={"phone": call.phone, "code": new_code(factory, call)}
+    )
+    data = await resp.json()
+    citizen, _ = await connect(client, data["room_id"], {"role": "citizen", "token": data["token"]})
+    assert await settled(factory, call.appointment_id, NOW)
+    real_mark = rooms.mark_citizen
+
+    def slow_when_leaving(s: Session, room_id: str, since: object) -> None:
+        if since is None:
+            time.sleep(0.5)  # the leave's commit is late (a busy database)
+        real_mark(s, room_id, since)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rooms, "mark_citizen", slow_when_leaving)
+    await citizen.close()
+    await asyncio.sleep(0.05)  # the leave is seen and its write has started
+    citizen, _ = await connect(client, data["room_id"], {"role": "citizen", "token": data["token"]})
+    await asyncio.sleep(1.0)  # both writes have committed
+    assert waiting(factory, call.appointment_id) is not None
+    await citizen.close()
