@@ -5,6 +5,7 @@ same token re-enters the same room while the token is valid."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import timedelta
 
@@ -121,16 +122,29 @@ async def test_a_quick_return_is_not_undone_by_the_slow_write_of_the_leave(
     citizen, _ = await connect(client, data["room_id"], {"role": "citizen", "token": data["token"]})
     assert await settled(factory, call.appointment_id, NOW)
     real_mark = rooms.mark_citizen
+    written: list[bool] = []  # one entry per committed write: was it an arrival?
+    leaving = threading.Event()
 
     def slow_when_leaving(s: Session, room_id: str, since: object) -> None:
         if since is None:
+            leaving.set()
             time.sleep(0.5)  # the leave's commit is late (a busy database)
         real_mark(s, room_id, since)  # type: ignore[arg-type]
+        written.append(since is not None)
 
     monkeypatch.setattr(rooms, "mark_citizen", slow_when_leaving)
     await citizen.close()
-    await asyncio.sleep(0.05)  # the leave is seen and its write has started
+    for _ in range(500):  # the leave is seen and its (slow) write has started
+        if leaving.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert leaving.is_set()
     citizen, _ = await connect(client, data["room_id"], {"role": "citizen", "token": data["token"]})
-    await asyncio.sleep(1.0)  # both writes have committed
+    for _ in range(200):  # until the leave's and the return's writes have both committed
+        if len(written) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # a transaction's commit after the write itself
+    assert len(written) >= 2, written
     assert waiting(factory, call.appointment_id) is not None
     await citizen.close()
