@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -67,6 +68,7 @@ def test_an_unplugged_device_is_kept_and_named(
     assert tomllib.loads((tmp_path / "config.toml").read_text())["speaker"] == "usb-headset-7"
 
 
+@pytest.mark.realtime  # sound measured in real time: alone after the parallel run
 def test_the_level_meter_moves_with_sound_in_the_room(
     sound: PulseServer, qtbot: QtBot, qapp: QApplication, tmp_path: Path
 ) -> None:
@@ -85,6 +87,7 @@ def test_the_level_meter_moves_with_sound_in_the_room(
     assert meter.value() == 0 and not meter.isEnabled()
 
 
+@pytest.mark.realtime  # sound measured in real time: alone after the parallel run
 def test_the_speaker_test_is_heard_on_the_chosen_speaker(
     sound: PulseServer, qtbot: QtBot, qapp: QApplication, tmp_path: Path
 ) -> None:
